@@ -1,0 +1,165 @@
+"""Case files: what each case is (place, event, framework, problems, recommendations).
+
+A case file lives in ``data/cases/<id>.yml`` and is validated on load. Its framework is a *view* of the
+shared instrument: each dimension of the thesis's framework names the core constructs it maps onto.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from emstudy.codebook import Codebook
+from emstudy.errors import EmstudyError
+from emstudy.schema import load_yaml_model
+
+__all__ = ["Case", "load_case", "CASE_ID_PATTERN", "check_case_id"]
+
+CASE_ID_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Names(_Strict):
+    en: str
+    zh: str
+
+
+class Place(_Strict):
+    en: str
+    zh: str
+    level: str
+
+
+class Event(_Strict):
+    en: str
+    zh: str
+    date: dt.date | str | None = None
+    note: str | None = None
+
+
+class Dimension(_Strict):
+    id: str
+    en: str
+    zh: str
+    constructs: tuple[str, ...] = Field(min_length=1)
+
+
+class Framework(_Strict):
+    id: str
+    en: str
+    zh: str
+    dimensions: tuple[Dimension, ...] = Field(min_length=2)
+
+
+class Statement(_Strict):
+    """A problem or recommendation in the project's own words, tied to constructs."""
+
+    en: str
+    zh: str
+    constructs: tuple[str, ...] = Field(min_length=1)
+
+
+class Sample(_Strict):
+    n: int = Field(ge=150, le=450)
+    roles: dict[str, float]
+
+    @model_validator(mode="after")
+    def _shares(self) -> Sample:
+        total = sum(self.roles.values())
+        if abs(total - 1.0) > 1e-9 or any(v < 0 for v in self.roles.values()):
+            raise ValueError(f"role shares must be non-negative and sum to 1, got {self.roles} (sum {total:g})")
+        return self
+
+
+class Case(_Strict):
+    """A validated case description.
+
+    Attributes
+    ----------
+    weaknesses : tuple of str
+        Core constructs the thesis reports as weakest, most severe first. ``weakness_basis`` says whether
+        the thesis ranks them (``reported``) or the project had to assume them (``assumed``).
+    """
+
+    id: str = Field(pattern=CASE_ID_PATTERN)
+    name: Names
+    place: Place
+    event: Event
+    hazards: tuple[str, ...]
+    source_abstract: str
+    framework: Framework
+    methods: tuple[str, ...] = Field(min_length=1)
+    problems: tuple[Statement, ...] = Field(min_length=1)
+    weaknesses: tuple[str, ...] = Field(min_length=1, max_length=4)
+    weakness_basis: Literal["reported", "assumed"]
+    recommendations: tuple[Statement, ...] = Field(min_length=1)
+    sample: Sample
+
+    def referenced_constructs(self) -> list[tuple[str, str]]:
+        """(key path, construct id) for every construct the case file names."""
+        refs = [(f"framework.dimensions.{k}.constructs", c)
+                for k, d in enumerate(self.framework.dimensions) for c in d.constructs]
+        refs += [(f"problems.{k}.constructs", c) for k, p in enumerate(self.problems) for c in p.constructs]
+        refs += [(f"recommendations.{k}.constructs", c)
+                 for k, r in enumerate(self.recommendations) for c in r.constructs]
+        refs += [("weaknesses", c) for c in self.weaknesses]
+        return refs
+
+    def check_against(self, codebook: Codebook, *, path: str | Path = "") -> None:
+        """Raise EmstudyError if the case names a construct or role the codebook does not have."""
+        known = set(codebook.construct_ids)
+        where = f"{path}: " if path else f"case {self.id}: "
+        for key, construct in self.referenced_constructs():
+            if construct not in known:
+                raise EmstudyError(f"{where}{key}: unknown construct {construct!r}; expected one of {sorted(known)}")
+        roles = {lvl.code for d in codebook.demographics if d.id == "role" for lvl in d.levels}
+        for role in self.sample.roles:
+            if role not in roles:
+                raise EmstudyError(f"{where}sample.roles: unknown role {role!r}; expected one of {sorted(roles)}")
+
+    def unmapped_constructs(self, codebook: Codebook) -> list[str]:
+        """Core constructs outside the thesis's framework (reported under the shared instrument only)."""
+        mapped = {c for d in self.framework.dimensions for c in d.constructs}
+        return [c for c in codebook.construct_ids if c not in mapped]
+
+    def dimension_of(self, construct_id: str) -> Dimension:
+        """The first framework dimension that a construct maps onto."""
+        for d in self.framework.dimensions:
+            if construct_id in d.constructs:
+                return d
+        raise KeyError(f"construct {construct_id!r} is not mapped in the framework of case {self.id}")
+
+
+def check_case_id(case_id: str) -> str:
+    """Validate a case id given on the command line (no paths, no separators)."""
+    import re
+
+    if not re.fullmatch(CASE_ID_PATTERN, case_id):
+        raise EmstudyError(
+            f"case id {case_id!r} is not valid: expected lowercase letters, digits and '_' "
+            "(starting with a letter), not a path"
+        )
+    return case_id
+
+
+def load_case(path: str | Path, codebook: Codebook | None = None) -> Case:
+    """Load and validate ``data/cases/<id>.yml``; with a codebook, also check the constructs it names.
+
+    Raises
+    ------
+    EmstudyError
+        Naming the file, the key and what was expected.
+    """
+    path = Path(path)
+    case = load_yaml_model(path, Case)
+    if case.id != path.stem:
+        raise EmstudyError(f"{path}: id: {case.id!r} does not match the file name; expected {path.stem!r}")
+    if codebook is not None:
+        case.check_against(codebook, path=path)
+    return case

@@ -1,0 +1,243 @@
+"""The shared instrument: constructs, items, anchors, reverse keys and the survey export layout.
+
+The codebook lives in ``data/codebooks/<id>.yml`` and is validated on load. Question numbers, and so the
+headers a survey platform would export (``5.本地应急预案覆盖了本地区的主要风险。``), follow from the order of
+the file: demographics first, then the construct items, the outcome items, the overall rating and the open
+question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from emstudy.schema import load_yaml_model
+
+__all__ = ["Anchor", "Item", "Construct", "Codebook", "load_codebook"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Anchor(_Strict):
+    """One labelled answer: its numeric code and its English and Chinese labels."""
+
+    code: int
+    en: str
+    zh: str
+
+
+class Level(_Strict):
+    """One level of a categorical question (a demographic)."""
+
+    code: str
+    en: str
+    zh: str
+
+
+class Item(_Strict):
+    """One Likert item: identifier, wording in English and Chinese, and whether it is reverse-keyed."""
+
+    id: str = Field(pattern=r"^[A-Z]{3}[0-9]$")
+    en: str
+    zh: str
+    reverse: bool = False
+
+
+class Construct(_Strict):
+    """A construct measured by 3 to 5 Likert items."""
+
+    id: str = Field(pattern=r"^[a-z_]+$")
+    en: str
+    zh: str
+    phase: Literal["prevention", "warning", "response", "recovery"] | None = None
+    items: tuple[Item, ...] = Field(min_length=3, max_length=5)
+
+
+class Scale(_Strict):
+    min: int
+    max: int
+    anchors: tuple[Anchor, ...]
+
+    @model_validator(mode="after")
+    def _anchors_cover_scale(self) -> Scale:
+        codes = [a.code for a in self.anchors]
+        if codes != list(range(self.min, self.max + 1)):
+            raise ValueError(f"anchors must have codes {self.min}..{self.max} in order, got {codes}")
+        return self
+
+
+class Column(_Strict):
+    name: str
+    header: str
+
+
+class Rating(_Strict):
+    id: str
+    en: str
+    zh: str
+    anchors: tuple[Anchor, ...] = Field(min_length=2)
+
+
+class Demographic(_Strict):
+    id: str
+    en: str
+    zh: str
+    levels: tuple[Level, ...] = Field(min_length=2)
+
+
+class OpenQuestion(_Strict):
+    id: str
+    en: str
+    zh: str
+
+
+class Title(_Strict):
+    en: str
+    zh: str
+
+
+class Codebook(_Strict):
+    """The validated instrument.
+
+    Attributes
+    ----------
+    constructs : tuple of Construct
+        The core constructs, each measured in every case.
+    outcome : Construct
+        The outcome construct (perceived effectiveness of local emergency management).
+    overall : Rating
+        The single overall rating.
+    demographics : tuple of Demographic
+        Respondent role and demographics, in question order.
+    """
+
+    id: str
+    version: int
+    title: Title
+    scale: Scale
+    missing_codes: tuple[str, ...]
+    id_column: Column
+    duration_column: Column
+    constructs: tuple[Construct, ...] = Field(min_length=11)
+    outcome: Construct
+    overall: Rating
+    demographics: tuple[Demographic, ...]
+    open_question: OpenQuestion
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Codebook:
+        seen: set[str] = set()
+        for name in [c.id for c in self.all_constructs] + self.item_ids:
+            if name in seen:
+                raise ValueError(f"identifier {name!r} is used twice; construct and item ids must be unique")
+            seen.add(name)
+        if "role" not in {d.id for d in self.demographics}:
+            raise ValueError("demographics must include 'role' (government staff, enterprise staff, resident)")
+        return self
+
+    # -- derived views --------------------------------------------------------------------------------
+    @property
+    def all_constructs(self) -> tuple[Construct, ...]:
+        """Core constructs followed by the outcome construct."""
+        return (*self.constructs, self.outcome)
+
+    @property
+    def construct_ids(self) -> list[str]:
+        """Identifiers of the core constructs, in codebook order."""
+        return [c.id for c in self.constructs]
+
+    @property
+    def item_ids(self) -> list[str]:
+        """Identifiers of every Likert item (core and outcome), in question order."""
+        return [i.id for c in self.all_constructs for i in c.items]
+
+    @cached_property
+    def items(self) -> dict[str, Item]:
+        """Every Likert item by identifier."""
+        return {i.id: i for c in self.all_constructs for i in c.items}
+
+    @property
+    def reverse_items(self) -> list[str]:
+        """Identifiers of the reverse-keyed items."""
+        return [i for i, item in self.items.items() if item.reverse]
+
+    def construct(self, construct_id: str) -> Construct:
+        """Return a construct (core or outcome) by identifier."""
+        for c in self.all_constructs:
+            if c.id == construct_id:
+                return c
+        raise KeyError(f"unknown construct {construct_id!r}; known: {', '.join(c.id for c in self.all_constructs)}")
+
+    def scales(self, *, include_outcome: bool = True) -> dict[str, list[str]]:
+        """Map each construct to its item identifiers (the input of the reliability functions)."""
+        chosen = self.all_constructs if include_outcome else self.constructs
+        return {c.id: [i.id for i in c.items] for c in chosen}
+
+    def label(self, construct_id: str, lang: str = "en") -> str:
+        """The construct's name in ``lang`` ('en' or 'zh')."""
+        return getattr(self.construct(construct_id), _check_lang(lang))
+
+    @cached_property
+    def question_numbers(self) -> dict[str, int]:
+        """Question number of every field as a survey platform numbers them (1-based)."""
+        order = [d.id for d in self.demographics] + self.item_ids + [self.overall.id, self.open_question.id]
+        return {name: k for k, name in enumerate(order, start=1)}
+
+    @cached_property
+    def export_headers(self) -> dict[str, str]:
+        """Field identifier -> the column header of a platform export (question number and Chinese text)."""
+        zh: dict[str, str] = {d.id: d.zh for d in self.demographics}
+        zh.update({i: item.zh for i, item in self.items.items()})
+        zh[self.overall.id] = self.overall.zh
+        zh[self.open_question.id] = self.open_question.zh
+        headers = {self.id_column.name: self.id_column.header}
+        headers.update({name: f"{self.question_numbers[name]}.{text}" for name, text in zh.items()})
+        headers[self.duration_column.name] = self.duration_column.header
+        return headers
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    return lang
+
+
+def load_codebook(path: str | Path) -> Codebook:
+    """Load and validate a codebook YAML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The codebook file, e.g. ``data/codebooks/core.yml``.
+
+    Returns
+    -------
+    Codebook
+
+    Raises
+    ------
+    emstudy.errors.EmstudyError
+        When the file is missing, is not YAML, or breaks the schema; the message names the file, the key
+        and what was expected.
+
+    Examples
+    --------
+    >>> from emstudy.project import Project
+    >>> cb = load_codebook(Project.find().codebook_path)  # doctest: +SKIP
+    >>> cb.scales()["plan"]  # doctest: +SKIP
+    ['PLN1', 'PLN2', 'PLN3', 'PLN4']
+    """
+    return load_yaml_model(path, Codebook)
+
+
+def scales_of(scales: Mapping[str, list[str]] | Codebook) -> dict[str, list[str]]:
+    """Accept a codebook or a construct -> items mapping and return the mapping."""
+    if isinstance(scales, Codebook):
+        return scales.scales()
+    return {str(k): list(v) for k, v in scales.items()}

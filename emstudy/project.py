@@ -1,0 +1,80 @@
+"""Where things are in a study tree (data, notebooks, analysis, reports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from emstudy.cases import Case, check_case_id, load_case
+from emstudy.codebook import Codebook, load_codebook
+from emstudy.errors import EmstudyError
+
+__all__ = ["Project"]
+
+
+@dataclass(frozen=True)
+class Project:
+    """A study tree: the folder holding ``data/``, ``notebooks/``, ``analysis/`` and ``reports/``."""
+
+    root: Path
+
+    @classmethod
+    def find(cls, start: str | Path | None = None) -> Project:
+        """The nearest folder at or above ``start`` (default: the working directory) that holds a study."""
+        here = Path(start or Path.cwd()).resolve()
+        for folder in (here, *here.parents):
+            if (folder / "data" / "codebooks").is_dir() and (folder / "notebooks").is_dir():
+                return cls(folder)
+        raise EmstudyError(
+            f"{here}: not inside an emstudy project (no data/codebooks and notebooks/ here or above); "
+            "run the command from the project folder or pass --root"
+        )
+
+    # paths ------------------------------------------------------------------------------------------
+    @property
+    def codebook_path(self) -> Path:
+        return self.root / "data" / "codebooks" / "core.yml"
+
+    @property
+    def cases_dir(self) -> Path:
+        return self.root / "data" / "cases"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.root / "data" / "raw"
+
+    @property
+    def notebooks_dir(self) -> Path:
+        return self.root / "notebooks"
+
+    @property
+    def analysis_dir(self) -> Path:
+        return self.root / "analysis"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    def raw_path(self, case_id: str) -> Path:
+        return self.raw_dir / f"{check_case_id(case_id)}.csv"
+
+    def results_dir(self, case_id: str) -> Path:
+        return self.analysis_dir / check_case_id(case_id) / "results"
+
+    # loading ----------------------------------------------------------------------------------------
+    def codebook(self) -> Codebook:
+        return load_codebook(self.codebook_path)
+
+    def case_ids(self) -> list[str]:
+        return sorted(p.stem for p in self.cases_dir.glob("*.yml"))
+
+    def case(self, case_id: str, codebook: Codebook | None = None) -> Case:
+        path = self.cases_dir / f"{check_case_id(case_id)}.yml"
+        if not path.is_file():
+            known = ", ".join(self.case_ids()) or "none"
+            raise EmstudyError(f"unknown case {case_id!r}: no {path.relative_to(self.root)}; known cases: {known}")
+        return load_case(path, codebook or self.codebook())
+
+    def cases(self) -> list[Case]:
+        cb = self.codebook()
+        return [self.case(i, cb) for i in self.case_ids()]
