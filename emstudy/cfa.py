@@ -1,0 +1,927 @@
+"""Confirmatory factor analysis (maximum likelihood) and measurement invariance across groups.
+
+The conventions follow R lavaan's defaults so that results can be checked against it:
+
+* the first indicator of each factor has its loading fixed to 1 (marker variable), unless
+  ``std_lv=True`` (factor variances fixed to 1, all loadings free);
+* factor covariances are free; residual variances are free and unbounded (Heywood cases are
+  reported, not hidden);
+* ML on the biased covariance matrix (divided by N), ``likelihood="normal"``; the test statistic is
+  ``sum_g N_g * F_g`` (N_g, not N_g - 1);
+* a mean structure only when ``group`` is given: intercepts free, latent means fixed to 0, except
+  that latent means are free in all groups but the first when intercepts are constrained equal;
+* standard errors from the expected information matrix.
+
+Only the measurement part of lavaan's syntax is understood (``factor =~ item1 + item2``).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+__all__ = [
+    "MeasurementModel",
+    "parse_model",
+    "FitMeasures",
+    "CFAResult",
+    "cfa",
+    "chisq_difference",
+    "InvarianceResult",
+    "invariance",
+]
+
+_IDENT = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
+_EQUAL_OPTIONS = ("loadings", "intercepts", "residuals", "means", "lv.variances", "lv.covariances")
+
+
+# --------------------------------------------------------------------------------------------
+# model syntax
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MeasurementModel:
+    """A parsed measurement model.
+
+    Attributes
+    ----------
+    factors : tuple of str
+        Latent factors, in order of first appearance.
+    indicators : tuple of (str, tuple of str)
+        For each factor, its indicators in the order written; the first is the marker.
+    """
+
+    factors: tuple[str, ...]
+    indicators: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @property
+    def observed(self) -> tuple[str, ...]:
+        """Observed variables in order of first appearance."""
+        seen: list[str] = []
+        for _, items in self.indicators:
+            for it in items:
+                if it not in seen:
+                    seen.append(it)
+        return tuple(seen)
+
+    def items_of(self, factor: str) -> tuple[str, ...]:
+        """Indicators of ``factor``."""
+        for f, items in self.indicators:
+            if f == factor:
+                return items
+        raise ValueError(f"factor: unknown factor {factor!r}")
+
+    def __repr__(self) -> str:
+        lines = [f"  {f} =~ {' + '.join(items)}" for f, items in self.indicators]
+        return "MeasurementModel(\n" + "\n".join(lines) + "\n)"
+
+
+def parse_model(model: str) -> MeasurementModel:
+    """Parse lavaan's measurement syntax.
+
+    Parameters
+    ----------
+    model : str
+        Lines ``factor =~ item1 + item2 + ...``; ``#`` starts a comment; statements may be on
+        separate lines or separated by ``;``. A factor written on several lines collects all its
+        indicators.
+
+    Returns
+    -------
+    MeasurementModel
+
+    Raises
+    ------
+    ValueError
+        On a syntax error (the message names the line number and the offending token), an
+        unsupported operator, or a factor used as an indicator.
+
+    Examples
+    --------
+    >>> parse_model("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6").factors
+    ('visual', 'textual')
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1-36.
+    """
+    if not isinstance(model, str):
+        raise ValueError(f"model: expected a string in lavaan syntax, got {type(model).__name__}")
+    order: list[str] = []
+    items: dict[str, list[str]] = {}
+    for lineno, raw in enumerate(model.splitlines(), start=1):
+        line = raw.split("#", 1)[0]
+        for stmt in line.split(";"):
+            stmt = stmt.strip()
+            if not stmt:
+                continue
+            if "=~" not in stmt:
+                for op in ("~~", "~1", ":=", "==", "<", ">", "~"):
+                    if op in stmt:
+                        raise ValueError(
+                            f"model line {lineno}: operator {op!r} is not supported "
+                            f"(only measurement statements 'factor =~ item1 + item2'): {stmt!r}"
+                        )
+                tok = stmt.split()[0]
+                raise ValueError(f"model line {lineno}: expected '=~' after {tok!r}: {stmt!r}")
+            if stmt.count("=~") > 1:
+                raise ValueError(f"model line {lineno}: more than one '=~' in {stmt!r}")
+            lhs, rhs = (s.strip() for s in stmt.split("=~"))
+            if not lhs:
+                raise ValueError(f"model line {lineno}: missing factor name before '=~'")
+            if not _IDENT.match(lhs):
+                raise ValueError(f"model line {lineno}: invalid factor name {lhs!r}")
+            terms = [t.strip() for t in rhs.split("+")]
+            for t in terms:
+                if not t:
+                    raise ValueError(
+                        f"model line {lineno}: empty term (a '+' without an indicator) in {stmt!r}"
+                    )
+                if not _IDENT.match(t):
+                    bad = next((c for c in t if not (c.isalnum() or c in "_.")), t)
+                    raise ValueError(
+                        f"model line {lineno}: invalid token {t!r} (unexpected {bad!r}); "
+                        "modifiers such as '1*x1' or labels are not supported"
+                    )
+            if lhs not in items:
+                order.append(lhs)
+                items[lhs] = []
+            for t in terms:
+                if t in items[lhs]:
+                    raise ValueError(f"model line {lineno}: indicator {t!r} repeated for {lhs!r}")
+                items[lhs].append(t)
+    if not order:
+        raise ValueError("model: no measurement statement ('factor =~ item1 + item2') found")
+    for f in order:
+        for fac2 in order:
+            if f in items[fac2]:
+                raise ValueError(
+                    f"model: factor {f!r} is also used as an indicator of {fac2!r}; "
+                    "second-order factors are not supported"
+                )
+    return MeasurementModel(
+        factors=tuple(order), indicators=tuple((f, tuple(items[f])) for f in order)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# parameter table
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Par:
+    lhs: str
+    op: str
+    rhs: str
+    group: int  # 0-based
+    mat: str  # "L", "T", "P", "nu", "a"
+    row: int
+    col: int
+    free: int  # index into the free vector, -1 if fixed
+    value: float  # fixed value (or start value for free)
+
+
+def _build_table(
+    mm: MeasurementModel,
+    ngroups: int,
+    *,
+    meanstructure: bool,
+    equal: Sequence[str],
+    partial: Sequence[str],
+    std_lv: bool,
+) -> tuple[list[_Par], int]:
+    obs = mm.observed
+    facs = mm.factors
+    keys: dict[tuple, int] = {}
+    table: list[_Par] = []
+
+    def free_id(key: tuple, g: int, shared: bool) -> int:
+        k = key if shared else key + (g,)
+        if k not in keys:
+            keys[k] = len(keys)
+        return keys[k]
+
+    eq = set(equal)
+    part = {p.replace(" ", "") for p in partial}
+    for g in range(ngroups):
+        for k, f in enumerate(facs):
+            for idx, it in enumerate(mm.items_of(f)):
+                j = obs.index(it)
+                if idx == 0 and not std_lv:
+                    table.append(_Par(f, "=~", it, g, "L", j, k, -1, 1.0))
+                else:
+                    shared = "loadings" in eq and f"{f}=~{it}" not in part
+                    table.append(
+                        _Par(f, "=~", it, g, "L", j, k, free_id(("L", j, k), g, shared), 1.0)
+                    )
+        for j, it in enumerate(obs):
+            shared = "residuals" in eq and f"{it}~~{it}" not in part
+            table.append(_Par(it, "~~", it, g, "T", j, j, free_id(("T", j), g, shared), 1.0))
+        for k, f in enumerate(facs):
+            if std_lv and (g == 0 or "loadings" not in eq):
+                table.append(_Par(f, "~~", f, g, "P", k, k, -1, 1.0))
+            else:
+                shared = "lv.variances" in eq and f"{f}~~{f}" not in part
+                table.append(_Par(f, "~~", f, g, "P", k, k, free_id(("P", k, k), g, shared), 0.05))
+        for k in range(len(facs)):
+            for m in range(k + 1, len(facs)):
+                shared = "lv.covariances" in eq
+                table.append(
+                    _Par(facs[k], "~~", facs[m], g, "P", m, k,
+                         free_id(("P", m, k), g, shared), 0.0)
+                )
+        if meanstructure:
+            for j, it in enumerate(obs):
+                shared = "intercepts" in eq and f"{it}~1" not in part
+                table.append(_Par(it, "~1", "", g, "nu", j, 0, free_id(("nu", j), g, shared), 0.0))
+            for k, f in enumerate(facs):
+                is_free = g > 0 and "intercepts" in eq and "means" not in eq
+                fid = free_id(("a", k), g, False) if is_free else -1
+                table.append(_Par(f, "~1", "", g, "a", k, 0, fid, 0.0))
+    return table, len(keys)
+
+
+class _Engine:
+    """Model-implied moments, ML discrepancy, gradient and expected information."""
+
+    def __init__(
+        self,
+        table: list[_Par],
+        nfree: int,
+        p: int,
+        m: int,
+        S: list[np.ndarray],
+        means: list[np.ndarray],
+        ns: list[int],
+        meanstructure: bool,
+    ) -> None:
+        self.table, self.nfree, self.p, self.m = table, nfree, p, m
+        self.S, self.means, self.ns = S, means, np.asarray(ns, dtype=float)
+        self.N = float(np.sum(ns))
+        self.G = len(S)
+        self.meanstructure = meanstructure
+        self.logdetS = [np.linalg.slogdet(s)[1] for s in S]
+        self.by_group = [[t for t in table if t.group == g] for g in range(self.G)]
+
+    def matrices(self, x: np.ndarray, g: int):
+        p, m = self.p, self.m
+        L = np.zeros((p, m))
+        T = np.zeros((p, p))
+        P = np.zeros((m, m))
+        nu = np.zeros(p)
+        a = np.zeros(m)
+        for t in self.by_group[g]:
+            v = x[t.free] if t.free >= 0 else t.value
+            if t.mat == "L":
+                L[t.row, t.col] = v
+            elif t.mat == "T":
+                T[t.row, t.col] = v
+            elif t.mat == "P":
+                P[t.row, t.col] = v
+                P[t.col, t.row] = v
+            elif t.mat == "nu":
+                nu[t.row] = v
+            else:
+                a[t.row] = v
+        return L, T, P, nu, a
+
+    def implied(self, x: np.ndarray, g: int):
+        L, T, P, nu, a = self.matrices(x, g)
+        Sigma = L @ P @ L.T + T
+        mu = nu + L @ a if self.meanstructure else self.means[g].copy()
+        return Sigma, mu
+
+    def jacobian(self, x: np.ndarray, g: int):
+        """Derivatives of Sigma (q, p, p) and mu (q, p) w.r.t. the free parameters."""
+        L, T, P, nu, a = self.matrices(x, g)
+        q, p = self.nfree, self.p
+        dS = np.zeros((q, p, p))
+        dm = np.zeros((q, p))
+        for t in self.by_group[g]:
+            if t.free < 0:
+                continue
+            i = t.free
+            if t.mat == "L":
+                j, k = t.row, t.col
+                v = P[k, :] @ L.T  # row j of dSigma: E_jk P L'
+                dS[i, j, :] += v
+                dS[i, :, j] += v
+                if self.meanstructure:
+                    dm[i, j] += a[k]
+            elif t.mat == "T":
+                dS[i, t.row, t.row] += 1.0
+            elif t.mat == "P":
+                r, c = t.row, t.col
+                if r == c:
+                    dS[i] += np.outer(L[:, r], L[:, r])
+                else:
+                    o = np.outer(L[:, r], L[:, c])
+                    dS[i] += o + o.T
+            elif t.mat == "nu":
+                dm[i, t.row] += 1.0
+            else:
+                dm[i] += L[:, t.row]
+        return dS, dm
+
+    def _group_terms(self, x: np.ndarray, g: int):
+        Sigma, mu = self.implied(x, g)
+        sign, logdet = np.linalg.slogdet(Sigma)
+        if sign <= 0:
+            return None
+        try:
+            Si = np.linalg.inv(Sigma)
+        except np.linalg.LinAlgError:
+            return None
+        d = self.means[g] - mu
+        return Sigma, mu, Si, logdet, d
+
+    def fmin(self, x: np.ndarray) -> float:
+        """F_ML = sum_g (N_g/N) F_g (without lavaan's factor 1/2); chisq = N * F_ML."""
+        total = 0.0
+        for g in range(self.G):
+            r = self._group_terms(x, g)
+            if r is None:
+                return np.inf
+            Sigma, mu, Si, logdet, d = r
+            f = logdet + np.trace(self.S[g] @ Si) - self.logdetS[g] - self.p + d @ Si @ d
+            total += self.ns[g] / self.N * f
+        return float(total)
+
+    def fun_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        total = 0.0
+        grad = np.zeros(self.nfree)
+        for g in range(self.G):
+            r = self._group_terms(x, g)
+            if r is None:
+                return 1e10, np.zeros(self.nfree)
+            Sigma, mu, Si, logdet, d = r
+            w = self.ns[g] / self.N
+            f = logdet + np.trace(self.S[g] @ Si) - self.logdetS[g] - self.p + d @ Si @ d
+            total += w * f
+            Gm = Si - Si @ (self.S[g] + np.outer(d, d)) @ Si
+            dS, dm = self.jacobian(x, g)
+            grad += w * (np.einsum("ij,qij->q", Gm, dS) - 2.0 * dm @ (Si @ d))
+        return float(total), grad
+
+    def info(self, x: np.ndarray) -> np.ndarray:
+        """Expected Hessian of F_ML (= 2 x unit expected information, weighted by N_g/N)."""
+        H = np.zeros((self.nfree, self.nfree))
+        for g in range(self.G):
+            Sigma, mu = self.implied(x, g)
+            Si = np.linalg.inv(Sigma)
+            dS, dm = self.jacobian(x, g)
+            A = np.einsum("ij,qjk->qik", Si, dS)  # Si dS_a
+            H += self.ns[g] / self.N * (
+                np.einsum("aij,bji->ab", A, A) + 2.0 * dm @ Si @ dm.T
+            )
+        return H
+
+
+# --------------------------------------------------------------------------------------------
+# results
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FitMeasures:
+    """Fit indices as lavaan's ``fitMeasures`` defines them (ML, ``likelihood="normal"``).
+
+    ``to_series()`` returns them under lavaan's names (``chisq``, ``baseline.chisq``,
+    ``rmsea.ci.lower``, ``unrestricted.logl`` ...). ``srmr`` is Bentler's SRMR (lavaan's
+    ``srmr`` = ``srmr_bentler``), including mean residuals when there is a mean structure.
+    """
+
+    npar: int
+    n: int
+    chisq: float
+    df: int
+    pvalue: float
+    baseline_chisq: float
+    baseline_df: int
+    baseline_pvalue: float
+    cfi: float
+    tli: float
+    rmsea: float
+    rmsea_ci_lower: float
+    rmsea_ci_upper: float
+    rmsea_pvalue: float
+    srmr: float
+    logl: float
+    unrestricted_logl: float
+    aic: float
+    bic: float
+    bic2: float
+
+    _LAVAAN = {
+        "baseline_chisq": "baseline.chisq",
+        "baseline_df": "baseline.df",
+        "baseline_pvalue": "baseline.pvalue",
+        "rmsea_ci_lower": "rmsea.ci.lower",
+        "rmsea_ci_upper": "rmsea.ci.upper",
+        "rmsea_pvalue": "rmsea.pvalue",
+        "unrestricted_logl": "unrestricted.logl",
+        "n": "ntotal",
+    }
+
+    def to_series(self) -> pd.Series:
+        """Fit measures as a Series indexed by lavaan's names."""
+        names = [f for f in self.__dataclass_fields__ if not f.startswith("_")]
+        return pd.Series(
+            {self._LAVAAN.get(f, f): getattr(self, f) for f in names}, dtype=float
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"FitMeasures(chisq={self.chisq:.3f}, df={self.df}, p={self.pvalue:.3g}, "
+            f"CFI={self.cfi:.3f}, TLI={self.tli:.3f}, RMSEA={self.rmsea:.3f} "
+            f"[{self.rmsea_ci_lower:.3f}, {self.rmsea_ci_upper:.3f}], SRMR={self.srmr:.3f}, "
+            f"AIC={self.aic:.1f}, BIC={self.bic:.1f})"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class CFAResult:
+    """Result of :func:`cfa`.
+
+    Attributes
+    ----------
+    model : MeasurementModel
+    estimator : str
+    groups : tuple of str
+        Group labels (one unnamed group ``("",)`` without ``group``).
+    n_obs : tuple of int
+        Observations per group after listwise deletion.
+    params : pandas.DataFrame
+        One row per parameter: ``lhs, op, rhs, group, group_label, free, est, se, z, pvalue,
+        ci_lower, ci_upper, std_all`` (lavaan's ``parameterEstimates`` plus ``std.all``).
+    fit : FitMeasures
+    converged : bool
+    iterations : int
+    equal : tuple of str
+    group_partial : tuple of str
+    implied_cov, sample_cov : tuple of pandas.DataFrame
+        Model-implied and sample (biased, /N) covariance matrix per group.
+    """
+
+    model: MeasurementModel
+    estimator: str
+    groups: tuple[str, ...]
+    n_obs: tuple[int, ...]
+    params: pd.DataFrame
+    fit: FitMeasures
+    converged: bool
+    iterations: int
+    equal: tuple[str, ...] = ()
+    group_partial: tuple[str, ...] = ()
+    std_lv: bool = False
+    implied_cov: tuple[pd.DataFrame, ...] = field(default=(), repr=False)
+    sample_cov: tuple[pd.DataFrame, ...] = field(default=(), repr=False)
+
+    @property
+    def fit_measures(self) -> pd.Series:
+        """Fit measures under lavaan's names."""
+        return self.fit.to_series()
+
+    def loadings(self, *, standardized: bool = True) -> pd.DataFrame:
+        """Loadings as an item x factor table (std.all by default), one block per group."""
+        rows = self.params[self.params["op"] == "=~"]
+        col = "std_all" if standardized else "est"
+        index = ["group_label", "rhs"] if len(self.groups) > 1 else ["rhs"]
+        out = rows.pivot_table(index=index, columns="lhs", values=col, sort=False)
+        out.columns.name = None
+        return out[[f for f in self.model.factors]]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The parameter table (a copy)."""
+        return self.params.copy()
+
+    def summary(self) -> str:
+        """A readable text summary: fit measures and parameter estimates."""
+        f = self.fit
+        eq = f", equal={list(self.equal)}" if self.equal else ""
+        head = [
+            f"CFA ({self.estimator}), {'converged' if self.converged else 'NOT converged'} "
+            f"after {self.iterations} iterations{eq}",
+            f"Groups: {', '.join(f'{g} (n={n})' for g, n in zip(self.groups, self.n_obs))}"
+            if len(self.groups) > 1 else f"Observations: {self.n_obs[0]}",
+            f"Free parameters: {f.npar}",
+            "",
+            f"Chi-square = {f.chisq:.3f}, df = {f.df}, p = {f.pvalue:.4g}",
+            f"Baseline chi-square = {f.baseline_chisq:.3f}, df = {f.baseline_df}",
+            f"CFI = {f.cfi:.3f}   TLI = {f.tli:.3f}",
+            f"RMSEA = {f.rmsea:.3f}, 90% CI [{f.rmsea_ci_lower:.3f}, {f.rmsea_ci_upper:.3f}], "
+            f"p(RMSEA <= .05) = {f.rmsea_pvalue:.3f}",
+            f"SRMR = {f.srmr:.3f}",
+            f"Log-likelihood = {f.logl:.3f} (unrestricted {f.unrestricted_logl:.3f})",
+            f"AIC = {f.aic:.3f}   BIC = {f.bic:.3f}",
+            "",
+        ]
+        cols = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "std_all"]
+        if len(self.groups) > 1:
+            cols = ["group_label"] + cols
+        table = self.params[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}")
+        return "\n".join(head) + table
+
+    def __repr__(self) -> str:
+        grp = f", groups={list(self.groups)}" if len(self.groups) > 1 else ""
+        return (
+            f"CFAResult(factors={list(self.model.factors)}, n={sum(self.n_obs)}{grp}, "
+            f"chisq={self.fit.chisq:.3f}, df={self.fit.df}, CFI={self.fit.cfi:.3f}, "
+            f"RMSEA={self.fit.rmsea:.3f}, SRMR={self.fit.srmr:.3f}, converged={self.converged})"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# fitting
+# --------------------------------------------------------------------------------------------
+def _prepare_data(
+    mm: MeasurementModel, data: pd.DataFrame, group: str | None
+) -> tuple[list[str], list[np.ndarray], list[np.ndarray], list[int]]:
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    obs = list(mm.observed)
+    for v in obs:
+        if v not in data.columns:
+            raise ValueError(f"model: variable {v!r} is not a column of data")
+    for f in mm.factors:
+        if f in data.columns:
+            raise ValueError(
+                f"model: factor name {f!r} is also a column of data; latent names must differ"
+            )
+    cols = obs + ([group] if group is not None else [])
+    if group is not None and group not in data.columns:
+        raise ValueError(f"group: column {group!r} is not in data")
+    df = data[cols]
+    for v in obs:
+        if not pd.api.types.is_numeric_dtype(df[v]) or pd.api.types.is_bool_dtype(df[v]):
+            raise ValueError(f"data: variable {v!r} is not numeric (dtype {df[v].dtype})")
+    complete = df.dropna()
+    dropped = len(df) - len(complete)
+    if dropped:
+        warnings.warn(
+            f"cfa: {dropped} of {len(df)} rows with missing values were removed (listwise deletion)",
+            stacklevel=3,
+        )
+    if group is None:
+        labels = [""]
+        blocks = [complete[obs].to_numpy(dtype=float)]
+    else:
+        labels = [str(v) for v in pd.unique(complete[group])]
+        blocks = [
+            complete.loc[complete[group].astype(str) == lab, obs].to_numpy(dtype=float)
+            for lab in labels
+        ]
+        if len(labels) < 2:
+            raise ValueError(f"group: column {group!r} has fewer than two groups")
+    S, means, ns = [], [], []
+    p = len(obs)
+    for lab, X in zip(labels, blocks):
+        n = X.shape[0]
+        where = f" in group {lab!r}" if group is not None else ""
+        if n <= p:
+            raise ValueError(
+                f"data: too few observations{where}: {n} complete rows for {p} observed variables"
+            )
+        mean = X.mean(axis=0)
+        C = (X - mean).T @ (X - mean) / n
+        sd = np.sqrt(np.diag(C))
+        const = [obs[j] for j in range(p) if sd[j] <= 1e-12 * max(1.0, abs(mean[j]))]
+        if const:
+            raise ValueError(
+                f"data: sample covariance matrix{where} is not positive definite: "
+                f"variable(s) {const} are constant"
+            )
+        ev = np.linalg.eigvalsh(C / np.outer(sd, sd))
+        if ev[0] <= 1e-10:
+            raise ValueError(
+                f"data: sample covariance matrix{where} is not positive definite "
+                f"(smallest eigenvalue of the correlation matrix {ev[0]:.3g}); some observed "
+                "variables are linearly dependent (duplicated items or a sum score?)"
+            )
+        S.append(C)
+        means.append(mean)
+        ns.append(n)
+    return labels, S, means, ns
+
+
+def _start_values(table: list[_Par], nfree: int, S: list[np.ndarray], std_lv: bool) -> np.ndarray:
+    x = np.zeros(nfree)
+    seen: set[int] = set()
+    for t in table:
+        if t.free < 0 or t.free in seen:
+            continue
+        seen.add(t.free)
+        Sg = S[t.group]
+        if t.mat == "T":
+            x[t.free] = 0.5 * Sg[t.row, t.row]
+        elif t.mat == "L":
+            x[t.free] = np.sqrt(0.5 * Sg[t.row, t.row]) if std_lv else 1.0
+        elif t.mat == "P":
+            x[t.free] = 0.05 if t.row == t.col else 0.0
+            if std_lv and t.row == t.col:
+                x[t.free] = 1.0
+        else:
+            x[t.free] = 0.0
+    return x
+
+
+def _rmsea_ci(chisq: float, df: int, N: float, G: int) -> tuple[float, float, float]:
+    if df <= 0:
+        return np.nan, np.nan, np.nan
+
+    def root(target: float) -> float:
+        if stats.chi2.cdf(chisq, df) < target:
+            return 0.0
+        hi = max(chisq, 1.0)
+        while stats.ncx2.cdf(chisq, df, hi) > target:
+            hi *= 2.0
+        lam = optimize.brentq(lambda nc: stats.ncx2.cdf(chisq, df, nc) - target, 1e-12, hi,
+                              xtol=1e-12, rtol=1e-14)
+        return float(np.sqrt(lam / (N * df)) * np.sqrt(G))
+
+    lower = root(0.95)
+    upper = root(0.05)
+    ncp0 = N * df * 0.05**2 / G
+    pclose = float(stats.ncx2.sf(chisq, df, ncp0))
+    return lower, upper, pclose
+
+
+def _fit_measures(eng: _Engine, x: np.ndarray, fmin: float) -> FitMeasures:
+    p, G, N = eng.p, eng.G, eng.N
+    npar = eng.nfree
+    moments = p * (p + 1) // 2 + (p if eng.meanstructure else 0)
+    df = G * moments - npar
+    chisq = float(N * fmin)
+    pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan
+    bchisq = float(sum(
+        n * (np.sum(np.log(np.diag(s))) - ld) for n, s, ld in zip(eng.ns, eng.S, eng.logdetS)
+    ))
+    bdf = G * p * (p - 1) // 2
+    bp = float(stats.chi2.sf(bchisq, bdf))
+    t1 = max(chisq - df, 0.0)
+    t2 = max(chisq - df, bchisq - bdf, 0.0)
+    cfi = 1.0 if t2 == 0 else 1.0 - t1 / t2
+    tli = (bchisq / bdf - chisq / df) / (bchisq / bdf - 1.0) if df > 0 else np.nan
+    rmsea = float(np.sqrt(max((chisq - df) / (df * N), 0.0)) * np.sqrt(G)) if df > 0 else np.nan
+    lo, up, pclose = _rmsea_ci(chisq, df, N, G)
+    logl = 0.0
+    ulogl = 0.0
+    srmr_sq = 0.0
+    for g in range(G):
+        Sigma, mu = eng.implied(x, g)
+        Si = np.linalg.inv(Sigma)
+        d = eng.means[g] - mu
+        ld = np.linalg.slogdet(Sigma)[1]
+        n = eng.ns[g]
+        logl += -n / 2 * (p * np.log(2 * np.pi) + ld + np.trace(eng.S[g] @ Si) + d @ Si @ d)
+        ulogl += -n / 2 * (p * np.log(2 * np.pi) + eng.logdetS[g] + p)
+        sd = np.sqrt(np.diag(eng.S[g]))
+        R = (eng.S[g] - Sigma) / np.outer(sd, sd)
+        iu = np.triu_indices(p)
+        ss = np.sum(R[iu] ** 2)
+        cnt = len(iu[0])
+        if eng.meanstructure:
+            ss += np.sum((d / sd) ** 2)
+            cnt += p
+        srmr_sq += n / N * np.sqrt(ss / cnt)
+    srmr = float(srmr_sq)
+    aic = -2 * logl + 2 * npar
+    bic = -2 * logl + npar * np.log(N)
+    bic2 = -2 * logl + npar * np.log((N + 2) / 24)
+    return FitMeasures(
+        npar=npar, n=int(N), chisq=chisq, df=int(df), pvalue=pvalue,
+        baseline_chisq=bchisq, baseline_df=int(bdf), baseline_pvalue=bp,
+        cfi=float(cfi), tli=float(tli), rmsea=rmsea, rmsea_ci_lower=lo, rmsea_ci_upper=up,
+        rmsea_pvalue=pclose, srmr=srmr, logl=float(logl), unrestricted_logl=float(ulogl),
+        aic=float(aic), bic=float(bic), bic2=float(bic2),
+    )
+
+
+def _optimize(eng: _Engine, x0: np.ndarray, max_iter: int) -> tuple[np.ndarray, bool, int]:
+    res = optimize.minimize(
+        eng.fun_grad, x0, jac=True, hess=eng.info, method="trust-exact",
+        options={"gtol": 1e-9, "maxiter": max_iter},
+    )
+    x, nit = res.x, int(res.nit)
+    _, g = eng.fun_grad(x)
+    ok = np.isfinite(eng.fmin(x)) and np.max(np.abs(g)) < 1e-6
+    if not ok:
+        res2 = optimize.minimize(
+            eng.fun_grad, x, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": max_iter}
+        )
+        x, nit = res2.x, nit + int(res2.nit)
+        _, g = eng.fun_grad(x)
+        ok = np.isfinite(eng.fmin(x)) and np.max(np.abs(g)) < 1e-5
+    # Fisher-scoring polish: a few steps bring the gradient to rounding level
+    for _ in range(5):
+        f0, g = eng.fun_grad(x)
+        if not np.isfinite(f0) or np.max(np.abs(g)) < 1e-12:
+            break
+        try:
+            step = np.linalg.solve(eng.info(x), g)
+        except np.linalg.LinAlgError:
+            break
+        xn = x - step
+        if eng.fmin(xn) <= f0 + 1e-15:
+            x = xn
+        else:
+            break
+    return x, bool(ok), nit
+
+
+def cfa(
+    model: str | MeasurementModel,
+    data: pd.DataFrame,
+    *,
+    estimator: str = "ML",
+    group: str | None = None,
+    equal: Iterable[str] = (),
+    group_partial: Iterable[str] = (),
+    std_lv: bool = False,
+    max_iter: int = 1000,
+) -> CFAResult:
+    """Confirmatory factor analysis by maximum likelihood, with lavaan's defaults.
+
+    Parameters
+    ----------
+    model : str or MeasurementModel
+        lavaan measurement syntax, e.g. ``"visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6"``.
+    data : pandas.DataFrame
+        One row per respondent; rows with a missing value in a model variable (or the group) are
+        dropped (listwise deletion, with a warning).
+    estimator : {"ML"}
+        Maximum likelihood with the biased sample covariance (lavaan ``likelihood="normal"``).
+    group : str, optional
+        Column defining groups for a multi-group model; adds a mean structure.
+    equal : iterable of str
+        As lavaan's ``group.equal``: any of ``"loadings"``, ``"intercepts"``, ``"residuals"``,
+        ``"means"``, ``"lv.variances"``, ``"lv.covariances"``.
+    group_partial : iterable of str
+        As lavaan's ``group.partial``: parameters exempt from ``equal``, written
+        ``"x3~1"`` (intercept), ``"visual=~x2"`` (loading) or ``"x3~~x3"`` (residual variance).
+    std_lv : bool
+        Fix factor variances to 1 and free all loadings instead of using marker variables.
+        (In multi-group models with equal loadings, factor variances are free beyond group 1.)
+    max_iter : int
+        Iteration limit of the optimizer.
+
+    Returns
+    -------
+    CFAResult
+        Estimates with standard errors from the expected information, std.all solution and fit
+        measures (chi-square, CFI, TLI, RMSEA with 90% CI and p-close, SRMR, AIC, BIC, logl).
+
+    Raises
+    ------
+    ValueError
+        On a syntax error, a variable not in ``data``, a non-positive-definite sample covariance
+        matrix, too few observations for the number of free parameters, or a model with negative
+        degrees of freedom.
+
+    Warns
+    -----
+    UserWarning
+        On non-convergence, and on Heywood cases (negative residual variance, standardized
+        loading above 1), naming the item.
+
+    Examples
+    --------
+    >>> fit = cfa("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6", df)  # doctest: +SKIP
+    >>> fit.fit.cfi  # doctest: +SKIP
+
+    References
+    ----------
+    Jöreskog, K. G. (1969). A general approach to confirmatory maximum likelihood factor
+    analysis. Psychometrika, 34, 183-202.
+    Bollen, K. A. (1989). Structural Equations with Latent Variables. Wiley.
+    Browne, M. W., & Cudeck, R. (1993). Alternative ways of assessing model fit. In Bollen & Long
+    (Eds.), Testing Structural Equation Models (pp. 136-162). Sage.
+    Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in covariance structure
+    analysis. Structural Equation Modeling, 6, 1-55.
+    Steiger, J. H. (1998). A note on multiple sample extensions of the RMSEA fit index.
+    Structural Equation Modeling, 5, 411-419.
+    """
+    if estimator != "ML":
+        raise ValueError(f"estimator: only 'ML' is implemented, got {estimator!r}")
+    equal = tuple(equal)
+    if isinstance(equal, str):  # pragma: no cover - tuple() of a str splits it; guard below
+        equal = (equal,)
+    for e in equal:
+        if e not in _EQUAL_OPTIONS:
+            raise ValueError(f"equal: unknown constraint {e!r}; expected one of {_EQUAL_OPTIONS}")
+    if equal and group is None:
+        raise ValueError("equal: group constraints need a group column (group=...)")
+    group_partial = tuple(group_partial)
+    mm = model if isinstance(model, MeasurementModel) else parse_model(model)
+    labels, S, means, ns = _prepare_data(mm, data, group)
+    meanstructure = group is not None
+    table, nfree = _build_table(
+        mm, len(S), meanstructure=meanstructure, equal=equal, partial=group_partial, std_lv=std_lv
+    )
+    for gp in group_partial:
+        key = gp.replace(" ", "")
+        if not any(f"{t.lhs}{t.op}{t.rhs}" == key for t in table):
+            raise ValueError(f"group_partial: {gp!r} is not a parameter of the model")
+    p, m = len(mm.observed), len(mm.factors)
+    N = sum(ns)
+    moments = len(S) * (p * (p + 1) // 2 + (p if meanstructure else 0))
+    if moments - nfree < 0:
+        raise ValueError(
+            f"model: not identified, {nfree} free parameters for {moments} sample moments "
+            f"(df = {moments - nfree}); add indicators or constraints"
+        )
+    if N <= nfree:
+        raise ValueError(
+            f"data: too few observations ({N}) for the number of free parameters ({nfree})"
+        )
+    eng = _Engine(table, nfree, p, m, S, means, ns, meanstructure)
+    x0 = _start_values(table, nfree, S, std_lv)
+    x, converged, nit = _optimize(eng, x0, max_iter)
+    if not converged:
+        warnings.warn(
+            "cfa: the optimizer did not converge; estimates are unreliable. Check that every "
+            "factor has at least 3 indicators (or 2 with a correlated factor), that variables are "
+            "on similar scales (rescale large variances), and try std_lv=True.",
+            stacklevel=2,
+        )
+    fmin = eng.fmin(x)
+    fm = _fit_measures(eng, x, fmin)
+
+    # standard errors: cov = (N/2 * H)^-1 with H the expected Hessian of F_ML
+    H = eng.info(x)
+    try:
+        cov = np.linalg.inv(N / 2.0 * H)
+        if np.min(np.linalg.eigvalsh(H)) <= 1e-10 * max(1.0, np.max(np.abs(H))):
+            raise np.linalg.LinAlgError
+        se_free = np.sqrt(np.clip(np.diag(cov), 0, None))
+    except np.linalg.LinAlgError:
+        warnings.warn(
+            "cfa: the information matrix is singular; the model may not be identified and "
+            "standard errors are not available",
+            stacklevel=2,
+        )
+        se_free = np.full(nfree, np.nan)
+
+    obs, facs = mm.observed, mm.factors
+    implied = [eng.implied(x, g)[0] for g in range(len(S))]
+    mats = [eng.matrices(x, g) for g in range(len(S))]
+    rows = []
+    zcrit = stats.norm.ppf(0.975)
+    for t in table:
+        est = float(x[t.free]) if t.free >= 0 else t.value
+        se = float(se_free[t.free]) if t.free >= 0 else 0.0
+        z = est / se if t.free >= 0 and se > 0 else np.nan
+        pv = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
+        L, T, P, nu, a = mats[t.group]
+        Sig = implied[t.group]
+        if t.mat == "L":
+            std = est * np.sqrt(P[t.col, t.col]) / np.sqrt(Sig[t.row, t.row])
+        elif t.mat == "T":
+            std = est / Sig[t.row, t.row]
+        elif t.mat == "P":
+            std = est / np.sqrt(P[t.row, t.row] * P[t.col, t.col])
+        elif t.mat == "nu":
+            std = est / np.sqrt(Sig[t.row, t.row])
+        else:
+            std = est / np.sqrt(P[t.row, t.row])
+        rows.append({
+            "lhs": t.lhs, "op": t.op, "rhs": t.rhs, "group": t.group + 1,
+            "group_label": labels[t.group], "free": t.free >= 0, "est": est,
+            "se": se, "z": z, "pvalue": pv,
+            "ci_lower": est - zcrit * se, "ci_upper": est + zcrit * se, "std_all": float(std),
+        })
+    params = pd.DataFrame(rows)
+    if group is None:
+        params = params.drop(columns=["group", "group_label"])
+
+    for g in range(len(S)):
+        where = f" in group {labels[g]!r}" if group is not None else ""
+        L, T, P, nu, a = mats[g]
+        for j, it in enumerate(obs):
+            if T[j, j] < 0:
+                warnings.warn(
+                    f"cfa: Heywood case{where}: negative residual variance for item {it!r} "
+                    f"({T[j, j]:.3f}); the solution is improper (too few items per factor, "
+                    "a misspecified model or outliers)",
+                    stacklevel=2,
+                )
+        Lstd = L * np.sqrt(np.clip(np.diag(P), 0, None))[None, :] / np.sqrt(
+            np.abs(np.diag(implied[g])))[:, None]
+        for j, it in enumerate(obs):
+            for k, f in enumerate(facs):
+                if abs(Lstd[j, k]) > 1.0:
+                    warnings.warn(
+                        f"cfa: Heywood case{where}: standardized loading of item {it!r} on "
+                        f"{f!r} is {Lstd[j, k]:.3f} (> 1); the solution is improper",
+                        stacklevel=2,
+                    )
+    return CFAResult(
+        model=mm, estimator=estimator, groups=tuple(labels), n_obs=tuple(ns), params=params,
+        fit=fm, converged=converged, iterations=nit, equal=equal, group_partial=group_partial,
+        std_lv=std_lv,
+        implied_cov=tuple(pd.DataFrame(s, index=obs, columns=obs) for s in implied),
+        sample_cov=tuple(pd.DataFrame(s, index=obs, columns=obs) for s in S),
+    )
