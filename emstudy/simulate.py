@@ -1,0 +1,286 @@
+"""The synthetic study: a seeded population model per case, with the truth it drew.
+
+SYNTHETIC DATA. The theses' raw responses are not public; this module generates responses to the shared
+instrument whose construct means encode the weaknesses each thesis reports.
+
+Model, per case (all on a latent standard-normal metric):
+
+* role ``r`` is drawn with the case's shares; latent construct scores
+  ``eta ~ N(mu_case + shift_r, R)``, ``R`` with unit variances and a common correlation ``rho``;
+* case means ``mu_case[c]`` are drawn uniformly from ``[0.15, 0.55]``, except the case's weaknesses, which
+  are set to ``-0.45, -0.35, -0.25`` in the order the case file lists them;
+* the outcome (perceived effectiveness) is ``intercept + w . (eta - mean) + e`` with unit variance;
+* item responses ``x* = lambda_j eta + sqrt(1 - lambda_j^2) e_j`` are cut at shared thresholds into 1..5;
+  a reverse-keyed item is answered as the mirror image (``6 - code``);
+* a few per cent of answers are missing or "不清楚", a few respondents straight-line or speed, and two
+  submissions are duplicated.
+
+The parameters and the drawn truth are written to ``data/raw/<case>.truth.json`` beside the data.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from emstudy.cases import Case
+from emstudy.codebook import Codebook
+from emstudy.encode import decode
+from emstudy.fileio import atomic_write_bytes
+
+__all__ = ["SimulationSettings", "simulate_case", "expected_construct_means", "truth_json", "STUDY_SEED"]
+
+STUDY_SEED = 20190719
+
+#: Suggestions for the open question (the project's own wording), keyed by construct.
+_SUGGESTIONS = {
+    "plan": "希望预案更贴近实际，多组织演练检验。",
+    "organisation": "部门之间要加强协调，明确指挥责任。",
+    "resources": "应急物资储备要更充足，调运要更快。",
+    "teams": "应急队伍人手不足，需要加强专业培训。",
+    "training": "多开展进社区的应急知识宣传。",
+    "rules": "要落实责任追究，加强对企业的监管。",
+    "warning": "预警信息要更及时，说清楚该怎么做。",
+    "response": "事发后最初几个小时的处置要更快。",
+    "information": "信息公开要及时透明，及时回应谣言。",
+    "participation": "多发动社会组织和志愿者参与。",
+    "recovery": "重视事后的心理疏导和恢复工作。",
+}
+
+
+@dataclass(frozen=True)
+class SimulationSettings:
+    """Parameters shared by every case (the case file supplies n, role shares and weaknesses)."""
+
+    seed: int = STUDY_SEED
+    rho: float = 0.40
+    thresholds: tuple[float, ...] = (-1.6, -0.7, 0.2, 1.3)
+    loading_range: tuple[float, float] = (0.65, 0.85)
+    mean_range: tuple[float, float] = (0.15, 0.55)
+    weakness_means: tuple[float, ...] = (-0.45, -0.35, -0.25, -0.20)
+    role_shift: tuple[tuple[str, float], ...] = (("gov", 0.35), ("ent", 0.05), ("res", -0.20))
+    outcome_weights: tuple[tuple[str, float], ...] = (
+        ("response", 0.25), ("organisation", 0.15), ("information", 0.15), ("plan", 0.10),
+        ("resources", 0.10), ("warning", 0.05))
+    outcome_intercept: float = 0.30
+    overall_thresholds: tuple[float, ...] = (-1.5, -0.6, 0.3, 1.2)
+    missing_rate: float = 0.02
+    dont_know_rate: float = 0.005
+    straightline_rate: float = 0.03
+    speeding_rate: float = 0.02
+    n_duplicates: int = 2
+    open_answer_rate: float = 0.4
+
+
+def _case_rng(seed: int, case_id: str, stream: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(case_id.encode("utf-8")), stream]))
+
+
+def instrument_loadings(codebook: Codebook, settings: SimulationSettings) -> dict[str, float]:
+    """Item loadings shared by every case (so that the instrument is invariant by construction)."""
+    rng = np.random.default_rng(np.random.SeedSequence([settings.seed, 0]))
+    lo, hi = settings.loading_range
+    return {item: round(float(rng.uniform(lo, hi)), 4) for item in codebook.item_ids}
+
+
+def case_means(case: Case, codebook: Codebook, settings: SimulationSettings) -> dict[str, float]:
+    """Latent construct means of a case: weaknesses low, in the order the case file ranks them."""
+    rng = _case_rng(settings.seed, case.id, 1)
+    lo, hi = settings.mean_range
+    means = {c: round(float(rng.uniform(lo, hi)), 4) for c in codebook.construct_ids}
+    for rank, construct in enumerate(case.weaknesses):
+        means[construct] = settings.weakness_means[rank]
+    return means
+
+
+def _cut(x: np.ndarray, thresholds: tuple[float, ...]) -> np.ndarray:
+    return 1 + np.searchsorted(np.asarray(thresholds), x, side="right")
+
+
+def _expected_code(mean: float, thresholds: tuple[float, ...]) -> float:
+    """E[cut(x)] for x ~ N(mean, 1): 1 + sum_k P(x > tau_k)."""
+    return 1.0 + float(sum(norm.sf(t - mean) for t in thresholds))
+
+
+def expected_construct_means(case: Case, codebook: Codebook,
+                             settings: SimulationSettings = SimulationSettings()) -> dict[str, float]:
+    """Population mean of each construct score (1-5, reverse keys applied) among attentive respondents.
+
+    Exact under the model: for item ``j`` of construct ``c`` and role ``r``, ``x*`` is normal with mean
+    ``lambda_j (mu_c + shift_r)`` and unit variance; the role mixture uses the case's shares. Reverse-keyed
+    items are answered as the mirror image, so their scored value has the same expectation as a regular item
+    with the same loading.
+    """
+    loadings = instrument_loadings(codebook, settings)
+    mu = case_means(case, codebook, settings)
+    shift = dict(settings.role_shift)
+    weights = dict(settings.outcome_weights)
+    shares = case.sample.roles
+    out: dict[str, float] = {}
+    for construct in codebook.all_constructs:
+        total = 0.0
+        for role, share in shares.items():
+            if construct.id == codebook.outcome.id:
+                m = settings.outcome_intercept + sum(w * shift[role] for w in weights.values())
+            else:
+                m = mu[construct.id] + shift[role]
+            total += share * np.mean([_expected_code(loadings[i.id] * m, settings.thresholds)
+                                      for i in construct.items])
+        out[construct.id] = round(float(total), 6)
+    return out
+
+
+def simulate_case(case: Case, codebook: Codebook, settings: SimulationSettings = SimulationSettings()
+                  ) -> tuple[pd.DataFrame, dict]:
+    """Draw one case's synthetic survey.
+
+    Returns
+    -------
+    raw : DataFrame
+        The export as a survey platform would write it (Chinese headers and labels).
+    truth : dict
+        The generator's parameters and what it drew (careless respondents, duplicates, expected means).
+    """
+    rng = _case_rng(settings.seed, case.id, 2)
+    n = case.sample.n
+    constructs = codebook.construct_ids
+    k = len(constructs)
+    loadings = instrument_loadings(codebook, settings)
+    mu = case_means(case, codebook, settings)
+    shift = dict(settings.role_shift)
+    weights = dict(settings.outcome_weights)
+
+    roles_codes = list(case.sample.roles)
+    roles = rng.choice(roles_codes, size=n, p=[case.sample.roles[r] for r in roles_codes])
+    corr = np.full((k, k), settings.rho) + (1 - settings.rho) * np.eye(k)
+    chol = np.linalg.cholesky(corr)
+    z = rng.standard_normal((n, k)) @ chol.T
+    base = np.array([mu[c] for c in constructs])
+    role_shift = np.array([shift[r] for r in roles])
+    eta = z + base + role_shift[:, None]
+    w = np.array([weights.get(c, 0.0) for c in constructs])
+    resid_sd = float(np.sqrt(1.0 - w @ corr @ w))
+    eff = settings.outcome_intercept + role_shift * w.sum() + z @ w + resid_sd * rng.standard_normal(n)
+    latent = {c: eta[:, j] for j, c in enumerate(constructs)}
+    latent[codebook.outcome.id] = eff
+
+    answers = {}
+    for construct in codebook.all_constructs:
+        for item in construct.items:
+            lam = loadings[item.id]
+            xstar = lam * latent[construct.id] + np.sqrt(1 - lam**2) * rng.standard_normal(n)
+            code = _cut(xstar, settings.thresholds)
+            answers[item.id] = (codebook.scale.min + codebook.scale.max - code) if item.reverse else code
+    answers = pd.DataFrame(answers).astype(float)
+    overall = _cut(eff + 0.5 * rng.standard_normal(n), settings.overall_thresholds)
+    duration = np.round(rng.lognormal(np.log(420), 0.3, size=n)).astype(int)
+
+    # careless respondents, drawn from distinct rows
+    n_straight = round(settings.straightline_rate * n)
+    n_speed = round(settings.speeding_rate * n)
+    careless = rng.choice(n, size=n_straight + n_speed, replace=False)
+    straight_rows, speed_rows = np.sort(careless[:n_straight]), np.sort(careless[n_straight:])
+    for row in straight_rows:
+        answers.iloc[row, :] = float(rng.integers(3, 6))
+    for row in speed_rows:
+        answers.iloc[row, :] = rng.integers(1, 6, size=answers.shape[1]).astype(float)
+        duration[row] = int(rng.integers(40, 100))
+
+    # item nonresponse (only among attentive respondents, so that the flags stay unambiguous)
+    attentive = np.setdiff1d(np.arange(n), careless)
+    cells = rng.random(answers.shape)
+    cells[careless, :] = 1.0
+    answers = answers.mask(cells < settings.missing_rate)
+    dont_know = (cells >= settings.missing_rate) & (cells < settings.missing_rate + settings.dont_know_rate)
+
+    labels = decode(answers, codebook, lang="zh")
+    labels = labels.mask(pd.DataFrame(dont_know, columns=labels.columns), "不清楚")
+    demo = {d.id: d for d in codebook.demographics}
+    role_label = {lvl.code: lvl.zh for lvl in demo["role"].levels}
+    suggestions = []
+    for row in range(n):
+        if rng.random() < settings.open_answer_rate:
+            weakest = constructs[int(np.argmin(eta[row]))]
+            suggestions.append(_SUGGESTIONS[weakest])
+        else:
+            suggestions.append("")
+    raw = pd.DataFrame({codebook.id_column.name: np.arange(1, n + 1)})
+    raw["role"] = [role_label[r] for r in roles]
+    for did in ("gender", "age", "education"):
+        levels = demo[did].levels
+        raw[did] = [levels[i].zh for i in rng.integers(0, len(levels), size=n)]
+    raw = pd.concat([raw, labels.reset_index(drop=True)], axis=1)
+    raw[codebook.overall.id] = [codebook.overall.anchors[c - 1].zh for c in overall]
+    raw[codebook.open_question.id] = suggestions
+    raw[codebook.duration_column.name] = duration
+
+    # duplicated submissions: an attentive respondent submits twice (new serial number, same answers)
+    dup_sources = np.sort(rng.choice(attentive, size=settings.n_duplicates, replace=False))
+    dups = raw.iloc[dup_sources].copy()
+    dups[codebook.id_column.name] = np.arange(n + 1, n + 1 + len(dups))
+    raw = pd.concat([raw, dups], ignore_index=True)
+    raw = raw.rename(columns=codebook.export_headers)
+
+    ids = raw[codebook.export_headers[codebook.id_column.name]]
+    attentive_mask = np.ones(n, dtype=bool)
+    attentive_mask[careless] = False
+    truth = {
+        "synthetic": True,
+        "note": "SYNTHETIC DATA generated by emstudy.simulate; not the thesis's responses.",
+        "case": case.id,
+        "parameters": {
+            "seed": settings.seed,
+            "n_rows": int(len(raw)),
+            "n_respondents": n,
+            "role_shares": dict(case.sample.roles),
+            "role_shift": dict(settings.role_shift),
+            "latent_means": mu,
+            "weaknesses": list(case.weaknesses),
+            "construct_correlation": settings.rho,
+            "loadings": loadings,
+            "thresholds": list(settings.thresholds),
+            "outcome_weights": {c: weights.get(c, 0.0) for c in constructs},
+            "outcome_intercept": settings.outcome_intercept,
+            "outcome_residual_sd": round(resid_sd, 6),
+            "missing_rate": settings.missing_rate,
+            "dont_know_rate": settings.dont_know_rate,
+        },
+        "drawn": {
+            "straightlining_ids": [int(ids.iloc[r]) for r in straight_rows],
+            "speeding_ids": [int(ids.iloc[r]) for r in speed_rows],
+            "duplicate_ids": [int(i) for i in dups[codebook.id_column.name]],
+            "duplicate_of_ids": [int(ids.iloc[r]) for r in dup_sources],
+            "role_counts": {r: int(np.sum(roles == r)) for r in roles_codes},
+            "sample_latent_means": {c: round(float(eta[attentive_mask, j].mean()), 6)
+                                    for j, c in enumerate(constructs)},
+        },
+        "expected_construct_means": expected_construct_means(case, codebook, settings),
+    }
+    return raw, truth
+
+
+def truth_json(truth: dict) -> bytes:
+    """The truth file's bytes (sorted keys, UTF-8, newline-terminated) so reruns write the same bytes."""
+    return (json.dumps(truth, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def raw_csv(raw: pd.DataFrame) -> bytes:
+    """The raw export's bytes: UTF-8 with BOM (as survey platforms write for spreadsheet programs)."""
+    return raw.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+
+
+def write_case(case: Case, codebook: Codebook, out_dir: Path,
+               settings: SimulationSettings = SimulationSettings()) -> list[Path]:
+    """Simulate one case and write ``<case>.csv`` and ``<case>.truth.json`` atomically."""
+    raw, truth = simulate_case(case, codebook, settings)
+    csv_path = out_dir / f"{case.id}.csv"
+    truth_path = out_dir / f"{case.id}.truth.json"
+    atomic_write_bytes(csv_path, raw_csv(raw))
+    atomic_write_bytes(truth_path, truth_json(truth))
+    return [csv_path, truth_path]
