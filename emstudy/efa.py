@@ -89,7 +89,7 @@ class EFAResult:
     method, rotation, cor, missing : str
         What was done (``rotation`` is ``"none"`` for an unrotated solution).
     n_obs : int
-        Number of rows of the data.
+        Number of rows of the data (complete rows with ``missing="listwise"``).
     n_factors : int
         Number of factors.
     dof : int
@@ -738,7 +738,7 @@ def efa(
         rotation=rot,
         cor=cor,
         missing=missing,
-        n_obs=int(df.shape[0]),
+        n_obs=int(df.dropna().shape[0]) if missing == "listwise" else int(df.shape[0]),
         n_factors=n_factors,
         dof=dof,
         objective=ext.objective,

@@ -65,6 +65,17 @@ res$polychoric_A <- list(rho = lapply(1:5, function(j) unname(pc$rho[, j])),
 pc2 <- polychoric(items[, c(paste0("C", 1:5), paste0("E", 1:5))])
 res$polychoric_CE <- list(rho = lapply(1:10, function(j) unname(pc2$rho[, j])))
 
+# fa(bfi[,1:10], 2, fm = "minres", rotate = "oblimin", cor = "poly")
+res$minres_oblimin_poly10 <- fa_out(fa(items[, 1:10], 2, fm = "minres", rotate = "oblimin", cor = "poly"))
+# fa(na.omit(bfi[,1:25]), 5, fm = "minres", rotate = "oblimin")   (listwise deletion)
+res$minres_oblimin_listwise <- fa_out(fa(na.omit(items), 5, fm = "minres", rotate = "oblimin"))
+res$n_complete <- nrow(na.omit(items))
+# x <- bfi[, c("A1","A2","A3","A4")]; x$A1 <- pmin(x$A1, 4); polychoric(x)
+#   (unequal numbers of categories: psych sets global = FALSE, per-pair thresholds, correct = 0.5)
+x <- items[, paste0("A", 1:4)]; x$A1 <- pmin(x$A1, 4)
+pc3 <- suppressWarnings(polychoric(x))
+res$polychoric_unequal <- list(rho = lapply(1:4, function(j) unname(pc3$rho[, j])))
+
 # set.seed(42); fa.parallel(bfi[,1:25], n.iter = 20, plot = FALSE)
 set.seed(42)
 pa <- fa.parallel(items, n.iter = 20, plot = FALSE)
