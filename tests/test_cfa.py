@@ -1,0 +1,349 @@
+"""Tests of emstudy.cfa against R lavaan (fixtures written by tests/reference/cfa.R)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emstudy.cfa import (
+    CFAResult,
+    InvarianceResult,
+    MeasurementModel,
+    cfa,
+    chisq_difference,
+    invariance,
+    parse_model,
+)
+
+REF_DIR = Path(__file__).parent / "reference"
+REF = json.loads((REF_DIR / "cfa.json").read_text())
+# lavaan::HolzingerSwineford1939, written by tests/reference/cfa.R
+HS = pd.read_csv(REF_DIR / "data" / "HolzingerSwineford1939.csv")
+# HS.model <- "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+HS_MODEL = REF["model"]
+TOL = 1e-3
+
+# fitMeasures(fit) names compared with lavaan
+FIT_NAMES = [
+    "npar", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "cfi", "tli", "logl",
+    "unrestricted.logl", "aic", "bic", "bic2", "ntotal", "rmsea", "rmsea.ci.lower",
+    "rmsea.ci.upper", "rmsea.pvalue", "srmr",
+]
+
+
+@pytest.fixture(scope="module")
+def single() -> CFAResult:
+    return cfa(HS_MODEL, HS)
+
+
+@pytest.fixture(scope="module")
+def grouped() -> dict[str, CFAResult]:
+    return {
+        "configural": cfa(HS_MODEL, HS, group="school"),
+        "metric": cfa(HS_MODEL, HS, group="school", equal=("loadings",)),
+        "scalar": cfa(HS_MODEL, HS, group="school", equal=("loadings", "intercepts")),
+    }
+
+
+@pytest.fixture(scope="module")
+def inv() -> InvarianceResult:
+    return invariance(HS_MODEL, HS, "school")
+
+
+def _merge(ref_rows: list[dict], params: pd.DataFrame) -> pd.DataFrame:
+    ref = pd.DataFrame(ref_rows)
+    ref["rhs"] = ref["rhs"].fillna("")
+    on = ["lhs", "op", "rhs"] + (["group"] if "group" in ref.columns else [])
+    merged = ref.merge(params, on=on, suffixes=("_lavaan", ""), how="left")
+    assert len(merged) == len(ref)
+    assert merged["est"].notna().all(), "a lavaan parameter is missing from our table"
+    return merged
+
+
+def _check_fit(result: CFAResult, ref_fit: dict) -> None:
+    ours = result.fit_measures
+    for name in FIT_NAMES:
+        assert ours[name] == pytest.approx(ref_fit[name], abs=TOL), name
+
+
+# ------------------------------------------------------------------------------------------
+# single group
+# ------------------------------------------------------------------------------------------
+def test_single_group_fit_measures(single: CFAResult) -> None:
+    # fitMeasures(cfa(HS.model, data = HS))[...]: chisq 85.306, df 24, cfi 0.931, tli 0.896,
+    # rmsea 0.092 [0.071, 0.114], srmr 0.065, aic 7517.490, bic 7595.339, logl -3737.745
+    _check_fit(single, REF["single"]["fit"])
+    assert single.converged
+    assert single.fit.df == 24
+    assert single.fit.npar == 21
+
+
+def test_single_group_estimates_and_se(single: CFAResult) -> None:
+    # parameterEstimates(cfa(HS.model, data = HS))[, c("lhs","op","rhs","est","se","z","pvalue")]
+    m = _merge(REF["single"]["estimates"], single.params)
+    np.testing.assert_allclose(m["est"], m["est_lavaan"], atol=TOL)
+    np.testing.assert_allclose(m["se"], m["se_lavaan"], atol=TOL)
+    free = m["z_lavaan"].notna()
+    np.testing.assert_allclose(m.loc[free, "z"], m.loc[free, "z_lavaan"], atol=1e-2)
+    np.testing.assert_allclose(m.loc[free, "pvalue"], m.loc[free, "pvalue_lavaan"], atol=TOL)
+
+
+def test_single_group_standardized(single: CFAResult) -> None:
+    # standardizedSolution(cfa(HS.model, data = HS))$est.std
+    m = _merge(REF["single"]["standardized"], single.params)
+    np.testing.assert_allclose(m["std_all"], m["est.std"], atol=TOL)
+    load = single.loadings()
+    assert load.loc["x1", "visual"] == pytest.approx(0.772, abs=1e-3)
+
+
+def test_std_lv(single: CFAResult) -> None:
+    # fitMeasures / parameterEstimates(cfa(HS.model, data = HS, std.lv = TRUE))
+    res = cfa(HS_MODEL, HS, std_lv=True)
+    _check_fit(res, REF["single_stdlv"]["fit"])
+    m = _merge(REF["single_stdlv"]["estimates"], res.params)
+    np.testing.assert_allclose(m["est"], m["est_lavaan"], atol=TOL)
+    np.testing.assert_allclose(m["se"], m["se_lavaan"], atol=TOL)
+    # the std.all solution does not depend on the scaling
+    np.testing.assert_allclose(res.params["std_all"], single.params["std_all"], atol=1e-5)
+
+
+# ------------------------------------------------------------------------------------------
+# multiple groups
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("level", ["configural", "metric", "scalar"])
+def test_multigroup_fit(grouped: dict[str, CFAResult], level: str) -> None:
+    # fitMeasures(cfa(HS.model, data = HS, group = "school"[, group.equal = ...]))
+    # configural chisq 115.851 df 48; metric 124.044 df 54; scalar 164.103 df 60
+    res = grouped[level]
+    _check_fit(res, REF[level]["fit"])
+    assert res.groups == tuple(REF["group_labels"])  # lavInspect(fit, "group.label")
+    assert res.n_obs == tuple(REF["group_n"])  # lavInspect(fit, "nobs")
+
+
+@pytest.mark.parametrize("level", ["configural", "metric", "scalar"])
+def test_multigroup_estimates(grouped: dict[str, CFAResult], level: str) -> None:
+    # parameterEstimates(...)$est/$se and standardizedSolution(...)$est.std per group
+    res = grouped[level]
+    m = _merge(REF[level]["estimates"], res.params)
+    np.testing.assert_allclose(m["est"], m["est_lavaan"], atol=TOL)
+    np.testing.assert_allclose(m["se"], m["se_lavaan"], atol=TOL)
+    s = _merge(REF[level]["standardized"], res.params)
+    np.testing.assert_allclose(s["std_all"], s["est.std"], atol=TOL)
+
+
+def test_scalar_latent_means_free_beyond_first_group(grouped: dict[str, CFAResult]) -> None:
+    p = grouped["scalar"].params
+    means = p[(p["op"] == "~1") & p["lhs"].isin(["visual", "textual", "speed"])]
+    assert not means[means["group"] == 1]["free"].any()
+    assert means[means["group"] == 2]["free"].all()
+    # parameterEstimates(scalar): textual ~1 in group 2 = 0.576
+    textual = means[(means["group"] == 2) & (means["lhs"] == "textual")]["est"].item()
+    assert textual == pytest.approx(0.576363152284108, abs=TOL)
+
+
+def test_strict_residuals_equal() -> None:
+    # fitMeasures(cfa(HS.model, HS, group = "school",
+    #                 group.equal = c("loadings", "intercepts", "residuals")))
+    res = cfa(HS_MODEL, HS, group="school", equal=("loadings", "intercepts", "residuals"))
+    _check_fit(res, REF["strict"]["fit"])
+
+
+def test_chisq_difference_matches_lavTestLRT(grouped: dict[str, CFAResult]) -> None:
+    # lavTestLRT(configural, metric, scalar)
+    lrt = REF["lrt"]
+    out = chisq_difference(
+        grouped["scalar"], grouped["configural"], grouped["metric"],
+        names=["scalar", "configural", "metric"],
+    )
+    assert list(out.index) == lrt["model"]
+    np.testing.assert_allclose(out["chisq"], lrt["chisq"], atol=TOL)
+    np.testing.assert_allclose(out["aic"], lrt["aic"], atol=TOL)
+    np.testing.assert_allclose(out["bic"], lrt["bic"], atol=TOL)
+    assert list(out["df"]) == lrt["df"]
+    np.testing.assert_allclose(out["chisq_diff"].iloc[1:], lrt["chisq_diff"][1:], atol=TOL)
+    np.testing.assert_allclose(out["df_diff"].iloc[1:], lrt["df_diff"][1:], atol=0)
+    np.testing.assert_allclose(out["p"].iloc[1:], lrt["p"][1:], atol=TOL)
+    assert np.isnan(out["chisq_diff"].iloc[0])
+
+
+# ------------------------------------------------------------------------------------------
+# invariance
+# ------------------------------------------------------------------------------------------
+def test_invariance_table(inv: InvarianceResult) -> None:
+    t = inv.table
+    for level in ["configural", "metric", "scalar"]:
+        ref = REF[level]["fit"]  # fitMeasures(<level fit>)
+        for col in ["chisq", "cfi", "rmsea", "srmr", "aic", "bic"]:
+            assert t.loc[level, col] == pytest.approx(ref[col], abs=TOL), (level, col)
+        assert t.loc[level, "df"] == ref["df"]
+    # lavTestLRT(configural, metric, scalar)[["Chisq diff"]], [["Pr(>Chisq)"]]
+    assert t.loc["metric", "chisq_diff"] == pytest.approx(REF["lrt"]["chisq_diff"][1], abs=TOL)
+    assert t.loc["scalar", "chisq_diff"] == pytest.approx(REF["lrt"]["chisq_diff"][2], abs=TOL)
+    assert t.loc["metric", "p_diff"] == pytest.approx(REF["lrt"]["p"][1], abs=TOL)
+    assert t.loc["scalar", "p_diff"] == pytest.approx(REF["lrt"]["p"][2], abs=TOL)
+    # delta CFI from fitMeasures: metric 0.920923 - 0.923398; scalar 0.882472 - 0.920923
+    assert t.loc["metric", "delta_cfi"] == pytest.approx(
+        REF["metric"]["fit"]["cfi"] - REF["configural"]["fit"]["cfi"], abs=TOL)
+    assert t.loc["scalar", "delta_cfi"] == pytest.approx(
+        REF["scalar"]["fit"]["cfi"] - REF["metric"]["fit"]["cfi"], abs=TOL)
+    assert bool(t.loc["metric", "holds"]) is True
+    assert bool(t.loc["scalar", "holds"]) is False
+
+
+def test_invariance_partial_search(inv: InvarianceResult) -> None:
+    # step 1: cfa(..., group.equal = c("loadings","intercepts"), group.partial = "<item>~1")
+    step1 = inv.search[inv.search["step"] == 1].set_index("item")
+    for row in REF["partial_one"]:
+        assert step1.loc[row["item"], "chisq"] == pytest.approx(row["chisq"], abs=TOL)
+        assert step1.loc[row["item"], "df"] == row["df"]
+    # step 2: group.partial = c("x3~1", "<item>~1"); x1, x2 are not candidates (visual would
+    # keep a single equal intercept)
+    step2 = inv.search[inv.search["step"] == 2].set_index("item")
+    assert set(step2.index) == {"x4", "x5", "x6", "x7", "x8", "x9"}
+    for row in REF["partial_two"]:
+        if row["item"] in step2.index:
+            assert step2.loc[row["item"], "chisq"] == pytest.approx(row["chisq"], abs=TOL)
+            assert step2.loc[row["item"], "cfi"] == pytest.approx(row["cfi"], abs=TOL)
+    assert inv.freed_intercepts == ("x3", "x7")
+    # fitMeasures(cfa(..., group.partial = c("x3~1", "x7~1")))
+    ref = REF["partial_x3_x7"]
+    row = inv.table.loc["partial scalar"]
+    for col in ["chisq", "cfi", "rmsea", "srmr"]:
+        assert row[col] == pytest.approx(ref[col], abs=TOL), col
+    assert row["df"] == ref["df"]
+    assert inv.level == "partial scalar"
+    assert "partial scalar" in inv.summary()
+    assert "LRT" in inv.summary()
+
+
+def test_invariance_strict_criteria_stop_at_configural() -> None:
+    # metric: delta CFI = -0.0025 (lavaan), which fails a cut of 0.001
+    res = invariance(HS_MODEL, HS, "school", cfi_cut=0.001, rmsea_cut=0.001)
+    assert res.level == "none"
+    assert "partial scalar" not in res.table.index
+    assert res.search.empty
+
+
+# ------------------------------------------------------------------------------------------
+# parser
+# ------------------------------------------------------------------------------------------
+def test_parser_forms_agree() -> None:
+    text = """
+    # three factors
+    visual  =~ x1 + x2 + x3   # comment at end
+    textual =~ x4 + x5
+    textual =~ x6
+
+    speed =~ x7 + x8 + x9
+    """
+    a = parse_model(text)
+    b = parse_model(HS_MODEL)
+    assert a == b
+    assert a.factors == ("visual", "textual", "speed")
+    assert a.items_of("textual") == ("x4", "x5", "x6")
+    assert a.observed == tuple(f"x{i}" for i in range(1, 10))
+    assert isinstance(a, MeasurementModel)
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("visual =~ x1 + x2 + x3\ntextual =~ x4 + + x5", r"line 2.*empty term"),
+        ("visual =~ x1 + 2x + x3", r"line 1.*'2x'"),
+        ("# c\nvisual =~ x1 + x2 + x3\nx1 ~ x2", r"line 3.*'~'"),
+        ("visual =~ x1 + x2 + x3\n\nf2 =~ 1*x4 + x5", r"line 3.*'1\*x4'"),
+        ("visual x1 + x2", r"line 1.*expected '=~'"),
+        ("=~ x1 + x2", r"line 1.*missing factor"),
+        ("# only a comment\n", r"no measurement statement"),
+    ],
+)
+def test_parser_errors(text: str, pattern: str) -> None:
+    with pytest.raises(ValueError, match=pattern):
+        parse_model(text)
+
+
+def test_unknown_variable_named() -> None:
+    with pytest.raises(ValueError, match="'x99'"):
+        cfa("visual =~ x1 + x2 + x99", HS)
+
+
+# ------------------------------------------------------------------------------------------
+# input checks and warnings
+# ------------------------------------------------------------------------------------------
+def test_non_positive_definite_covariance() -> None:
+    data = HS.assign(x10=HS["x1"] + HS["x2"])
+    with pytest.raises(ValueError, match="not positive definite"):
+        cfa("visual =~ x1 + x2 + x3 + x10", data)
+    with pytest.raises(ValueError, match="not positive definite.*'x3'"):
+        cfa("visual =~ x1 + x2 + x3", HS.assign(x3=1.0))
+
+
+def test_too_few_observations() -> None:
+    with pytest.raises(ValueError, match="too few observations"):
+        cfa(HS_MODEL, HS.iloc[:15])
+
+
+def test_bad_options() -> None:
+    with pytest.raises(ValueError, match="equal"):
+        cfa(HS_MODEL, HS, equal=("loadings",))
+    with pytest.raises(ValueError, match="unknown constraint 'slopes'"):
+        cfa(HS_MODEL, HS, group="school", equal=("slopes",))
+    with pytest.raises(ValueError, match="group_partial"):
+        cfa(HS_MODEL, HS, group="school", equal="intercepts", group_partial=("x42~1",))
+    with pytest.raises(ValueError, match="estimator"):
+        cfa(HS_MODEL, HS, estimator="WLSMV")
+    with pytest.raises(ValueError, match="group: column 'class'"):
+        cfa(HS_MODEL, HS, group="class")
+
+
+def _exact_data(cor: np.ndarray, n: int, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, cor.shape[0]))
+    z = z - z.mean(axis=0)
+    z = z @ np.linalg.inv(np.linalg.cholesky(np.cov(z.T, bias=True))).T
+    x = z @ np.linalg.cholesky(cor).T
+    return pd.DataFrame(x, columns=[f"a{i + 1}" for i in range(cor.shape[0])])
+
+
+def test_heywood_case_warns_with_item() -> None:
+    # one factor, three items: lambda_1^2 = r12 r13 / r23 = 0.64 / 0.5 > 1
+    cor = np.array([[1.0, 0.8, 0.8], [0.8, 1.0, 0.5], [0.8, 0.5, 1.0]])
+    data = _exact_data(cor, 200)
+    with pytest.warns(UserWarning, match="Heywood.*'a1'"):
+        res = cfa("f =~ a1 + a2 + a3", data)
+    theta = res.params.query("lhs == 'a1' and op == '~~'")["est"].item()
+    assert theta == pytest.approx(1 - 0.64 / 0.5, abs=1e-4)
+
+
+def test_no_heywood_warning_on_proper_solution(single: CFAResult) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cfa(HS_MODEL, HS)
+
+
+def test_non_convergence_warns() -> None:
+    with pytest.warns(UserWarning, match="did not converge"):
+        cfa(HS_MODEL, HS, max_iter=1)
+
+
+def test_listwise_deletion_warns() -> None:
+    data = HS.copy()
+    data.loc[:4, "x1"] = np.nan
+    with pytest.warns(UserWarning, match="5 of 301 rows"):
+        res = cfa(HS_MODEL, data)
+    assert res.n_obs == (296,)
+
+
+def test_summary_and_frames(single: CFAResult, grouped: dict[str, CFAResult]) -> None:
+    text = single.summary()
+    assert "CFI = 0.931" in text and "RMSEA = 0.092" in text and "SRMR = 0.065" in text
+    assert "CFAResult(" in repr(single)
+    frame = single.to_frame()
+    assert {"lhs", "op", "rhs", "est", "se", "z", "pvalue", "std_all"} <= set(frame.columns)
+    assert "Grant-White" in grouped["metric"].summary()
+    assert grouped["metric"].loadings().shape == (18, 3)
