@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -67,11 +67,10 @@ def sha256_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def write_checksums(folder: str | Path, names: Iterable[str]) -> Path:
-    """Write ``folder/SHA256SUMS`` in the format of ``sha256sum`` (sorted by name)."""
-    folder = Path(folder)
-    lines = [f"{sha256_file(folder / name)}  {name}" for name in sorted(names)]
-    return atomic_write_text(folder / CHECKSUM_FILE, "\n".join(lines))
+def write_checksums(folder: str | Path, digests: Mapping[str, str]) -> Path:
+    """Write ``folder/SHA256SUMS`` (file name -> sha256) in the format of ``sha256sum``, sorted by name."""
+    lines = [f"{digests[name]}  {name}" for name in sorted(digests)]
+    return atomic_write_text(Path(folder) / CHECKSUM_FILE, "\n".join(lines))
 
 
 def read_checksums(folder: str | Path) -> dict[str, str]:

@@ -1,0 +1,200 @@
+"""The ``emstudy`` command.
+
+Every subcommand has ``--help``. Errors the user can fix print one line (``emstudy: error: ...``) and exit
+with status 2; nothing is printed as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from emstudy import __version__
+from emstudy.cases import check_case_id
+from emstudy.errors import EmstudyError
+from emstudy.project import Project
+
+__all__ = ["main"]
+
+EXIT_USER_ERROR = 2
+
+
+def _project(args: argparse.Namespace) -> Project:
+    return Project.find(args.root)
+
+
+def _case_ids(project: Project, requested: Sequence[str] | None) -> list[str]:
+    if not requested:
+        return project.case_ids()
+    for case_id in requested:
+        project.case(check_case_id(case_id))  # validates, and names the known cases when unknown
+    return list(dict.fromkeys(requested))
+
+
+def _progress(total: int, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="nb", file=sys.stderr, disable=None, mininterval=0.5)
+
+
+# -- subcommands --------------------------------------------------------------------------------------
+def cmd_cases(args: argparse.Namespace) -> int:
+    project = _project(args)
+    for case in project.cases():
+        framework = case.framework.en if args.lang == "en" else case.framework.zh
+        name = case.name.en if args.lang == "en" else case.name.zh
+        print(f"{case.id:<12} {name:<28} n={case.sample.n:<4} {framework}")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    import hashlib
+
+    from emstudy.fileio import CHECKSUM_FILE, atomic_write_bytes, read_checksums, sha256_file, write_checksums
+    from emstudy.simulate import SimulationSettings, raw_csv, simulate_case, truth_json
+
+    project = _project(args)
+    codebook = project.codebook()
+    out = Path(args.out) if args.out else project.raw_dir
+    out.mkdir(parents=True, exist_ok=True)
+    settings = SimulationSettings(seed=args.seed)
+    case_ids = _case_ids(project, args.case)
+    planned: dict[str, bytes] = {}
+    with _progress(len(case_ids), "simulate") as bar:
+        for case_id in case_ids:
+            raw, truth = simulate_case(project.case(case_id, codebook), codebook, settings)
+            planned[f"{case_id}.csv"] = raw_csv(raw)
+            planned[f"{case_id}.truth.json"] = truth_json(truth)
+            bar.update()
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in planned.items()}
+    changed = [name for name in planned if (out / name).is_file() and sha256_file(out / name) != digests[name]]
+    if changed and not args.force:
+        raise EmstudyError(f"{out / changed[0]}: exists with different contents; raw data is never overwritten "
+                           "(use --out DIR for a new folder, or --force to replace it deliberately)")
+    for name, data in planned.items():
+        atomic_write_bytes(out / name, data)
+    # entries of files not written now keep their recorded checksum, so a tampered file is never blessed
+    recorded = read_checksums(out) if (out / CHECKSUM_FILE).is_file() else {}
+    write_checksums(out, {**recorded, **digests})
+    print(f"wrote {len(planned)} files to {out} (SYNTHETIC DATA, seed {args.seed}); checksums in {out / CHECKSUM_FILE}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from emstudy.pipeline import PER_CASE_NOTEBOOKS, plan_tasks, run_tasks, verify_raw
+
+    project = _project(args)
+    case_ids = _case_ids(project, args.case)
+    verify_raw(project, case_ids)
+    notebooks = args.notebook or list(PER_CASE_NOTEBOOKS)
+    tasks = plan_tasks(project, case_ids, notebooks=notebooks)
+    jobs = args.jobs or os.cpu_count() or 1
+    with _progress(len(tasks), "run") as bar:
+        outputs = run_tasks(tasks, jobs=jobs, progress=lambda task: bar.update())
+    print(f"executed {len(outputs)} notebook(s) for {len(case_ids)} case(s) into {project.analysis_dir}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from emstudy.fileio import verify_checksums
+
+    project = _project(args)
+    checked = verify_checksums(project.raw_dir)
+    print(f"checksums: {len(checked)} raw file(s) match {project.raw_dir / 'SHA256SUMS'}")
+    if args.no_nbval:
+        return 0
+    cmd = [sys.executable, "-m", "pytest", "--nbval", "-q", "-p", "no:cacheprovider", "analysis"]
+    print("nbval: " + " ".join(cmd[2:]), flush=True)
+    return subprocess.call(cmd, cwd=project.root)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from emstudy.encode import encode
+    from emstudy.quality import quality_summary
+    from emstudy.study import read_raw
+
+    project = _project(args)
+    path = Path(args.file)
+    if not path.is_file():
+        raise EmstudyError(f"{path}: file not found")
+    try:
+        raw = read_raw(path)
+    except UnicodeDecodeError as exc:
+        raise EmstudyError(f"{path}: cannot decode as UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except Exception as exc:  # pandas parser errors carry their own message
+        raise EmstudyError(f"{path}: cannot read as CSV: {str(exc).splitlines()[0]}") from None
+    survey = encode(raw, project.codebook(), source=str(path))
+    summary = quality_summary(survey)
+    print(f"{path}: {summary['n_rows']} rows, {summary['n_valid']} kept, flagged {summary['n_flagged']}, "
+          f"missing share {summary['missing_share']:.3f}")
+    if summary["unmapped_columns"]:
+        print(f"{path}: unmapped columns: {', '.join(map(str, summary['unmapped_columns']))}")
+    return 0
+
+
+# -- parser -------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="emstudy", description=(
+        "Reproducible multi-case study of local-government emergency management "
+        "(the data shipped with the project are SYNTHETIC)."))
+    parser.add_argument("--version", action="version", version=f"emstudy {__version__}")
+    parser.add_argument("--root", help="the project folder (default: found from the working directory)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("cases", help="list the cases", description="List the cases and their frameworks.")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of names (default en)")
+    p.set_defaults(func=cmd_cases)
+
+    p = sub.add_parser("simulate", help="regenerate the synthetic raw data",
+                       description="Write the seeded synthetic study: data/raw/<case>.csv, <case>.truth.json "
+                                   "and SHA256SUMS. Identical bytes on every run with the same seed.")
+    p.add_argument("--out", help="output folder (default data/raw)")
+    p.add_argument("--seed", type=int, default=20190719, help="study seed (default 20190719)")
+    p.add_argument("--case", action="append", metavar="ID", help="only this case (repeatable)")
+    p.add_argument("--force", action="store_true", help="replace raw files whose contents differ")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("run", help="execute the notebooks for every case",
+                       description="Check the raw data against its checksums and execute the notebook templates "
+                                   "with papermill into analysis/<case>/.")
+    p.add_argument("--case", action="append", metavar="ID", help="only this case (repeatable)")
+    p.add_argument("--notebook", action="append", metavar="NAME", help="only this template, e.g. 01_data_quality")
+    p.add_argument("--jobs", type=int, default=0, help="parallel processes (default: number of cores)")
+    p.add_argument("--force", action="store_true", help="rerun every notebook")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("verify", help="reviewers' check: raw checksums and nbval over analysis/",
+                       description="Check data/raw against SHA256SUMS, then rerun the executed notebooks under "
+                                   "pytest --nbval and compare their outputs.")
+    p.add_argument("--no-nbval", action="store_true", help="only check the checksums")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("validate", help="check a survey file against the codebook",
+                       description="Read a survey export, encode it with the codebook and report problems.")
+    p.add_argument("file", help="the survey file (CSV)")
+    p.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "jobs", 0) is not None and getattr(args, "jobs", 0) < 0:
+        parser.error("--jobs must be a positive number")
+    try:
+        return args.func(args)
+    except EmstudyError as exc:
+        print(f"emstudy: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("emstudy: interrupted; outputs written so far are complete, the rest were left as they were",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""Run the parameterised notebooks with papermill, one output per case and notebook.
+
+Each template in ``notebooks/`` has one cell tagged ``parameters`` holding literals only. For every case the
+pipeline checks the raw data against its checksum, executes the template into a temporary file with the
+kernel's working directory set to ``analysis/<case>/`` (where nbval will rerun it), strips what changes from
+run to run (timings, absolute paths), and renames the result into place. A failed cell raises an error that
+names the notebook, the case and the cell; the previous output stays where it was.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from emstudy.errors import EmstudyError
+from emstudy.fileio import atomic_write_bytes, verify_checksums
+from emstudy.project import Project
+
+__all__ = ["NotebookTask", "template_parameters", "plan_tasks", "run_task", "run_tasks", "PER_CASE_NOTEBOOKS",
+           "normalise_notebook"]
+
+#: Per-case notebook templates, in the order they run.
+PER_CASE_NOTEBOOKS: tuple[str, ...] = ("01_data_quality",)
+
+_VOLATILE_CELL_KEYS = ("papermill", "execution", "collapsed", "scrolled")
+_VOLATILE_NB_PAPERMILL = ("start_time", "end_time", "duration", "exception", "environment_variables",
+                          "output_path", "input_path")
+
+
+@dataclass(frozen=True)
+class NotebookTask:
+    """One notebook to execute for one case."""
+
+    template: Path
+    output: Path
+    case_id: str
+    parameters: Mapping[str, object]
+
+    @property
+    def label(self) -> str:
+        return f"{self.template.name} [{self.case_id}]"
+
+
+def template_parameters(template: str | Path) -> dict[str, object]:
+    """The names and literal defaults of a template's ``parameters`` cell.
+
+    Raises
+    ------
+    EmstudyError
+        If the template has no ``parameters`` cell, or the cell holds anything but ``name = literal``.
+    """
+    template = Path(template)
+    nb = nbformat.read(template, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise EmstudyError(f"{template}: expected exactly one cell tagged 'parameters', found {len(cells)}")
+    tree = ast.parse(cells[0].source, filename=str(template))
+    params: dict[str, object] = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            raise EmstudyError(f"{template}: parameters cell line {node.lineno}: expected 'name = literal'")
+        try:
+            params[node.targets[0].id] = ast.literal_eval(node.value)
+        except ValueError:
+            raise EmstudyError(f"{template}: parameters cell line {node.lineno}: "
+                               f"{node.targets[0].id} must be a literal (number, string, list, ...)") from None
+    return params
+
+
+def check_parameters(template: Path, given: Mapping[str, object]) -> None:
+    """Unknown parameters are an error (papermill itself only warns)."""
+    known = template_parameters(template)
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise EmstudyError(f"{template}: unknown parameter(s) {', '.join(unknown)}; "
+                           f"the parameters cell defines {', '.join(sorted(known))}")
+
+
+def plan_tasks(project: Project, case_ids: Sequence[str], *, notebooks: Sequence[str] = PER_CASE_NOTEBOOKS,
+               extra: Mapping[str, object] | None = None) -> list[NotebookTask]:
+    """Tasks for the given cases and notebooks, parameters checked against each template."""
+    tasks = []
+    for name in notebooks:
+        template = project.notebooks_dir / f"{name}.ipynb"
+        if not template.is_file():
+            raise EmstudyError(f"{template}: notebook template not found")
+        for case_id in case_ids:
+            params: dict[str, object] = {"case_id": case_id, "project_root": "../.."}
+            params.update(extra or {})
+            check_parameters(template, params)
+            tasks.append(NotebookTask(template, project.analysis_dir / case_id / template.name, case_id, params))
+    return tasks
+
+
+def normalise_notebook(nb: nbformat.NotebookNode, *, template_name: str) -> nbformat.NotebookNode:
+    """Drop what differs between identical runs: timings, absolute paths, cell ids of the run."""
+    pm = nb.metadata.get("papermill", {})
+    for key in _VOLATILE_NB_PAPERMILL:
+        pm.pop(key, None)
+    if pm:
+        pm["input_path"] = f"notebooks/{template_name}"
+    nb.metadata.get("language_info", {}).pop("version", None)
+    for cell in nb.cells:
+        for key in _VOLATILE_CELL_KEYS:
+            cell.metadata.pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill draws a random id for the cell it inserts
+    return nb
+
+
+def run_task(task: NotebookTask, *, kernel_name: str = "python3") -> Path:
+    """Execute one task; on success the output replaces the previous one atomically.
+
+    Raises
+    ------
+    EmstudyError
+        Naming the notebook, the case and the failing cell (the previous output is kept).
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    workdir = task.output.parent
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "results").mkdir(exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=workdir, prefix=f".{task.output.stem}.", suffix=".tmp.ipynb")
+    os.close(fd)
+    try:
+        try:
+            pm.execute_notebook(str(task.template), tmp, parameters=dict(task.parameters), cwd=str(workdir),
+                                kernel_name=kernel_name, progress_bar=False, log_output=False,
+                                request_save_on_cell_execute=False)
+        except PapermillExecutionError as exc:
+            raise EmstudyError(f"{task.label}: cell {exc.cell_index} (execution count {exc.exec_count}) failed: "
+                               f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}; "
+                               f"previous output {task.output} left in place") from None
+        nb = normalise_notebook(nbformat.read(tmp, as_version=4), template_name=task.template.name)
+        atomic_write_bytes(task.output, (nbformat.writes(nb) + "\n").encode("utf-8"))
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return task.output
+
+
+def verify_raw(project: Project, case_ids: Sequence[str]) -> None:
+    """Refuse to run when a case's raw file no longer matches its checksum."""
+    verify_checksums(project.raw_dir, [f"{c}.csv" for c in case_ids])
+
+
+def run_tasks(tasks: Sequence[NotebookTask], *, jobs: int = 1,
+              progress: Callable[[NotebookTask], None] | None = None) -> list[Path]:
+    """Run tasks; notebooks of one case run in order, cases in parallel when ``jobs > 1``.
+
+    All tasks are attempted; if any fails, the first error (in task order) is raised after the others end.
+    """
+    by_case: dict[str, list[NotebookTask]] = {}
+    for task in tasks:
+        by_case.setdefault(task.case_id, []).append(task)
+    errors: dict[str, EmstudyError] = {}
+    outputs: list[Path] = []
+    if jobs <= 1 or len(by_case) <= 1:
+        for case_id, chain in by_case.items():
+            try:
+                outputs += _run_chain(chain, progress)
+            except EmstudyError as exc:
+                errors[case_id] = exc
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_run_chain, chain, None): case_id for case_id, chain in by_case.items()}
+            for future in as_completed(futures):
+                case_id = futures[future]
+                try:
+                    done = future.result()
+                except EmstudyError as exc:
+                    errors[case_id] = exc
+                    continue
+                outputs += done
+                if progress:
+                    for task in by_case[case_id]:
+                        progress(task)
+    if errors:
+        first = next(c for c in by_case if c in errors)
+        raise errors[first]
+    return sorted(outputs)
+
+
+def _run_chain(chain: Sequence[NotebookTask], progress: Callable[[NotebookTask], None] | None) -> list[Path]:
+    done = []
+    for task in chain:
+        done.append(run_task(task))
+        if progress:
+            progress(task)
+    return done
