@@ -250,8 +250,9 @@ def quality_flags(answers: pd.DataFrame, background: pd.DataFrame, codebook: Cod
     """Straight-lining, speeding and duplicate flags (see ``encode``)."""
     values = answers.to_numpy(dtype=float)
     answered = np.sum(~np.isnan(values), axis=1)
-    with np.errstate(invalid="ignore"):
-        spread = np.nanmax(values, axis=1) - np.nanmin(values, axis=1) if values.size else np.zeros(0)
+    filled_hi = np.where(np.isnan(values), -np.inf, values).max(axis=1, initial=-np.inf)
+    filled_lo = np.where(np.isnan(values), np.inf, values).min(axis=1, initial=np.inf)
+    spread = filled_hi - filled_lo  # -inf for a respondent who answered nothing
     straight = (answered >= straightlining_min_answered * values.shape[1]) & (spread == 0)
     duration_name = codebook.duration_column.name
     if duration_name in background.columns:

@@ -1,0 +1,78 @@
+"""The emstudy command: one clear line and a non-zero exit for bad input, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from emstudy.cli import main
+
+
+@pytest.mark.parametrize("command", ["cases", "simulate", "run", "verify", "validate"])
+def test_every_subcommand_has_help(command, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    assert "usage: emstudy" in capsys.readouterr().out
+
+
+def test_cases_lists_the_five_cases(project, capsys):
+    assert main(["--root", str(project.root), "cases"]) == 0
+    out = capsys.readouterr().out
+    for case_id in project.case_ids():
+        assert case_id in out
+    assert "4R" in out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["run", "--case", "atlantis"], "unknown case 'atlantis'"),
+    (["run", "--case", "../../etc"], "case id '../../etc' is not valid"),
+    (["run", "--case", "/tmp/x"], "case id '/tmp/x' is not valid"),
+    (["validate", "no/such/file.csv"], "no/such/file.csv: file not found"),
+])
+def test_bad_input_gives_one_line_and_exit_2(project, args, message, capsys):
+    assert main(["--root", str(project.root), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("emstudy: error: ") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_run_and_verify_refuse_a_tampered_raw_file(project_copy, capsys):
+    path = project_copy.raw_path("wencheng")
+    data = bytearray(path.read_bytes())
+    data[-3] = ord("9") if data[-3] != ord("9") else ord("8")
+    path.write_bytes(bytes(data))
+    for command in (["run", "--case", "wencheng"], ["verify"]):
+        assert main(["--root", str(project_copy.root), *command]) == 2
+        err = capsys.readouterr().err
+        assert "wencheng.csv: contents changed since its checksum was recorded" in err
+    assert not (project_copy.root / "analysis").exists()
+
+
+def test_validate_reports_out_of_range_values(project, tmp_path, capsys):
+    from emstudy.study import read_raw
+
+    raw = read_raw(project.raw_path("yima")).head(5)
+    header = project.codebook().export_headers["INF2"]
+    raw.loc[2, header] = "7"
+    path = tmp_path / "survey.csv"
+    raw.to_csv(path, index=False)
+    assert main(["--root", str(project.root), "validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"row 3 (respondent 3), column {header!r}: value '7'" in err
+
+
+def test_console_script_prints_no_traceback(project, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "emstudy.cli", "--root", str(project.root), "run", "--case", "nowhere"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("emstudy: error: unknown case 'nowhere'")
+    assert "Traceback" not in proc.stderr
+
+
+def test_outside_a_project_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["cases"]) == 2
+    assert "not inside an emstudy project" in capsys.readouterr().err

@@ -1,0 +1,78 @@
+"""papermill pipeline: parameters checked, failures named, previous outputs kept, raw data guarded."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from emstudy.errors import EmstudyError
+from emstudy.pipeline import NotebookTask, check_parameters, normalise_notebook, plan_tasks, run_task, template_parameters
+
+
+def test_template_parameters_are_literals(project):
+    params = template_parameters(project.notebooks_dir / "01_data_quality.ipynb")
+    assert set(params) == {"case_id", "project_root", "seed"}
+
+
+def test_unknown_parameter_is_an_error(project):
+    with pytest.raises(EmstudyError, match=r"01_data_quality.ipynb: unknown parameter\(s\) colour"):
+        check_parameters(project.notebooks_dir / "01_data_quality.ipynb", {"case_id": "yima", "colour": "red"})
+
+
+def test_parameters_cell_with_code_is_rejected(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("case_id = input()", metadata={"tags": ["parameters"]})]
+    path = tmp_path / "bad.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(EmstudyError, match=r"bad.ipynb: parameters cell line 1: case_id must be a literal"):
+        template_parameters(path)
+
+
+def test_plan_covers_every_case(project):
+    tasks = plan_tasks(project, project.case_ids())
+    assert {t.case_id for t in tasks} == set(project.case_ids())
+    assert all(t.output.parent == project.analysis_dir / t.case_id for t in tasks)
+
+
+def _failing_template(path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("case_id = 'x'", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("print('ok')"),
+                nbformat.v4.new_code_cell("raise ValueError('the data say no')")]
+    nbformat.write(nb, path)
+
+
+def test_failing_cell_names_notebook_and_cell_and_keeps_previous_output(tmp_path):
+    template = tmp_path / "99_fail.ipynb"
+    _failing_template(template)
+    output = tmp_path / "analysis" / "x" / "99_fail.ipynb"
+    output.parent.mkdir(parents=True)
+    output.write_text("previous good output", encoding="utf-8")
+    task = NotebookTask(template, output, "x", {"case_id": "x"})
+    with pytest.raises(EmstudyError, match=r"99_fail.ipynb \[x\]: cell \d+ .*failed: ValueError: the data say no"):
+        run_task(task)
+    assert output.read_text(encoding="utf-8") == "previous good output"
+    assert [p.name for p in output.parent.iterdir() if p.name.endswith(".ipynb")] == ["99_fail.ipynb"]
+
+
+def test_normalise_removes_timings_and_random_ids():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"start_time": "t", "duration": 1.0, "parameters": {"a": 1}, "input_path": "/abs/x.ipynb"}
+    nb.metadata["language_info"] = {"name": "python", "version": "3.11.7"}
+    cell = nbformat.v4.new_code_cell("a = 1", metadata={"tags": ["injected-parameters"], "papermill": {"duration": 2},
+                                                        "execution": {"iopub.status.busy": "t"}})
+    nb.cells = [cell]
+    out = normalise_notebook(nb, template_name="x.ipynb")
+    assert out.metadata["papermill"] == {"parameters": {"a": 1}, "input_path": "notebooks/x.ipynb"}
+    assert "version" not in out.metadata["language_info"]
+    assert out.cells[0].metadata == {"tags": ["injected-parameters"]}
+    assert out.cells[0]["id"] == "injected-parameters"
+
+
+def test_executed_notebooks_exist_for_every_case_and_say_synthetic(project):
+    for case_id in project.case_ids():
+        path = project.analysis_dir / case_id / "01_data_quality.ipynb"
+        text = path.read_text(encoding="utf-8")
+        assert "SYNTHETIC DATA" in text and "合成数据" in text
+        assert (project.results_dir(case_id) / "data_quality.json").is_file()
