@@ -85,13 +85,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from emstudy.pipeline import PER_CASE_NOTEBOOKS, plan_tasks, run_tasks, verify_raw
+    from emstudy.pipeline import plan_tasks, run_tasks, verify_raw
 
     project = _project(args)
     case_ids = _case_ids(project, args.case)
     verify_raw(project, case_ids)
-    notebooks = args.notebook or list(PER_CASE_NOTEBOOKS)
-    tasks = plan_tasks(project, case_ids, notebooks=notebooks)
+    tasks = plan_tasks(project, case_ids, notebooks=args.notebook, extra={"seed": args.seed})
     jobs = args.jobs or os.cpu_count() or 1
     with _progress(len(tasks), "run") as bar:
         outputs = run_tasks(tasks, jobs=jobs, progress=lambda task: bar.update())
@@ -164,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--case", action="append", metavar="ID", help="only this case (repeatable)")
     p.add_argument("--notebook", action="append", metavar="NAME", help="only this template, e.g. 01_data_quality")
     p.add_argument("--jobs", type=int, default=0, help="parallel processes (default: number of cores)")
+    p.add_argument("--seed", type=int, default=20190719, help="seed for resampling in the notebooks (default 20190719)")
     p.add_argument("--force", action="store_true", help="rerun every notebook")
     p.set_defaults(func=cmd_run)
 

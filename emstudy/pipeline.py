@@ -23,11 +23,11 @@ from emstudy.errors import EmstudyError
 from emstudy.fileio import atomic_write_bytes, verify_checksums
 from emstudy.project import Project
 
-__all__ = ["NotebookTask", "template_parameters", "plan_tasks", "run_task", "run_tasks", "PER_CASE_NOTEBOOKS",
-           "normalise_notebook"]
+__all__ = ["NotebookTask", "template_parameters", "discover_templates", "plan_tasks", "run_task", "run_tasks",
+           "normalise_notebook", "CROSS_CASE"]
 
-#: Per-case notebook templates, in the order they run.
-PER_CASE_NOTEBOOKS: tuple[str, ...] = ("01_data_quality",)
+#: Folder (under analysis/) and pseudo case id of the cross-case notebooks.
+CROSS_CASE = "all"
 
 _VOLATILE_CELL_KEYS = ("papermill", "execution", "collapsed", "scrolled")
 _VOLATILE_NB_PAPERMILL = ("start_time", "end_time", "duration", "exception", "environment_variables",
@@ -83,19 +83,40 @@ def check_parameters(template: Path, given: Mapping[str, object]) -> None:
                            f"the parameters cell defines {', '.join(sorted(known))}")
 
 
-def plan_tasks(project: Project, case_ids: Sequence[str], *, notebooks: Sequence[str] = PER_CASE_NOTEBOOKS,
+def discover_templates(project: Project) -> list[Path]:
+    """The templates ``notebooks/NN_*.ipynb``, in the order of their numbers."""
+    return sorted(p for p in project.notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
+
+
+def plan_tasks(project: Project, case_ids: Sequence[str], *, notebooks: Sequence[str] | None = None,
                extra: Mapping[str, object] | None = None) -> list[NotebookTask]:
-    """Tasks for the given cases and notebooks, parameters checked against each template."""
+    """Tasks for the given cases and notebooks, parameters checked against each template.
+
+    A template whose parameters cell defines ``case_id`` runs once per case into ``analysis/<case>/``; one that
+    defines ``case_ids`` runs once across the cases into ``analysis/all/``. ``extra`` parameters (seed,
+    language, ...) are passed to every template that defines them.
+    """
+    if notebooks is None:
+        templates = discover_templates(project)
+    else:
+        templates = [project.notebooks_dir / f"{name.removesuffix('.ipynb')}.ipynb" for name in notebooks]
     tasks = []
-    for name in notebooks:
-        template = project.notebooks_dir / f"{name}.ipynb"
+    for template in templates:
         if not template.is_file():
             raise EmstudyError(f"{template}: notebook template not found")
-        for case_id in case_ids:
-            params: dict[str, object] = {"case_id": case_id, "project_root": "../.."}
-            params.update(extra or {})
+        known = template_parameters(template)
+        shared = {k: v for k, v in (extra or {}).items() if k in known}
+        if "case_id" in known:
+            for case_id in case_ids:
+                params = {"case_id": case_id, "project_root": "../..", **shared}
+                check_parameters(template, params)
+                tasks.append(NotebookTask(template, project.analysis_dir / case_id / template.name, case_id, params))
+        elif "case_ids" in known:
+            params = {"case_ids": list(case_ids), "project_root": "../..", **shared}
             check_parameters(template, params)
-            tasks.append(NotebookTask(template, project.analysis_dir / case_id / template.name, case_id, params))
+            tasks.append(NotebookTask(template, project.analysis_dir / CROSS_CASE / template.name, CROSS_CASE, params))
+        else:
+            raise EmstudyError(f"{template}: the parameters cell must define case_id (per case) or case_ids (across cases)")
     return tasks
 
 
@@ -154,10 +175,19 @@ def verify_raw(project: Project, case_ids: Sequence[str]) -> None:
 
 def run_tasks(tasks: Sequence[NotebookTask], *, jobs: int = 1,
               progress: Callable[[NotebookTask], None] | None = None) -> list[Path]:
-    """Run tasks; notebooks of one case run in order, cases in parallel when ``jobs > 1``.
+    """Run tasks; notebooks of one case run in order, cases in parallel when ``jobs > 1``, and the
+    cross-case notebooks after every case is done.
 
-    All tasks are attempted; if any fails, the first error (in task order) is raised after the others end.
+    All case tasks are attempted; if any fails, the first error (in task order) is raised after the others
+    end, and the cross-case notebooks are not run.
     """
+    outputs = _run_per_case([t for t in tasks if t.case_id != CROSS_CASE], jobs=jobs, progress=progress)
+    outputs += _run_chain([t for t in tasks if t.case_id == CROSS_CASE], progress)
+    return sorted(outputs)
+
+
+def _run_per_case(tasks: Sequence[NotebookTask], *, jobs: int,
+                  progress: Callable[[NotebookTask], None] | None) -> list[Path]:
     by_case: dict[str, list[NotebookTask]] = {}
     for task in tasks:
         by_case.setdefault(task.case_id, []).append(task)
@@ -186,7 +216,7 @@ def run_tasks(tasks: Sequence[NotebookTask], *, jobs: int = 1,
     if errors:
         first = next(c for c in by_case if c in errors)
         raise errors[first]
-    return sorted(outputs)
+    return outputs
 
 
 def _run_chain(chain: Sequence[NotebookTask], progress: Callable[[NotebookTask], None] | None) -> list[Path]:

@@ -56,3 +56,43 @@ def open_case(project_root: str | Path, case_id: str) -> CaseContext:
     survey = encode(read_raw(raw_path), codebook, source=str(raw_path.relative_to(project.root)))
     synthetic = (project.raw_dir / f"{case_id}.truth.json").is_file()
     return CaseContext(project, case, codebook, raw_path, survey, synthetic)
+
+
+@dataclass(frozen=True)
+class EncodedResults:
+    """The respondents kept by notebook 01 (``analysis/<case>/results/encoded.csv``)."""
+
+    project: Project
+    case: Case
+    codebook: Codebook
+    items: pd.DataFrame
+    background: pd.DataFrame
+    synthetic: bool
+
+    @property
+    def results_dir(self) -> Path:
+        return self.project.results_dir(self.case.id)
+
+    def scores(self) -> pd.DataFrame:
+        """Construct scores (core and outcome) of the kept respondents."""
+        from emstudy.encode import construct_scores
+
+        return construct_scores(self.items, self.codebook)
+
+
+def load_encoded(project_root: str | Path, case_id: str) -> EncodedResults:
+    """Read what notebook 01 wrote for a case; later notebooks start here instead of re-encoding raw data."""
+    from emstudy.errors import EmstudyError
+
+    project = Project.find(project_root)
+    codebook = project.codebook()
+    case = project.case(case_id, codebook)
+    path = project.results_dir(case_id) / "encoded.csv"
+    if not path.is_file():
+        raise EmstudyError(f"{path}: not found; run notebook 01_data_quality for case {case_id} first "
+                           f"(emstudy run --case {case_id})")
+    frame = pd.read_csv(path, index_col="respondent_id", dtype={"respondent_id": str})
+    items = frame[codebook.item_ids].astype(float)
+    background = frame.drop(columns=codebook.item_ids)
+    synthetic = (project.raw_dir / f"{case_id}.truth.json").is_file()
+    return EncodedResults(project, case, codebook, items, background, synthetic)
