@@ -98,7 +98,16 @@ def _numeric_matrix(frame: pd.DataFrame, argname: str = "items") -> tuple[tuple[
             raise ValueError(
                 f"column {col!r} of {argname} is not numeric (dtype {dtype}); encode labels as numbers first"
             )
-    x = frame.to_numpy(dtype=float, na_value=np.nan)
+    # always a fresh float array owned by us (column-major: each column is written contiguously),
+    # so callers may centre it in place without touching the caller's DataFrame
+    x = np.empty((len(frame), len(names)), dtype=float, order="F")
+    for j in range(len(names)):
+        col = frame.iloc[:, j]
+        values = col.to_numpy()
+        if values.dtype.kind in "fiub":
+            x[:, j] = values
+        else:  # pandas nullable / extension dtypes
+            x[:, j] = col.to_numpy(dtype=float, na_value=np.nan)
     return names, x
 
 
@@ -107,21 +116,50 @@ def _check_missing(missing: str) -> None:
         raise ValueError(f"missing must be 'listwise' or 'pairwise'; got {missing!r}")
 
 
-def _moments_from_matrix(names: tuple[str, ...], x: np.ndarray, missing: str, *, min_items: int = 2) -> _Moments:
+def _moments_from_matrix(
+    names: tuple[str, ...],
+    x: np.ndarray,
+    missing: str,
+    *,
+    min_items: int = 2,
+    complete: bool | None = None,
+    overwrite: bool = False,
+    colsum: np.ndarray | None = None,
+) -> _Moments:
+    """Covariance matrix of ``x`` under the missing-data policy.
+
+    ``complete=True`` tells that ``x`` has no NaN (skips the check); ``overwrite=True`` lets the
+    function centre ``x`` in place (the caller owns it and does not use it afterwards);
+    ``colsum`` may pass the column sums of a complete ``x`` already computed.
+    """
     _check_missing(missing)
     k = x.shape[1]
     if k < min_items:
         raise ValueError(f"at least {min_items} items are needed; got {k} ({', '.join(names) or 'none'})")
-    nan = np.isnan(x)
-    has_nan = bool(nan.any())
+    if colsum is None:
+        colsum = x.sum(axis=0)
+    if np.isinf(colsum).any() and np.isinf(x).any():
+        bad = [names[j] for j in np.flatnonzero(np.isinf(x).any(axis=0))]
+        raise ValueError(f"item(s) {bad} contain infinite values")
+    if complete or np.isfinite(colsum).all():  # a NaN anywhere makes its column sum NaN
+        has_nan = False
+        nan = None
+    else:
+        nan = np.isnan(x)
+        has_nan = bool(nan.any())
     if missing == "listwise" or not has_nan:
         if has_nan:
             x = x[~nan.any(axis=1)]
+            overwrite = True  # x is now a fresh copy
         n = x.shape[0]
         if n < 3:
             raise ValueError(f"at least 3 complete respondents are needed for items {list(names)}; got {n}")
-        mean = x.mean(axis=0)
-        xc = x - mean
+        mean = x.mean(axis=0) if has_nan else colsum / n
+        if overwrite:
+            x -= mean
+            xc = x
+        else:
+            xc = x - mean
         cov = (xc.T @ xc) / (n - 1)
         item_n = np.full(k, n)
         n_used = n
@@ -443,6 +481,43 @@ def _minres(r: np.ndarray, n_factors: int) -> np.ndarray:
     return lam * signs
 
 
+def _minres_one(r: np.ndarray) -> np.ndarray:
+    """One-factor minres loadings by Newton's method on the loadings (fast path of :func:`_minres`).
+
+    Minimizes ``sum_{i != j} (r_ij - l_i l_j)^2`` directly; falls back to the bounded
+    optimization over uniquenesses when Newton does not converge cleanly or a loading reaches the
+    psych bound (uniqueness below 0.005).
+    """
+    k = r.shape[0]
+    if k >= 3:
+        r0 = r - np.diag(np.diag(r))
+        try:
+            smc = 1.0 - 1.0 / np.diag(np.linalg.inv(r))
+        except np.linalg.LinAlgError:
+            smc = np.full(k, 0.5)
+        vals, vecs = np.linalg.eigh(r0 + np.diag(smc))
+        lam = vecs[:, -1] * math.sqrt(max(vals[-1], 1e-6))
+        for _ in range(100):
+            ss = float(lam @ lam)
+            grad = -4.0 * (r0 @ lam - lam * (ss - lam**2))
+            if np.abs(grad).max() < 1e-13:
+                break
+            hess = -4.0 * (r0 - 2.0 * np.outer(lam, lam))
+            np.fill_diagonal(hess, 4.0 * (ss - lam**2))
+            try:
+                step = np.linalg.solve(hess, grad)
+            except np.linalg.LinAlgError:
+                break
+            lam = lam - step
+        else:
+            lam = None
+        if lam is not None and np.abs(grad).max() < 1e-10 and np.all(lam**2 <= 0.995):
+            hess_ok = np.linalg.eigvalsh(hess).min() > 0
+            if hess_ok:
+                return (lam if lam.sum() >= 0 else -lam)[:, None]
+    return _minres(r, 1)
+
+
 def _varimax(a: np.ndarray, *, tol: float = 1e-10, max_iter: int = 1000) -> np.ndarray:
     """Kaiser-normalized varimax (Kaiser, 1958)."""
     p, m = a.shape
@@ -549,7 +624,7 @@ class OmegaResult:
 
 
 def _omega_total_single(r: np.ndarray) -> float:
-    lam = _minres(r, 1)[:, 0]
+    lam = _minres_one(r)[:, 0]
     key = np.where(lam < 0, -1.0, 1.0)
     vt = float((r * np.outer(key, key)).sum())
     u2 = 1.0 - lam**2
@@ -1242,11 +1317,13 @@ def reliability_table(
         cols.extend(c for c in items if c not in cols)
     names, x = _numeric_matrix(data[cols], "data")
     pos = {c: i for i, c in enumerate(cols)}
-    nan = np.isnan(x)
-    complete = not nan.any()
+    colsum = x.sum(axis=0)
+    complete = bool(np.isfinite(colsum).all())  # a NaN anywhere makes its column sum NaN
     shared: _Moments | None = None
-    if complete:  # one covariance matrix for every scale
-        shared = _moments_from_matrix(names, x, missing, min_items=1)
+    if complete:  # one covariance matrix for every scale; x is our own copy, centred in place
+        shared = _moments_from_matrix(
+            names, x, missing, min_items=1, complete=True, overwrite=True, colsum=colsum
+        )
     rows = []
     for name, items in spec.items():
         ii = np.array([pos[c] for c in items])

@@ -372,3 +372,16 @@ def test_results_are_frozen(bfi: pd.DataFrame) -> None:
     with pytest.raises(AttributeError):
         res.alpha = 0.0  # type: ignore[misc]
     assert "alpha=0.7038" in repr(res)
+
+
+def test_reliability_table_leaves_input_unchanged(bfi: pd.DataFrame) -> None:
+    complete = bfi[ALL25].dropna().astype(float)  # one float block: the case where a view could leak
+    before = complete.copy()
+    rl.reliability_table(complete, SCALES)
+    pd.testing.assert_frame_equal(complete, before)
+
+
+@pytest.mark.parametrize("scale", list(SCALES))
+def test_fast_one_factor_minres_equals_bounded_optimizer(bfi: pd.DataFrame, scale: str) -> None:
+    r = bfi[SCALES[scale]].dropna().corr().to_numpy()
+    np.testing.assert_allclose(rl._minres_one(r), rl._minres(r, 1), atol=1e-7)
