@@ -331,7 +331,7 @@ def cronbach_alpha(
     >>> f = rng.normal(size=(200, 1))
     >>> x = pd.DataFrame(f + rng.normal(size=(200, 4)), columns=list("abcd"))
     >>> round(cronbach_alpha(x).alpha, 2)
-    0.8
+    0.78
 
     References
     ----------
@@ -758,6 +758,14 @@ class SplitHalfResult:
     n_items: int
     missing: str
 
+    def __repr__(self) -> str:
+        how = "all" if self.exhaustive else "random"
+        return (
+            f"SplitHalfResult(lambda2={self.lambda2:.4f}, lambda3={self.lambda3:.4f}, "
+            f"lambda4(max)={self.lambda4:.4f}, lambda6={self.lambda6:.4f}, mean={self.mean_split:.4f}, "
+            f"min={self.min_split:.4f}, {how} {self.n_splits} splits, n={self.n}, missing={self.missing!r})"
+        )
+
 
 def split_half(
     items: Any,
@@ -1076,7 +1084,7 @@ def composite_reliability(
     Examples
     --------
     >>> round(composite_reliability([0.7, 0.8, 0.6]), 4)
-    0.7474
+    0.7449
 
     References
     ----------

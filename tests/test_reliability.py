@@ -385,3 +385,10 @@ def test_reliability_table_leaves_input_unchanged(bfi: pd.DataFrame) -> None:
 def test_fast_one_factor_minres_equals_bounded_optimizer(bfi: pd.DataFrame, scale: str) -> None:
     r = bfi[SCALES[scale]].dropna().corr().to_numpy()
     np.testing.assert_allclose(rl._minres_one(r), rl._minres(r, 1), atol=1e-7)
+
+
+def test_array_input_and_nullable_integers_give_the_same_alpha(bfi: pd.DataFrame) -> None:
+    x = bfi[SCALES["E"]].dropna()
+    expected = REF["scales"]["E"]["raw_alpha"]  # psych::alpha(x, check.keys=FALSE)$total$raw_alpha
+    assert rl.cronbach_alpha(x.to_numpy()).alpha == pytest.approx(expected, abs=EXACT)
+    assert rl.cronbach_alpha(bfi[SCALES["E"]].astype("Int64")).alpha == pytest.approx(expected, abs=EXACT)
