@@ -85,16 +85,24 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from emstudy.pipeline import plan_tasks, run_tasks, verify_raw
+    from emstudy.manifest import write_manifest
+    from emstudy.pipeline import plan_tasks, run_tasks, source_fingerprint, task_key, verify_raw
 
     project = _project(args)
     case_ids = _case_ids(project, args.case)
-    verify_raw(project, case_ids)
-    tasks = plan_tasks(project, case_ids, notebooks=args.notebook, extra={"seed": args.seed})
+    all_cases = project.case_ids()
+    verify_raw(project, all_cases)
+    tasks = plan_tasks(project, case_ids, notebooks=args.notebook, extra={"seed": args.seed}, all_case_ids=all_cases)
+    source = source_fingerprint()
+    keys = {task.output: task_key(project, task, source=source, case_ids=all_cases) for task in tasks}
     jobs = args.jobs or os.cpu_count() or 1
     with _progress(len(tasks), "run") as bar:
-        outputs = run_tasks(tasks, jobs=jobs, progress=lambda task: bar.update())
-    print(f"executed {len(outputs)} notebook(s) for {len(case_ids)} case(s) into {project.analysis_dir}")
+        records = run_tasks(tasks, jobs=jobs, progress=lambda task: bar.update(), keys=keys,
+                            cache_dir=project.cache_dir, force=args.force)
+    manifest = write_manifest(project, records, parameters={"seed": args.seed, "jobs": jobs})
+    ran = sum(r.status == "ran" for r in records)
+    print(f"{ran} notebook(s) executed, {len(records) - ran} unchanged (cached) for {len(case_ids)} case(s); "
+          f"manifest in {manifest.relative_to(project.root)}")
     return 0
 
 
@@ -164,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebook", action="append", metavar="NAME", help="only this template, e.g. 01_data_quality")
     p.add_argument("--jobs", type=int, default=0, help="parallel processes (default: number of cores)")
     p.add_argument("--seed", type=int, default=20190719, help="seed for resampling in the notebooks (default 20190719)")
-    p.add_argument("--force", action="store_true", help="rerun every notebook")
+    p.add_argument("--force", action="store_true", help="rerun every notebook, even when its inputs are unchanged")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("verify", help="reviewers' check: raw checksums and nbval over analysis/",

@@ -10,8 +10,11 @@ names the notebook, the case and the cell; the previous output stays where it wa
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -23,8 +26,8 @@ from emstudy.errors import EmstudyError
 from emstudy.fileio import atomic_write_bytes, verify_checksums
 from emstudy.project import Project
 
-__all__ = ["NotebookTask", "template_parameters", "discover_templates", "plan_tasks", "run_task", "run_tasks",
-           "normalise_notebook", "CROSS_CASE"]
+__all__ = ["NotebookTask", "TaskRecord", "template_parameters", "discover_templates", "plan_tasks", "run_task",
+           "run_tasks", "task_key", "source_fingerprint", "normalise_notebook", "CROSS_CASE"]
 
 #: Folder (under analysis/) and pseudo case id of the cross-case notebooks.
 CROSS_CASE = "all"
@@ -89,12 +92,14 @@ def discover_templates(project: Project) -> list[Path]:
 
 
 def plan_tasks(project: Project, case_ids: Sequence[str], *, notebooks: Sequence[str] | None = None,
-               extra: Mapping[str, object] | None = None) -> list[NotebookTask]:
+               extra: Mapping[str, object] | None = None,
+               all_case_ids: Sequence[str] | None = None) -> list[NotebookTask]:
     """Tasks for the given cases and notebooks, parameters checked against each template.
 
     A template whose parameters cell defines ``case_id`` runs once per case into ``analysis/<case>/``; one that
-    defines ``case_ids`` runs once across the cases into ``analysis/all/``. ``extra`` parameters (seed,
-    language, ...) are passed to every template that defines them.
+    defines ``case_ids`` runs once across ``all_case_ids`` (default: ``case_ids``) into ``analysis/all/``, so a
+    case run on its own still joins the comparison. ``extra`` parameters (seed, language, ...) are passed to
+    every template that defines them.
     """
     if notebooks is None:
         templates = discover_templates(project)
@@ -112,7 +117,7 @@ def plan_tasks(project: Project, case_ids: Sequence[str], *, notebooks: Sequence
                 check_parameters(template, params)
                 tasks.append(NotebookTask(template, project.analysis_dir / case_id / template.name, case_id, params))
         elif "case_ids" in known:
-            params = {"case_ids": list(case_ids), "project_root": "../..", **shared}
+            params = {"case_ids": list(all_case_ids or case_ids), "project_root": "../..", **shared}
             check_parameters(template, params)
             tasks.append(NotebookTask(template, project.analysis_dir / CROSS_CASE / template.name, CROSS_CASE, params))
         else:
@@ -173,35 +178,86 @@ def verify_raw(project: Project, case_ids: Sequence[str]) -> None:
     verify_checksums(project.raw_dir, [f"{c}.csv" for c in case_ids])
 
 
+@dataclass(frozen=True)
+class TaskRecord:
+    """What happened to one task: ``ran`` or ``cached`` (inputs unchanged), and how long it took."""
+
+    notebook: str
+    case_id: str
+    output: str
+    status: str
+    seconds: float
+    key: str
+
+
+def source_fingerprint(package_dir: Path | None = None) -> str:
+    """Hash of the package version and every module's source: a change in the library reruns the study."""
+    from emstudy import __version__
+
+    package_dir = package_dir or Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(package_dir.rglob("*.py")):
+        digest.update(path.relative_to(package_dir).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def task_key(project: Project, task: NotebookTask, *, source: str, case_ids: Sequence[str]) -> str:
+    """Content hash of what a task's output depends on: template, parameters, data files and library."""
+    digest = hashlib.sha256()
+    digest.update(task.template.read_bytes())
+    digest.update(json.dumps(dict(task.parameters), sort_keys=True, default=str).encode())
+    digest.update(source.encode())
+    digest.update(project.codebook_path.read_bytes())
+    cases = case_ids if task.case_id == CROSS_CASE else [task.case_id]
+    for case_id in cases:
+        for path in (project.cases_dir / f"{case_id}.yml", project.raw_path(case_id)):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+    return digest.hexdigest()
+
+
 def run_tasks(tasks: Sequence[NotebookTask], *, jobs: int = 1,
-              progress: Callable[[NotebookTask], None] | None = None) -> list[Path]:
+              progress: Callable[[NotebookTask], None] | None = None,
+              keys: Mapping[Path, str] | None = None, cache_dir: Path | None = None,
+              force: bool = False) -> list[TaskRecord]:
     """Run tasks; notebooks of one case run in order, cases in parallel when ``jobs > 1``, and the
     cross-case notebooks after every case is done.
+
+    ``keys`` maps a task's output path to its :func:`task_key`. With ``keys`` and ``cache_dir``, a task whose key equals the one stored after its last successful run,
+    and whose output exists, is skipped (``cached``); once a task of a chain runs, the rest of the chain
+    runs too, and the cross-case notebooks run whenever any case task ran. ``force`` runs everything.
 
     All case tasks are attempted; if any fails, the first error (in task order) is raised after the others
     end, and the cross-case notebooks are not run.
     """
-    outputs = _run_per_case([t for t in tasks if t.case_id != CROSS_CASE], jobs=jobs, progress=progress)
-    outputs += _run_chain([t for t in tasks if t.case_id == CROSS_CASE], progress)
-    return sorted(outputs)
+    keys = keys or {}
+    per_case = [(t, keys.get(t.output, "")) for t in tasks if t.case_id != CROSS_CASE]
+    cross = [(t, keys.get(t.output, "")) for t in tasks if t.case_id == CROSS_CASE]
+    records = _run_per_case(per_case, jobs=jobs, progress=progress, cache_dir=cache_dir, force=force)
+    upstream_ran = any(r.status == "ran" for r in records)
+    records += _run_chain(cross, cache_dir, force or upstream_ran, progress)
+    return records
 
 
-def _run_per_case(tasks: Sequence[NotebookTask], *, jobs: int,
-                  progress: Callable[[NotebookTask], None] | None) -> list[Path]:
-    by_case: dict[str, list[NotebookTask]] = {}
-    for task in tasks:
-        by_case.setdefault(task.case_id, []).append(task)
+def _run_per_case(chains: Sequence[tuple[NotebookTask, str]], *, jobs: int,
+                  progress: Callable[[NotebookTask], None] | None, cache_dir: Path | None,
+                  force: bool) -> list[TaskRecord]:
+    by_case: dict[str, list[tuple[NotebookTask, str]]] = {}
+    for task, key in chains:
+        by_case.setdefault(task.case_id, []).append((task, key))
     errors: dict[str, EmstudyError] = {}
-    outputs: list[Path] = []
+    records: list[TaskRecord] = []
     if jobs <= 1 or len(by_case) <= 1:
         for case_id, chain in by_case.items():
             try:
-                outputs += _run_chain(chain, progress)
+                records += _run_chain(chain, cache_dir, force, progress)
             except EmstudyError as exc:
                 errors[case_id] = exc
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_run_chain, chain, None): case_id for case_id, chain in by_case.items()}
+            futures = {pool.submit(_run_chain, chain, cache_dir, force, None): case_id
+                       for case_id, chain in by_case.items()}
             for future in as_completed(futures):
                 case_id = futures[future]
                 try:
@@ -209,20 +265,37 @@ def _run_per_case(tasks: Sequence[NotebookTask], *, jobs: int,
                 except EmstudyError as exc:
                     errors[case_id] = exc
                     continue
-                outputs += done
+                records += done
                 if progress:
-                    for task in by_case[case_id]:
+                    for task, _ in by_case[case_id]:
                         progress(task)
     if errors:
         first = next(c for c in by_case if c in errors)
         raise errors[first]
-    return outputs
+    return records
 
 
-def _run_chain(chain: Sequence[NotebookTask], progress: Callable[[NotebookTask], None] | None) -> list[Path]:
-    done = []
-    for task in chain:
-        done.append(run_task(task))
+def _stamp(cache_dir: Path, task: NotebookTask) -> Path:
+    return cache_dir / task.case_id / f"{task.template.stem}.key"
+
+
+def _run_chain(chain: Sequence[tuple[NotebookTask, str]], cache_dir: Path | None, force: bool,
+               progress: Callable[[NotebookTask], None] | None) -> list[TaskRecord]:
+    records = []
+    for task, key in chain:
+        stamp = _stamp(cache_dir, task) if cache_dir and key else None
+        fresh = (not force and stamp is not None and stamp.is_file() and task.output.is_file()
+                 and stamp.read_text(encoding="utf-8").strip() == key)
+        started = time.perf_counter()
+        if not fresh:
+            if stamp is not None:
+                stamp.unlink(missing_ok=True)
+            run_task(task)
+            if stamp is not None:
+                atomic_write_bytes(stamp, key.encode() + b"\n")
+            force = True  # what follows in the chain may read what this task wrote
+        records.append(TaskRecord(task.template.name, task.case_id, task.output.name,
+                                  "cached" if fresh else "ran", round(time.perf_counter() - started, 3), key))
         if progress:
             progress(task)
-    return done
+    return records

@@ -55,6 +55,11 @@ class Project:
     def reports_dir(self) -> Path:
         return self.root / "reports"
 
+    @property
+    def cache_dir(self) -> Path:
+        """Keys of the last successful run of each notebook (not committed)."""
+        return self.root / ".emstudy-cache"
+
     def raw_path(self, case_id: str) -> Path:
         return self.raw_dir / f"{check_case_id(case_id)}.csv"
 

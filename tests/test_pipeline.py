@@ -76,3 +76,40 @@ def test_executed_notebooks_exist_for_every_case_and_say_synthetic(project):
         text = path.read_text(encoding="utf-8")
         assert "SYNTHETIC DATA" in text and "合成数据" in text
         assert (project.results_dir(case_id) / "data_quality.json").is_file()
+
+
+def test_unchanged_inputs_are_cached_and_a_changed_input_reruns(project_copy, capsys):
+    import json
+
+    from emstudy.cli import main
+
+    root = str(project_copy.root)
+    args = ["--root", root, "run", "--case", "yima", "--notebook", "01_data_quality", "--jobs", "1"]
+    assert main(args) == 0
+    output = project_copy.analysis_dir / "yima" / "01_data_quality.ipynb"
+    first = output.read_bytes()
+    assert main(args) == 0
+    assert "0 notebook(s) executed, 1 unchanged" in capsys.readouterr().out
+    manifest = json.loads((project_copy.reports_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert [t["status"] for t in manifest["tasks"]] == ["cached"]
+    assert manifest["synthetic"] is True and manifest["raw_checksums"]
+    # a changed case file changes the key: the notebook runs again and writes the same bytes
+    case_file = project_copy.cases_dir / "yima.yml"
+    case_file.write_text(case_file.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert main(args) == 0
+    assert "1 notebook(s) executed" in capsys.readouterr().out
+    assert output.read_bytes() == first
+    assert main([*args, "--force"]) == 0
+    assert "1 notebook(s) executed" in capsys.readouterr().out
+
+
+def test_cross_case_templates_run_over_every_case(project_copy):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("case_ids = []\nproject_root = '../..'", metadata={"tags": ["parameters"]})]
+    nbformat.write(nb, project_copy.notebooks_dir / "98_across.ipynb")
+    tasks = plan_tasks(project_copy, ["yima"], all_case_ids=project_copy.case_ids())
+    across = [t for t in tasks if t.template.name == "98_across.ipynb"]
+    assert len(across) == 1 and across[0].case_id == "all"
+    assert across[0].parameters["case_ids"] == project_copy.case_ids()
+    assert across[0].output == project_copy.analysis_dir / "all" / "98_across.ipynb"

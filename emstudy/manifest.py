@@ -1,0 +1,45 @@
+"""The run manifest: versions, checksums, parameters and durations of the last ``emstudy run``.
+
+It is written to ``reports/manifest.json`` and not committed (durations change on every run), so the
+committed outputs stay byte-stable while the provenance of the last run is still on disk.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from emstudy.fileio import read_checksums, write_json
+from emstudy.pipeline import TaskRecord
+from emstudy.project import Project
+
+__all__ = ["write_manifest", "package_versions"]
+
+_PACKAGES = ("emstudy", "numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "matplotlib", "seaborn",
+             "papermill", "nbclient", "ipykernel", "pydantic")
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def write_manifest(project: Project, records: Sequence[TaskRecord], *, parameters: Mapping[str, object]) -> Path:
+    """Write ``reports/manifest.json`` atomically and return its path."""
+    manifest = {
+        "synthetic": all((project.raw_dir / f"{c}.truth.json").is_file() for c in project.case_ids()),
+        "versions": package_versions(),
+        "raw_checksums": read_checksums(project.raw_dir),
+        "parameters": dict(parameters),
+        "tasks": [asdict(r) for r in sorted(records, key=lambda r: (r.case_id, r.notebook))],
+        "total_seconds": round(sum(r.seconds for r in records), 3),
+    }
+    return write_json(project.reports_dir / "manifest.json", manifest)
