@@ -27,7 +27,7 @@ import itertools
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,7 @@ __all__ = [
     "OrdinalResult",
     "PooledResult",
     "GroupComparison",
+    "IPAResult",
     "drivers",
     "ordinal_drivers",
     "pooled_model",
@@ -1050,3 +1051,369 @@ def _holm(p: np.ndarray) -> np.ndarray:
     out = np.empty(m)
     out[order] = adj
     return out
+
+
+# ----------------------------------------------------------------------------------------- IPA
+
+_QUADRANTS = {
+    (True, False): "concentrate here",
+    (True, True): "keep up the good work",
+    (False, False): "low priority",
+    (False, True): "possible overkill",
+}
+
+
+class IPAResult(NamedTuple):
+    """Result of :func:`importance_performance`: unpack as ``frame, concentrate = ...``.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per predictor: ``predictor``, ``importance`` (standardized weight), ``importance_p``,
+        ``performance`` (mean), ``performance_ci_lower``, ``performance_ci_upper``, ``n``, ``quadrant``.
+    concentrate : list of str
+        Predictors of high importance and low performance, most important first.
+    """
+
+    frame: pd.DataFrame
+    concentrate: list[str]
+
+
+def importance_performance(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    predictors: Sequence[str],
+    ci: float = 0.95,
+) -> IPAResult:
+    """Importance-performance analysis (Martilla & James 1977) with regression-based importance.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    outcome : str
+        Outcome column (e.g. perceived effectiveness).
+    predictors : sequence of str
+        Numeric driver columns (e.g. construct scores).
+    ci : float, default 0.95
+        Level of the t-based interval of each performance mean.
+
+    Returns
+    -------
+    IPAResult
+        ``frame``: importance = standardized regression weight of the predictor from :func:`drivers`
+        (OLS, HC3 p value); performance = the predictor's mean with the interval
+        ``mean -/+ t_{n-1, (1+ci)/2} sd / sqrt(n)``; both computed on the same listwise-complete cases.
+        Quadrants split at the mean importance and the mean performance across predictors
+        (``>=`` counts as high): "concentrate here" (high importance, low performance), "keep up the good
+        work", "low priority", "possible overkill". ``concentrate``: the "concentrate here" predictors,
+        most important first.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(4)
+    >>> df = pd.DataFrame(rng.normal(3, 1, size=(200, 3)), columns=["a", "b", "c"])
+    >>> df["y"] = 0.6 * df.a + 0.1 * df.b + rng.normal(size=200)
+    >>> frame, concentrate = importance_performance(df, outcome="y", predictors=["a", "b", "c"])
+    >>> list(frame.columns[:3])
+    ['predictor', 'importance', 'importance_p']
+
+    References
+    ----------
+    Martilla, J. A., & James, J. C. (1977). Importance-performance analysis. *Journal of Marketing*,
+    41(1), 77-79.
+    """
+    if not 0 < ci < 1:
+        raise ValueError(f"ci: expected a number in (0, 1), got {ci!r}")
+    predictors = _as_list(predictors, name="predictors")
+    if len(predictors) < 2:
+        raise ValueError(f"predictors: expected at least 2 columns for quadrants, got {predictors}")
+    res = drivers(data, outcome=outcome, predictors=predictors)
+    frame = data[[outcome, *predictors]].dropna()
+    n = len(frame)
+    crit = stats.t.ppf((1 + ci) / 2, n - 1)
+    perf = frame[predictors].astype(float).mean()
+    half = crit * frame[predictors].astype(float).std(ddof=1) / np.sqrt(n)
+    imp = res.table.loc[predictors, "beta_std"]
+    out = pd.DataFrame(
+        {
+            "predictor": predictors,
+            "importance": imp.to_numpy(),
+            "importance_p": res.table.loc[predictors, "p"].to_numpy(),
+            "performance": perf.to_numpy(),
+            "performance_ci_lower": (perf - half).to_numpy(),
+            "performance_ci_upper": (perf + half).to_numpy(),
+            "n": n,
+        }
+    )
+    hi_i = out["importance"] >= out["importance"].mean()
+    hi_p = out["performance"] >= out["performance"].mean()
+    out["quadrant"] = [_QUADRANTS[(bool(a), bool(b))] for a, b in zip(hi_i, hi_p)]
+    conc = out[out["quadrant"] == "concentrate here"].sort_values("importance", ascending=False)
+    return IPAResult(frame=out, concentrate=conc["predictor"].tolist())
+
+
+# ----------------------------------------------------------------------------------------- tables
+
+
+def _format_cell(value: object, column: str, digits: int) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        name = str(column).lower()
+        if name == "p" or name.startswith("p_") or name.endswith("_p"):
+            return _fmt_p(float(value))
+        return f"{float(value):.{digits}f}".replace("-", "\u2212")
+    return str(value)
+
+
+def apa_table(
+    df: pd.DataFrame,
+    *,
+    fmt: Literal["markdown", "html"] = "markdown",
+    caption: str | None = None,
+    digits: int = 2,
+    index: bool = False,
+) -> str:
+    """Render a DataFrame as an APA-style table (markdown or HTML).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    fmt : {"markdown", "html"}, default "markdown"
+    caption : str, optional
+        Table title (italic in markdown, ``<caption>`` in HTML).
+    digits : int, default 2
+        Decimals of floating-point cells. Columns named ``p``, ``p_*`` or ``*_p`` are p values, printed
+        APA-style without a leading zero and as ``< .001`` below .001. Negative numbers use the minus sign
+        (U+2212). Missing cells are empty.
+    index : bool, default False
+        Include the index as the first column.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(apa_table(pd.DataFrame({"term": ["x"], "coef": [0.5], "p": [0.0004]})))
+    | term | coef | p |
+    |:--|--:|--:|
+    | x | 0.50 | < .001 |
+
+    References
+    ----------
+    American Psychological Association. (2020). *Publication manual of the American Psychological
+    Association* (7th ed.), chapter 7 (tables).
+    """
+    if fmt not in ("markdown", "html"):
+        raise ValueError(f"fmt: expected 'markdown' or 'html', got {fmt!r}")
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
+    if not isinstance(digits, (int, np.integer)) or digits < 0:
+        raise ValueError(f"digits: expected a non-negative integer, got {digits!r}")
+    frame = df.reset_index() if index else df
+    cols = [str(c) for c in frame.columns]
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in frame.columns]
+    body = [[_format_cell(v, c, digits) for v, c in zip(row, cols)] for row in frame.itertuples(index=False)]
+    if fmt == "markdown":
+        esc = lambda s: s.replace("|", "\\|")  # noqa: E731
+        lines = []
+        if caption:
+            lines += [f"*{caption}*", ""]
+        lines.append("| " + " | ".join(esc(c) for c in cols) + " |")
+        lines.append("|" + "|".join("--:" if n else ":--" for n in numeric) + "|")
+        lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in body]
+        return "\n".join(lines)
+    align = ['style="text-align:right"' if n else 'style="text-align:left"' for n in numeric]
+    out = ['<table class="apa">']
+    if caption:
+        out.append(f"<caption><em>{_html.escape(caption)}</em></caption>")
+    out.append("<thead><tr>" + "".join(f"<th {a}>{_html.escape(c)}</th>" for c, a in zip(cols, align)) + "</tr></thead>")
+    out.append("<tbody>")
+    for row in body:
+        out.append("<tr>" + "".join(f"<td {a}>{_html.escape(v)}</td>" for v, a in zip(row, align)) + "</tr>")
+    out.append("</tbody>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+# ----------------------------------------------------------------------------------------- figures
+
+
+def _figure(figsize: tuple[float, float]):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def plot_profiles(
+    means_with_ci: pd.DataFrame,
+    *,
+    x: str = "construct",
+    y: str = "mean",
+    hue: str | None = "group",
+    lower: str = "ci_lower",
+    upper: str = "ci_upper",
+    title: str | None = None,
+    ylabel: str = "Mean (1-5)",
+):
+    """Profile plot: one line of means with interval bars per group across constructs.
+
+    Parameters
+    ----------
+    means_with_ci : pandas.DataFrame
+        Long table with columns `x`, `y`, `lower`, `upper` and (optionally) `hue`.
+    x, y, hue, lower, upper : str
+        Column names; ``hue=None`` draws a single profile. The order of `x` is that of first appearance.
+    title, ylabel : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Built without pyplot (no display, no global state).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"construct": ["a", "b"], "group": ["g", "g"], "mean": [3.0, 3.5],
+    ...                   "ci_lower": [2.8, 3.3], "ci_upper": [3.2, 3.7]})
+    >>> fig = plot_profiles(m)
+
+    References
+    ----------
+    Waskom, M. L. (2021). seaborn: statistical data visualization. *JOSS*, 6(60), 3021.
+    """
+    import seaborn as sns
+
+    need = [x, y, lower, upper] + ([hue] if hue else [])
+    _check_columns(means_with_ci, need, role="plot_profiles")
+    order = list(dict.fromkeys(means_with_ci[x].tolist()))
+    pos = {c: i for i, c in enumerate(order)}
+    groups = list(dict.fromkeys(means_with_ci[hue].tolist())) if hue else [None]
+    colors = sns.color_palette("colorblind", len(groups))
+    fig = _figure((max(6.0, 0.7 * len(order) + 2), 4.5))
+    ax = fig.subplots()
+    width = 0.25 / max(len(groups), 1)
+    for gi, (g, col) in enumerate(zip(groups, colors)):
+        sub = means_with_ci if g is None else means_with_ci[means_with_ci[hue] == g]
+        xs = np.array([pos[c] for c in sub[x]], dtype=float) + (gi - (len(groups) - 1) / 2) * width
+        yv = sub[y].to_numpy(dtype=float)
+        err = np.vstack([yv - sub[lower].to_numpy(dtype=float), sub[upper].to_numpy(dtype=float) - yv])
+        ax.errorbar(xs, yv, yerr=err, marker="o", capsize=3, color=col, label=None if g is None else str(g))
+    ax.set_xticks(range(len(order)), [str(o) for o in order], rotation=30, ha="right")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    if hue:
+        ax.legend(title=hue, frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def plot_heatmap(
+    means: pd.DataFrame,
+    *,
+    title: str | None = None,
+    cmap: str = "RdYlGn",
+    center: float | None = 3.0,
+    fmt: str = ".2f",
+):
+    """Annotated heatmap of a wide table of means (e.g. constructs by case).
+
+    Parameters
+    ----------
+    means : pandas.DataFrame
+        Numeric wide table; rows and columns are labelled by its index and columns.
+    title : str, optional
+    cmap : str, default "RdYlGn"
+    center : float or None, default 3.0
+        Value at the colour map's centre (the scale midpoint of a 1-5 Likert item).
+    fmt : str, default ".2f"
+        Annotation format.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = plot_heatmap(pd.DataFrame({"A": [3.1, 3.6], "B": [2.9, 4.0]}, index=["plans", "teams"]))
+
+    References
+    ----------
+    Waskom, M. L. (2021). seaborn: statistical data visualization. *JOSS*, 6(60), 3021.
+    """
+    import seaborn as sns
+
+    if not isinstance(means, pd.DataFrame) or means.empty:
+        raise ValueError("means: expected a non-empty wide DataFrame of numbers")
+    bad = [c for c in means.columns if not pd.api.types.is_numeric_dtype(means[c])]
+    if bad:
+        raise ValueError(f"means: column(s) {bad} are not numeric")
+    fig = _figure((max(5.0, 0.9 * means.shape[1] + 3), max(3.5, 0.45 * means.shape[0] + 1.5)))
+    ax = fig.subplots()
+    sns.heatmap(means.astype(float), ax=ax, annot=True, fmt=fmt, cmap=cmap, center=center, linewidths=0.5)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_ipa(ipa_frame: pd.DataFrame, *, title: str | None = None):
+    """Importance-performance map from :func:`importance_performance`'s ``frame``.
+
+    Parameters
+    ----------
+    ipa_frame : pandas.DataFrame
+        Columns ``predictor``, ``importance``, ``performance`` and optionally ``performance_ci_lower``
+        and ``performance_ci_upper`` (drawn as horizontal bars).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Performance on x, importance on y, crosshairs at their means; the "concentrate here" quadrant
+        (upper left) is shaded.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"predictor": ["a", "b"], "importance": [0.4, 0.1], "performance": [3.0, 3.8]})
+    >>> fig = plot_ipa(f)
+
+    References
+    ----------
+    Martilla, J. A., & James, J. C. (1977). Importance-performance analysis. *Journal of Marketing*,
+    41(1), 77-79.
+    """
+    _check_columns(ipa_frame, ["predictor", "importance", "performance"], role="plot_ipa")
+    xm = float(ipa_frame["performance"].mean())
+    ym = float(ipa_frame["importance"].mean())
+    fig = _figure((6.5, 5.0))
+    ax = fig.subplots()
+    xv = ipa_frame["performance"].to_numpy(dtype=float)
+    yv = ipa_frame["importance"].to_numpy(dtype=float)
+    if {"performance_ci_lower", "performance_ci_upper"} <= set(ipa_frame.columns):
+        err = np.vstack(
+            [xv - ipa_frame["performance_ci_lower"].to_numpy(dtype=float),
+             ipa_frame["performance_ci_upper"].to_numpy(dtype=float) - xv]
+        )
+        ax.errorbar(xv, yv, xerr=err, fmt="none", ecolor="0.6", capsize=2)
+    ax.scatter(xv, yv, color="#0072B2", zorder=3)
+    for name, a, b in zip(ipa_frame["predictor"], xv, yv):
+        ax.annotate(str(name), (a, b), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.axvline(xm, color="0.4", lw=0.8, ls="--")
+    ax.axhline(ym, color="0.4", lw=0.8, ls="--")
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    ax.fill_between([x0, xm], ym, y1, color="#D55E00", alpha=0.08, lw=0)
+    ax.text(x0, y1, " concentrate here", va="top", ha="left", fontsize=8, color="#D55E00")
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("Performance (mean)")
+    ax.set_ylabel("Importance (standardized weight)")
+    if title:
+        ax.set_title(title)
+    return fig

@@ -251,3 +251,91 @@ def test_pooled_checks():
         models.pooled_model(df, outcome="y", predictors=["x"], group="g")
     with pytest.raises(ValueError, match="'x'.*differ"):
         models.pooled_model(df, outcome="y", predictors=["x"], group="x")
+
+
+# ------------------------------------------------------------------------------------ IPA, tables, figures
+
+
+def _ipa_data(seed: int = 11) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = 400
+    df = pd.DataFrame(
+        {
+            "high_imp_low_perf": rng.normal(2.5, 0.8, n),
+            "high_imp_high_perf": rng.normal(4.0, 0.8, n),
+            "low_imp_low_perf": rng.normal(2.6, 0.8, n),
+            "low_imp_high_perf": rng.normal(4.1, 0.8, n),
+        }
+    )
+    df["y"] = 0.6 * df.high_imp_low_perf + 0.5 * df.high_imp_high_perf + 0.02 * df.low_imp_low_perf + rng.normal(0, 0.5, n)
+    df.loc[0, "low_imp_low_perf"] = np.nan
+    return df
+
+
+def test_importance_performance_quadrants_and_ci():
+    df = _ipa_data()
+    frame, concentrate = models.importance_performance(df, outcome="y", predictors=list(df.columns[:4]))
+    assert concentrate == ["high_imp_low_perf"]
+    q = frame.set_index("predictor")["quadrant"]
+    assert q["high_imp_high_perf"] == "keep up the good work"
+    assert q["low_imp_low_perf"] == "low priority"
+    assert q["low_imp_high_perf"] == "possible overkill"
+    # importance is drivers()' standardized beta on the same listwise sample
+    d = models.drivers(df, outcome="y", predictors=list(df.columns[:4]))
+    np.testing.assert_allclose(frame["importance"], d.table["beta_std"].iloc[1:], atol=1e-12)
+    # performance CI: mean -/+ qt(.975, n-1) * sd / sqrt(n) on the 399 complete cases
+    cc = df.dropna()
+    x = cc["high_imp_low_perf"]
+    half = 1.9659 * x.std(ddof=1) / np.sqrt(len(x))  # qt(0.975, 398) = 1.965912
+    row = frame.set_index("predictor").loc["high_imp_low_perf"]
+    assert row["n"] == 399
+    assert row["performance_ci_lower"] == pytest.approx(x.mean() - half, abs=1e-4)
+    assert row["performance_ci_upper"] == pytest.approx(x.mean() + half, abs=1e-4)
+    with pytest.raises(ValueError, match="ci"):
+        models.importance_performance(df, outcome="y", predictors=list(df.columns[:4]), ci=95)
+
+
+def test_apa_table_markdown_and_html():
+    df = pd.DataFrame({"term": ["x", "z<1"], "coef": [0.5, -1.234], "n": [10, 12], "p": [0.0004, 0.0456]})
+    md = models.apa_table(df, caption="Drivers")
+    lines = md.splitlines()
+    assert lines[0] == "*Drivers*"
+    assert lines[2] == "| term | coef | n | p |"
+    assert lines[3] == "|:--|--:|--:|--:|"
+    assert lines[4] == "| x | 0.50 | 10 | < .001 |"
+    assert lines[5] == "| z<1 | \u22121.23 | 12 | .046 |"
+    html = models.apa_table(df, fmt="html", caption="Drivers & more", digits=3)
+    assert "<caption><em>Drivers &amp; more</em></caption>" in html
+    assert "z&lt;1" in html and "\u22121.234" in html and ".046" in html
+    with pytest.raises(ValueError, match="fmt"):
+        models.apa_table(df, fmt="latex")
+
+
+def test_figures_are_built_without_display(tmp_path):
+    from matplotlib.figure import Figure
+
+    m = pd.DataFrame(
+        {
+            "construct": ["plans", "teams", "plans", "teams"],
+            "group": ["A", "A", "B", "B"],
+            "mean": [3.1, 3.4, 2.8, 3.9],
+            "ci_lower": [2.9, 3.2, 2.6, 3.7],
+            "ci_upper": [3.3, 3.6, 3.0, 4.1],
+        }
+    )
+    fig = models.plot_profiles(m, title="Profiles")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["plans", "teams"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["A", "B"]
+    wide = m.pivot(index="construct", columns="group", values="mean")
+    hm = models.plot_heatmap(wide)
+    texts = sorted(t.get_text() for t in hm.axes[0].texts)
+    assert texts == ["2.80", "3.10", "3.40", "3.90"]
+    frame, _ = models.importance_performance(_ipa_data(), outcome="y", predictors=list(_ipa_data().columns[:4]))
+    ipa = models.plot_ipa(frame)
+    assert len(ipa.axes[0].texts) >= 4
+    ipa.savefig(tmp_path / "ipa.png")
+    assert (tmp_path / "ipa.png").stat().st_size > 1000
+    with pytest.raises(ValueError, match="ci_lower"):
+        models.plot_profiles(m.drop(columns="ci_lower"))
