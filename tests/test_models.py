@@ -286,7 +286,7 @@ def test_importance_performance_quadrants_and_ci():
     # performance CI: mean -/+ qt(.975, n-1) * sd / sqrt(n) on the 399 complete cases
     cc = df.dropna()
     x = cc["high_imp_low_perf"]
-    half = 1.9659 * x.std(ddof=1) / np.sqrt(len(x))  # qt(0.975, 398) = 1.965912
+    half = 1.965942324 * x.std(ddof=1) / np.sqrt(len(x))  # R: qt(0.975, 398) = 1.965942324
     row = frame.set_index("predictor").loc["high_imp_low_perf"]
     assert row["n"] == 399
     assert row["performance_ci_lower"] == pytest.approx(x.mean() - half, abs=1e-4)
@@ -339,3 +339,22 @@ def test_figures_are_built_without_display(tmp_path):
     assert (tmp_path / "ipa.png").stat().st_size > 1000
     with pytest.raises(ValueError, match="ci_lower"):
         models.plot_profiles(m.drop(columns="ci_lower"))
+
+
+def test_ordinal_drivers_ordered_labels_and_checks():
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=300)
+    codes = np.digitize(0.8 * x + rng.logistic(size=300), [-1.0, 0.5])
+    labels = pd.Categorical.from_codes(codes, categories=["low", "mid", "high"], ordered=True)
+    df = pd.DataFrame({"y": labels, "x": x})
+    res = models.ordinal_drivers(df, outcome="y", predictors=["x"])
+    assert res.levels == ("low", "mid", "high")
+    assert list(res.thresholds.index) == ["low|mid", "mid|high"]
+    # thresholds increase and the slope has the generating sign (higher x -> higher categories)
+    assert res.thresholds["zeta"].is_monotonic_increasing and res.coefficients.loc["x", "coef"] > 0
+    assert res.coefficients.loc["x", "odds_ratio"] == pytest.approx(np.exp(res.coefficients.loc["x", "coef"]))
+    assert "zeta_k - x'beta" in res.summary()
+    with pytest.raises(ValueError, match="link"):
+        models.ordinal_drivers(df, outcome="y", predictors=["x"], link="cauchit")
+    with pytest.raises(ValueError, match="'y'.*at least 2 observed levels"):
+        models.ordinal_drivers(df.assign(y="low"), outcome="y", predictors=["x"])
