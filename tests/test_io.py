@@ -304,3 +304,50 @@ def test_parse_duration_missing_and_garbage() -> None:
             parse_duration_seconds(garbage, where="x.xlsx: row 3, column 所用时间")
     with pytest.raises(SurveyFileError, match=r"^x\.xlsx: row 3, column 所用时间: value 'abc'"):
         parse_duration_seconds("abc", where="x.xlsx: row 3, column 所用时间")
+
+
+# --- more shapes of real exports -------------------------------------------------------------------------
+
+
+def test_csv_crlf_bom_and_quoted_newlines(tmp_path: Path) -> None:
+    path = tmp_path / "wjx.csv"
+    text = '序号,意见\r\n1,"第一行\r\n第二行"\r\n2,"含,逗号"\r\n\r\n'
+    path.write_bytes(text.encode("utf-8-sig"))
+    df = read_survey(path)
+    assert list(df.columns) == ["序号", "意见"]  # no BOM left in the first header
+    assert df["意见"].tolist() == ["第一行\r\n第二行", "含,逗号"]
+    assert df.attrs["source"]["n_rows"] == 2
+
+
+def test_xlsx_header_only_duplicates_and_sheet_positions(tmp_path: Path) -> None:
+    path = tmp_path / "h.xlsx"
+    _write_xlsx(path, [["a", "b"]])
+    with pytest.raises(SurveyFileError, match=r"h\.xlsx: has a header row but no data rows"):
+        read_survey(path)
+    path = tmp_path / "d.xlsx"
+    _write_xlsx(path, [["1.性别", "1.性别 "], ["男", "女"]])
+    with pytest.raises(SurveyFileError, match=r"d\.xlsx: duplicated column names '1\.性别'"):
+        read_survey(path)
+    with pytest.raises(SurveyFileError, match=r"d\.xlsx: sheet=5 is out of range; the workbook has 2 sheet"):
+        read_survey(path, sheet=5)
+    with pytest.raises(SurveyFileError, match=r"d\.xlsx: sheet '其他' is empty"):
+        read_survey(path, sheet=1)
+
+
+def test_xlsx_keeps_cell_types_and_drops_empty_formatted_range(tmp_path: Path) -> None:
+    import datetime as dt
+
+    path = tmp_path / "t.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["提交答卷时间", "所用时间", "4.年龄"])
+    ws.append([dt.datetime(2024, 5, 1, 10, 0), "2分30秒", 35])
+    ws.append([dt.datetime(2024, 5, 1, 11, 0), "1小时2分", None])
+    ws["F10"].number_format = "0.00"  # formatting far outside the data, no value
+    ws["E1"] = "   "  # a header cell holding only spaces, nothing below
+    wb.save(path)
+    df = read_survey(path)
+    assert list(df.columns) == ["提交答卷时间", "所用时间", "4.年龄"]
+    assert df.loc[0, "提交答卷时间"] == dt.datetime(2024, 5, 1, 10, 0)
+    assert df.loc[0, "4.年龄"] == 35 and pd.isna(df.loc[1, "4.年龄"])
+    assert len(df) == 2
