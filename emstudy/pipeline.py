@@ -27,7 +27,7 @@ from emstudy.fileio import atomic_write_bytes, verify_checksums
 from emstudy.project import Project
 
 __all__ = ["NotebookTask", "TaskRecord", "template_parameters", "discover_templates", "plan_tasks", "run_task",
-           "run_tasks", "task_key", "source_fingerprint", "normalise_notebook", "CROSS_CASE"]
+           "run_tasks", "stages", "task_key", "source_fingerprint", "normalise_notebook", "CROSS_CASE"]
 
 #: Folder (under analysis/) and pseudo case id of the cross-case notebooks.
 CROSS_CASE = "all"
@@ -221,23 +221,42 @@ def run_tasks(tasks: Sequence[NotebookTask], *, jobs: int = 1,
               progress: Callable[[NotebookTask], None] | None = None,
               keys: Mapping[Path, str] | None = None, cache_dir: Path | None = None,
               force: bool = False) -> list[TaskRecord]:
-    """Run tasks; notebooks of one case run in order, cases in parallel when ``jobs > 1``, and the
-    cross-case notebooks after every case is done.
+    """Run tasks stage by stage (see :func:`stages`): within a stage the notebooks of one case run in
+    template order and the cases run in parallel when ``jobs > 1``; a cross-case notebook runs when every
+    case before it is done.
 
     ``keys`` maps a task's output path to its :func:`task_key`. With ``keys`` and ``cache_dir``, a task whose key equals the one stored after its last successful run,
     and whose output exists, is skipped (``cached``); once a task of a chain runs, the rest of the chain
-    runs too, and the cross-case notebooks run whenever any case task ran. ``force`` runs everything.
+    runs too, and every later stage runs whenever a task of an earlier stage ran. ``force`` runs everything.
 
-    All case tasks are attempted; if any fails, the first error (in task order) is raised after the others
-    end, and the cross-case notebooks are not run.
+    All case tasks of a stage are attempted; if any fails, the first error (in task order) is raised after
+    the others end, and later stages are not run.
     """
     keys = keys or {}
-    per_case = [(t, keys.get(t.output, "")) for t in tasks if t.case_id != CROSS_CASE]
-    cross = [(t, keys.get(t.output, "")) for t in tasks if t.case_id == CROSS_CASE]
-    records = _run_per_case(per_case, jobs=jobs, progress=progress, cache_dir=cache_dir, force=force)
-    upstream_ran = any(r.status == "ran" for r in records)
-    records += _run_chain(cross, cache_dir, force or upstream_ran, progress)
+    records: list[TaskRecord] = []
+    for stage in stages(tasks):
+        upstream_ran = force or any(r.status == "ran" for r in records)
+        pairs = [(t, keys.get(t.output, "")) for t in stage]
+        if stage[0].case_id == CROSS_CASE:
+            records += _run_chain(pairs, cache_dir, upstream_ran, progress)
+        else:
+            records += _run_per_case(pairs, jobs=jobs, progress=progress, cache_dir=cache_dir, force=upstream_ran)
     return records
+
+
+def stages(tasks: Sequence[NotebookTask]) -> list[list[NotebookTask]]:
+    """Split tasks (in template order) into stages: consecutive per-case templates form one stage, whose
+    case chains may run in parallel; each cross-case template is a stage of its own, a barrier that waits
+    for every case before it and comes before every case notebook after it."""
+    ordered = sorted(tasks, key=lambda t: t.template.name)
+    out: list[list[NotebookTask]] = []
+    for task in ordered:
+        cross = task.case_id == CROSS_CASE
+        if out and not cross and out[-1][0].case_id != CROSS_CASE:
+            out[-1].append(task)
+        else:
+            out.append([task])
+    return out
 
 
 def _run_per_case(chains: Sequence[tuple[NotebookTask, str]], *, jobs: int,

@@ -113,3 +113,20 @@ def test_cross_case_templates_run_over_every_case(project_copy):
     assert len(across) == 1 and across[0].case_id == "all"
     assert across[0].parameters["case_ids"] == project_copy.case_ids()
     assert across[0].output == project_copy.analysis_dir / "all" / "98_across.ipynb"
+
+
+def test_stages_put_cross_case_notebooks_between_case_notebooks(tmp_path):
+    from emstudy.pipeline import stages
+
+    def task(name, case):
+        return NotebookTask(tmp_path / name, tmp_path / case / name, case, {})
+
+    tasks = [task("06_f.ipynb", "a"), task("01_q.ipynb", "a"), task("01_q.ipynb", "b"), task("05_c.ipynb", "all"),
+             task("02_r.ipynb", "b"), task("07_s.ipynb", "all")]
+    names = [[(t.template.name, t.case_id) for t in stage] for stage in stages(tasks)]
+    assert names == [
+        [("01_q.ipynb", "a"), ("01_q.ipynb", "b"), ("02_r.ipynb", "b")],
+        [("05_c.ipynb", "all")],
+        [("06_f.ipynb", "a")],
+        [("07_s.ipynb", "all")],
+    ]
