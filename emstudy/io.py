@@ -273,7 +273,7 @@ def _read_csv(
             if header is None:
                 if not any(cell.strip() for cell in record):
                     continue  # leading blank lines
-                header = _check_headers(p, record, spreadsheet=False)
+                header = [cell.strip() for cell in record]
                 continue
             if not any(cell.strip() for cell in record):
                 continue  # blank line
@@ -293,7 +293,14 @@ def _read_csv(
         raise _fail(p, f"line {reader.line_num}: malformed CSV ({exc})") from exc
     if header is None:
         raise _fail(p, "has no header row (only blank lines)")
-    df = pd.DataFrame(rows, columns=header, dtype="str")
+    # A column with a blank header and no data at all (trailing delimiters) is dropped; a blank header
+    # over data is an error.
+    keep = [j for j, h in enumerate(header) if h or any(row[j] is not None for row in rows)]
+    for j in keep:
+        if not header[j]:
+            raise _fail(p, f"column {j + 1} has a blank header; every column needs its own name in the first row")
+    names = _check_headers(p, [header[j] for j in keep], spreadsheet=False)
+    df = pd.DataFrame([[row[j] for j in keep] for row in rows], columns=names, dtype="str")
     return df, used, delim
 
 

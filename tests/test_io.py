@@ -351,3 +351,14 @@ def test_xlsx_keeps_cell_types_and_drops_empty_formatted_range(tmp_path: Path) -
     assert df.loc[0, "提交答卷时间"] == dt.datetime(2024, 5, 1, 10, 0)
     assert df.loc[0, "4.年龄"] == 35 and pd.isna(df.loc[1, "4.年龄"])
     assert len(df) == 2
+
+
+def test_csv_trailing_delimiters_are_dropped_but_blank_header_over_data_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "trailing.csv"
+    path.write_text("a,b,\n1,2,\n3,4,\n", encoding="utf-8")
+    df = read_survey(path)
+    assert list(df.columns) == ["a", "b"] and df["b"].tolist() == ["2", "4"]
+    path = tmp_path / "blankdata.csv"
+    path.write_text("a,b,\n1,2,\n3,4,x\n", encoding="utf-8")
+    with pytest.raises(SurveyFileError, match=r"blankdata\.csv: column 3 has a blank header"):
+        read_survey(path)
