@@ -103,7 +103,8 @@ def read_survey(
         cell kept verbatim (``"NA"`` stays the string ``"NA"``). XLSX: object columns holding what the
         cells hold (strings, numbers, datetimes; empty cells missing). SPSS/Stata: value labels applied,
         so labelled values are label strings; ``df.attrs["meta"]`` holds ``variable_labels`` (name ->
-        label), ``value_labels`` (name -> {code: label}), ``file_label`` and ``file_encoding``.
+        label), ``value_labels`` (name -> {code: label}), ``file_label`` and ``file_encoding``; values
+        without a label stay numbers and SPSS user-missing codes are read as missing.
         ``df.attrs["source"]`` is ``{"path", "format", "encoding", "delimiter", "sheet", "sha256",
         "n_rows"}``.
 
@@ -386,7 +387,7 @@ def _read_stat(
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise _fail(p, f"is not a readable {kind} file (truncated or corrupt: {msg})") from exc
     # Labels as strings: labelled cells already are; make sure category-like leftovers are plain objects.
-    for col, labels in (meta.variable_value_labels or {}).items():
+    for col in meta.variable_value_labels or {}:
         if col in df.columns:
             df[col] = df[col].astype(object)
     info = {

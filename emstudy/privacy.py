@@ -25,6 +25,9 @@ What is detected
 ``name``
     Every string listed in ``names``, as an exact substring, longest first.
 
+Not detected: 15-digit first-generation ID numbers, e-mail addresses written with a full-width ``＠``
+or with non-ASCII characters, and names that are not listed.
+
 Digit runs are matched whole (a digit may not precede or follow a match), so years (``2019``), amounts
 (``8170万元``), dates (``2019年7月19日``, ``2019-07-19``) and other ordinary numbers are not touched.
 Both ASCII and full-width digits (``０``-``９``) count as digits.
