@@ -1,0 +1,735 @@
+"""Study-level comparison across cases: means, differences, shared and particular weaknesses, pooled
+drivers, measurement invariance across cases, and the comparison figures.
+
+Every statistic comes from :mod:`emstudy.models` (group comparisons, pooled models) and
+:mod:`emstudy.cfa` (invariance); this module arranges them across the cases and writes the results of
+``notebooks/05_compare.ipynb`` into ``analysis/all/results/``.
+
+Conventions
+-----------
+* Construct scores are the codebook's scale means (1-5, reverse keys applied), as
+  :meth:`emstudy.study.EncodedResults.scores`; a respondent lacking a score is left out of that
+  construct's analyses only.
+* *Below the other cases* (:func:`below_others`): for case ``a`` and construct ``c``, Welch's two-sample
+  t-test of the respondents of ``a`` against the respondents of all other cases pooled (R
+  ``t.test(x[case == a], x[case != a], var.equal = FALSE)``), two-sided; within each case the eleven
+  p values are Holm-adjusted (one family per case profile; Holm 1979). A construct is *significantly
+  below* when the adjusted p is below ``alpha`` and the case mean is lower than the pooled mean of the
+  other cases' respondents.
+* Invariance across cases (:func:`case_invariance`) is tested on a documented sub-model (by default the
+  two core constructs with the lowest and the highest pooled mean, four items each), because the
+  eleven-construct model with listwise deletion on 44 items loses most respondents and is slow in a
+  notebook. Comparisons of means are meaningful at the scalar (or partial scalar) level only; at the
+  metric level only relations (regression slopes, correlations) may be compared (Meredith 1993).
+
+References
+----------
+Welch, B. L. (1947). The generalization of Student's problem when several different population variances
+are involved. *Biometrika*, 34, 28-35.
+Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scand. J. Statist.*, 6, 65-70.
+Meredith, W. (1993). Measurement invariance, factor analysis and factorial invariance. *Psychometrika*,
+58, 525-543.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from emstudy import models
+from emstudy.cfa import InvarianceResult, invariance
+from emstudy.fileio import atomic_write_bytes, write_csv, write_json
+
+__all__ = [
+    "CrossCase",
+    "CaseMeans",
+    "CaseComparison",
+    "CaseInvariance",
+    "load_all",
+    "means_by_case",
+    "compare_cases",
+    "below_others",
+    "shared_and_particular",
+    "pooled_drivers",
+    "invariance_submodel",
+    "case_invariance",
+    "means_verdict",
+    "profile_figure",
+    "heatmap_figure",
+    "figure_bytes",
+    "save_figure",
+    "write_comparison_results",
+]
+
+CASE = "case"
+
+
+# ----------------------------------------------------------------------------------------- loading
+
+
+@dataclass(frozen=True, eq=False)
+class CrossCase:
+    """Every case's kept respondents, stacked.
+
+    Attributes
+    ----------
+    case_ids : tuple of str
+        Cases in the given order (also the category order of the ``case`` columns).
+    items : pandas.DataFrame
+        Reverse-keyed items of every case plus a categorical ``case`` column.
+    scores : pandas.DataFrame
+        Construct scores (core constructs and ``effectiveness``) plus ``case``.
+    background : pandas.DataFrame
+        Role and demographics plus ``case``.
+    codebook : emstudy.codebook.Codebook
+    cases : dict of str to emstudy.cases.Case
+    synthetic : bool
+        True if any case's data is synthetic.
+    """
+
+    case_ids: tuple[str, ...]
+    items: pd.DataFrame
+    scores: pd.DataFrame
+    background: pd.DataFrame
+    codebook: object
+    cases: Mapping[str, object]
+    synthetic: bool
+
+    @property
+    def constructs(self) -> list[str]:
+        """The core construct ids (the outcome excluded)."""
+        return list(self.codebook.construct_ids)
+
+    def weaknesses(self) -> dict[str, list[str]]:
+        """The weaknesses each case file lists (as the theses report them)."""
+        return {c: list(self.cases[c].weaknesses) for c in self.case_ids}
+
+    def __repr__(self) -> str:
+        n = self.scores[CASE].value_counts().reindex(self.case_ids).tolist()
+        return f"CrossCase(cases={list(self.case_ids)}, n={n}, synthetic={self.synthetic})"
+
+
+def load_all(project_root: str | Path, case_ids: Sequence[str]) -> CrossCase:
+    """Load what notebook 01 wrote for each case and stack the cases.
+
+    Parameters
+    ----------
+    project_root : str or Path
+    case_ids : sequence of str
+        At least two distinct case ids.
+
+    Returns
+    -------
+    CrossCase
+    """
+    from emstudy.study import load_encoded
+
+    case_ids = list(case_ids)
+    if len(case_ids) < 2 or len(set(case_ids)) != len(case_ids):
+        raise ValueError(f"case_ids: expected at least two distinct case ids, got {case_ids}")
+    items, scores, background, cases = [], [], [], {}
+    synthetic = False
+    codebook = None
+    for cid in case_ids:
+        enc = load_encoded(project_root, cid)
+        codebook = enc.codebook
+        cases[cid] = enc.case
+        synthetic = synthetic or enc.synthetic
+        items.append(enc.items.assign(**{CASE: cid}))
+        scores.append(enc.scores().assign(**{CASE: cid}))
+        background.append(enc.background.assign(**{CASE: cid}))
+    cat = pd.CategoricalDtype(case_ids, ordered=False)
+
+    def stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
+        out = pd.concat(parts)
+        out[CASE] = out[CASE].astype(cat)
+        return out
+
+    return CrossCase(tuple(case_ids), stack(items), stack(scores), stack(background), codebook, cases, synthetic)
+
+
+def _check(scores: pd.DataFrame, constructs: Sequence[str], case_col: str) -> list[str]:
+    constructs = list(constructs)
+    if not constructs:
+        raise ValueError("constructs: expected at least one construct column")
+    missing = [c for c in [*constructs, case_col] if c not in scores.columns]
+    if missing:
+        raise ValueError(f"scores: column(s) {missing} not found; available: {list(scores.columns)}")
+    return constructs
+
+
+def _case_levels(series: pd.Series) -> list:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        present = set(series.dropna().unique())
+        return [c for c in series.cat.categories if c in present]
+    return sorted(series.dropna().unique().tolist())
+
+
+# ----------------------------------------------------------------------------------------- means
+
+
+class CaseMeans(NamedTuple):
+    """Construct means by case: ``long`` (construct, case, n, mean, sd, se, ci_lower, ci_upper) and
+    ``wide`` (constructs by cases, means)."""
+
+    long: pd.DataFrame
+    wide: pd.DataFrame
+
+
+def means_by_case(
+    scores: pd.DataFrame,
+    *,
+    constructs: Sequence[str],
+    case_col: str = CASE,
+    conf_level: float = 0.95,
+) -> CaseMeans:
+    """Mean of each construct in each case with a t-based confidence interval.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Construct scores and the case column.
+    constructs : sequence of str
+        Construct columns, in the order of the output.
+    case_col : str, default "case"
+    conf_level : float, default 0.95
+
+    Returns
+    -------
+    CaseMeans
+        ``long``: one row per construct and case, ``mean +/- t_{n-1} * sd / sqrt(n)``; ``wide``: means
+        with constructs as rows and cases as columns.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"case": list("aabb"), "x": [1.0, 2.0, 3.0, 5.0]})
+    >>> means_by_case(df, constructs=["x"]).wide.loc["x", "b"]
+    4.0
+    """
+    constructs = _check(scores, constructs, case_col)
+    if not 0 < conf_level < 1:
+        raise ValueError(f"conf_level: expected a number in (0, 1), got {conf_level!r}")
+    rows = []
+    levels = _case_levels(scores[case_col])
+    for c in constructs:
+        for lev in levels:
+            x = scores.loc[scores[case_col] == lev, c].dropna().to_numpy(dtype=float)
+            n = len(x)
+            if n < 2:
+                raise ValueError(f"case {lev!r}: construct {c!r} has {n} score(s); expected at least 2")
+            m, sd = float(x.mean()), float(x.std(ddof=1))
+            se = sd / np.sqrt(n)
+            half = float(stats.t.ppf(0.5 + conf_level / 2, n - 1)) * se
+            rows.append({"construct": c, "case": lev, "n": n, "mean": m, "sd": sd, "se": se,
+                         "ci_lower": m - half, "ci_upper": m + half})
+    long = pd.DataFrame(rows)
+    wide = long.pivot(index="construct", columns="case", values="mean").reindex(index=constructs, columns=levels)
+    wide.columns.name = None
+    return CaseMeans(long, wide)
+
+
+# ----------------------------------------------------------------------------------------- differences
+
+
+@dataclass(frozen=True, eq=False)
+class CaseComparison:
+    """Result of :func:`compare_cases`.
+
+    Attributes
+    ----------
+    omnibus : pandas.DataFrame
+        One row per construct: ``construct, F, df1, df2, p, eta_squared, omega_squared, n``.
+    posthoc : pandas.DataFrame
+        Games-Howell pairs of every construct: ``construct, pair, group1, group2, diff, se,
+        statistic, df, p_adj, ci_lower, ci_upper``.
+    results : dict of str to emstudy.models.GroupComparison
+    """
+
+    omnibus: pd.DataFrame
+    posthoc: pd.DataFrame
+    results: Mapping[str, models.GroupComparison]
+
+    def __repr__(self) -> str:
+        return f"CaseComparison(constructs={list(self.results)})"
+
+
+def compare_cases(scores: pd.DataFrame, *, constructs: Sequence[str], case_col: str = CASE) -> CaseComparison:
+    """Welch's ANOVA across cases, Games-Howell pairs and omega-squared, for each construct.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+    constructs : sequence of str
+    case_col : str, default "case"
+
+    Returns
+    -------
+    CaseComparison
+
+    Notes
+    -----
+    Each construct is one :func:`emstudy.models.compare_groups` call with ``method="welch"``
+    (R ``oneway.test(score ~ case, var.equal = FALSE)``; Games & Howell 1976). Games-Howell controls the
+    error rate across the pairs of one construct, not across constructs.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"case": list("aaabbbccc"), "x": [1, 2, 3, 2, 3, 4, 5, 6, 7.5]})
+    >>> compare_cases(df, constructs=["x"]).omnibus.construct.tolist()
+    ['x']
+    """
+    constructs = _check(scores, constructs, case_col)
+    results, om_rows, ph = {}, [], []
+    for c in constructs:
+        res = models.compare_groups(scores, c, case_col, method="welch")
+        results[c] = res
+        om = res.omnibus.iloc[0]
+        eff = res.effect_sizes.set_index("measure")["value"]
+        om_rows.append({"construct": c, "F": float(om["statistic"]), "df1": float(om["df1"]),
+                        "df2": float(om["df2"]), "p": float(om["p"]),
+                        "eta_squared": float(eff["eta_squared"]), "omega_squared": float(eff["omega_squared"]),
+                        "n": int(res.n)})
+        ph.append(res.posthoc.drop(columns=["p"]).assign(construct=c))
+    posthoc = pd.concat(ph, ignore_index=True)
+    posthoc = posthoc[["construct", *[k for k in posthoc.columns if k != "construct"]]]
+    posthoc["group1"] = posthoc["group1"].astype(str)
+    posthoc["group2"] = posthoc["group2"].astype(str)
+    return CaseComparison(pd.DataFrame(om_rows), posthoc, results)
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+def below_others(
+    scores: pd.DataFrame,
+    *,
+    constructs: Sequence[str],
+    case_col: str = CASE,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """For each case, the constructs on which it scores significantly below the other cases.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+    constructs : sequence of str
+    case_col : str, default "case"
+    alpha : float, default 0.05
+        Level applied to the Holm-adjusted p values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per case and construct: ``case, construct, mean_case, mean_others, diff`` (case minus
+        others), ``t, df`` (Welch-Satterthwaite), ``p`` (two-sided), ``p_holm`` (Holm over the
+        constructs of one case) and ``below`` (``p_holm < alpha`` and ``diff < 0``).
+
+    Notes
+    -----
+    The others are the respondents of all other cases pooled, so their mean is the respondent-weighted
+    mean of the other cases (R ``t.test(x[case == a], x[case != a], var.equal = FALSE)`` then
+    ``p.adjust(p, "holm")`` over the case's constructs).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"case": list("aaabbbccc"), "x": [1, 2, 1.5, 4, 5, 4.5, 4, 5, 4.2]})
+    >>> bool(below_others(df, constructs=["x"]).query("case == 'a'").below.iloc[0])
+    True
+    """
+    constructs = _check(scores, constructs, case_col)
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha: expected a number in (0, 1), got {alpha!r}")
+    out = []
+    for lev in _case_levels(scores[case_col]):
+        mine = scores[case_col] == lev
+        rows = []
+        for c in constructs:
+            a = scores.loc[mine, c].dropna().to_numpy(dtype=float)
+            b = scores.loc[~mine & scores[case_col].notna(), c].dropna().to_numpy(dtype=float)
+            if len(a) < 2 or len(b) < 2:
+                raise ValueError(f"case {lev!r}, construct {c!r}: expected at least 2 scores on each side")
+            va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+            t = (a.mean() - b.mean()) / np.sqrt(va + vb)
+            df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+            rows.append({"case": str(lev), "construct": c, "mean_case": float(a.mean()),
+                         "mean_others": float(b.mean()), "diff": float(a.mean() - b.mean()), "t": float(t),
+                         "df": float(df), "p": float(2 * stats.t.sf(abs(t), df))})
+        block = pd.DataFrame(rows)
+        block["p_holm"] = _holm(block["p"].to_numpy())
+        block["below"] = (block["p_holm"] < alpha) & (block["diff"] < 0)
+        out.append(block)
+    return pd.concat(out, ignore_index=True)
+
+
+def shared_and_particular(below: pd.DataFrame, *, listed: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
+    """Which weaknesses several cases share and which are particular to one case.
+
+    Parameters
+    ----------
+    below : pandas.DataFrame
+        Output of :func:`below_others`.
+    listed : mapping of case id to sequence of construct ids, optional
+        The weaknesses each case's thesis reports (``Case.weaknesses``), set beside what the data show.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per construct found significantly below in at least one case, or listed by a case:
+        ``construct, cases_found`` (comma-separated), ``n_found``, ``pattern`` (``"shared"``: found in 2+
+        cases; ``"particular"``: in one; ``"not found"``: listed but found in none), and, with `listed`,
+        ``cases_listed``, ``n_listed`` and ``listed_not_found`` (cases that list it where the data do not
+        show it). Sorted by ``n_found`` (descending), then construct.
+    """
+    need = {"case", "construct", "below"}
+    if not need <= set(below.columns):
+        raise ValueError(f"below: expected the columns {sorted(need)} of below_others(), got {list(below.columns)}")
+    found: dict[str, list[str]] = {}
+    for row in below.itertuples(index=False):
+        found.setdefault(row.construct, [])
+        if row.below:
+            found[row.construct].append(str(row.case))
+    lists: dict[str, list[str]] = {}
+    for case_id, cons in (listed or {}).items():
+        for c in cons:
+            lists.setdefault(c, []).append(case_id)
+    rows = []
+    for c in found:
+        f, lst = found[c], lists.get(c, [])
+        if not f and not lst:
+            continue
+        row = {"construct": c, "cases_found": ", ".join(f), "n_found": len(f),
+               "pattern": "shared" if len(f) > 1 else "particular" if f else "not found"}
+        if listed is not None:
+            row.update({"cases_listed": ", ".join(lst), "n_listed": len(lst),
+                        "listed_not_found": ", ".join(x for x in lst if x not in f)})
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    return table.sort_values(["n_found", "construct"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+
+def weakness_recovery(below: pd.DataFrame, listed: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """Per case: the listed weaknesses, those found significantly below the others, and the extra finds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``case, listed, found_listed, n_listed, n_found_listed, found_not_listed``.
+    """
+    rows = []
+    for case_id, cons in listed.items():
+        sub = below[below["case"] == case_id]
+        hit = set(sub.loc[sub["below"], "construct"])
+        rows.append({"case": case_id, "listed": ", ".join(cons), "found_listed": ", ".join(c for c in cons if c in hit),
+                     "n_listed": len(cons), "n_found_listed": sum(c in hit for c in cons),
+                     "found_not_listed": ", ".join(c for c in sub["construct"] if c in hit and c not in cons)})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------------------- pooled
+
+
+def pooled_drivers(
+    scores: pd.DataFrame,
+    *,
+    predictors: Sequence[str],
+    outcome: str = "effectiveness",
+    case_col: str = CASE,
+) -> pd.DataFrame:
+    """Drivers of the outcome pooled over cases: random case intercepts (REML) and case fixed effects.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+    predictors : sequence of str
+        Construct columns.
+    outcome : str, default "effectiveness"
+    case_col : str, default "case"
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of both models (``model`` = ``"random intercepts (REML)"`` or ``"case fixed effects (HC3)"``):
+        ``model, term, coef, se, stat, p, ci_lower, ci_upper`` plus ``var_case, var_resid, icc, n``
+        and ``note`` (repeated per row). Random: ``lme4::lmer(y ~ x + (1 | case), REML = TRUE)`` with Wald z;
+        fixed: OLS with case dummies and HC3 standard errors (see :func:`emstudy.models.pooled_model`).
+
+    Notes
+    -----
+    The warnings of :func:`emstudy.models.pooled_model` are caught and summarised in ``note``: when the
+    case variance is estimated at zero (a singular fit, as ``lme4`` reports it), the random-intercept
+    fixed effects equal pooled OLS and the note says so.
+    """
+    predictors = _check(scores, predictors, case_col)
+    data = scores[[outcome, *predictors]].copy()
+    data[case_col] = scores[case_col].astype(str)
+    parts = []
+    for random, name in ((True, "random intercepts (REML)"), (False, "case fixed effects (HC3)")):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = models.pooled_model(data, outcome=outcome, predictors=predictors, group=case_col, random=random)
+        note = ""
+        table = res.to_frame()
+        var_resid = res.var_resid
+        if random and res.var_group <= 1e-8 * res.var_resid:
+            note = "singular fit: case variance estimated at zero (cases do not differ beyond the predictors)"
+            if not res.converged or caught:
+                table, var_resid = _boundary_reml(data, outcome=outcome, predictors=predictors)
+                note += "; fixed effects are the REML solution on the boundary (= OLS, model-based SE, Wald z)"
+        elif caught:
+            note = "; ".join(str(w.message).split(":")[1].strip()[:120] for w in caught)
+        parts.append(table.assign(model=name, var_case=res.var_group, var_resid=var_resid,
+                                  icc=res.icc, n=res.n, note=note))
+    out = pd.concat(parts, ignore_index=True)
+    cols = ["model", "term", "coef", "se", "stat", "p", "ci_lower", "ci_upper", "var_case", "var_resid", "icc", "n", "note"]
+    return out[cols]
+
+
+def _boundary_reml(data: pd.DataFrame, *, outcome: str, predictors: list[str]) -> tuple[pd.DataFrame, float]:
+    """Random-intercept REML solution when the case variance is zero.
+
+    With ``var_case = 0`` the marginal covariance is ``sigma^2 I``: the GLS fixed effects are the OLS
+    estimates, REML's ``sigma^2`` is ``RSS / (n - p)`` and lmer's ``vcov`` is ``sigma^2 (X'X)^-1``
+    (``emstudy.models.drivers`` with ``cov_type="nonrobust"``). Used when statsmodels' optimizer stops
+    short of this boundary; ``lme4::lmer`` reports the same numbers with ``isSingular(fit) == TRUE``.
+    """
+    res = models.drivers(data, outcome=outcome, predictors=predictors, cov_type="nonrobust")
+    t = res.table
+    z = t["coef"] / t["se"]
+    crit = stats.norm.ppf(0.975)
+    table = pd.DataFrame({"coef": t["coef"], "se": t["se"], "stat": z, "p": 2 * stats.norm.sf(np.abs(z)),
+                          "ci_lower": t["coef"] - crit * t["se"], "ci_upper": t["coef"] + crit * t["se"]})
+    return table.reset_index(), res.mse_resid
+
+
+# ----------------------------------------------------------------------------------------- invariance
+
+
+def invariance_submodel(scores: pd.DataFrame, *, constructs: Sequence[str], case_col: str = CASE) -> list[str]:
+    """The default invariance sub-model: the constructs with the lowest and the highest pooled mean.
+
+    Ties are broken by the order of `constructs`.
+    """
+    constructs = _check(scores, constructs, case_col)
+    if len(constructs) < 2:
+        raise ValueError("constructs: expected at least two constructs")
+    m = scores[constructs].mean()
+    order = sorted(constructs, key=lambda c: (m[c], constructs.index(c)))
+    return [order[0], order[-1]]
+
+
+_MEANS_VERDICT = {
+    "scalar": ("Scalar invariance holds: loadings and intercepts are equal across cases, so the cases' "
+               "construct means (latent or observed) can be compared."),
+    "partial scalar": ("Partial scalar invariance holds: latent means can be compared under the partial model; "
+                       "observed scale means are comparable only approximately (some intercepts differ)."),
+    "metric": ("Only metric invariance holds: relations (slopes, correlations) can be compared across cases, "
+               "but not means."),
+    "none": ("Metric invariance does not hold: neither means nor relations of these constructs can be "
+             "compared across cases with confidence."),
+}
+
+
+def means_verdict(level: str) -> str:
+    """What an invariance level allows one to compare (Meredith 1993)."""
+    if level not in _MEANS_VERDICT:
+        raise ValueError(f"level: expected one of {list(_MEANS_VERDICT)}, got {level!r}")
+    return _MEANS_VERDICT[level]
+
+
+@dataclass(frozen=True, eq=False)
+class CaseInvariance:
+    """Result of :func:`case_invariance`.
+
+    Attributes
+    ----------
+    constructs : tuple of str
+        Constructs of the sub-model.
+    model : str
+        lavaan syntax fitted.
+    result : emstudy.cfa.InvarianceResult
+    n_used, n_dropped : int
+        Respondents with every item of the sub-model answered, and those left out (listwise).
+    level : str
+    verdict : str
+        What the level allows one to compare (see :func:`means_verdict`).
+    """
+
+    constructs: tuple[str, ...]
+    model: str
+    result: InvarianceResult
+    n_used: int
+    n_dropped: int
+    level: str
+    verdict: str
+
+    def table(self) -> pd.DataFrame:
+        """Fit and comparison table of the invariance levels."""
+        return self.result.to_frame()
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary."""
+        import json
+
+        t = self.table().reset_index()
+        return {"constructs": list(self.constructs), "model": self.model, "n_used": self.n_used,
+                "n_dropped": self.n_dropped, "level": self.level, "verdict": self.verdict,
+                "criteria": {"delta_cfi_min": -self.result.cfi_cut, "delta_rmsea_max": self.result.rmsea_cut},
+                "freed_intercepts": list(self.result.freed_intercepts),
+                "levels": json.loads(t.to_json(orient="records", double_precision=15))}
+
+    def __repr__(self) -> str:
+        return f"CaseInvariance(constructs={list(self.constructs)}, level={self.level!r}, n_used={self.n_used})"
+
+
+def case_invariance(
+    items: pd.DataFrame,
+    scales: Mapping[str, Sequence[str]],
+    *,
+    constructs: Sequence[str],
+    case_col: str = CASE,
+    model: str | None = None,
+) -> CaseInvariance:
+    """Configural, metric and scalar invariance of a measurement sub-model across cases.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        Reverse-keyed items and the case column.
+    scales : mapping of construct id to item ids
+        ``Codebook.scales()``.
+    constructs : sequence of str
+        Constructs of the sub-model (see :func:`invariance_submodel`).
+    case_col : str, default "case"
+    model : str, optional
+        lavaan syntax to use instead of one factor per construct on its items.
+
+    Returns
+    -------
+    CaseInvariance
+
+    Notes
+    -----
+    Respondents missing an item of the sub-model are left out before fitting (listwise, counted in
+    ``n_dropped``). The fit is :func:`emstudy.cfa.invariance` (ML on the item scores, delta CFI >= -.01
+    and delta RMSEA <= .015). ``emstudy.structure.cross_case_invariance`` was not yet in the repository
+    when this module was written, so :func:`emstudy.cfa.invariance` is called directly.
+    """
+    constructs = list(constructs)
+    unknown = [c for c in constructs if c not in scales]
+    if unknown or not constructs:
+        raise ValueError(f"constructs: {unknown or constructs} not in the codebook's scales {list(scales)}")
+    if model is None:
+        model = "; ".join(f"{c} =~ " + " + ".join(scales[c]) for c in constructs)
+    cols = [i for c in constructs for i in scales[c]]
+    missing = [c for c in [*cols, case_col] if c not in items.columns]
+    if missing:
+        raise ValueError(f"items: column(s) {missing} not found")
+    frame = items[[*cols, case_col]].copy()
+    frame[case_col] = frame[case_col].astype(str)
+    complete = frame.notna().all(axis=1)
+    frame = frame.loc[complete]
+    res = invariance(model, frame, case_col)
+    return CaseInvariance(tuple(constructs), model, res, int(complete.sum()), int((~complete).sum()),
+                          res.level, means_verdict(res.level))
+
+
+# ----------------------------------------------------------------------------------------- figures
+
+
+def profile_figure(long: pd.DataFrame, *, labels: Mapping[str, str] | None = None, title: str | None = None):
+    """Profile of construct means (95% CI) with one line per case.
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        ``CaseMeans.long``.
+    labels : mapping, optional
+        Construct id to display label (e.g. English codebook labels).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    frame = long.copy()
+    if labels:
+        frame["construct"] = frame["construct"].map(lambda c: labels.get(c, c))
+    return models.plot_profiles(frame, hue="case", title=title)
+
+
+def heatmap_figure(wide: pd.DataFrame, *, labels: Mapping[str, str] | None = None, title: str | None = None):
+    """Heatmap of construct means (rows) by case (columns), centred at the scale midpoint 3.
+
+    seaborn's ``PendingDeprecationWarning`` about ``Colormap.set_bad`` (raised inside seaborn, not
+    actionable here) is silenced so that it does not reach notebook outputs.
+    """
+    frame = wide.copy()
+    if labels:
+        frame.index = [labels.get(c, c) for c in frame.index]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The set_bad function", category=PendingDeprecationWarning)
+        return models.plot_heatmap(frame, title=title)
+
+
+def figure_bytes(fig) -> bytes:
+    """PNG bytes without timestamps or software metadata (equal figures give equal bytes)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def save_figure(fig, path: str | Path) -> Path:
+    """Write a figure as byte-stable PNG, atomically."""
+    return atomic_write_bytes(path, figure_bytes(fig))
+
+
+# ----------------------------------------------------------------------------------------- writing
+
+
+def write_comparison_results(
+    results_dir: str | Path,
+    *,
+    means: CaseMeans,
+    comparison: CaseComparison,
+    below: pd.DataFrame,
+    shared: pd.DataFrame,
+    pooled: pd.DataFrame,
+    inv: CaseInvariance,
+    synthetic: bool,
+) -> list[Path]:
+    """Write the cross-case results (CSV at six decimals, JSON sorted) into `results_dir`.
+
+    Returns
+    -------
+    list of Path
+        ``construct_means_by_case.csv``, ``case_differences.csv``, ``posthoc.csv``,
+        ``below_others.csv``, ``shared_particular.csv``, ``pooled_drivers.csv``, ``invariance.json``.
+    """
+    d = Path(results_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    out = [
+        write_csv(d / "construct_means_by_case.csv", means.long, index=False),
+        write_csv(d / "case_differences.csv", comparison.omnibus, index=False),
+        write_csv(d / "posthoc.csv", comparison.posthoc, index=False),
+        write_csv(d / "below_others.csv", below, index=False),
+        write_csv(d / "shared_particular.csv", shared, index=False),
+        write_csv(d / "pooled_drivers.csv", pooled, index=False),
+        write_json(d / "invariance.json", {**inv.to_dict(), "synthetic": bool(synthetic)}),
+    ]
+    return out
