@@ -17,6 +17,7 @@ Only the measurement part of lavaan's syntax is understood (``factor =~ item1 + 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -414,6 +415,9 @@ class FitMeasures:
     aic: float
     bic: float
     bic2: float
+    chisq_scaled: float = float("nan")
+    chisq_scaling_factor: float = float("nan")
+    pvalue_scaled: float = float("nan")
 
     _LAVAAN = {
         "baseline_chisq": "baseline.chisq",
@@ -424,6 +428,9 @@ class FitMeasures:
         "rmsea_pvalue": "rmsea.pvalue",
         "unrestricted_logl": "unrestricted.logl",
         "n": "ntotal",
+        "chisq_scaled": "chisq.scaled",
+        "chisq_scaling_factor": "chisq.scaling.factor",
+        "pvalue_scaled": "pvalue.scaled",
     }
 
     def to_series(self) -> pd.Series:
@@ -434,8 +441,11 @@ class FitMeasures:
         )
 
     def __repr__(self) -> str:
+        scaled = (
+            f"chisq_scaled={self.chisq_scaled:.3f}, " if np.isfinite(self.chisq_scaled) else ""
+        )
         return (
-            f"FitMeasures(chisq={self.chisq:.3f}, df={self.df}, p={self.pvalue:.3g}, "
+            f"FitMeasures(chisq={self.chisq:.3f}, df={self.df}, p={self.pvalue:.3g}, {scaled}"
             f"CFI={self.cfi:.3f}, TLI={self.tli:.3f}, RMSEA={self.rmsea:.3f} "
             f"[{self.rmsea_ci_lower:.3f}, {self.rmsea_ci_upper:.3f}], SRMR={self.srmr:.3f}, "
             f"AIC={self.aic:.1f}, BIC={self.bic:.1f})"
@@ -510,6 +520,11 @@ class CFAResult:
             f"Free parameters: {f.npar}",
             "",
             f"Chi-square = {f.chisq:.3f}, df = {f.df}, p = {f.pvalue:.4g}",
+            *(
+                [f"Scaled chi-square (Yuan-Bentler) = {f.chisq_scaled:.3f}, scaling factor = "
+                 f"{f.chisq_scaling_factor:.3f}, p = {f.pvalue_scaled:.4g}"]
+                if np.isfinite(f.chisq_scaled) else []
+            ),
             f"Baseline chi-square = {f.baseline_chisq:.3f}, df = {f.baseline_df}",
             f"CFI = {f.cfi:.3f}   TLI = {f.tli:.3f}",
             f"RMSEA = {f.rmsea:.3f}, 90% CI [{f.rmsea_ci_lower:.3f}, {f.rmsea_ci_upper:.3f}], "
@@ -538,8 +553,8 @@ class CFAResult:
 # fitting
 # --------------------------------------------------------------------------------------------
 def _prepare_data(
-    mm: MeasurementModel, data: pd.DataFrame, group: str | None
-) -> tuple[list[str], list[np.ndarray], list[np.ndarray], list[int]]:
+    mm: MeasurementModel, data: pd.DataFrame, group: str | None, *, raw: bool = False
+):
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
     obs = list(mm.observed)
@@ -604,6 +619,8 @@ def _prepare_data(
         S.append(C)
         means.append(mean)
         ns.append(n)
+    if raw:
+        return labels, S, means, ns, blocks
     return labels, S, means, ns
 
 
@@ -626,6 +643,49 @@ def _start_values(table: list[_Par], nfree: int, S: list[np.ndarray], std_lv: bo
         else:
             x[t.free] = 0.0
     return x
+
+
+def _observed_hessian(eng: _Engine, x: np.ndarray) -> np.ndarray:
+    """Hessian of F_ML by central differences of the analytic gradient."""
+    q = len(x)
+    H = np.zeros((q, q))
+    for a in range(q):
+        h = 1e-6 * max(1.0, abs(x[a]))
+        e = np.zeros(q)
+        e[a] = h
+        H[:, a] = (eng.fun_grad(x + e)[1] - eng.fun_grad(x - e)[1]) / (2 * h)
+    return (H + H.T) / 2
+
+
+def _case_scores(eng: _Engine, x: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Casewise scores of the normal log-likelihood w.r.t. the free parameters (single group,
+    means saturated)."""
+    Sigma, _ = eng.implied(x, 0)
+    Si = np.linalg.inv(Sigma)
+    dS, _ = eng.jacobian(x, 0)
+    Dv = X - X.mean(axis=0)
+    Y = Dv @ Si  # rows: (Si d_i)'
+    # score_a = -1/2 tr((Si - Si d d' Si) dS_a) = -1/2 tr(Si dS_a) + 1/2 (Si d)' dS_a (Si d)
+    const = -0.5 * np.einsum("ij,qji->q", Si, dS)
+    quad = 0.5 * np.einsum("ni,qij,nj->nq", Y, dS, Y)
+    return const[None, :] + quad
+
+
+def _saturated_trace(X: np.ndarray, S: np.ndarray) -> float:
+    """trace(A1^-1 B1) for the saturated covariance model at the sample moments."""
+    p = S.shape[0]
+    iu = np.triu_indices(p)
+    E = np.zeros((len(iu[0]), p, p))
+    for k, (i, j) in enumerate(zip(*iu)):
+        E[k, i, j] = 1.0
+        E[k, j, i] = 1.0
+    Si = np.linalg.inv(S)
+    n = X.shape[0]
+    SE = np.einsum("ij,ajk->aik", Si, E)
+    A = n * 0.5 * np.einsum("aij,bji->ab", SE, SE)
+    Y = (X - X.mean(axis=0)) @ Si
+    sc = -0.5 * np.einsum("ij,qji->q", Si, E)[None, :] + 0.5 * np.einsum("ni,qij,nj->nq", Y, E, Y)
+    return float(np.trace(np.linalg.solve(A, sc.T @ sc)))
 
 
 def _rmsea_ci(chisq: float, df: int, N: float, G: int) -> tuple[float, float, float]:
@@ -752,8 +812,14 @@ def cfa(
     data : pandas.DataFrame
         One row per respondent; rows with a missing value in a model variable (or the group) are
         dropped (listwise deletion, with a warning).
-    estimator : {"ML"}
-        Maximum likelihood with the biased sample covariance (lavaan ``likelihood="normal"``).
+    estimator : {"ML", "MLR"}
+        ``"ML"``: maximum likelihood with the biased sample covariance (lavaan
+        ``likelihood="normal"``), standard errors from the expected information.
+        ``"MLR"`` (single group only): the same estimates with Huber-White sandwich standard
+        errors (observed information as bread) and the Yuan-Bentler scaled chi-square as in
+        lavaan's ``estimator="MLR"`` (``chisq_scaled``, ``chisq_scaling_factor``,
+        ``pvalue_scaled`` in ``fit``). CFI, TLI and RMSEA stay the ML (unscaled) ones; the
+        robust variants of these indices are not implemented.
     group : str, optional
         Column defining groups for a multi-group model; adds a mean structure.
     equal : iterable of str
@@ -803,9 +869,14 @@ def cfa(
     analysis. Structural Equation Modeling, 6, 1-55.
     Steiger, J. H. (1998). A note on multiple sample extensions of the RMSEA fit index.
     Structural Equation Modeling, 5, 411-419.
+    Yuan, K.-H., & Bentler, P. M. (2000). Three likelihood-based methods for mean and
+    covariance structure analysis with nonnormal missing data. Sociological Methodology, 30,
+    165-200.
     """
-    if estimator != "ML":
-        raise ValueError(f"estimator: only 'ML' is implemented, got {estimator!r}")
+    if estimator not in ("ML", "MLR"):
+        raise ValueError(f"estimator: expected 'ML' or 'MLR', got {estimator!r}")
+    if estimator == "MLR" and group is not None:
+        raise ValueError("estimator: 'MLR' is implemented for a single group only (group=None)")
     equal = (equal,) if isinstance(equal, str) else tuple(equal)
     for e in equal:
         if e not in _EQUAL_OPTIONS:
@@ -816,7 +887,7 @@ def cfa(
         (group_partial,) if isinstance(group_partial, str) else tuple(group_partial)
     )
     mm = model if isinstance(model, MeasurementModel) else parse_model(model)
-    labels, S, means, ns = _prepare_data(mm, data, group)
+    labels, S, means, ns, blocks = _prepare_data(mm, data, group, raw=True)
     meanstructure = group is not None
     table, nfree = _build_table(
         mm, len(S), meanstructure=meanstructure, equal=equal, partial=group_partial, std_lv=std_lv
@@ -850,10 +921,20 @@ def cfa(
     fmin = eng.fmin(x)
     fm = _fit_measures(eng, x, fmin)
 
-    # standard errors: cov = (N/2 * H)^-1 with H the expected Hessian of F_ML
-    H = eng.info(x)
+    # standard errors: cov = (N/2 * H)^-1 with H the expected Hessian of F_ML (ML), or the
+    # sandwich A^-1 B A^-1 with A the observed information (MLR)
+    H = eng.info(x) if estimator == "ML" else _observed_hessian(eng, x)
     try:
         cov = np.linalg.inv(N / 2.0 * H)
+        if estimator == "MLR":
+            B0 = _case_scores(eng, x, blocks[0]).T @ _case_scores(eng, x, blocks[0])
+            cov = cov @ B0 @ cov
+            c = (_saturated_trace(blocks[0], S[0]) - np.trace(np.linalg.solve(N / 2.0 * H, B0)))
+            c = c / fm.df
+            fm = dataclasses.replace(
+                fm, chisq_scaled=fm.chisq / c, chisq_scaling_factor=float(c),
+                pvalue_scaled=float(stats.chi2.sf(fm.chisq / c, fm.df)),
+            )
         if np.min(np.linalg.eigvalsh(H)) <= 1e-10 * max(1.0, np.max(np.abs(H))):
             raise np.linalg.LinAlgError
         se_free = np.sqrt(np.clip(np.diag(cov), 0, None))

@@ -296,7 +296,7 @@ def test_bad_options() -> None:
     with pytest.raises(ValueError, match="group_partial"):
         cfa(HS_MODEL, HS, group="school", equal="intercepts", group_partial=("x42~1",))
     with pytest.raises(ValueError, match="estimator"):
-        cfa(HS_MODEL, HS, estimator="WLSMV")
+        cfa(HS_MODEL, HS, estimator="WLSMV")  # not implemented
     with pytest.raises(ValueError, match="group: column 'class'"):
         cfa(HS_MODEL, HS, group="class")
 
@@ -347,3 +347,20 @@ def test_summary_and_frames(single: CFAResult, grouped: dict[str, CFAResult]) ->
     assert {"lhs", "op", "rhs", "est", "se", "z", "pvalue", "std_all"} <= set(frame.columns)
     assert "Grant-White" in grouped["metric"].summary()
     assert grouped["metric"].loadings().shape == (18, 3)
+
+
+def test_mlr_scaled_chisq_and_robust_se() -> None:
+    # fitMeasures(cfa(HS.model, data = HS, estimator = "MLR"))[c("chisq.scaled",
+    #   "chisq.scaling.factor", "pvalue.scaled")]: 87.132, 0.979, 4.28e-09
+    ref = REF["single_mlr"]
+    res = cfa(HS_MODEL, HS, estimator="MLR")
+    fm = res.fit_measures
+    for name in ["chisq", "df", "chisq.scaled", "chisq.scaling.factor", "pvalue.scaled", "srmr"]:
+        assert fm[name] == pytest.approx(ref["fit"][name], abs=TOL), name
+    # parameterEstimates(cfa(HS.model, data = HS, estimator = "MLR"))$se (sandwich)
+    m = _merge(ref["estimates"], res.params)
+    np.testing.assert_allclose(m["est"], m["est_lavaan"], atol=TOL)
+    np.testing.assert_allclose(m["se"], m["se_lavaan"], atol=TOL)
+    assert "Scaled chi-square" in res.summary()
+    with pytest.raises(ValueError, match="single group"):
+        cfa(HS_MODEL, HS, estimator="MLR", group="school")
