@@ -364,3 +364,12 @@ def test_mlr_scaled_chisq_and_robust_se() -> None:
     assert "Scaled chi-square" in res.summary()
     with pytest.raises(ValueError, match="single group"):
         cfa(HS_MODEL, HS, estimator="MLR", group="school")
+
+
+@pytest.mark.parametrize(("key", "equal"), [("configural_stdlv", ()),
+                                            ("metric_stdlv", ("loadings",))])
+def test_multigroup_std_lv(key: str, equal: tuple[str, ...]) -> None:
+    # fitMeasures(cfa(HS.model, data = HS, group = "school", std.lv = TRUE
+    #                 [, group.equal = "loadings"])): same fit as marker scaling
+    res = cfa(HS_MODEL, HS, group="school", equal=equal, std_lv=True)
+    _check_fit(res, REF[key]["fit"])

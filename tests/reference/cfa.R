@@ -112,4 +112,10 @@ strict <- cfa(HS.model, data = HS, group = "school",
               group.equal = c("loadings", "intercepts", "residuals"))
 res$strict <- list(fit = as.list(fitMeasures(strict)[fm_names]))
 
+# std.lv = TRUE in multi-group models (configural and equal loadings)
+res$configural_stdlv <- list(fit = as.list(fitMeasures(
+  cfa(HS.model, data = HS, group = "school", std.lv = TRUE))[fm_names]))
+res$metric_stdlv <- list(fit = as.list(fitMeasures(
+  cfa(HS.model, data = HS, group = "school", group.equal = "loadings", std.lv = TRUE))[fm_names]))
+
 write_json(res, file.path(out_dir, "cfa.json"), digits = NA, auto_unbox = TRUE, pretty = TRUE)
