@@ -211,7 +211,7 @@ def means_by_case(
     Examples
     --------
     >>> df = pd.DataFrame({"case": list("aabb"), "x": [1.0, 2.0, 3.0, 5.0]})
-    >>> means_by_case(df, constructs=["x"]).wide.loc["x", "b"]
+    >>> float(means_by_case(df, constructs=["x"]).wide.loc["x", "b"])
     4.0
     """
     constructs = _check(scores, constructs, case_col)
