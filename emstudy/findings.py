@@ -177,3 +177,131 @@ def shared_and_particular(priorities_by_case: Mapping[str, Sequence[str]]) -> pd
     if table.empty:
         return pd.DataFrame(columns=["construct", "cases", "n_cases", "pattern"])
     return table.sort_values(["n_cases", "construct"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+
+# -- collecting a case's findings from the results of notebooks 01-05 ---------------------------------------
+@dataclass(frozen=True)
+class CaseFindings:
+    """Everything a case report says, with the results each statement came from."""
+
+    case: Case
+    synthetic: bool
+    findings: tuple[Finding, ...]
+    means: pd.DataFrame
+    priorities: pd.DataFrame
+    recommendations: tuple[Recommendation, ...]
+    tables: Mapping[str, pd.DataFrame]
+    missing_steps: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "case": self.case.id,
+            "synthetic": self.synthetic,
+            "findings": [f.to_dict() for f in self.findings],
+            "priorities": [
+                {"rank": int(r["rank"]), "construct": r["construct"], "mean": round(float(r["mean"]), 4),
+                 "ci_high": round(float(r["ci_high"]), 4), "case_mean": round(float(r["case_mean"]), 4)}
+                for _, r in self.priorities.iterrows()],
+            "recommendations": [r.to_dict() for r in self.recommendations],
+            "missing_steps": list(self.missing_steps),
+        }
+
+
+def _read_json(path: Path) -> dict | None:
+    import json
+
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _step_sentences(path: Path, kind: str, source: str) -> list[Finding]:
+    """Sentences a step wrote into its JSON result as ``{"sentences": {"en": [...], "zh": [...]}}``."""
+    data = _read_json(path)
+    if not data or "sentences" not in data:
+        return []
+    en, zh = data["sentences"].get("en", []), data["sentences"].get("zh", [])
+    if len(en) != len(zh):
+        raise EmstudyError(f"{path}: sentences.en and sentences.zh differ in length ({len(en)} vs {len(zh)})")
+    return [Finding(f"{kind}-{k + 1}", kind, e, z, source) for k, (e, z) in enumerate(zip(en, zh))]
+
+
+def collect_case(project, case_id: str, *, catalogue: Catalogue | None = None) -> CaseFindings:
+    """Read the results of notebooks 01-05 for a case and turn them into findings and recommendations.
+
+    Needs ``analysis/<case>/results/data_quality.json`` and ``analysis/all/results/construct_means_by_case.csv``;
+    the other steps' results are used when present and listed in ``missing_steps`` when not.
+    """
+    codebook = project.codebook()
+    case = project.case(case_id, codebook)
+    catalogue = catalogue or load_catalogue(project.root / "data" / "recommendations.yml", codebook=codebook)
+    results = project.results_dir(case_id)
+    cross = project.analysis_dir / "all" / "results"
+    rel = lambda p: p.relative_to(project.root).as_posix()  # noqa: E731
+    findings: list[Finding] = []
+    missing: list[str] = []
+    tables: dict[str, pd.DataFrame] = {}
+
+    quality_path = results / "data_quality.json"
+    quality = _read_json(quality_path)
+    if quality is None:
+        raise EmstudyError(f"{quality_path}: not found; run notebook 01_data_quality for case {case_id} first")
+    flagged = quality["n_flagged"]
+    findings.append(Finding(
+        "quality", "data",
+        f"Of {quality['n_rows']} questionnaires, {quality['n_excluded']} were excluded (straight-lining "
+        f"{flagged['straightlining']}, speeding {flagged['speeding']}, duplicate submissions {flagged['duplicate']}); "
+        f"{quality['n_valid']} were analysed, with {quality['missing_share']:.1%} of item answers missing.",
+        f"共回收问卷{quality['n_rows']}份，剔除{quality['n_excluded']}份（直线作答{flagged['straightlining']}份、"
+        f"作答过快{flagged['speeding']}份、重复提交{flagged['duplicate']}份），有效问卷{quality['n_valid']}份，"
+        f"题项缺失率为{quality['missing_share']:.1%}。",
+        rel(quality_path), {"n_rows": quality["n_rows"], "n_valid": quality["n_valid"]}))
+
+    for name, kind in (("reliability.json", "reliability"), ("structure_summary.json", "structure"),
+                       ("drivers.json", "drivers")):
+        path = results / name
+        if path.is_file():
+            findings += _step_sentences(path, kind, rel(path))
+        else:
+            missing.append(kind)
+    reliability_csv = results / "reliability.csv"
+    if reliability_csv.is_file():
+        tables["reliability"] = pd.read_csv(reliability_csv)
+
+    means_path = cross / "construct_means_by_case.csv"
+    if not means_path.is_file():
+        raise EmstudyError(f"{means_path}: not found; run notebook 05_compare first")
+    all_means = pd.read_csv(means_path)
+    means = all_means[(all_means["case"] == case_id) & all_means["construct"].isin(codebook.construct_ids)]
+    means = means.set_index("construct").loc[codebook.construct_ids].reset_index()
+    tables["means"] = means
+    prio = priorities(means, mean_col="mean", upper_col="ci_upper")
+    for _, row in prio.iterrows():
+        c = codebook.construct(row["construct"])
+        m = means.set_index("construct").loc[row["construct"]]
+        findings.append(Finding(
+            f"priority-{int(row['rank'])}", "priority",
+            f"Priority {int(row['rank'])}: {c.en} is rated {m['mean']:.2f} (95% CI {m['ci_lower']:.2f}-{m['ci_upper']:.2f}), "
+            f"clearly below this place's average of {row['case_mean']:.2f} over the eleven constructs.",
+            f"优先事项{int(row['rank'])}：{c.zh}得分为{m['mean']:.2f}（95%置信区间{m['ci_lower']:.2f}-{m['ci_upper']:.2f}），"
+            f"明显低于本地11个构念的平均分{row['case_mean']:.2f}。",
+            rel(means_path), {"construct": row["construct"], "mean": round(float(m["mean"]), 4)}))
+
+    below_path = cross / "below_others.csv"
+    if below_path.is_file():
+        below = pd.read_csv(below_path)
+        below = below[(below["case"] == case_id) & below["below"].astype(bool)].sort_values("diff", kind="mergesort")
+        for _, row in below.iterrows():
+            c = codebook.construct(row["construct"])
+            p_text = "< .001" if row["p_holm"] < 0.001 else f"= {row['p_holm']:.3f}"
+            findings.append(Finding(
+                f"below-{row['construct']}", "comparison",
+                f"{c.en} is rated lower than in the other four places ({row['mean_case']:.2f} vs {row['mean_others']:.2f}; "
+                f"Welch t = {row['t']:.2f}, Holm-adjusted p {p_text}).",
+                f"与其他四地相比，{c.zh}得分更低（{row['mean_case']:.2f}对{row['mean_others']:.2f}；"
+                f"Welch t = {row['t']:.2f}，Holm校正p {p_text}）。",
+                rel(below_path), {"construct": row["construct"], "diff": round(float(row["diff"]), 4)}))
+    else:
+        missing.append("comparison")
+
+    recs = recommend(case, codebook, catalogue, list(prio["construct"]))
+    synthetic = (project.raw_dir / f"{case_id}.truth.json").is_file()
+    return CaseFindings(case, synthetic, tuple(findings), means, prio, tuple(recs), tables, tuple(missing))

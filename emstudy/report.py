@@ -162,3 +162,170 @@ def save_figure(fig, path: str | Path, *, dpi: int = 100) -> Path:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
     return atomic_write_bytes(path, buffer.getvalue())
+
+
+# -- the study's reports --------------------------------------------------------------------------------------
+_TEXT = {
+    "en": {
+        "case_title": "Emergency management in {name}: findings and recommendations",
+        "summary_title": "Five places compared: local emergency management in China",
+        "banner_source": "This report reconstructs the case studied in the thesis whose abstract is {abstract} "
+                         "({framework}), measured with emstudy's shared instrument.",
+        "the_case": "The case", "quality": "Data and quality", "reliability": "Reliability and validity",
+        "structure": "Factor structure", "profile": "Construct profile", "priorities": "Priorities and drivers",
+        "comparison": "Compared with the other places", "recommendations": "Recommendations",
+        "not_run": "The {step} step has not been run for this case, so it is not reported.",
+        "framework_table": "Framework dimensions and the constructs they map onto",
+        "dimension": "dimension", "constructs": "constructs", "construct": "construct", "mean": "mean",
+        "ci_low": "95% CI low", "ci_high": "95% CI high", "n": "n",
+        "profile_caption": "Construct means with 95% confidence intervals (1 = strongly disagree, 5 = strongly agree)",
+        "means_caption": "Construct means",
+        "rec_line": "{rank}. [{dimension}] {text}{thesis}", "thesis_mark": " (also recommended by the thesis)",
+        "no_priority": "No construct is rated clearly below this place's average.",
+        "problems": "Problems the thesis reports: {problems}",
+        "sources": "Sources: {files}",
+        "cases": "The cases", "shared": "Shared and particular weaknesses", "invariance": "Measurement invariance",
+        "case": "case", "framework": "framework", "n_valid": "questionnaires analysed", "top": "top priorities",
+        "pattern": "pattern", "cases_col": "cases",
+        "heatmap_caption": "Construct means by place", "profiles_caption": "Construct profiles of the five places",
+        "rel_caption": "Reliability by construct (alpha with Feldt 95% CI, omega total)",
+        "reliability_table_cols": {"construct": "construct", "alpha": "alpha", "alpha_ci_low": "CI low",
+                                   "alpha_ci_high": "CI high", "omega_total": "omega"},
+    },
+    "zh": {
+        "case_title": "{name}应急管理：研究发现与对策建议",
+        "summary_title": "五地比较：中国基层政府应急管理",
+        "banner_source": "本报告以emstudy统一问卷重建摘要文件{abstract}所对应学位论文的案例（{framework}）。",
+        "the_case": "案例概况", "quality": "数据与质量", "reliability": "信度与效度", "structure": "因子结构",
+        "profile": "构念得分概况", "priorities": "优先事项与影响因素", "comparison": "与其他地区比较",
+        "recommendations": "对策建议", "not_run": "本案例尚未运行{step}步骤，故不作报告。",
+        "framework_table": "分析框架维度及其对应的构念", "dimension": "维度", "constructs": "构念",
+        "construct": "构念", "mean": "均值", "ci_low": "95%置信下限", "ci_high": "95%置信上限", "n": "样本量",
+        "profile_caption": "各构念均值及95%置信区间（1=非常不同意，5=非常同意）", "means_caption": "构念均值",
+        "rec_line": "{rank}. 【{dimension}】{text}{thesis}", "thesis_mark": "（原论文亦提出此类建议）",
+        "no_priority": "没有构念明显低于本地平均水平。", "problems": "原论文指出的问题：{problems}",
+        "sources": "数据来源：{files}",
+        "cases": "案例", "shared": "共性问题与个性问题", "invariance": "测量等值性", "case": "案例",
+        "framework": "分析框架", "n_valid": "有效问卷", "top": "首要优先事项", "pattern": "类型", "cases_col": "涉及地区",
+        "heatmap_caption": "各地构念均值", "profiles_caption": "五地构念得分剖面",
+        "rel_caption": "各构念信度（alpha及Feldt 95%置信区间，omega总系数）",
+        "reliability_table_cols": {"construct": "构念", "alpha": "alpha", "alpha_ci_low": "置信下限",
+                                   "alpha_ci_high": "置信上限", "omega_total": "omega"},
+    },
+}
+
+
+def _banner(lang: str, synthetic: bool) -> list[str]:
+    from emstudy.study import SYNTHETIC_NOTICE
+
+    return [SYNTHETIC_NOTICE[lang]] if synthetic else []
+
+
+def profile_figure(means: pd.DataFrame, labels: dict[str, str], *, title: str):
+    """Horizontal bars of construct means with 95% CIs (matplotlib Figure, no pyplot state)."""
+    from matplotlib.figure import Figure
+
+    frame = means.iloc[::-1]
+    fig = Figure(figsize=(6.5, 4.2))
+    ax = fig.add_subplot()
+    y = range(len(frame))
+    ax.barh(list(y), frame["mean"], color="#1f77b4", alpha=0.85)
+    ax.errorbar(frame["mean"], list(y), xerr=[frame["mean"] - frame["ci_lower"], frame["ci_upper"] - frame["mean"]],
+                fmt="none", ecolor="black", capsize=2, linewidth=1)
+    ax.set_yticks(list(y), [labels[c] for c in frame["construct"]])
+    ax.set_xlim(1, 5)
+    ax.axvline(float(means["mean"].mean()), color="#b45309", linestyle="--", linewidth=1)
+    ax.set_xlabel("mean (1-5); dashed line: average over constructs")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def case_report(cf, codebook, *, lang: str, figure_path: str | None = None) -> Report:
+    """The report of one case from its :class:`emstudy.findings.CaseFindings`."""
+    t = _TEXT[lang]
+    case = cf.case
+    name = case.name.en if lang == "en" else case.name.zh
+    framework = case.framework.en if lang == "en" else case.framework.zh
+    label = lambda c: codebook.label(c, lang)  # noqa: E731
+    banner = _banner(lang, cf.synthetic) + [t["banner_source"].format(abstract=case.source_abstract, framework=framework)]
+    by_kind: dict[str, list] = {}
+    for f in cf.findings:
+        by_kind.setdefault(f.kind, []).append(f)
+    text = lambda kind: [f.text(lang) for f in by_kind.get(kind, [])]  # noqa: E731
+    sources = lambda kind: sorted({f.source for f in by_kind.get(kind, [])})  # noqa: E731
+
+    dims = pd.DataFrame({t["dimension"]: [d.en if lang == "en" else d.zh for d in case.framework.dimensions],
+                         t["constructs"]: [", ".join(label(c) for c in d.constructs) for d in case.framework.dimensions]})
+    place = case.place.en if lang == "en" else case.place.zh
+    event = case.event.en if lang == "en" else case.event.zh
+    problems = (" " if lang == "en" else "").join(p.en if lang == "en" else p.zh for p in case.problems)
+    sections = [Section(t["the_case"], paragraphs=[place, event, t["problems"].format(problems=problems)],
+                        tables=[Table(t["framework_table"], dims)]),
+                Section(t["quality"], paragraphs=text("data"), source=", ".join(sources("data")))]
+    rel_paragraphs = text("reliability") or [t["not_run"].format(step="02_reliability")]
+    rel_tables = []
+    if "reliability" in cf.tables:
+        cols = t["reliability_table_cols"]
+        frame = cf.tables["reliability"]
+        keep = [c for c in cols if c in frame.columns]
+        shown = frame[keep].copy()
+        if "construct" in shown.columns:
+            shown["construct"] = [label(c) if c in codebook.construct_ids or c == codebook.outcome.id else c
+                                  for c in shown["construct"]]
+        rel_tables.append(Table(t["rel_caption"], shown.rename(columns=cols), digits=3))
+    sections.append(Section(t["reliability"], paragraphs=rel_paragraphs, tables=rel_tables,
+                            source=", ".join(sources("reliability"))))
+    sections.append(Section(t["structure"], paragraphs=text("structure") or [t["not_run"].format(step="03_structure")],
+                            source=", ".join(sources("structure"))))
+    means = cf.tables["means"]
+    shown = pd.DataFrame({t["construct"]: [label(c) for c in means["construct"]], t["mean"]: means["mean"],
+                          t["ci_low"]: means["ci_lower"], t["ci_high"]: means["ci_upper"], t["n"]: means["n"]})
+    figures = [FigureRef(t["profile_caption"], figure_path)] if figure_path else []
+    sections.append(Section(t["profile"], tables=[Table(t["means_caption"], shown)], figures=figures))
+    sections.append(Section(t["priorities"], paragraphs=(text("priority") or [t["no_priority"]]) + text("drivers"),
+                            source=", ".join(sources("priority") + sources("drivers"))))
+    sections.append(Section(t["comparison"], paragraphs=text("comparison") or [t["not_run"].format(step="05_compare")],
+                            source=", ".join(sources("comparison"))))
+    recs = [t["rec_line"].format(rank=r.rank, dimension=r.dimension_en if lang == "en" else r.dimension_zh,
+                                 text=r.en if lang == "en" else r.zh, thesis=t["thesis_mark"] if r.made_by_thesis else "")
+            for r in cf.recommendations]
+    sections.append(Section(t["recommendations"], paragraphs=recs or [t["no_priority"]],
+                            source="data/recommendations.yml"))
+    return Report(t["case_title"].format(name=name), lang, banner, sections)
+
+
+def summary_report(case_findings: Sequence, codebook, *, lang: str, shared: pd.DataFrame,
+                   invariance_verdict: str | None, figures: Sequence[tuple[str, str]] = ()) -> Report:
+    """The cross-case summary from every case's findings and the comparison results.
+
+    ``figures`` holds (caption key, relative path) pairs, the caption key one of ``heatmap_caption`` or
+    ``profiles_caption``.
+    """
+    t = _TEXT[lang]
+    synthetic = all(cf.synthetic for cf in case_findings)
+    label = lambda c: codebook.label(c, lang)  # noqa: E731
+    banner = _banner(lang, synthetic) + [
+        "Each place is reconstructed from its thesis's abstract (see the case reports); the comparison uses "
+        "one shared instrument." if lang == "en" else "各地案例依据相应学位论文摘要重建（见各案例报告），比较采用统一问卷。"]
+    rows = []
+    for cf in case_findings:
+        quality = next((f for f in cf.findings if f.kind == "data"), None)
+        rows.append({t["case"]: cf.case.name.en if lang == "en" else cf.case.name.zh,
+                     t["framework"]: cf.case.framework.en if lang == "en" else cf.case.framework.zh,
+                     t["n_valid"]: "" if quality is None else str(quality.values["n_valid"]),
+                     t["top"]: ", ".join(label(c) for c in cf.priorities["construct"].head(3))})
+    shared_shown = shared.copy()
+    shared_shown["construct"] = [label(c) for c in shared_shown["construct"]]
+    shared_shown = shared_shown.rename(columns={"construct": t["construct"], "cases": t["cases_col"],
+                                                "pattern": t["pattern"]})[[t["construct"], t["cases_col"], t["pattern"]]]
+    sections = [Section(t["cases"], tables=[Table(t["cases"], pd.DataFrame(rows))]),
+                Section(t["shared"], tables=[Table(t["shared"], shared_shown)],
+                        figures=[FigureRef(t[key], path) for key, path in figures]),
+                Section(t["invariance"], paragraphs=[invariance_verdict or t["not_run"].format(step="05_compare")])]
+    for cf in case_findings:
+        name = cf.case.name.en if lang == "en" else cf.case.name.zh
+        recs = [t["rec_line"].format(rank=r.rank, dimension=r.dimension_en if lang == "en" else r.dimension_zh,
+                                     text=r.en if lang == "en" else r.zh, thesis="") for r in cf.recommendations[:3]]
+        sections.append(Section(f"{t['recommendations']}: {name}", paragraphs=recs or [t["no_priority"]]))
+    return Report(t["summary_title"], lang, banner, sections)

@@ -1,0 +1,66 @@
+"""The committed study: findings recover the generator's truth; reports say they are synthetic."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from emstudy.privacy import find_personal_data
+
+
+def _json(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_priorities_are_the_weaknesses_each_case_file_reports(project):
+    """Source: data/cases/<case>.yml `weaknesses` (the generator sets them lowest, most severe first)."""
+    for case in project.cases():
+        findings = _json(project.results_dir(case.id) / "findings.json")
+        found = [p["construct"] for p in findings["priorities"]]
+        assert found == list(case.weaknesses), case.id
+
+
+def test_recovered_means_cover_the_generators_truth(project):
+    """Source: expected_construct_means in data/raw/<case>.truth.json; CIs from notebook 05."""
+    means = pd.read_csv(project.analysis_dir / "all" / "results" / "construct_means_by_case.csv")
+    inside, total = 0, 0
+    for case_id in project.case_ids():
+        truth = _json(project.raw_dir / f"{case_id}.truth.json")["expected_construct_means"]
+        for construct, expected in truth.items():
+            row = means[(means["case"] == case_id) & (means["construct"] == construct)].iloc[0]
+            inside += bool(row["ci_lower"] <= expected <= row["ci_upper"])
+            total += 1
+    assert total == 60
+    assert inside / total >= 0.95, f"{inside} of {total}"
+
+
+@pytest.mark.parametrize("lang,suffix,notice", [("en", "", "SYNTHETIC DATA"), ("zh", ".zh", "合成数据")])
+def test_every_report_says_synthetic_on_its_first_screen_and_names_its_thesis(project, lang, suffix, notice):
+    for case in project.cases():
+        md = (project.reports_dir / f"{case.id}{suffix}.md").read_text(encoding="utf-8")
+        first_screen = "\n".join(md.splitlines()[:6])
+        assert notice in first_screen and case.source_abstract in first_screen, case.id
+        page = (project.reports_dir / f"{case.id}{suffix}.html").read_text(encoding="utf-8")
+        assert page.index(notice) < page.index("<section>")
+        assert "<script" not in page and "https://" not in page and "http://" not in page
+        assert (project.reports_dir / "figures" / f"{case.id}_profile.png").is_file()
+    summary = (project.reports_dir / f"summary{suffix}.md").read_text(encoding="utf-8")
+    assert notice in "\n".join(summary.splitlines()[:6])
+
+
+def test_recommendations_follow_the_priorities(project):
+    for case in project.cases():
+        findings = _json(project.results_dir(case.id) / "findings.json")
+        recs = findings["recommendations"]
+        assert recs and recs[0]["construct"] == findings["priorities"][0]["construct"]
+        assert all(r["en"] and r["zh"] for r in recs)
+
+
+def test_no_personal_data_in_any_output(project):
+    for folder in (project.analysis_dir, project.reports_dir):
+        for path in folder.rglob("*"):
+            if path.suffix in {".md", ".html", ".json", ".csv", ".ipynb"} and path.is_file():
+                hits = find_personal_data(path.read_text(encoding="utf-8"))
+                assert not hits, f"{path}: {hits[:3]}"
