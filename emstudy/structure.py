@@ -1,0 +1,516 @@
+"""Factor structure of the shared instrument in one case, and its invariance across cases.
+
+Study-level functions for notebook 03 (per case) and the cross-case notebook:
+
+* :func:`core_model_syntax` -- the measurement model of the codebook in lavaan syntax;
+* :func:`fit_core_cfa` -- the CFA of that model on a case's items (see *Missing data* below);
+* :func:`case_structure` -- parallel analysis, EFA, CFA, reliability and validity with verdicts and
+  sentences in English and Chinese;
+* :func:`write_structure_results` -- the machine-readable results;
+* :func:`cross_case_invariance` -- configural, metric and scalar invariance with the case as group.
+
+Conventions
+-----------
+* Parallel analysis and EFA follow ``psych`` (:mod:`emstudy.efa`): Pearson correlations with pairwise
+  deletion; EFA by minimum residual (``fm="minres"``) with oblimin rotation (GPArotation's quartimin,
+  gamma = 0, no Kaiser normalisation), factors sorted by variance and signed to sum positive. SPSS
+  (principal axis, promax, Kaiser-normalised) gives somewhat different loadings.
+* The CFA is ML with lavaan's defaults (:mod:`emstudy.cfa`), marker-variable identification, on the
+  items as scored (reverse-keyed items already reversed by notebook 01).
+
+Missing data
+------------
+The brief for this step asks for the CFA on complete cases. With 48 items and about 2.5 % of answers
+missing or "don't know" at random, only about 30 % of respondents answer every item (55-102 per case),
+fewer than the 162 free parameters of the 12-factor model, so ML on complete cases is not estimable.
+:func:`fit_core_cfa` therefore uses complete cases only when there are more of them than free
+parameters; otherwise it fits the ML discrepancy to the pairwise-deletion covariance matrix (consistent
+when data are missing completely at random, as in the synthetic study; Brown 2015, ch. 9), with N = all
+respondents. Point estimates are those of ML on that matrix; the chi-square and the fit indices that use
+it treat the matrix as if it were complete-data (slightly optimistic standard errors; Savalei & Bentler
+2009 describe the correction of the two-stage approach, not implemented here). The result says which
+was used (``cfa_missing``) and both numbers (``n_listwise``, ``n_cfa``).
+
+References
+----------
+Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in covariance structure analysis.
+Structural Equation Modeling, 6, 1-55.
+Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with unobservable variables
+and measurement error. Journal of Marketing Research, 18, 39-50.
+Henseler, J., Ringle, C. M., & Sarstedt, M. (2015). A new criterion for assessing discriminant validity
+in variance-based structural equation modeling. Journal of the Academy of Marketing Science, 43, 115-135.
+Savalei, V., & Bentler, P. M. (2009). A two-stage approach to missing data: theory and application to
+auxiliary variables. Structural Equation Modeling, 16, 477-497.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from emstudy.cfa import CFAResult, InvarianceResult, cfa, invariance, parse_model
+from emstudy.codebook import Codebook
+from emstudy.efa import EFAResult, ParallelAnalysisResult, efa, parallel_analysis
+from emstudy.fileio import write_csv, write_json
+from emstudy.reliability import average_variance_extracted, composite_reliability, htmt
+
+__all__ = [
+    "CRITERIA",
+    "StructureResults",
+    "core_model_syntax",
+    "display_loadings",
+    "fit_core_cfa",
+    "case_structure",
+    "write_structure_results",
+    "cross_case_invariance",
+]
+
+#: Cut-offs used for the verdicts, with their sources.
+CRITERIA = {
+    "cfi_good": 0.95, "cfi_acceptable": 0.90,          # Hu & Bentler (1999)
+    "rmsea_good": 0.06, "rmsea_acceptable": 0.08,      # Hu & Bentler (1999)
+    "srmr_good": 0.08,                                 # Hu & Bentler (1999)
+    "cr_min": 0.70, "ave_min": 0.50,                   # Fornell & Larcker (1981)
+    "htmt_strict": 0.85, "htmt_lenient": 0.90,         # Henseler, Ringle & Sarstedt (2015)
+}
+
+
+def core_model_syntax(codebook: Codebook, *, include_outcome: bool = True) -> str:
+    """The codebook's measurement model in lavaan syntax, one line per construct.
+
+    Parameters
+    ----------
+    codebook : Codebook
+    include_outcome : bool
+        Add the outcome construct (perceived effectiveness) after the core constructs.
+
+    Returns
+    -------
+    str
+        E.g. ``"plan =~ PLN1 + PLN2 + PLN3 + PLN4\\norganisation =~ ORG1 + ..."``.
+
+    Examples
+    --------
+    >>> core_model_syntax(codebook).splitlines()[0]  # doctest: +SKIP
+    'plan =~ PLN1 + PLN2 + PLN3 + PLN4'
+    """
+    if not isinstance(codebook, Codebook):
+        raise ValueError(f"codebook: expected a Codebook, got {type(codebook).__name__}")
+    scales = codebook.scales(include_outcome=include_outcome)
+    return "\n".join(f"{c} =~ {' + '.join(items)}" for c, items in scales.items())
+
+
+def display_loadings(loadings: pd.DataFrame, *, cutoff: float = 0.30, digits: int = 2) -> pd.DataFrame:
+    """Loadings for display: rounded, and blank where ``|loading| < cutoff``.
+
+    Parameters
+    ----------
+    loadings : DataFrame
+        Items x factors.
+    cutoff : float
+        Loadings smaller than this in absolute value are shown as an empty string.
+    digits : int
+        Decimals shown.
+
+    Returns
+    -------
+    DataFrame of str
+
+    Examples
+    --------
+    >>> display_loadings(pd.DataFrame({"F1": [0.712, 0.1]}, index=["a", "b"]))["F1"].tolist()
+    ['0.71', '']
+    """
+    if not isinstance(loadings, pd.DataFrame):
+        raise ValueError(f"loadings: expected a DataFrame, got {type(loadings).__name__}")
+    if not 0 <= cutoff < 1:
+        raise ValueError(f"cutoff: expected a number in [0, 1), got {cutoff!r}")
+    fmt = f"{{:.{int(digits)}f}}"
+    return loadings.map(lambda v: "" if pd.isna(v) or abs(v) < cutoff else fmt.format(v))
+
+
+def _moment_frame(cov: np.ndarray, mean: np.ndarray, n: int, basis: np.ndarray,
+                  columns: list[str]) -> pd.DataFrame:
+    """An n x p frame whose mean is ``mean`` and biased (/n) covariance is exactly ``cov``.
+
+    ML estimation depends on the data only through the mean, the covariance and n, so fitting
+    :func:`emstudy.cfa.cfa` to this frame is fitting it to ``cov`` (``cfa`` takes data only).
+    ``basis`` (n x p, full column rank) only fixes the rotation, so the frame is deterministic.
+    """
+    a = np.column_stack([np.ones(n), basis - basis.mean(axis=0)])
+    q, _ = np.linalg.qr(a)
+    z = q[:, 1:] * np.sqrt(n)
+    chol = np.linalg.cholesky(cov)
+    return pd.DataFrame(mean + z @ chol.T, columns=columns)
+
+
+def _n_free(model: str) -> int:
+    mm = parse_model(model)
+    p, m = len(mm.observed), len(mm.factors)
+    return (p - m) + p + m * (m + 1) // 2
+
+
+def fit_core_cfa(
+    items: pd.DataFrame, model: str
+) -> tuple[CFAResult, Literal["listwise", "pairwise"], int, tuple[str, ...]]:
+    """ML CFA of ``model`` on a case's items, on complete cases when estimable, else pairwise.
+
+    Parameters
+    ----------
+    items : DataFrame
+        Respondents x items (scored), NaN for missing.
+    model : str
+        lavaan measurement syntax (e.g. :func:`core_model_syntax`).
+
+    Returns
+    -------
+    fit : CFAResult
+    missing : {"listwise", "pairwise"}
+        Complete cases if there are more of them than free parameters, otherwise the
+        pairwise-deletion covariance matrix with N = all respondents (see the module notes).
+    n_listwise : int
+        Respondents with every model item answered.
+    notes : tuple of str
+        Warnings raised while fitting (Heywood cases, non-convergence), as text.
+    """
+    mm = parse_model(model)
+    cols = list(mm.observed)
+    missing_cols = [c for c in cols if c not in items.columns]
+    if missing_cols:
+        raise ValueError(f"items: model variables {missing_cols} are not columns of items")
+    data = items[cols].astype(float)
+    complete = data.dropna()
+    n_listwise = len(complete)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if n_listwise > _n_free(model):
+            fit, how = cfa(mm, complete), "listwise"
+        else:
+            cov = data.cov(ddof=0).to_numpy()
+            if np.isnan(cov).any():
+                raise ValueError("items: some pair of items is never answered together")
+            eig = np.linalg.eigvalsh(cov)
+            if eig[0] <= 1e-10 * eig[-1]:
+                raise ValueError("items: the pairwise covariance matrix is not positive definite")
+            basis = data.fillna(data.mean()).to_numpy()
+            frame = _moment_frame(cov, data.mean().to_numpy(), len(data), basis, cols)
+            fit, how = cfa(mm, frame), "pairwise"
+    notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+    return fit, how, n_listwise, notes
+
+
+@dataclass(frozen=True, eq=False)
+class StructureResults:
+    """Factor structure of one case (see :func:`case_structure`).
+
+    Attributes
+    ----------
+    case_id : str
+    n_respondents : int
+        Respondents kept by notebook 01.
+    model : str
+        The CFA model (lavaan syntax).
+    parallel : ParallelAnalysisResult
+    efa : EFAResult
+    cfa : CFAResult
+    cfa_missing : str
+        ``"listwise"`` or ``"pairwise"`` (see :func:`fit_core_cfa`).
+    n_listwise, n_cfa : int
+        Complete cases, and the N the CFA used.
+    validity : DataFrame
+        Per construct: ``cr, ave, sqrt_ave, max_latent_corr, fornell_larcker, cr_ok, ave_ok``.
+    latent_correlations, htmt : DataFrame
+    verdicts : DataFrame
+        One row per criterion: ``value, threshold, verdict, source``.
+    sentences : dict
+        ``{"en": [...], "zh": [...]}``.
+    notes : tuple of str
+        Warnings raised by the estimators (Heywood cases, ...).
+    """
+
+    case_id: str
+    n_respondents: int
+    model: str
+    parallel: ParallelAnalysisResult
+    efa: EFAResult
+    cfa: CFAResult
+    cfa_missing: str
+    n_listwise: int
+    n_cfa: int
+    validity: pd.DataFrame
+    latent_correlations: pd.DataFrame
+    htmt: pd.DataFrame
+    verdicts: pd.DataFrame
+    sentences: Mapping[str, list[str]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def fit_table(self) -> pd.DataFrame:
+        """CFA fit indices (chi-square, df, CFI, TLI, RMSEA with CI, SRMR) as one row."""
+        f = self.cfa.fit
+        return pd.DataFrame([{
+            "n": self.n_cfa, "missing": self.cfa_missing, "chisq": f.chisq, "df": f.df,
+            "pvalue": f.pvalue, "cfi": f.cfi, "tli": f.tli, "rmsea": f.rmsea,
+            "rmsea_ci_lower": f.rmsea_ci_lower, "rmsea_ci_upper": f.rmsea_ci_upper, "srmr": f.srmr,
+        }], index=pd.Index([self.case_id], name="case"))
+
+    def cfa_loadings(self) -> pd.DataFrame:
+        """Standardized loadings (std.all) in long form: ``construct, item, loading``."""
+        rows = self.cfa.params[self.cfa.params["op"] == "=~"]
+        return pd.DataFrame({"construct": rows["lhs"].to_numpy(), "item": rows["rhs"].to_numpy(),
+                             "loading": rows["std_all"].to_numpy(dtype=float)})
+
+    def parallel_table(self) -> pd.DataFrame:
+        """Observed and simulated eigenvalues (factors and components)."""
+        return self.parallel.table
+
+    def __repr__(self) -> str:
+        f = self.cfa.fit
+        return (f"StructureResults(case={self.case_id!r}, parallel n_factors={self.parallel.n_factors}, "
+                f"CFA n={self.n_cfa} ({self.cfa_missing}), CFI={f.cfi:.3f}, RMSEA={f.rmsea:.3f}, "
+                f"SRMR={f.srmr:.3f})")
+
+
+def _level(value: float, good: float, acceptable: float | None, higher: bool) -> str:
+    ok = (lambda t: value >= t) if higher else (lambda t: value <= t)
+    if ok(good):
+        return "good"
+    if acceptable is not None and ok(acceptable):
+        return "acceptable"
+    return "poor"
+
+
+def _verdicts(fit: CFAResult, validity: pd.DataFrame, ht: pd.DataFrame) -> pd.DataFrame:
+    c = CRITERIA
+    f = fit.fit
+    off = ht.to_numpy()[np.triu_indices(len(ht), k=1)]
+    max_htmt = float(np.max(off)) if off.size else float("nan")
+    rows = [
+        ("CFI", f.cfi, f">= {c['cfi_good']} good, >= {c['cfi_acceptable']} acceptable",
+         _level(f.cfi, c["cfi_good"], c["cfi_acceptable"], True), "Hu & Bentler 1999"),
+        ("RMSEA", f.rmsea, f"<= {c['rmsea_good']} good, <= {c['rmsea_acceptable']} acceptable",
+         _level(f.rmsea, c["rmsea_good"], c["rmsea_acceptable"], False), "Hu & Bentler 1999"),
+        ("SRMR", f.srmr, f"<= {c['srmr_good']}", _level(f.srmr, c["srmr_good"], None, False),
+         "Hu & Bentler 1999"),
+        ("min CR", float(validity["cr"].min()), f">= {c['cr_min']}",
+         "good" if bool(validity["cr_ok"].all()) else "poor", "Fornell & Larcker 1981"),
+        ("min AVE", float(validity["ave"].min()), f">= {c['ave_min']}",
+         "good" if bool(validity["ave_ok"].all()) else "poor", "Fornell & Larcker 1981"),
+        ("Fornell-Larcker", float(validity["fornell_larcker"].mean()),
+         "sqrt(AVE) > every latent correlation (share of constructs)",
+         "good" if bool(validity["fornell_larcker"].all()) else "poor", "Fornell & Larcker 1981"),
+        ("max HTMT", max_htmt, f"< {c['htmt_strict']} strict, < {c['htmt_lenient']} lenient",
+         "good" if max_htmt < c["htmt_strict"] else
+         ("acceptable" if max_htmt < c["htmt_lenient"] else "poor"), "Henseler et al. 2015"),
+    ]
+    return pd.DataFrame(rows, columns=["criterion", "value", "threshold", "verdict", "source"]
+                        ).set_index("criterion")
+
+
+_FIT_ZH = {"good": "良好", "acceptable": "可接受", "poor": "不理想"}
+
+
+def _sentences(case_id: str, pa: ParallelAnalysisResult, n_constructs: int, res_fit: CFAResult,
+               how: str, n_cfa: int, n_listwise: int, validity: pd.DataFrame,
+               verdicts: pd.DataFrame) -> dict[str, list[str]]:
+    f = res_fit.fit
+    v = verdicts["verdict"]
+    n_cr = int(validity["cr_ok"].sum())
+    n_ave = int(validity["ave_ok"].sum())
+    n_fl = int(validity["fornell_larcker"].sum())
+    k = len(validity)
+    max_htmt = float(verdicts.loc["max HTMT", "value"])
+    how_en = ("complete cases" if how == "listwise" else
+              f"the pairwise-deletion covariance matrix (only {n_listwise} complete cases)")
+    how_zh = ("完整个案" if how == "listwise" else f"成对删除的协方差矩阵（完整个案仅{n_listwise}份）")
+    en = [
+        f"Parallel analysis (psych convention, 95th percentile of simulated eigenvalues) suggests "
+        f"{pa.n_factors} factors and {pa.n_components} components; the instrument has {n_constructs} "
+        "constructs.",
+        f"The CFA of the {n_constructs}-construct model (ML, n = {n_cfa}, {how_en}) fits with "
+        f"CFI = {f.cfi:.3f} ({v['CFI']}), RMSEA = {f.rmsea:.3f} ({v['RMSEA']}), SRMR = {f.srmr:.3f} "
+        f"({v['SRMR']}) by Hu and Bentler's (1999) cut-offs.",
+        f"Composite reliability reaches 0.70 for {n_cr} of {k} constructs and AVE reaches 0.50 for "
+        f"{n_ave} of {k} (Fornell & Larcker 1981); the Fornell-Larcker criterion holds for {n_fl} of {k}.",
+        f"The largest HTMT is {max_htmt:.3f} ({'below' if max_htmt < 0.85 else 'not below'} 0.85; "
+        "Henseler et al. 2015).",
+    ]
+    zh = [
+        f"平行分析（psych约定，模拟特征值的第95百分位）建议提取{pa.n_factors}个因子、{pa.n_components}个主成分；"
+        f"问卷共有{n_constructs}个构念。",
+        f"{n_constructs}构念模型的验证性因子分析（最大似然，n = {n_cfa}，{how_zh}）拟合指标为"
+        f"CFI = {f.cfi:.3f}（{_FIT_ZH[v['CFI']]}）、RMSEA = {f.rmsea:.3f}（{_FIT_ZH[v['RMSEA']]}）、"
+        f"SRMR = {f.srmr:.3f}（{_FIT_ZH[v['SRMR']]}），依据Hu和Bentler（1999）的标准。",
+        f"{k}个构念中有{n_cr}个组合信度达到0.70，{n_ave}个平均方差抽取量（AVE）达到0.50"
+        f"（Fornell和Larcker，1981）；{n_fl}个构念满足Fornell-Larcker准则。",
+        f"HTMT最大值为{max_htmt:.3f}（{'低于' if max_htmt < 0.85 else '未低于'}0.85；Henseler等，2015）。",
+    ]
+    return {"en": en, "zh": zh}
+
+
+def case_structure(encoded, *, seed: int, n_iter: int = 20) -> StructureResults:
+    """Parallel analysis, EFA, CFA, reliability and validity of the shared instrument in one case.
+
+    Parameters
+    ----------
+    encoded : emstudy.study.EncodedResults
+        What notebook 01 kept (``load_encoded``).
+    seed : int
+        Seed of the parallel analysis's simulated data.
+    n_iter : int
+        Simulated data sets in the parallel analysis.
+
+    Returns
+    -------
+    StructureResults
+
+    Notes
+    -----
+    EFA: as many factors as constructs (core + outcome), minres + oblimin, Pearson pairwise (psych's
+    conventions). CFA: :func:`fit_core_cfa` (listwise when estimable, else pairwise covariance).
+    CR and AVE per construct from the CFA's standardized loadings (``composite_reliability``,
+    ``average_variance_extracted``); HTMT (Henseler et al. 2015, arithmetic means, pairwise
+    correlations); Fornell-Larcker: ``sqrt(AVE)`` above every latent correlation of the construct.
+
+    Examples
+    --------
+    >>> res = case_structure(load_encoded("..", "yima"), seed=20190719)  # doctest: +SKIP
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed: expected an integer, got {seed!r}")
+    codebook = encoded.codebook
+    items = encoded.items[codebook.item_ids].astype(float)
+    scales = codebook.scales()
+    k = len(scales)
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pa = parallel_analysis(items, n_iter=n_iter, seed=int(seed))
+        ef = efa(items, k, method="minres", rotation="oblimin")
+    notes.extend(str(w.message) for w in caught)
+    model = core_model_syntax(codebook)
+    fit, how, n_listwise, cfa_notes = fit_core_cfa(items, model)
+    notes.extend(cfa_notes)
+
+    std = fit.params
+    lam = std[std["op"] == "=~"]
+    lv = std[(std["op"] == "~~") & std["lhs"].isin(scales) & std["rhs"].isin(scales)]
+    facs = list(scales)
+    corr = pd.DataFrame(np.eye(k), index=facs, columns=facs)
+    for _, r in lv[lv["lhs"] != lv["rhs"]].iterrows():
+        corr.loc[r["lhs"], r["rhs"]] = corr.loc[r["rhs"], r["lhs"]] = float(r["std_all"])
+    rows = []
+    for c in facs:
+        loads = lam.loc[lam["lhs"] == c, "std_all"].to_numpy(dtype=float)
+        cr = composite_reliability(loads)
+        ave = average_variance_extracted(loads)
+        others = corr.loc[c].drop(c).abs()
+        rows.append({"construct": c, "cr": cr, "ave": ave, "sqrt_ave": float(np.sqrt(ave)),
+                     "max_latent_corr": float(others.max()),
+                     "fornell_larcker": bool(np.sqrt(ave) > others.max()),
+                     "cr_ok": bool(cr >= CRITERIA["cr_min"]), "ave_ok": bool(ave >= CRITERIA["ave_min"])})
+    validity = pd.DataFrame(rows).set_index("construct")
+    ht = htmt(items, scales, missing="pairwise")
+    ht = pd.DataFrame(ht.to_numpy(dtype=float), index=list(ht.index), columns=list(ht.columns))
+    verdicts = _verdicts(fit, validity, ht)
+    sentences = _sentences(encoded.case.id, pa, k, fit, how, sum(fit.n_obs), n_listwise, validity, verdicts)
+    return StructureResults(
+        case_id=encoded.case.id, n_respondents=len(items), model=model, parallel=pa, efa=ef, cfa=fit,
+        cfa_missing=how, n_listwise=n_listwise, n_cfa=int(sum(fit.n_obs)), validity=validity,
+        latent_correlations=corr, htmt=ht, verdicts=verdicts, sentences=sentences,
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+def write_structure_results(results: StructureResults, results_dir: str | Path) -> list[Path]:
+    """Write the results of :func:`case_structure` into ``results_dir`` (atomic, byte-stable).
+
+    Files: ``parallel_analysis.csv``, ``efa_loadings.csv``, ``cfa_fit.json``, ``cfa_loadings.csv``,
+    ``validity.csv``, ``htmt.csv``, ``structure_summary.json`` (verdicts, sentences, notes).
+
+    Returns
+    -------
+    list of Path
+    """
+    if not isinstance(results, StructureResults):
+        raise ValueError(f"results: expected StructureResults, got {type(results).__name__}")
+    d = Path(results_dir)
+    f = results.cfa.fit
+    fit_json = {
+        "case": results.case_id, "estimator": "ML", "missing": results.cfa_missing,
+        "n_listwise": results.n_listwise, "n": results.n_cfa, "n_respondents": results.n_respondents,
+        "converged": bool(results.cfa.converged),
+        "model": results.model,
+        "fit": {k: (None if pd.isna(v) else round(float(v), 6)) for k, v in f.to_series().items()},
+    }
+    summary = {
+        "case": results.case_id,
+        "parallel_analysis": {"n_factors": results.parallel.n_factors,
+                              "n_components": results.parallel.n_components,
+                              "n_iter": results.parallel.n_iter, "quantile": results.parallel.quantile},
+        "efa": {"n_factors": results.efa.n_factors, "method": "minres", "rotation": "oblimin",
+                "convention": "psych::fa(fm='minres', rotate='oblimin'), Pearson pairwise"},
+        "verdicts": {k: {"value": round(float(r["value"]), 6), "threshold": r["threshold"],
+                         "verdict": r["verdict"], "source": r["source"]}
+                     for k, r in results.verdicts.iterrows()},
+        "criteria": CRITERIA,
+        "sentences": dict(results.sentences),
+        "notes": list(results.notes),
+    }
+    return [
+        write_csv(d / "parallel_analysis.csv", results.parallel.table),
+        write_csv(d / "efa_loadings.csv", results.efa.loadings),
+        write_json(d / "cfa_fit.json", fit_json),
+        write_csv(d / "cfa_loadings.csv", results.cfa_loadings(), index=False),
+        write_csv(d / "validity.csv", results.validity),
+        write_csv(d / "htmt.csv", results.htmt),
+        write_json(d / "structure_summary.json", summary),
+    ]
+
+
+def cross_case_invariance(encoded_by_case: Mapping[str, object], *, model: str) -> InvarianceResult:
+    """Measurement invariance of ``model`` across cases (group = case), by :func:`emstudy.cfa.invariance`.
+
+    Parameters
+    ----------
+    encoded_by_case : mapping of case id to EncodedResults
+        The cases, in the order wanted for the groups (the first is the reference group).
+    model : str
+        lavaan measurement syntax over item columns (e.g. :func:`core_model_syntax` or a sub-model).
+
+    Returns
+    -------
+    InvarianceResult
+        Configural, metric and scalar fits; a level holds when ΔCFI >= -0.01 and ΔRMSEA <= 0.015
+        (Cheung & Rensvold 2002; Chen 2007). Respondents missing any model item are dropped
+        (listwise, per case); the listwise-deletion warning is silenced here (the group sizes are in
+        ``result.fits["configural"].n_obs``).
+
+    Examples
+    --------
+    >>> res = cross_case_invariance({c: load_encoded("..", c) for c in ids}, model=m)  # doctest: +SKIP
+    >>> res.level  # doctest: +SKIP
+    """
+    if not isinstance(encoded_by_case, Mapping) or len(encoded_by_case) < 2:
+        raise ValueError("encoded_by_case: expected a mapping of at least two case ids to EncodedResults")
+    mm = parse_model(model)
+    cols = list(mm.observed)
+    if "case" in mm.factors:
+        raise ValueError("model: a factor may not be called 'case' (it is the grouping column)")
+    frames = []
+    for case_id, enc in encoded_by_case.items():
+        missing = [c for c in cols if c not in enc.items.columns]
+        if missing:
+            raise ValueError(f"encoded_by_case[{case_id!r}]: items {missing} are not in the encoded data")
+        frame = enc.items[cols].astype(float).dropna().reset_index(drop=True)
+        frame["case"] = str(case_id)
+        frames.append(frame)
+    data = pd.concat(frames, ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="cfa: .* rows with missing values were removed")
+        return invariance(mm, data, "case")

@@ -1,0 +1,253 @@
+"""Factor structure of the synthetic study (emstudy.structure): recovery of the generator's truth.
+
+Expected numbers come from the generator's truth, ``data/raw/<case>.truth.json``:
+``parameters.loadings`` are the latent loadings of every item on the continuous response ``x*``
+(identical in every case: ``simulate.instrument_loadings``); reverse-keyed items are mirrored, so after
+reverse scoring (notebook 01, ``analysis/<case>/results/encoded.csv``) their loading is positive.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emstudy.cfa import parse_model
+from emstudy.efa import parallel_analysis
+from emstudy.reliability import average_variance_extracted, composite_reliability
+from emstudy.structure import (
+    StructureResults,
+    _moment_frame,
+    _n_free,
+    case_structure,
+    core_model_syntax,
+    cross_case_invariance,
+    display_loadings,
+    fit_core_cfa,
+    write_structure_results,
+)
+from emstudy.study import load_encoded
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CASES = ["chaoyang", "h_district", "wencheng", "xilinguole", "yima"]
+SEED = 20190719
+
+
+def _truth(case_id: str) -> dict:
+    return json.loads((ROOT / "data" / "raw" / f"{case_id}.truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def encoded() -> dict:
+    return {c: load_encoded(ROOT, c) for c in CASES}
+
+
+@pytest.fixture(scope="module")
+def wencheng(encoded) -> StructureResults:
+    return case_structure(encoded["wencheng"], seed=SEED)
+
+
+# -- model syntax --------------------------------------------------------------------------------------
+def test_core_model_syntax_round_trips(codebook):
+    text = core_model_syntax(codebook)
+    assert text.splitlines()[0] == "plan =~ PLN1 + PLN2 + PLN3 + PLN4"
+    mm = parse_model(text)
+    scales = codebook.scales()
+    assert list(mm.factors) == list(scales)
+    assert {f: list(items) for f, items in mm.indicators} == scales
+    assert mm.factors[-1] == codebook.outcome.id
+    core = parse_model(core_model_syntax(codebook, include_outcome=False))
+    assert list(core.factors) == codebook.construct_ids
+    assert codebook.outcome.id not in core.factors
+    assert len(text.splitlines()) == len(scales)
+
+
+def test_core_model_syntax_rejects_non_codebook():
+    with pytest.raises(ValueError, match="codebook"):
+        core_model_syntax({"plan": ["PLN1"]})
+
+
+def test_display_loadings_blanks_small_values():
+    frame = pd.DataFrame({"F1": [0.712, 0.29, -0.35, np.nan]}, index=list("abcd"))
+    out = display_loadings(frame, cutoff=0.30, digits=2)
+    assert out["F1"].tolist() == ["0.71", "", "-0.35", ""]
+    with pytest.raises(ValueError, match="cutoff"):
+        display_loadings(frame, cutoff=1.5)
+
+
+def test_moment_frame_reproduces_covariance_exactly():
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(50, 4))
+    cov = np.cov(a, rowvar=False, ddof=0) + np.eye(4) * 0.1
+    frame = _moment_frame(cov, np.arange(4.0), 60, rng.normal(size=(60, 4)), list("wxyz"))
+    assert frame.shape == (60, 4)
+    np.testing.assert_allclose(frame.mean().to_numpy(), np.arange(4.0), atol=1e-12)
+    np.testing.assert_allclose(frame.cov(ddof=0).to_numpy(), cov, atol=1e-12)
+
+
+# -- loadings against the generator ----------------------------------------------------------------------
+def test_generator_loadings_are_the_same_in_every_case():
+    first = _truth(CASES[0])["parameters"]["loadings"]
+    for c in CASES[1:]:
+        assert _truth(c)["parameters"]["loadings"] == first
+
+
+def test_core_cfa_uses_pairwise_covariance_because_complete_cases_are_too_few(encoded, codebook):
+    model = core_model_syntax(codebook)
+    # 36 free loadings + 48 residual variances + 78 factor (co)variances
+    assert _n_free(model) == 162
+    for c in CASES:
+        items = encoded[c].items
+        n_complete = len(items.dropna())
+        assert n_complete < 162, c  # why listwise is not estimable here (about 30 % complete cases)
+
+
+@pytest.fixture(scope="module")
+def pooled_fit(encoded, codebook):
+    items = pd.concat([encoded[c].items for c in CASES], ignore_index=True)
+    return fit_core_cfa(items, core_model_syntax(codebook))
+
+
+def test_pooled_cfa_recovers_generator_loadings_within_0_1(pooled_fit, encoded):
+    """All five cases together (same loadings and thresholds by construction).
+
+    Truth: ``data/raw/<case>.truth.json`` ``parameters.loadings``. Pooled, the complete cases (403 of
+    1335) outnumber the 162 free parameters, so fit_core_cfa uses them (listwise). The 5-point
+    categorisation attenuates Pearson-based loadings (mean difference about -0.02), and the cases'
+    different latent means add a little between-case variance; the largest difference is 0.090.
+    """
+    fit, how, n_listwise, notes = pooled_fit
+    assert how == "listwise"
+    assert sum(fit.n_obs) == n_listwise == len(pd.concat([encoded[c].items for c in CASES]).dropna())
+    assert fit.converged and notes == ()
+    est = fit.loadings().max(axis=1)
+    truth = pd.Series(_truth("wencheng")["parameters"]["loadings"])
+    diff = (est - truth.reindex(est.index)).abs()
+    assert len(diff) == 48 and not diff.isna().any()
+    assert diff.max() < 0.1, diff.sort_values().tail(5)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Per case (n = 204-325) 2-5 of 48 standardized loadings miss the generator's by more than 0.1 "
+    "(largest 0.11-0.18): sampling SE of a standardized loading is about 0.04-0.05 at these n, so the "
+    "maximum over 48 items exceeds 0.1, plus about -0.02 to -0.05 of attenuation from 5-point "
+    "categorisation. The pooled fit meets the criterion (test above); the criterion is not loosened.",
+)
+@pytest.mark.parametrize("case_id", ["wencheng"])
+def test_case_cfa_recovers_generator_loadings_within_0_1(encoded, codebook, case_id):
+    fit, how, _, _ = fit_core_cfa(encoded[case_id].items, core_model_syntax(codebook))
+    est = fit.loadings().max(axis=1)
+    truth = pd.Series(_truth(case_id)["parameters"]["loadings"])
+    assert (est - truth.reindex(est.index)).abs().max() < 0.1
+
+
+# -- parallel analysis, EFA, validity --------------------------------------------------------------------
+def test_parallel_analysis_suggests_about_twelve_factors(wencheng, encoded):
+    """11 core constructs + the outcome = 12 factors in the generator.
+
+    Asserted: the factor suggestion (psych's fa eigenvalues vs the 95th percentile of 20 simulated
+    sets) is within one of 12, for two seeds. Robust because the 12th observed factor eigenvalue
+    stands well clear of its random-data threshold while the 13th is below it (checked below), so
+    the count does not hinge on the simulated sets. The component count is not asserted: with
+    construct correlations of 0.40 PCA's criterion under-extracts (10-11 here).
+    """
+    pa = wencheng.parallel
+    assert abs(pa.n_factors - 12) <= 1
+    t = pa.table
+    assert t.loc[12, "fa_observed"] - t.loc[12, "fa_threshold"] > 0.05
+    assert t.loc[13, "fa_observed"] < t.loc[13, "fa_threshold"]
+    other = parallel_analysis(encoded["yima"].items, n_iter=20, seed=1)
+    assert abs(other.n_factors - 12) <= 1
+
+
+def test_efa_has_one_factor_per_construct(wencheng, codebook):
+    load = wencheng.efa.loadings
+    assert load.shape == (48, 12)
+    # each construct's items share their largest-loading factor, and constructs get distinct factors
+    home = {}
+    for c, items in codebook.scales().items():
+        best = load.loc[items].abs().idxmax(axis=1)
+        assert best.nunique() == 1, (c, best.tolist())
+        home[c] = best.iloc[0]
+    assert len(set(home.values())) == 12
+
+
+def test_validity_uses_cfa_standardized_loadings(wencheng):
+    p = wencheng.cfa.params
+    for c in ("plan", "information", "effectiveness"):
+        lam = p.loc[(p["op"] == "=~") & (p["lhs"] == c), "std_all"].to_numpy(dtype=float)
+        assert wencheng.validity.loc[c, "cr"] == pytest.approx(composite_reliability(lam), abs=1e-12)
+        assert wencheng.validity.loc[c, "ave"] == pytest.approx(average_variance_extracted(lam), abs=1e-12)
+    v = wencheng.validity
+    assert (v["fornell_larcker"] == (v["sqrt_ave"] > v["max_latent_corr"])).all()
+    ht = wencheng.htmt
+    assert list(ht.index) == list(v.index) and np.allclose(ht.to_numpy(), ht.to_numpy().T)
+    # generator: construct correlation 0.40, so discriminant validity must hold clearly
+    assert wencheng.verdicts.loc["max HTMT", "verdict"] == "good"
+    assert wencheng.latent_correlations.where(~np.eye(12, dtype=bool)).abs().max().max() < 0.7
+
+
+def test_verdicts_follow_the_cut_offs(wencheng):
+    f = wencheng.cfa.fit
+    v = wencheng.verdicts["verdict"]
+    assert v["CFI"] == ("good" if f.cfi >= 0.95 else "acceptable" if f.cfi >= 0.90 else "poor")
+    assert v["RMSEA"] == ("good" if f.rmsea <= 0.06 else "acceptable" if f.rmsea <= 0.08 else "poor")
+    assert v["SRMR"] == ("good" if f.srmr <= 0.08 else "poor")
+    assert v["min AVE"] == ("good" if (wencheng.validity["ave"] >= 0.5).all() else "poor")
+    assert wencheng.cfa_missing == "pairwise" and wencheng.n_cfa == wencheng.n_respondents
+    assert len(wencheng.sentences["en"]) == len(wencheng.sentences["zh"]) == 4
+    assert f"n = {wencheng.n_cfa}" in wencheng.sentences["en"][1]
+    assert "平行分析" in wencheng.sentences["zh"][0]
+
+
+def test_write_structure_results_is_byte_stable(wencheng, tmp_path):
+    paths = write_structure_results(wencheng, tmp_path)
+    names = sorted(p.name for p in paths)
+    assert names == sorted(["parallel_analysis.csv", "efa_loadings.csv", "cfa_fit.json", "cfa_loadings.csv",
+                            "validity.csv", "htmt.csv", "structure_summary.json"])
+    first = {p.name: p.read_bytes() for p in paths}
+    write_structure_results(wencheng, tmp_path)
+    assert {p.name: p.read_bytes() for p in paths} == first
+    fit = json.loads(first["cfa_fit.json"])
+    assert fit["missing"] == "pairwise" and fit["n"] == wencheng.n_cfa
+    assert fit["fit"]["cfi"] == pytest.approx(wencheng.cfa.fit.cfi, abs=1e-6)
+    with pytest.raises(ValueError, match="results"):
+        write_structure_results("x", tmp_path)
+
+
+# -- invariance across the five cases ---------------------------------------------------------------------
+SUBMODEL = ("plan =~ PLN1 + PLN2 + PLN3 + PLN4\n"
+            "response =~ RSP1 + RSP2 + RSP3 + RSP4\n"
+            "information =~ INF1 + INF2 + INF3 + INF4")
+
+
+def test_cross_case_invariance_metric_holds(encoded):
+    """The generator draws the same loadings and thresholds in every case, different latent means.
+
+    A 3-construct sub-model (12 items, the reverse-keyed PLN4 and RSP4 included) keeps the test at a few
+    seconds; the full 12-construct model across five groups is much slower (three 5-group fits with
+    ~800 free parameters). Metric invariance must hold by delta CFI >= -0.01 and delta RMSEA <= 0.015.
+    """
+    res = cross_case_invariance(encoded, model=SUBMODEL)
+    t = res.table
+    assert res.group == "case"
+    assert res.fits["configural"].groups == tuple(CASES)
+    for c, n in zip(CASES, res.fits["configural"].n_obs):
+        assert n == len(encoded[c].items[list(parse_model(SUBMODEL).observed)].dropna())
+    assert bool(t.loc["metric", "holds"])
+    assert t.loc["metric", "holds"] == (t.loc["metric", "delta_cfi"] >= -0.01
+                                        and t.loc["metric", "delta_rmsea"] <= 0.015)
+    assert res.level in ("metric", "partial scalar", "scalar")
+    assert t.loc["configural", "cfi"] > 0.95
+
+
+def test_cross_case_invariance_input_errors(encoded):
+    with pytest.raises(ValueError, match="encoded_by_case"):
+        cross_case_invariance({"yima": encoded["yima"]}, model=SUBMODEL)
+    with pytest.raises(ValueError, match="not in the encoded data"):
+        cross_case_invariance({c: encoded[c] for c in CASES[:2]}, model="plan =~ PLN1 + PLN2 + XYZ9")
