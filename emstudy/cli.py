@@ -7,7 +7,9 @@ with status 2; nothing is printed as a traceback.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -39,6 +41,32 @@ def _progress(total: int, desc: str):
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, unit="nb", file=sys.stderr, disable=None, mininterval=0.5)
+
+
+def _check_case_inputs(project: Project, case_ids: Sequence[str]) -> dict[str, str]:
+    """Check every case's raw file against ``SHA256SUMS`` and load its mapping, before anything runs.
+
+    Returns, per case, what the run cache must also depend on beyond :func:`emstudy.pipeline.task_key`
+    (which sees ``data/raw/<case>.csv`` only): the checksum of a raw file in another format and of the
+    mapping file. Empty for a CSV case without a mapping, so their cache keys are unchanged.
+    """
+    from emstudy.fileio import read_checksums, verify_checksums
+    from emstudy.mapping import load_mapping
+    from emstudy.study import find_raw_file, mapping_path
+
+    codebook = project.codebook()
+    sums = read_checksums(project.raw_dir)
+    extra: dict[str, str] = {}
+    for case_id in case_ids:
+        raw = find_raw_file(project, case_id)
+        verify_checksums(project.raw_dir, [raw.name])
+        parts = [] if raw == project.raw_path(case_id) else [f"{raw.name}:{sums[raw.name]}"]
+        mpath = mapping_path(project, case_id)
+        if mpath.is_file():
+            load_mapping(mpath, codebook)
+            parts.append(f"{mpath.name}:{hashlib.sha256(mpath.read_bytes()).hexdigest()}")
+        extra[case_id] = ";".join(parts)
+    return extra
 
 
 # -- subcommands --------------------------------------------------------------------------------------
@@ -86,15 +114,19 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from emstudy.manifest import write_manifest
-    from emstudy.pipeline import plan_tasks, run_tasks, source_fingerprint, task_key, verify_raw
+    from emstudy.pipeline import CROSS_CASE, plan_tasks, run_tasks, source_fingerprint, task_key
 
     project = _project(args)
     case_ids = _case_ids(project, args.case)
     all_cases = project.case_ids()
-    verify_raw(project, all_cases)
+    extra_inputs = _check_case_inputs(project, all_cases)
     tasks = plan_tasks(project, case_ids, notebooks=args.notebook, extra={"seed": args.seed}, all_case_ids=all_cases)
     source = source_fingerprint()
-    keys = {task.output: task_key(project, task, source=source, case_ids=all_cases) for task in tasks}
+    keys = {}
+    for task in tasks:
+        key = task_key(project, task, source=source, case_ids=all_cases)
+        extra = "".join(extra_inputs[c] for c in (all_cases if task.case_id == CROSS_CASE else [task.case_id]))
+        keys[task.output] = hashlib.sha256((key + extra).encode()).hexdigest() if extra else key
     jobs = args.jobs or os.cpu_count() or 1
     with _progress(len(tasks), "run") as bar:
         records = run_tasks(tasks, jobs=jobs, progress=lambda task: bar.update(), keys=keys,
@@ -120,26 +152,51 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from emstudy.encode import encode
-    from emstudy.quality import quality_summary
-    from emstudy.study import read_raw
+    from emstudy.io import read_survey
+    from emstudy.mapping import ColumnMapping, load_mapping
+    from emstudy.mapping import validate_survey
 
     project = _project(args)
-    path = Path(args.file)
-    if not path.is_file():
-        raise EmstudyError(f"{path}: file not found")
-    try:
-        raw = read_raw(path)
-    except UnicodeDecodeError as exc:
-        raise EmstudyError(f"{path}: cannot decode as UTF-8 ({exc.reason} at byte {exc.start})") from None
-    except Exception as exc:  # pandas parser errors carry their own message
-        raise EmstudyError(f"{path}: cannot read as CSV: {str(exc).splitlines()[0]}") from None
-    survey = encode(raw, project.codebook(), source=str(path))
-    summary = quality_summary(survey)
-    print(f"{path}: {summary['n_rows']} rows, {summary['n_valid']} kept, flagged {summary['n_flagged']}, "
-          f"missing share {summary['missing_share']:.3f}")
-    if summary["unmapped_columns"]:
-        print(f"{path}: unmapped columns: {', '.join(map(str, summary['unmapped_columns']))}")
+    codebook = project.codebook()
+    mapping = load_mapping(args.mapping, codebook) if args.mapping else ColumnMapping()
+    raw = read_survey(Path(args.file), sheet=args.sheet, encoding=args.encoding)
+    report = validate_survey(raw, mapping, codebook, source=str(args.file))
+    print(report.text())
+    if report.blocking:
+        raise EmstudyError(report.blocking[0] + (f" (and {len(report.blocking) - 1} more problem(s) above)"
+                                                 if len(report.blocking) > 1 else ""))
+    return 0
+
+
+def cmd_checksum(args: argparse.Namespace) -> int:
+    from emstudy.fileio import CHECKSUM_FILE, read_checksums, sha256_file, write_checksums
+    from emstudy.study import find_raw_file
+
+    project = _project(args)
+    raw = find_raw_file(project, check_case_id(args.case_id))
+    path = project.raw_dir / CHECKSUM_FILE
+    recorded = read_checksums(project.raw_dir) if path.is_file() else {}
+    digest = sha256_file(raw)
+    if raw.name in recorded and recorded[raw.name] != digest and not args.force:
+        raise EmstudyError(f"{raw}: a different checksum is already recorded in {path}; raw data is never "
+                           "re-blessed silently (restore the file, or pass --force if you replaced it deliberately)")
+    if recorded.get(raw.name) == digest:
+        print(f"{raw.relative_to(project.root)}: checksum already recorded in {path.relative_to(project.root)}")
+        return 0
+    write_checksums(project.raw_dir, {**recorded, raw.name: digest})
+    print(f"{raw.relative_to(project.root)}: sha256 {digest} recorded in {path.relative_to(project.root)}")
+    return 0
+
+
+def cmd_new_case(args: argparse.Namespace) -> int:
+    from emstudy.newcase import scaffold_case
+
+    project = _project(args)
+    result = scaffold_case(project, args.case_id)
+    print(f"wrote {result.case_file.relative_to(project.root)} and {result.mapping_file.relative_to(project.root)}")
+    print("next steps:")
+    for number, step in enumerate(result.next_steps, start=1):
+        print(f"  {number}. {step}")
     return 0
 
 
@@ -182,9 +239,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("validate", help="check a survey file against the codebook",
-                       description="Read a survey export, encode it with the codebook and report problems.")
-    p.add_argument("file", help="the survey file (CSV)")
+                       description="Read a survey export (CSV, XLSX, SPSS .sav, Stata .dta), apply a column "
+                                   "mapping, encode it with the codebook and print a quality report: unmapped "
+                                   "columns and labels, out-of-range values, missingness per item, "
+                                   "straight-liners, speeders and duplicates. Exits with status 2 when anything "
+                                   "blocks the analysis.")
+    p.add_argument("file", help="the survey file")
+    p.add_argument("--mapping", metavar="M", help="column mapping YAML (see data/mappings/)")
+    p.add_argument("--sheet", help="XLSX: sheet name (default: the first sheet)")
+    p.add_argument("--encoding", help="CSV: text encoding (default: UTF-8, UTF-8 with BOM or GB18030, detected)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("checksum", help="record a case's raw file in data/raw/SHA256SUMS",
+                       description="Record the SHA-256 of data/raw/<ID>.<ext> in data/raw/SHA256SUMS; later runs "
+                                   "refuse the file if it changes.")
+    p.add_argument("case_id", metavar="ID", help="the case id")
+    p.add_argument("--force", action="store_true", help="replace a different checksum already recorded")
+    p.set_defaults(func=cmd_checksum)
+
+    p = sub.add_parser("new-case", help="scaffold a new case",
+                       description="Write data/cases/<ID>.yml (to fill) and data/mappings/<ID>.yml, and print "
+                                   "the next steps.")
+    p.add_argument("case_id", metavar="ID", help="the new case id (lowercase letters, digits, '_')")
+    p.set_defaults(func=cmd_new_case)
     return parser
 
 
@@ -193,6 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "jobs", 0) is not None and getattr(args, "jobs", 0) < 0:
         parser.error("--jobs must be a positive number")
+    previous = _terminate_as_interrupt()
     try:
         return args.func(args)
     except EmstudyError as exc:
@@ -202,6 +280,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("emstudy: interrupted; outputs written so far are complete, the rest were left as they were",
               file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
+    raise KeyboardInterrupt
+
+
+def _terminate_as_interrupt():
+    """Make SIGTERM behave like Ctrl-C, so temporary files are removed and previous outputs kept.
+
+    Returns the previous handler (None when not in the main thread, where handlers cannot be set).
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,6 +6,7 @@ Notebooks call :func:`open_case` once; everything they compute comes from librar
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,8 @@ from emstudy.encode import EncodedSurvey, encode
 from emstudy.fileio import verify_checksums
 from emstudy.project import Project
 
-__all__ = ["CaseContext", "open_case", "read_raw", "SYNTHETIC_NOTICE"]
+__all__ = ["CaseContext", "open_case", "read_raw", "read_case_survey", "find_raw_file", "mapping_path",
+           "open_answers", "RAW_EXTENSIONS", "SYNTHETIC_NOTICE"]
 
 SYNTHETIC_NOTICE = {
     "en": ("SYNTHETIC DATA: these results come from emstudy's seeded synthetic study built on the shared "
@@ -46,16 +48,111 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
+#: Raw file formats a case may use, in the order they are looked for.
+RAW_EXTENSIONS: tuple[str, ...] = (".csv", ".xlsx", ".sav", ".dta")
+
+
+def find_raw_file(project: Project, case_id: str) -> Path:
+    """The case's raw file ``data/raw/<case>.{csv,xlsx,sav,dta}``.
+
+    Raises
+    ------
+    EmstudyError
+        When there is none, or more than one.
+    """
+    from emstudy.cases import check_case_id
+    from emstudy.errors import EmstudyError
+
+    check_case_id(case_id)
+    found = [project.raw_dir / f"{case_id}{ext}" for ext in RAW_EXTENSIONS
+             if (project.raw_dir / f"{case_id}{ext}").is_file()]
+    if not found:
+        raise EmstudyError(f"{project.raw_dir / case_id}.*: no raw file for case {case_id!r}; put the survey "
+                           f"export at data/raw/{case_id}.csv (or .xlsx, .sav, .dta) and run "
+                           f"`emstudy checksum {case_id}`")
+    if len(found) > 1:
+        raise EmstudyError(f"{project.raw_dir}: more than one raw file for case {case_id!r} "
+                           f"({', '.join(p.name for p in found)}); keep exactly one")
+    return found[0]
+
+
+def mapping_path(project: Project, case_id: str) -> Path:
+    """``data/mappings/<case>.yml`` (it need not exist: a survey that follows the codebook needs none)."""
+    from emstudy.cases import check_case_id
+
+    return project.root / "data" / "mappings" / f"{check_case_id(case_id)}.yml"
+
+
+def read_case_survey(project: Project, case_id: str, codebook: Codebook | None = None,
+                     *, verify: bool = True) -> tuple[Path, pd.DataFrame]:
+    """Read a case's raw file (checked against ``SHA256SUMS``) and apply its mapping when it has one.
+
+    Returns the raw path and the table ready for :func:`~emstudy.encode.encode`.
+
+    Raises
+    ------
+    EmstudyError
+        Changed or unlisted raw file, unreadable file, bad mapping, or labels/codes the mapping cannot place.
+    """
+    from emstudy.errors import EmstudyError
+    from emstudy.io import read_survey
+    from emstudy.mapping import ColumnMapping, apply_mapping, load_mapping
+
+    codebook = codebook or project.codebook()
+    raw_path = find_raw_file(project, case_id)
+    if verify:
+        verify_checksums(project.raw_dir, [raw_path.name])
+    source = str(raw_path.relative_to(project.root))
+    raw = read_survey(raw_path)
+    mpath = mapping_path(project, case_id)
+    mapping = load_mapping(mpath, codebook) if mpath.is_file() else ColumnMapping()
+    table, report = apply_mapping(raw, mapping, codebook, source=source)
+    if report.duration_problems:
+        raise EmstudyError(f"{source}: {report.duration_problems[0]}")
+    if report.problems:
+        first = report.problems[0]
+        more = f" (and {len(report.problems) - 1} more; run `emstudy validate {source} --mapping " \
+               f"{mpath.relative_to(project.root)}`)" if len(report.problems) > 1 else ""
+        raise EmstudyError(f"{source}: {first.line()}{more}")
+    return raw_path, table
+
+
 def open_case(project_root: str | Path, case_id: str) -> CaseContext:
-    """Load a case, check its raw file against the checksum manifest, and encode it."""
+    """Load a case, check its raw file against the checksum manifest, read it (any supported format, through
+    ``data/mappings/<case>.yml`` when present) and encode it."""
     project = Project.find(project_root)
     codebook = project.codebook()
     case = project.case(case_id, codebook)
-    raw_path = project.raw_path(case_id)
-    verify_checksums(project.raw_dir, [raw_path.name])
-    survey = encode(read_raw(raw_path), codebook, source=str(raw_path.relative_to(project.root)))
+    raw_path, table = read_case_survey(project, case_id, codebook)
+    survey = encode(table, codebook, source=str(raw_path.relative_to(project.root)))
     synthetic = (project.raw_dir / f"{case_id}.truth.json").is_file()
     return CaseContext(project, case, codebook, raw_path, survey, synthetic)
+
+
+def open_answers(ctx: CaseContext, names: Sequence[str] = (), *, valid_only: bool = True) -> pd.DataFrame:
+    """Free-text answers passed through the privacy scrubber, ready to show in a notebook or a report.
+
+    Parameters
+    ----------
+    ctx : CaseContext
+        From :func:`open_case`.
+    names : sequence of str
+        Person names known to appear in the answers (scrubbed in addition to the scrubber's own rules).
+    valid_only : bool
+        Only the respondents kept for analysis (default).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by respondent id, one column per open question (``suggestion``), scrubbed, non-empty
+        answers only.
+    """
+    from emstudy.privacy import scrub_frame
+
+    survey = ctx.survey.valid() if valid_only else ctx.survey
+    text = survey.open_text.fillna("").astype(str)
+    frame = text[text.str.strip() != ""].to_frame()
+    return scrub_frame(frame, columns=[text.name], names=tuple(names))
 
 
 @dataclass(frozen=True)

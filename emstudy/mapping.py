@@ -1,0 +1,405 @@
+"""Column mappings: from a survey's own columns and answer labels to the codebook's fields and codes.
+
+A mapping lives in ``data/mappings/<case>.yml`` (or anywhere, for ``emstudy validate FILE --mapping M``)::
+
+    columns:                       # survey column -> codebook field (item id, demographic, overall, suggestion)
+      "Q7 您认为预案是否完善": PLN1
+      "身份": role
+    labels:                        # answer label -> code, for every mapped item and the overall rating
+      非常符合: 5
+      比较符合: 4
+    item_labels:                   # per field, consulted before `labels` (demographics map to level codes)
+      role: {公务员: gov, 企业职工: ent, 群众: res}
+    respondent_id: 答卷编号
+    duration: {column: 所用时间, unit: auto}   # '120秒', '2分30秒', plain numbers in seconds (unit: min for minutes)
+    reverse_already_applied: false  # true when the survey already scored reverse-keyed items as 6 - answer
+    ignore: [提交答卷时间, 来源IP]   # columns that are expected and not part of the codebook
+
+:func:`apply_mapping` renames the columns to the codebook's field ids and replaces labels by codes, so
+:func:`emstudy.encode.encode` reads the result as it reads a survey that follows the codebook. It never
+drops a value silently: labels it cannot place and codes off the scale are listed in the returned
+:class:`MappingReport` with their column, count and first row.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from emstudy.codebook import Codebook
+from emstudy.errors import EmstudyError
+from emstudy.io import DURATION_COLUMNS, parse_duration_seconds
+from emstudy.schema import load_yaml_model
+
+__all__ = ["ColumnMapping", "DurationSpec", "MappingReport", "LabelProblem", "SurveyReport", "load_mapping",
+           "apply_mapping", "validate_survey",
+           "prepare_cells", "mapping_template"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DurationSpec(_Strict):
+    """Where the time taken is and how plain numbers are meant (``auto`` and ``s``: seconds)."""
+
+    column: str = Field(min_length=1)
+    unit: Literal["auto", "s", "min"] = "auto"
+
+
+class ColumnMapping(_Strict):
+    """A validated mapping file (see the module docstring)."""
+
+    columns: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, int | str] = Field(default_factory=dict)
+    item_labels: dict[str, dict[str, int | str]] = Field(default_factory=dict)
+    respondent_id: str | None = None
+    duration: DurationSpec | None = None
+    reverse_already_applied: bool = False
+    ignore: tuple[str, ...] = ()
+
+    def check_against(self, codebook: Codebook, *, path: str | Path = "") -> None:
+        """Raise EmstudyError if the mapping names a field the codebook does not have, or maps one twice."""
+        where = f"{path}: " if path else "mapping: "
+        fields = _fields(codebook)
+        seen: dict[str, str] = {}
+        for column, name in self.columns.items():
+            if name not in fields:
+                raise EmstudyError(f"{where}columns.{column}: unknown field {name!r}; expected an item id "
+                                   f"(e.g. PLN1), a demographic ({', '.join(d.id for d in codebook.demographics)}), "
+                                   f"{codebook.overall.id!r} or {codebook.open_question.id!r}")
+            if name in seen:
+                raise EmstudyError(f"{where}columns.{column}: field {name!r} is already mapped from {seen[name]!r}")
+            seen[name] = column
+        for name in self.item_labels:
+            if name not in fields:
+                raise EmstudyError(f"{where}item_labels.{name}: unknown field {name!r}")
+
+
+def _fields(codebook: Codebook) -> set[str]:
+    return {*codebook.item_ids, *(d.id for d in codebook.demographics), codebook.overall.id,
+            codebook.open_question.id}
+
+
+def load_mapping(path: str | Path, codebook: Codebook | None = None) -> ColumnMapping:
+    """Load and validate a mapping YAML file; with a codebook, also check the fields it names.
+
+    Raises
+    ------
+    EmstudyError
+        Missing file, YAML syntax error (line and column) or a key that breaks the schema (its key path).
+    """
+    mapping = load_yaml_model(path, ColumnMapping)
+    if codebook is not None:
+        mapping.check_against(codebook, path=path)
+    return mapping
+
+
+@dataclass(frozen=True)
+class LabelProblem:
+    """Answers in one column that cannot be placed: ``kind`` is ``unmapped label`` or ``out of range``."""
+
+    column: str
+    field: str
+    value: str
+    count: int
+    first_row: int
+    kind: str
+    first_respondent: str = ""
+
+    def line(self) -> str:
+        who = f" (respondent {self.first_respondent})" if self.first_respondent else ""
+        what = ("not a code or label of the codebook and not in the mapping's labels" if self.kind == "unmapped label"
+                else "off the scale")
+        return (f"row {self.first_row}{who}, column {self.column!r}: value {self.value!r} is {what} "
+                f"(field {self.field}; {self.count} cell(s))")
+
+
+@dataclass(frozen=True)
+class MappingReport:
+    """What :func:`apply_mapping` found."""
+
+    unmapped_columns: tuple[str, ...] = ()
+    missing_columns: tuple[str, ...] = ()
+    problems: tuple[LabelProblem, ...] = ()
+    duration_problems: tuple[str, ...] = ()
+    renamed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def unmapped_labels(self) -> list[LabelProblem]:
+        return [p for p in self.problems if p.kind == "unmapped label"]
+
+    @property
+    def out_of_range(self) -> list[LabelProblem]:
+        return [p for p in self.problems if p.kind == "out of range"]
+
+
+def prepare_cells(raw: pd.DataFrame) -> pd.DataFrame:
+    """Cells as :func:`~emstudy.encode.encode` expects them: objects, missing cells as empty strings.
+
+    ``read_survey`` gives CSV columns pandas' string dtype with missing cells as ``NA``; numbers from XLSX and
+    SPSS/Stata files stay numbers.
+    """
+    out = raw.astype(object)
+    return out.where(raw.notna(), "")
+
+
+def _norm(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip().casefold()
+
+
+def _known_answers(codebook: Codebook, name: str) -> tuple[dict[str, object], bool]:
+    """Keys ``encode`` understands for a field (codes and codebook labels), and whether the field is a scale."""
+    if name in codebook.item_ids:
+        anchors, scale = codebook.scale.anchors, True
+    elif name == codebook.overall.id:
+        anchors, scale = codebook.overall.anchors, True
+    else:
+        demo = next(d for d in codebook.demographics if d.id == name)
+        return {_norm(k): lvl.code for lvl in demo.levels for k in (lvl.code, lvl.en, lvl.zh)}, False
+    return {_norm(k): a.code for a in anchors for k in (a.code, a.en, a.zh)}, scale
+
+
+def apply_mapping(raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codebook, *,
+                  source: str = "<data>") -> tuple[pd.DataFrame, MappingReport]:
+    """Rename a survey's columns to the codebook's fields and its labels to codes.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        Cells as read by :func:`emstudy.io.read_survey` (not modified).
+    mapping : ColumnMapping
+        The mapping; an empty ``ColumnMapping()`` leaves columns and labels as they are (a survey that
+        already follows the codebook) but still converts a duration column such as ``所用时间`` (``120秒``).
+    codebook : Codebook
+        The instrument.
+    source : str
+        Name used in messages.
+
+    Returns
+    -------
+    (DataFrame, MappingReport)
+        The renamed table (mapped fields under their ids, unmapped columns kept under their own names, so
+        ``encode`` resolves what follows the codebook already) and the report: columns neither mapped nor
+        understood by the encoder, labels not in the mapping and codes off the scale (each with its count
+        and first 1-based data row), and cells of the duration column that are not durations.
+
+    Raises
+    ------
+    EmstudyError
+        When a column the mapping names is not in the survey.
+    """
+    from emstudy.encode import resolve_columns
+
+    cells = prepare_cells(raw)
+    absent = [c for c in (*mapping.columns, mapping.respondent_id, mapping.duration.column if mapping.duration else None)
+              if c is not None and c not in cells.columns]
+    if absent:
+        raise EmstudyError(f"{source}: column {absent[0]!r} named in the mapping is not in the survey; "
+                           f"its columns are {', '.join(map(repr, list(cells.columns)[:8]))}"
+                           f"{' ...' if len(cells.columns) > 8 else ''}")
+    rename = dict(mapping.columns)
+    if mapping.respondent_id is not None:
+        rename[mapping.respondent_id] = codebook.id_column.name
+    duration_name = codebook.duration_column.name
+    duration_col = mapping.duration.column if mapping.duration else None
+    unit = mapping.duration.unit if mapping.duration else "auto"
+    if duration_col is None and codebook.duration_column.header not in cells.columns \
+            and duration_name not in cells.columns:
+        duration_col = next((c for c in cells.columns if str(c).strip() in DURATION_COLUMNS), None)
+    duration_problems: list[str] = []
+    if duration_col is not None:
+        rename[duration_col] = duration_name
+        seconds = []
+        factor = 60.0 if unit == "min" else 1.0
+        for pos, value in enumerate(cells[duration_col]):
+            try:
+                plain = isinstance(value, (int, float, np.integer, np.floating)) or _is_number(value)
+                secs = parse_duration_seconds(value, where=f"row {pos + 1}, column {duration_col!r}")
+                seconds.append(secs * factor if plain else secs)
+            except EmstudyError as exc:
+                duration_problems.append(str(exc))
+                seconds.append(value)  # kept as it was: the encoder reports it with its row and column
+                continue
+        cells[duration_col] = [s if not isinstance(s, float) else ("" if math.isnan(s) else
+                               (int(s) if s.is_integer() else s)) for s in seconds]
+    out = cells.rename(columns=rename)
+    found, unmapped = resolve_columns(out.columns, codebook)
+    extra = {codebook.id_column.name, duration_name}
+    ignored = set(mapping.ignore)
+    unmapped_columns = tuple(c for c in unmapped if c not in ignored and c not in extra)
+    missing = tuple(i for i in codebook.item_ids if i not in found)
+    missing_codes = {_norm(m) for m in codebook.missing_codes}
+    problems: list[LabelProblem] = []
+    lo, hi = codebook.scale.min, codebook.scale.max
+    reverse = set(codebook.reverse_items) if mapping.reverse_already_applied else set()
+    id_col = found.get(codebook.id_column.name)
+    respondent = ([_norm(v) for v in out[id_col]] if id_col is not None
+                  else [str(k) for k in range(1, len(out) + 1)])
+    for name, column in found.items():
+        if name in (codebook.id_column.name, duration_name, codebook.open_question.id):
+            continue
+        known, scale = _known_answers(codebook, name)
+        own = {_norm(k): v for k, v in {**mapping.labels, **mapping.item_labels.get(name, {})}.items()} \
+            if scale else {_norm(k): v for k, v in mapping.item_labels.get(name, {}).items()}
+        values = out[column]
+        new = []
+        bad: dict[tuple[str, str], list[int]] = {}
+        for pos, value in enumerate(values):
+            key = _norm(value)
+            if key in own:
+                code = own[key]
+            elif key in known or key in missing_codes:
+                code = value
+            else:
+                kind = "out of range" if (scale and _is_number(key)) else "unmapped label"
+                bad.setdefault((str(value), kind), []).append(pos + 1)
+                new.append(value)
+                continue
+            if name in reverse and _is_number(_norm(code)) and lo <= float(_norm(code)) <= hi:
+                code = lo + hi - int(float(_norm(code)))
+            new.append(code)
+        out[column] = pd.Series(new, index=values.index, dtype=object)
+        mapped_from = next((k for k, v in rename.items() if v == column), column)
+        for (value, kind), rows in bad.items():
+            problems.append(LabelProblem(mapped_from, name, value, len(rows), rows[0], kind,
+                                         respondent[rows[0] - 1]))
+    problems.sort(key=lambda p: (p.first_row, p.column))
+    report = MappingReport(unmapped_columns, missing, tuple(problems), tuple(duration_problems), rename)
+    return out, report
+
+
+def _is_number(text: object) -> bool:
+    try:
+        return math.isfinite(float(str(text)))
+    except ValueError:
+        return False
+
+
+def mapping_template(codebook: Codebook) -> str:
+    """The text of a new mapping file: every key documented, nothing mapped yet (a survey that already
+    follows the codebook's export headers needs no entries)."""
+    first = codebook.item_ids[0]
+    anchors = "\n".join(f"#   {a.zh}: {a.code}" for a in codebook.scale.anchors)
+    return f"""# Column mapping: from this survey's own columns and answer labels to the codebook
+# (data/codebooks/{codebook.id}.yml). A survey whose headers follow the codebook's export
+# ({codebook.export_headers[first]!r}, or the item id {first!r}) and whose answers use the codebook's
+# labels or codes needs no entries. `emstudy validate FILE --mapping THIS_FILE` lists what is left.
+#
+# columns: survey column -> item id (PLN1 ... EFF4), demographic (role, gender, age, education),
+#          {codebook.overall.id} or {codebook.open_question.id}, e.g.
+#   "Q7 您认为预案是否完善": {first}
+# labels: answer label -> code (1-5) for every Likert item and the overall rating; the codebook's own are
+{anchors}
+# item_labels: per field, consulted first, e.g. role: {{公务员: gov, 企业职工: ent, 群众: res}}
+# respondent_id: the column with the respondent's id (e.g. 答卷编号)
+# duration: {{column: 所用时间, unit: auto}}   # '120秒', '2分30秒', '00:02:30'; plain numbers in seconds
+# reverse_already_applied: true if the survey already scored reverse-keyed items as 6 - answer
+# ignore: columns that are expected and not part of the codebook (e.g. 提交答卷时间)
+columns: {{}}
+labels: {{}}
+item_labels: {{}}
+respondent_id: null
+duration: null
+reverse_already_applied: false
+ignore: []
+"""
+
+
+@dataclass(frozen=True)
+class SurveyReport:
+    """The quality report of ``emstudy validate``.
+
+    Attributes
+    ----------
+    lines : tuple of str
+        The report, one finding per line.
+    blocking : tuple of str
+        One-line descriptions of what blocks the analysis (empty when the survey can be analysed).
+    """
+
+    source: str
+    lines: tuple[str, ...]
+    blocking: tuple[str, ...]
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def validate_survey(raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codebook, *,
+                    source: str = "<data>") -> SurveyReport:
+    """Map and encode a survey and report everything that matters before an analysis.
+
+    Reports unmapped columns, labels not in the mapping, codes off the scale, bad durations, missing item
+    columns, missingness per item, straight-liners, speeders, duplicate submissions and duplicate
+    respondent ids. Blocking: missing item columns, unmapped labels, out-of-range codes, cells the encoder
+    rejects, and duplicate respondent ids (an id must identify one respondent). Flagged respondents are not
+    blocking: they are excluded from the analysis.
+    """
+    from emstudy.encode import EncodingError, encode
+
+    table, mrep = apply_mapping(raw, mapping, codebook, source=source)
+    lines = [f"{source}: {len(raw)} row(s), {raw.shape[1]} column(s)"]
+    blocking: list[str] = []
+    lines.append("unmapped columns: " + (", ".join(map(repr, mrep.unmapped_columns)) or "none"))
+    lines.append(f"unmapped labels: {len(mrep.unmapped_labels) or 'none'}")
+    lines += [f"  {p.line()}" for p in mrep.unmapped_labels]
+    lines.append(f"out-of-range values: {len(mrep.out_of_range) or 'none'}")
+    lines += [f"  {p.line()}" for p in mrep.out_of_range]
+    if mrep.duration_problems:
+        lines.append(f"durations that cannot be read: {len(mrep.duration_problems)}")
+        lines += [f"  {d}" for d in mrep.duration_problems[:20]]
+    if mrep.missing_columns:
+        msg = (f"{source}: missing item column(s) {', '.join(mrep.missing_columns)}; map them in the mapping's "
+               f"`columns` or use headers such as {codebook.export_headers[mrep.missing_columns[0]]!r}")
+        lines.append(msg)
+        return SurveyReport(source, tuple(lines), (msg,))
+    for p in mrep.problems:
+        blocking.append(f"{source}: {p.line()}")
+    if mrep.duration_problems:
+        blocking.append(f"{source}: {mrep.duration_problems[0]}")
+    if blocking:
+        return SurveyReport(source, tuple(lines), tuple(blocking))
+    try:
+        survey = encode(table, codebook, source=source)
+    except EncodingError as exc:
+        lines += [f"  {p}" for p in exc.problems[:20]]
+        first = exc.problems[0]
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        return SurveyReport(source, tuple(lines), (f"{source}: {first}{more}",))
+    except EmstudyError as exc:
+        return SurveyReport(source, tuple(lines), (str(exc),))
+    missing = survey.answers.isna().mean()
+    worst = missing[missing > 0].sort_values(ascending=False, kind="stable")
+    lines.append("missingness per item: " + (", ".join(f"{i} {v:.3f}" for i, v in worst.items()) or "none"))
+    flags = survey.flags
+    for name, label in (("straightlining", "straight-liners"), ("speeding", "speeders"),
+                        ("duplicate", "duplicate submissions")):
+        ids = list(flags.index[flags[name]])
+        shown = ", ".join(map(str, ids[:10])) + (" ..." if len(ids) > 10 else "")
+        lines.append(f"{label}: {len(ids)}" + (f" (respondents {shown})" if ids else ""))
+    dup_ids = survey.items.index[survey.items.index.duplicated(keep=False)]
+    if codebook.id_column.name in table.columns and len(dup_ids):
+        positions = np.flatnonzero(survey.items.index.isin(dup_ids[:1])) + 1
+        msg = (f"{source}: duplicate respondent id {dup_ids[0]!r} (rows {', '.join(map(str, positions))}); "
+               "each respondent id must be unique")
+        lines.append(f"duplicate respondent ids: {len(set(dup_ids))}")
+        blocking.append(msg)
+    else:
+        lines.append("duplicate respondent ids: none")
+    lines.append(f"kept for analysis: {int((~flags['any']).sum())} of {len(flags)}")
+    return SurveyReport(source, tuple(lines), tuple(blocking))

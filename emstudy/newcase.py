@@ -1,0 +1,137 @@
+"""Scaffold a new case: the case file to fill, the column mapping and a place for the raw file.
+
+``emstudy new-case ID`` calls :func:`scaffold_case`. The case file it writes is valid as written (every
+text to fill holds a ``TODO`` marker), so ``emstudy run --case ID`` works as soon as the raw file and its
+checksum are in place; :func:`todo_keys` lists what is still to fill.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from emstudy.cases import check_case_id
+from emstudy.errors import EmstudyError
+from emstudy.fileio import atomic_write_text
+from emstudy.mapping import mapping_template
+from emstudy.project import Project
+
+__all__ = ["ScaffoldResult", "case_template", "scaffold_case", "todo_keys"]
+
+TODO = "TODO"
+
+
+@dataclass(frozen=True)
+class ScaffoldResult:
+    """The files written for a new case and the steps left to the user."""
+
+    case_file: Path
+    mapping_file: Path
+    raw_dir: Path
+    next_steps: tuple[str, ...]
+
+
+def case_template(case_id: str, project: Project) -> str:
+    """A valid case file for ``case_id`` with ``TODO`` markers in every text the user must fill."""
+    codebook = project.codebook()
+    constructs = codebook.construct_ids
+    dims = "\n".join(
+        f"    - {{id: {c}, en: \"TODO: dimension name\", zh: \"TODO：维度名称\", constructs: [{c}]}}"
+        for c in constructs)
+    return f"""# Case file for {case_id}. Replace every TODO; `emstudy run --case {case_id}` validates this file.
+# framework.dimensions: your thesis's framework as a view of the shared constructs
+# ({", ".join(constructs)}); merge, rename or drop dimensions (at least two).
+id: {case_id}
+name: {{en: "TODO: case name", zh: "TODO：案例名称"}}
+place: {{en: "TODO: place", zh: "TODO：地点", level: "TODO: county/city/league"}}
+event: {{en: "TODO: the event studied", zh: "TODO：研究的事件", date: null, note: null}}
+hazards: ["TODO: main hazards"]
+source_abstract: "TODO: the thesis or report this case comes from"
+framework:
+  id: {case_id}_framework
+  en: "TODO: framework name"
+  zh: "TODO：分析框架"
+  dimensions:
+{dims}
+methods: [questionnaire]
+problems:
+  - {{en: "TODO: a problem the study reports", zh: "TODO：研究指出的问题", constructs: [{constructs[0]}]}}
+weaknesses: [{constructs[0]}]
+weakness_basis: assumed
+recommendations:
+  - {{en: "TODO: a recommendation", zh: "TODO：对策建议", constructs: [{constructs[0]}]}}
+sample:
+  n: 150   # planned valid questionnaires (150-450)
+  roles: {{gov: 0.3, ent: 0.3, res: 0.4}}
+"""
+
+
+def todo_keys(path: str | Path) -> list[str]:
+    """Key paths of a case file whose text still holds a ``TODO`` marker."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    out: list[str] = []
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{where}.{k}" if where else str(k))
+        elif isinstance(node, list):
+            for k, v in enumerate(node):
+                walk(v, f"{where}.{k}")
+        elif isinstance(node, str) and TODO in node:
+            out.append(where)
+
+    walk(data, "")
+    return out
+
+
+def scaffold_case(project: Project, case_id: str) -> ScaffoldResult:
+    """Write ``data/cases/<id>.yml`` and ``data/mappings/<id>.yml`` for a new case.
+
+    Raises
+    ------
+    EmstudyError
+        When the id is not valid (a path, capitals, ...) or the case, its mapping or a raw file exists.
+    """
+    from emstudy.study import RAW_EXTENSIONS, mapping_path
+
+    check_case_id(case_id)
+    case_file = project.cases_dir / f"{case_id}.yml"
+    mapping_file = mapping_path(project, case_id)
+    existing = [p for p in (case_file, mapping_file, *(project.raw_dir / f"{case_id}{e}" for e in RAW_EXTENSIONS))
+                if p.exists()]
+    if existing:
+        raise EmstudyError(f"case {case_id!r} already exists ({existing[0].relative_to(project.root)}); "
+                           "choose another id or edit the existing files")
+    text = case_template(case_id, project)
+    # the template must load as written; check it before anything is written
+    probe = project.cases_dir / f".{case_id}.yml.check"
+    try:
+        atomic_write_text(probe, text)
+        _check_template(probe, case_id, project)
+    finally:
+        probe.unlink(missing_ok=True)
+    atomic_write_text(mapping_file, mapping_template(project.codebook()))
+    atomic_write_text(case_file, text)
+    project.raw_dir.mkdir(parents=True, exist_ok=True)
+    steps = (
+        f"fill the TODOs in {case_file.relative_to(project.root)}",
+        f"put the survey export at data/raw/{case_id}.csv (or .xlsx, .sav, .dta)",
+        f"map its columns and labels in {mapping_file.relative_to(project.root)}, then check it with "
+        f"`emstudy validate data/raw/{case_id}.<ext> --mapping {mapping_file.relative_to(project.root)}`",
+        f"record its checksum: `emstudy checksum {case_id}`",
+        f"run the notebooks: `emstudy run --case {case_id}`",
+    )
+    return ScaffoldResult(case_file, mapping_file, project.raw_dir, steps)
+
+
+def _check_template(path: Path, case_id: str, project: Project) -> None:
+    from emstudy.cases import Case
+    from emstudy.schema import load_yaml_model
+
+    case = load_yaml_model(path, Case)
+    if case.id != case_id:  # pragma: no cover - the template writes the id it was given
+        raise EmstudyError(f"{path}: template id {case.id!r} differs from {case_id!r}")
+    case.check_against(project.codebook(), path=path)
