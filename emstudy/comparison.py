@@ -582,6 +582,25 @@ class CaseInvariance:
         """Fit and comparison table of the invariance levels."""
         return self.result.to_frame()
 
+    def latent_means(self) -> pd.DataFrame:
+        """Latent means of the sub-model's constructs relative to the first case, where they are meaningful.
+
+        Returns
+        -------
+        pandas.DataFrame
+            From the scalar (or partial scalar) model: ``construct, case, est, se, z, p, ci_lower,
+            ci_upper`` (the first case is the reference, fixed at 0, in units of the marker item).
+            Empty if scalar invariance (full or partial) does not hold: latent means are then not
+            comparable across cases.
+        """
+        cols = ["construct", "case", "est", "se", "z", "p", "ci_lower", "ci_upper"]
+        if self.level not in ("scalar", "partial scalar"):
+            return pd.DataFrame(columns=cols)
+        params = self.result.fits[self.level].params
+        rows = params[(params["op"] == "~1") & params["lhs"].isin(self.constructs)]
+        out = rows.rename(columns={"lhs": "construct", "group_label": "case", "z": "z", "pvalue": "p"})
+        return out[cols].reset_index(drop=True)
+
     def to_dict(self) -> dict:
         """JSON-ready summary."""
         import json
@@ -591,7 +610,8 @@ class CaseInvariance:
                 "n_dropped": self.n_dropped, "level": self.level, "verdict": self.verdict,
                 "criteria": {"delta_cfi_min": -self.result.cfi_cut, "delta_rmsea_max": self.result.rmsea_cut},
                 "freed_intercepts": list(self.result.freed_intercepts),
-                "levels": json.loads(t.to_json(orient="records", double_precision=15))}
+                "levels": json.loads(t.to_json(orient="records", double_precision=15)),
+                "latent_means": json.loads(self.latent_means().to_json(orient="records", double_precision=15))}
 
     def __repr__(self) -> str:
         return f"CaseInvariance(constructs={list(self.constructs)}, level={self.level!r}, n_used={self.n_used})"

@@ -154,6 +154,16 @@ def test_invariance_across_cases_at_least_metric(cc):
     d = inv.to_dict()
     assert [r["model"] for r in d["levels"]][:3] == ["configural", "metric", "scalar"]
     json.dumps(d)
+    if inv.level in ("scalar", "partial scalar"):
+        lm = inv.latent_means()
+        assert set(lm["case"]) == set(CASES) and (lm.query("case == 'chaoyang'")["est"] == 0).all()
+        if "training" in sub:
+            # truth (latent_means.training): chaoyang -0.25, h_district -0.35, wencheng 0.31, xilinguole 0.42,
+            # yima -0.25; so relative to chaoyang, xilinguole > wencheng > 0, both significantly
+            tr = lm[lm["construct"] == "training"].set_index("case")
+            assert tr.loc["xilinguole", "est"] > tr.loc["wencheng", "est"] > 0
+            assert tr.loc["wencheng", "p"] < 0.05 and tr.loc["xilinguole", "p"] < 0.05
+            assert tr["est"].drop(["xilinguole", "wencheng"]).max() < tr.loc["wencheng", "est"]
 
 
 def test_means_verdict():
