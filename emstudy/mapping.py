@@ -237,7 +237,8 @@ def apply_mapping(raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codebook,
                 continue
         cells[duration_col] = [s if not isinstance(s, float) else ("" if math.isnan(s) else
                                (int(s) if s.is_integer() else s)) for s in seconds]
-    out = cells.rename(columns=rename)
+    # ignored columns are dropped: they are expected and not part of the codebook
+    out = cells.drop(columns=[c for c in mapping.ignore if c in cells.columns]).rename(columns=rename)
     found, unmapped = resolve_columns(out.columns, codebook)
     extra = {codebook.id_column.name, duration_name}
     ignored = set(mapping.ignore)
