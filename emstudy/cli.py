@@ -152,14 +152,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from emstudy.io import read_survey
     from emstudy.mapping import ColumnMapping, load_mapping
     from emstudy.mapping import validate_survey
+    from emstudy.study import read_survey_file
 
     project = _project(args)
     codebook = project.codebook()
     mapping = load_mapping(args.mapping, codebook) if args.mapping else ColumnMapping()
-    raw = read_survey(Path(args.file), sheet=args.sheet, encoding=args.encoding)
+    raw = read_survey_file(Path(args.file), sheet=args.sheet, encoding=args.encoding)
     report = validate_survey(raw, mapping, codebook, source=str(args.file))
     print(report.text())
     if report.blocking:

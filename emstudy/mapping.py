@@ -351,7 +351,7 @@ def validate_survey(raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codeboo
     rejects, and duplicate respondent ids (an id must identify one respondent). Flagged respondents are not
     blocking: they are excluded from the analysis.
     """
-    from emstudy.encode import EncodingError, encode
+    from emstudy.encode import EncodingError, encode, resolve_columns
 
     table, mrep = apply_mapping(raw, mapping, codebook, source=source)
     lines = [f"{source}: {len(raw)} row(s), {raw.shape[1]} column(s)"]
@@ -394,7 +394,8 @@ def validate_survey(raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codeboo
         shown = ", ".join(map(str, ids[:10])) + (" ..." if len(ids) > 10 else "")
         lines.append(f"{label}: {len(ids)}" + (f" (respondents {shown})" if ids else ""))
     dup_ids = survey.items.index[survey.items.index.duplicated(keep=False)]
-    if codebook.id_column.name in table.columns and len(dup_ids):
+    has_id = codebook.id_column.name in resolve_columns(table.columns, codebook)[0]
+    if has_id and len(dup_ids):
         positions = np.flatnonzero(survey.items.index.isin(dup_ids[:1])) + 1
         msg = (f"{source}: duplicate respondent id {dup_ids[0]!r} (rows {', '.join(map(str, positions))}); "
                "each respondent id must be unique")

@@ -18,7 +18,7 @@ from emstudy.fileio import verify_checksums
 from emstudy.project import Project
 
 __all__ = ["CaseContext", "open_case", "read_raw", "read_case_survey", "find_raw_file", "mapping_path",
-           "open_answers", "RAW_EXTENSIONS", "SYNTHETIC_NOTICE"]
+           "open_answers", "read_survey_file", "RAW_EXTENSIONS", "SYNTHETIC_NOTICE"]
 
 SYNTHETIC_NOTICE = {
     "en": ("SYNTHETIC DATA: these results come from emstudy's seeded synthetic study built on the shared "
@@ -83,6 +83,23 @@ def mapping_path(project: Project, case_id: str) -> Path:
     return project.root / "data" / "mappings" / f"{check_case_id(case_id)}.yml"
 
 
+def read_survey_file(path: str | Path, **options) -> pd.DataFrame:
+    """:func:`emstudy.io.read_survey`, with any unexpected parser failure on a damaged file turned into a
+    one-line :class:`~emstudy.errors.SurveyFileError` naming the file (the reader's own messages pass as they
+    are)."""
+    from emstudy.errors import EmstudyError, SurveyFileError
+    from emstudy.io import read_survey
+
+    try:
+        return read_survey(path, **options)
+    except EmstudyError:
+        raise
+    except Exception as exc:  # a damaged file can fail deep inside a parser (e.g. a workbook without sheets)
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise SurveyFileError(f"{path}: cannot be read (damaged or not a {Path(path).suffix or 'survey'} file: "
+                              f"{type(exc).__name__}: {detail})") from None
+
+
 def read_case_survey(project: Project, case_id: str, codebook: Codebook | None = None,
                      *, verify: bool = True) -> tuple[Path, pd.DataFrame]:
     """Read a case's raw file (checked against ``SHA256SUMS``) and apply its mapping when it has one.
@@ -95,7 +112,6 @@ def read_case_survey(project: Project, case_id: str, codebook: Codebook | None =
         Changed or unlisted raw file, unreadable file, bad mapping, or labels/codes the mapping cannot place.
     """
     from emstudy.errors import EmstudyError
-    from emstudy.io import read_survey
     from emstudy.mapping import ColumnMapping, apply_mapping, load_mapping
 
     codebook = codebook or project.codebook()
@@ -103,7 +119,7 @@ def read_case_survey(project: Project, case_id: str, codebook: Codebook | None =
     if verify:
         verify_checksums(project.raw_dir, [raw_path.name])
     source = str(raw_path.relative_to(project.root))
-    raw = read_survey(raw_path)
+    raw = read_survey_file(raw_path)
     mpath = mapping_path(project, case_id)
     mapping = load_mapping(mpath, codebook) if mpath.is_file() else ColumnMapping()
     table, report = apply_mapping(raw, mapping, codebook, source=source)
