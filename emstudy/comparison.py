@@ -16,7 +16,8 @@ Conventions
   p values are Holm-adjusted (one family per case profile; Holm 1979). A construct is *significantly
   below* when the adjusted p is below ``alpha`` and the case mean is lower than the pooled mean of the
   other cases' respondents.
-* Invariance across cases (:func:`case_invariance`) is tested on a documented sub-model (by default the
+* Invariance across cases (:func:`case_invariance`, through
+  :func:`emstudy.structure.cross_case_invariance`) is tested on a documented sub-model (by default the
   two core constructs with the lowest and the highest pooled mean, four items each), because the
   eleven-construct model with listwise deletion on 44 items loses most respondents and is slow in a
   notebook. Comparisons of means are meaningful at the scalar (or partial scalar) level only; at the
@@ -36,7 +37,7 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -45,7 +46,7 @@ import pandas as pd
 from scipy import stats
 
 from emstudy import models
-from emstudy.cfa import InvarianceResult, invariance
+from emstudy.cfa import InvarianceResult
 from emstudy.fileio import atomic_write_bytes, write_csv, write_json
 
 __all__ = [
@@ -93,6 +94,8 @@ class CrossCase:
     cases : dict of str to emstudy.cases.Case
     synthetic : bool
         True if any case's data is synthetic.
+    encoded : dict of str to emstudy.study.EncodedResults
+        What :func:`emstudy.study.load_encoded` returned for each case.
     """
 
     case_ids: tuple[str, ...]
@@ -102,6 +105,7 @@ class CrossCase:
     codebook: object
     cases: Mapping[str, object]
     synthetic: bool
+    encoded: Mapping[str, object] = field(default_factory=dict, repr=False)
 
     @property
     def constructs(self) -> list[str]:
@@ -135,11 +139,12 @@ def load_all(project_root: str | Path, case_ids: Sequence[str]) -> CrossCase:
     case_ids = list(case_ids)
     if len(case_ids) < 2 or len(set(case_ids)) != len(case_ids):
         raise ValueError(f"case_ids: expected at least two distinct case ids, got {case_ids}")
-    items, scores, background, cases = [], [], [], {}
+    items, scores, background, cases, encoded = [], [], [], {}, {}
     synthetic = False
     codebook = None
     for cid in case_ids:
         enc = load_encoded(project_root, cid)
+        encoded[cid] = enc
         codebook = enc.codebook
         cases[cid] = enc.case
         synthetic = synthetic or enc.synthetic
@@ -153,7 +158,8 @@ def load_all(project_root: str | Path, case_ids: Sequence[str]) -> CrossCase:
         out[CASE] = out[CASE].astype(cat)
         return out
 
-    return CrossCase(tuple(case_ids), stack(items), stack(scores), stack(background), codebook, cases, synthetic)
+    return CrossCase(tuple(case_ids), stack(items), stack(scores), stack(background), codebook, cases, synthetic,
+                     encoded)
 
 
 def _check(scores: pd.DataFrame, constructs: Sequence[str], case_col: str) -> list[str]:
@@ -618,26 +624,22 @@ class CaseInvariance:
 
 
 def case_invariance(
-    items: pd.DataFrame,
-    scales: Mapping[str, Sequence[str]],
+    cc: CrossCase,
     *,
     constructs: Sequence[str],
-    case_col: str = CASE,
     model: str | None = None,
 ) -> CaseInvariance:
     """Configural, metric and scalar invariance of a measurement sub-model across cases.
 
     Parameters
     ----------
-    items : pandas.DataFrame
-        Reverse-keyed items and the case column.
-    scales : mapping of construct id to item ids
-        ``Codebook.scales()``.
+    cc : CrossCase
+        The cases (from :func:`load_all`); the first case is the reference group.
     constructs : sequence of str
-        Constructs of the sub-model (see :func:`invariance_submodel`).
-    case_col : str, default "case"
+        Constructs of the sub-model (see :func:`invariance_submodel`): their lines of
+        :func:`emstudy.structure.core_model_syntax`, one factor per construct on its items.
     model : str, optional
-        lavaan syntax to use instead of one factor per construct on its items.
+        lavaan syntax to use instead.
 
     Returns
     -------
@@ -645,27 +647,25 @@ def case_invariance(
 
     Notes
     -----
-    Respondents missing an item of the sub-model are left out before fitting (listwise, counted in
-    ``n_dropped``). The fit is :func:`emstudy.cfa.invariance` (ML on the item scores, delta CFI >= -.01
-    and delta RMSEA <= .015). ``emstudy.structure.cross_case_invariance`` was not yet in the repository
-    when this module was written, so :func:`emstudy.cfa.invariance` is called directly.
+    The fit is :func:`emstudy.structure.cross_case_invariance` (:func:`emstudy.cfa.invariance` with
+    group = case: ML on the item scores, delta CFI >= -.01 and delta RMSEA <= .015). Respondents missing
+    an item of the sub-model are left out (listwise, counted in ``n_dropped``).
     """
+    from emstudy.structure import core_model_syntax, cross_case_invariance
+
+    if not isinstance(cc, CrossCase):
+        raise ValueError(f"cc: expected a CrossCase from load_all(), got {type(cc).__name__}")
     constructs = list(constructs)
+    scales = cc.codebook.scales()
     unknown = [c for c in constructs if c not in scales]
     if unknown or not constructs:
         raise ValueError(f"constructs: {unknown or constructs} not in the codebook's scales {list(scales)}")
     if model is None:
-        model = "; ".join(f"{c} =~ " + " + ".join(scales[c]) for c in constructs)
-    cols = [i for c in constructs for i in scales[c]]
-    missing = [c for c in [*cols, case_col] if c not in items.columns]
-    if missing:
-        raise ValueError(f"items: column(s) {missing} not found")
-    frame = items[[*cols, case_col]].copy()
-    frame[case_col] = frame[case_col].astype(str)
-    complete = frame.notna().all(axis=1)
-    frame = frame.loc[complete]
-    res = invariance(model, frame, case_col)
-    return CaseInvariance(tuple(constructs), model, res, int(complete.sum()), int((~complete).sum()),
+        lines = {ln.split("=~")[0].strip(): ln for ln in core_model_syntax(cc.codebook).splitlines()}
+        model = "\n".join(lines[c] for c in constructs)
+    res = cross_case_invariance({c: cc.encoded[c] for c in cc.case_ids}, model=model)
+    n_used = int(sum(res.fits["configural"].n_obs))
+    return CaseInvariance(tuple(constructs), model, res, n_used, int(len(cc.items) - n_used),
                           res.level, means_verdict(res.level))
 
 

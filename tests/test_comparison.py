@@ -148,7 +148,7 @@ def test_invariance_across_cases_at_least_metric(cc):
     assert len(sub) == 2
     m = cc.scores[cc.constructs].mean()
     assert sub == [m.idxmin(), m.idxmax()]
-    inv = cmp.case_invariance(cc.items, cc.codebook.scales(), constructs=sub)
+    inv = cmp.case_invariance(cc, constructs=sub)
     assert inv.level in ("metric", "partial scalar", "scalar")
     assert inv.n_used + inv.n_dropped == REF["n"]
     d = inv.to_dict()
