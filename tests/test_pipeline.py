@@ -30,8 +30,11 @@ def test_parameters_cell_with_code_is_rejected(tmp_path):
 
 def test_plan_covers_every_case(project):
     tasks = plan_tasks(project, project.case_ids())
-    assert {t.case_id for t in tasks} == set(project.case_ids())
+    per_case = [t for t in tasks if t.case_id != "all"]
+    assert {t.case_id for t in per_case} == set(project.case_ids())
     assert all(t.output.parent == project.analysis_dir / t.case_id for t in tasks)
+    templates = {p.name for p in project.notebooks_dir.glob("[0-9][0-9]_*.ipynb")}
+    assert {t.template.name for t in tasks} == templates
 
 
 def _failing_template(path):
