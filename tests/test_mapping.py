@@ -130,3 +130,41 @@ def test_validate_cli_with_mapping(project, codebook, tmp_path, capsys):
     assert "unmapped labels: 1" in captured.out
     assert captured.err.count("\n") == 1
     assert "row 3 (respondent 3), column 'Q9 题目9': value '很符合' is not a code or label" in captured.err
+
+
+def test_open_answers_are_scrubbed(project, codebook):
+    from emstudy.study import CaseContext, open_answers
+
+    raw = read_raw(project.raw_path("yima")).head(30)
+    col = codebook.export_headers["suggestion"]
+    raw.loc[0, col] = "请联系张伟，电话13812345678，邮箱zw@example.cn"
+    raw.loc[1, col] = ""
+    survey = encode(raw, codebook)
+    ctx = CaseContext(project, project.case("yima", codebook), codebook, project.raw_path("yima"), survey, True)
+    answers = open_answers(ctx, names=("张伟",))
+    assert list(answers.columns) == ["suggestion"]
+    first = answers.loc["1", "suggestion"]
+    assert first == "请联系[NAME]，电话[PHONE]，邮箱[EMAIL]"
+    assert "2" not in answers.index  # empty answers are left out
+    assert set(answers.index) <= set(survey.valid().items.index)
+    assert not answers["suggestion"].str.contains("13812345678").any()
+
+
+def test_new_subcommands_have_help(capsys):
+    for command, needle in (("validate", "--mapping"), ("new-case", "data/mappings"), ("checksum", "SHA256SUMS")):
+        with pytest.raises(SystemExit) as info:
+            main([command, "--help"])
+        assert info.value.code == 0
+        assert needle in capsys.readouterr().out
+
+
+def test_run_cache_depends_on_the_mapping(project_copy):
+    from emstudy.cli import _check_case_inputs
+
+    assert _check_case_inputs(project_copy, ["yima"]) == {"yima": ""}  # a CSV case without mapping: keys as before
+    mapping = project_copy.root / "data" / "mappings" / "yima.yml"
+    mapping.parent.mkdir(parents=True)
+    mapping.write_text("ignore: []\n", encoding="utf-8")
+    first = _check_case_inputs(project_copy, ["yima"])["yima"]
+    mapping.write_text("ignore: [x]\n", encoding="utf-8")
+    assert first.startswith("yima.yml:") and _check_case_inputs(project_copy, ["yima"])["yima"] != first
