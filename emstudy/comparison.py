@@ -493,10 +493,8 @@ def pooled_drivers(
         table = res.to_frame()
         var_resid = res.var_resid
         if random and res.var_group <= 1e-8 * res.var_resid:
-            note = "singular fit: case variance estimated at zero (cases do not differ beyond the predictors)"
-            if not res.converged or caught:
-                table, var_resid = _boundary_reml(data, outcome=outcome, predictors=predictors)
-                note += "; fixed effects are the REML solution on the boundary (= OLS, model-based SE, Wald z)"
+            note = ("singular fit: case variance estimated at zero (cases do not differ beyond the predictors); "
+                    "fixed effects are the REML solution on the boundary (= OLS, model-based SE, Wald z)")
         elif caught:
             note = "; ".join(str(w.message).split(":")[1].strip()[:120] for w in caught)
         parts.append(table.assign(model=name, var_case=res.var_group, var_resid=var_resid,
@@ -504,23 +502,6 @@ def pooled_drivers(
     out = pd.concat(parts, ignore_index=True)
     cols = ["model", "term", "coef", "se", "stat", "p", "ci_lower", "ci_upper", "var_case", "var_resid", "icc", "n", "note"]
     return out[cols]
-
-
-def _boundary_reml(data: pd.DataFrame, *, outcome: str, predictors: list[str]) -> tuple[pd.DataFrame, float]:
-    """Random-intercept REML solution when the case variance is zero.
-
-    With ``var_case = 0`` the marginal covariance is ``sigma^2 I``: the GLS fixed effects are the OLS
-    estimates, REML's ``sigma^2`` is ``RSS / (n - p)`` and lmer's ``vcov`` is ``sigma^2 (X'X)^-1``
-    (``emstudy.models.drivers`` with ``cov_type="nonrobust"``). Used when statsmodels' optimizer stops
-    short of this boundary; ``lme4::lmer`` reports the same numbers with ``isSingular(fit) == TRUE``.
-    """
-    res = models.drivers(data, outcome=outcome, predictors=predictors, cov_type="nonrobust")
-    t = res.table
-    z = t["coef"] / t["se"]
-    crit = stats.norm.ppf(0.975)
-    table = pd.DataFrame({"coef": t["coef"], "se": t["se"], "stat": z, "p": 2 * stats.norm.sf(np.abs(z)),
-                          "ci_lower": t["coef"] - crit * t["se"], "ci_upper": t["coef"] + crit * t["se"]})
-    return table.reset_index(), res.mse_resid
 
 
 # ----------------------------------------------------------------------------------------- invariance

@@ -703,6 +703,17 @@ def pooled_model(
     converged = bool(fit.converged)
     var_resid = float(fit.scale)
     var_group = float(np.asarray(fit.cov_re)[0, 0])
+    beta = np.asarray(fit.fe_params)
+    if var_group <= 1e-4 * var_resid and (not converged or caught):
+        # The REML optimum is on the boundary (group variance 0), where statsmodels' optimizer tends to stop
+        # short. There the marginal covariance is sigma^2 I, so the REML solution is exact: OLS fixed
+        # effects and sigma^2 = RSS / (n - p) -- what lme4 reports for a singular fit.
+        beta, rss = np.linalg.lstsq(X, y, rcond=None)[:2]
+        resid = y - X @ beta
+        var_resid = float(resid @ resid) / (len(y) - X.shape[1])
+        var_group = 0.0
+        converged = True
+        caught = []
     if not converged or caught:
         warnings.warn(
             f"pooled_model: the REML optimizer did not converge cleanly for {outcome!r} by {group!r}: "
@@ -721,7 +732,6 @@ def pooled_model(
             RuntimeWarning,
             stacklevel=2,
         )
-    beta = np.asarray(fit.fe_params)
     # lmer's vcov: sigma^2-scaled (X' V^-1 X)^-1 with V_g = s2 I + t2 11' (Woodbury per group)
     info = np.zeros((X.shape[1], X.shape[1]))
     for gi in range(len(levels)):
