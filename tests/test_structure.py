@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 from emstudy.cfa import parse_model
 from emstudy.efa import parallel_analysis
@@ -161,7 +162,8 @@ def test_parallel_analysis_suggests_about_twelve_factors(wencheng, encoded):
     t = pa.table
     assert t.loc[12, "fa_observed"] - t.loc[12, "fa_threshold"] > 0.05
     assert t.loc[13, "fa_observed"] < t.loc[13, "fa_threshold"]
-    other = parallel_analysis(encoded["yima"].items, n_iter=20, seed=1)
+    with threadpool_limits(limits=1, user_api="blas"):  # speed only (see structure._single_thread_blas)
+        other = parallel_analysis(encoded["yima"].items, n_iter=20, seed=1)
     assert abs(other.n_factors - 12) <= 1
 
 
@@ -246,7 +248,17 @@ def test_cross_case_invariance_metric_holds(encoded):
     assert t.loc["configural", "cfi"] > 0.95
 
 
+def test_cross_case_invariance_pairwise_agrees(encoded):
+    """The pairwise path (used by "auto" for the full model) gives the same verdict, with every respondent."""
+    res = cross_case_invariance(encoded, model=SUBMODEL, missing="pairwise")
+    assert res.fits["configural"].n_obs == tuple(len(encoded[c].items) for c in CASES)
+    assert bool(res.table.loc["metric", "holds"])
+    assert res.level in ("metric", "partial scalar", "scalar")
+
+
 def test_cross_case_invariance_input_errors(encoded):
+    with pytest.raises(ValueError, match="missing"):
+        cross_case_invariance(encoded, model=SUBMODEL, missing="fiml")
     with pytest.raises(ValueError, match="encoded_by_case"):
         cross_case_invariance({"yima": encoded["yima"]}, model=SUBMODEL)
     with pytest.raises(ValueError, match="not in the encoded data"):
