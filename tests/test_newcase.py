@@ -2,7 +2,7 @@
 
 The survey is emstudy's synthetic study for a copy of the Yima case (160 respondents), renamed through a
 mapping into a survey with its own headers, labels and '2分30秒'-style durations, and saved as XLSX (the run),
-GB18030 CSV and SPSS .sav (validated with `emstudy validate --mapping`).
+GB18030 CSV, SPSS .sav and Stata .dta with value labels (validated with `emstudy validate --mapping`).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def test_new_case_end_to_end_xlsx(project_copy, codebook, capsys):
     assert (results / "encoded.csv").read_bytes() == before
 
 
-@pytest.mark.parametrize("fmt", ["csv_gb18030", "sav"])
+@pytest.mark.parametrize("fmt", ["csv_gb18030", "sav", "dta"])
 def test_other_formats_validate_through_the_mapping(project, codebook, tmp_path, fmt, capsys):
     survey, mapping = own_survey(project, codebook)
     mapping_file = tmp_path / "m.yml"
@@ -119,7 +119,7 @@ def test_other_formats_validate_through_the_mapping(project, codebook, tmp_path,
     else:
         import pyreadstat
 
-        path = tmp_path / "survey.sav"
+        path = tmp_path / f"survey.{fmt}"
         names = {c: f"v{k}" for k, c in enumerate(survey.columns)}
         frame = survey.rename(columns=names)
         codes = {own: code for own, code in OWN_LABELS.items()}
@@ -128,7 +128,12 @@ def test_other_formats_validate_through_the_mapping(project, codebook, tmp_path,
             if own_col in mapping["columns"] and mapping["columns"][own_col] in codebook.item_ids:
                 frame[var] = frame[var].map(lambda v: codes.get(v, -9 if v == "不清楚" else float("nan") if v in ("", None) else v)).astype(float)
                 value_labels[var] = {float(c): own for own, c in OWN_LABELS.items()} | {-9.0: "不清楚"}
-        pyreadstat.write_sav(frame, str(path), variable_value_labels=value_labels)
+        writer = pyreadstat.write_sav if fmt == "sav" else pyreadstat.write_dta
+        writer(frame, str(path), variable_value_labels=value_labels)
+        from emstudy.io import read_survey
+
+        labelled = read_survey(path)[next(iter(value_labels))]
+        assert set(labelled.dropna()) <= {*OWN_LABELS, "不清楚"} and "非常符合" in set(labelled)  # labels applied
         mapping = {**mapping, "columns": {names[k]: v for k, v in mapping["columns"].items()},
                    "item_labels": {}, "respondent_id": names["答卷编号"],
                    "duration": {"column": names["所用时间"], "unit": "auto"}, "ignore": [names["提交答卷时间"]]}
