@@ -248,7 +248,7 @@ def test_response_has_the_largest_population_coefficient(population_coefficients
     for cid, pop in population_coefficients.items():
         coefs = pop.loc[cb.construct_ids, "coef"]
         assert coefs.idxmax() == "response", (cid, coefs.round(3).to_dict())
-        assert coefs["response"] > 0.1
+        assert coefs["response"] > 0.15  # measured 0.187-0.201 at n = 30,000 (latent weight 0.25, attenuated)
 
 
 def test_response_positive_in_every_case(encoded_all):
