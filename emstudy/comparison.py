@@ -34,7 +34,6 @@ Meredith, W. (1993). Measurement invariance, factor analysis and factorial invar
 
 from __future__ import annotations
 
-import io
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +46,7 @@ from scipy import stats
 
 from emstudy import models
 from emstudy.cfa import InvarianceResult
-from emstudy.fileio import atomic_write_bytes, write_csv, write_json
+from emstudy.fileio import write_csv, write_json
 
 __all__ = [
     "CrossCase",
@@ -65,8 +64,6 @@ __all__ = [
     "means_verdict",
     "profile_figure",
     "heatmap_figure",
-    "figure_bytes",
-    "save_figure",
     "write_comparison_results",
 ]
 
@@ -686,18 +683,6 @@ def heatmap_figure(wide: pd.DataFrame, *, labels: Mapping[str, str] | None = Non
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The set_bad function", category=PendingDeprecationWarning)
         return models.plot_heatmap(frame, title=title)
-
-
-def figure_bytes(fig) -> bytes:
-    """PNG bytes without timestamps or software metadata (equal figures give equal bytes)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
-    return buf.getvalue()
-
-
-def save_figure(fig, path: str | Path) -> Path:
-    """Write a figure as byte-stable PNG, atomically."""
-    return atomic_write_bytes(path, figure_bytes(fig))
 
 
 # ----------------------------------------------------------------------------------------- writing

@@ -18,7 +18,7 @@ import pandas as pd
 from emstudy.fileio import atomic_write_bytes, atomic_write_text
 
 __all__ = ["Table", "FigureRef", "Section", "Report", "render_markdown", "render_html", "write_report",
-           "save_figure", "report_stem"]
+           "save_figure", "figure_png", "report_stem"]
 
 _CSS = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",system-ui,sans-serif;max-width:60rem;
@@ -157,11 +157,16 @@ def write_report(report: Report, reports_dir: str | Path, name: str) -> list[Pat
             atomic_write_text(reports_dir / f"{stem}.html", render_html(report))]
 
 
-def save_figure(fig, path: str | Path, *, dpi: int = 100) -> Path:
-    """Save a matplotlib Figure as PNG with no timestamp or software metadata (byte-stable), atomically."""
+def figure_png(fig, *, dpi: int = 100) -> bytes:
+    """A matplotlib Figure as PNG bytes with no timestamp or software metadata: equal figures, equal bytes."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
-    return atomic_write_bytes(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def save_figure(fig, path: str | Path, *, dpi: int = 100) -> Path:
+    """Save a matplotlib Figure as byte-stable PNG (see :func:`figure_png`), atomically."""
+    return atomic_write_bytes(path, figure_png(fig, dpi=dpi))
 
 
 # -- the study's reports --------------------------------------------------------------------------------------

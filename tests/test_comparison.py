@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from emstudy.report import figure_png
 from emstudy import comparison as cmp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,9 +199,9 @@ def test_input_checks(cc):
 def test_figures_byte_identical(cc):
     means = cmp.means_by_case(cc.scores, constructs=cc.constructs)
     labels = {c: cc.codebook.label(c, "en") for c in cc.constructs}
-    a = cmp.figure_bytes(cmp.profile_figure(means.long, labels=labels))
-    b = cmp.figure_bytes(cmp.profile_figure(means.long, labels=labels))
+    a = figure_png(cmp.profile_figure(means.long, labels=labels))
+    b = figure_png(cmp.profile_figure(means.long, labels=labels))
     assert a == b and a.startswith(b"\x89PNG")
-    h1 = cmp.figure_bytes(cmp.heatmap_figure(means.wide, labels=labels))
-    h2 = cmp.figure_bytes(cmp.heatmap_figure(means.wide, labels=labels))
+    h1 = figure_png(cmp.heatmap_figure(means.wide, labels=labels))
+    h2 = figure_png(cmp.heatmap_figure(means.wide, labels=labels))
     assert h1 == h2 and h1 != a
