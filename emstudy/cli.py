@@ -43,30 +43,17 @@ def _progress(total: int, desc: str):
     return tqdm(total=total, desc=desc, unit="nb", file=sys.stderr, disable=None, mininterval=0.5)
 
 
-def _check_case_inputs(project: Project, case_ids: Sequence[str]) -> dict[str, str]:
-    """Check every case's raw file against ``SHA256SUMS`` and load its mapping, before anything runs.
-
-    Returns, per case, what the run cache must also depend on beyond :func:`emstudy.pipeline.task_key`
-    (which sees ``data/raw/<case>.csv`` only): the checksum of a raw file in another format and of the
-    mapping file. Empty for a CSV case without a mapping, so their cache keys are unchanged.
-    """
-    from emstudy.fileio import read_checksums, verify_checksums
+def _check_case_inputs(project: Project, case_ids: Sequence[str]) -> None:
+    """Check every case's raw file against ``SHA256SUMS`` and validate its mapping, before anything runs."""
+    from emstudy.fileio import verify_checksums
     from emstudy.mapping import load_mapping
-    from emstudy.study import find_raw_file, mapping_path
 
     codebook = project.codebook()
-    sums = read_checksums(project.raw_dir)
-    extra: dict[str, str] = {}
     for case_id in case_ids:
-        raw = find_raw_file(project, case_id)
-        verify_checksums(project.raw_dir, [raw.name])
-        parts = [] if raw == project.raw_path(case_id) else [f"{raw.name}:{sums[raw.name]}"]
-        mpath = mapping_path(project, case_id)
+        verify_checksums(project.raw_dir, [project.raw_file(case_id).name])
+        mpath = project.mapping_path(case_id)
         if mpath.is_file():
             load_mapping(mpath, codebook)
-            parts.append(f"{mpath.name}:{hashlib.sha256(mpath.read_bytes()).hexdigest()}")
-        extra[case_id] = ";".join(parts)
-    return extra
 
 
 # -- subcommands --------------------------------------------------------------------------------------
@@ -80,8 +67,6 @@ def cmd_cases(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    import hashlib
-
     from emstudy.fileio import CHECKSUM_FILE, atomic_write_bytes, read_checksums, sha256_file, write_checksums
     from emstudy.simulate import SimulationSettings, raw_csv, simulate_case, truth_json
 
@@ -114,19 +99,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from emstudy.manifest import write_manifest
-    from emstudy.pipeline import CROSS_CASE, plan_tasks, run_tasks, source_fingerprint, task_key
+    from emstudy.pipeline import plan_tasks, run_tasks, source_fingerprint, task_key
 
     project = _project(args)
     case_ids = _case_ids(project, args.case)
     all_cases = project.case_ids()
-    extra_inputs = _check_case_inputs(project, all_cases)
+    _check_case_inputs(project, all_cases)
     tasks = plan_tasks(project, case_ids, notebooks=args.notebook, extra={"seed": args.seed}, all_case_ids=all_cases)
     source = source_fingerprint()
-    keys = {}
-    for task in tasks:
-        key = task_key(project, task, source=source, case_ids=all_cases)
-        extra = "".join(extra_inputs[c] for c in (all_cases if task.case_id == CROSS_CASE else [task.case_id]))
-        keys[task.output] = hashlib.sha256((key + extra).encode()).hexdigest() if extra else key
+    keys = {task.output: task_key(project, task, source=source, case_ids=all_cases) for task in tasks}
     jobs = args.jobs or os.cpu_count() or 1
     with _progress(len(tasks), "run") as bar:
         records = run_tasks(tasks, jobs=jobs, progress=lambda task: bar.update(), keys=keys,
@@ -170,10 +151,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_checksum(args: argparse.Namespace) -> int:
     from emstudy.fileio import CHECKSUM_FILE, read_checksums, sha256_file, write_checksums
-    from emstudy.study import find_raw_file
 
     project = _project(args)
-    raw = find_raw_file(project, check_case_id(args.case_id))
+    raw = project.raw_file(check_case_id(args.case_id))
     path = project.raw_dir / CHECKSUM_FILE
     recorded = read_checksums(project.raw_dir) if path.is_file() else {}
     digest = sha256_file(raw)

@@ -325,6 +325,8 @@ def _read_xlsx(p: Path, data: bytes, *, sheet: str | int | None) -> tuple[pd.Dat
     except Exception as exc:  # openpyxl raises a variety of parser errors on damaged XML
         raise _fail(p, f"is not a valid XLSX workbook ({type(exc).__name__}: {exc})") from exc
     names = wb.sheetnames
+    if not names:
+        raise _fail(p, "is an XLSX workbook without any worksheet; expected the survey table on a sheet")
     if sheet is None:
         name = names[0]
     elif isinstance(sheet, int) and not isinstance(sheet, bool):

@@ -95,11 +95,11 @@ def scaffold_case(project: Project, case_id: str) -> ScaffoldResult:
     EmstudyError
         When the id is not valid (a path, capitals, ...) or the case, its mapping or a raw file exists.
     """
-    from emstudy.study import RAW_EXTENSIONS, mapping_path
+    from emstudy.project import RAW_EXTENSIONS
 
     check_case_id(case_id)
     case_file = project.cases_dir / f"{case_id}.yml"
-    mapping_file = mapping_path(project, case_id)
+    mapping_file = project.mapping_path(case_id)
     existing = [p for p in (case_file, mapping_file, *(project.raw_dir / f"{case_id}{e}" for e in RAW_EXTENSIONS))
                 if p.exists()]
     if existing:

@@ -175,7 +175,7 @@ def run_task(task: NotebookTask, *, kernel_name: str = "python3") -> Path:
 
 def verify_raw(project: Project, case_ids: Sequence[str]) -> None:
     """Refuse to run when a case's raw file no longer matches its checksum."""
-    verify_checksums(project.raw_dir, [f"{c}.csv" for c in case_ids])
+    verify_checksums(project.raw_dir, [project.raw_file(c).name for c in case_ids])
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ def task_key(project: Project, task: NotebookTask, *, source: str, case_ids: Seq
     digest.update(project.codebook_path.read_bytes())
     cases = case_ids if task.case_id == CROSS_CASE else [task.case_id]
     for case_id in cases:
-        for path in (project.cases_dir / f"{case_id}.yml", project.raw_path(case_id)):
+        for path in (project.cases_dir / f"{case_id}.yml", project.raw_path(case_id), project.mapping_path(case_id)):
             digest.update(path.name.encode())
             digest.update(path.read_bytes() if path.is_file() else b"<missing>")
     return digest.hexdigest()

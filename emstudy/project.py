@@ -9,7 +9,10 @@ from emstudy.cases import Case, check_case_id, load_case
 from emstudy.codebook import Codebook, load_codebook
 from emstudy.errors import EmstudyError
 
-__all__ = ["Project"]
+__all__ = ["Project", "RAW_EXTENSIONS"]
+
+#: Raw file formats a case may use, in the order they are looked for.
+RAW_EXTENSIONS: tuple[str, ...] = (".csv", ".xlsx", ".sav", ".dta")
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,35 @@ class Project:
         return self.root / ".emstudy-cache"
 
     def raw_path(self, case_id: str) -> Path:
-        return self.raw_dir / f"{check_case_id(case_id)}.csv"
+        """The case's raw file: the one that exists among :data:`RAW_EXTENSIONS`, else ``<case>.csv``."""
+        found = self._raw_candidates(case_id)
+        return found[0] if len(found) == 1 else self.raw_dir / f"{case_id}.csv"
+
+    def raw_file(self, case_id: str) -> Path:
+        """The case's raw file ``data/raw/<case>.{csv,xlsx,sav,dta}``.
+
+        Raises
+        ------
+        EmstudyError
+            When there is none, or more than one.
+        """
+        found = self._raw_candidates(case_id)
+        if not found:
+            raise EmstudyError(f"{self.raw_dir / case_id}.*: no raw file for case {case_id!r}; put the survey "
+                               f"export at data/raw/{case_id}.csv (or .xlsx, .sav, .dta) and run "
+                               f"`emstudy checksum {case_id}`")
+        if len(found) > 1:
+            raise EmstudyError(f"{self.raw_dir}: more than one raw file for case {case_id!r} "
+                               f"({', '.join(p.name for p in found)}); keep exactly one")
+        return found[0]
+
+    def _raw_candidates(self, case_id: str) -> list[Path]:
+        check_case_id(case_id)
+        return [self.raw_dir / f"{case_id}{ext}" for ext in RAW_EXTENSIONS if (self.raw_dir / f"{case_id}{ext}").is_file()]
+
+    def mapping_path(self, case_id: str) -> Path:
+        """``data/mappings/<case>.yml`` (it need not exist: a survey that follows the codebook needs none)."""
+        return self.root / "data" / "mappings" / f"{check_case_id(case_id)}.yml"
 
     def results_dir(self, case_id: str) -> Path:
         return self.analysis_dir / check_case_id(case_id) / "results"

@@ -17,8 +17,8 @@ from emstudy.encode import EncodedSurvey, encode
 from emstudy.fileio import verify_checksums
 from emstudy.project import Project
 
-__all__ = ["CaseContext", "open_case", "read_raw", "read_case_survey", "find_raw_file", "mapping_path",
-           "open_answers", "read_survey_file", "RAW_EXTENSIONS", "SYNTHETIC_NOTICE"]
+__all__ = ["CaseContext", "open_case", "read_raw", "read_case_survey",
+           "open_answers", "read_survey_file", "SYNTHETIC_NOTICE"]
 
 SYNTHETIC_NOTICE = {
     "en": ("SYNTHETIC DATA: these results come from emstudy's seeded synthetic study built on the shared "
@@ -46,41 +46,6 @@ class CaseContext:
 def read_raw(path: str | Path) -> pd.DataFrame:
     """Read a raw CSV export as text cells (the encoder decides what they mean)."""
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-
-
-#: Raw file formats a case may use, in the order they are looked for.
-RAW_EXTENSIONS: tuple[str, ...] = (".csv", ".xlsx", ".sav", ".dta")
-
-
-def find_raw_file(project: Project, case_id: str) -> Path:
-    """The case's raw file ``data/raw/<case>.{csv,xlsx,sav,dta}``.
-
-    Raises
-    ------
-    EmstudyError
-        When there is none, or more than one.
-    """
-    from emstudy.cases import check_case_id
-    from emstudy.errors import EmstudyError
-
-    check_case_id(case_id)
-    found = [project.raw_dir / f"{case_id}{ext}" for ext in RAW_EXTENSIONS
-             if (project.raw_dir / f"{case_id}{ext}").is_file()]
-    if not found:
-        raise EmstudyError(f"{project.raw_dir / case_id}.*: no raw file for case {case_id!r}; put the survey "
-                           f"export at data/raw/{case_id}.csv (or .xlsx, .sav, .dta) and run "
-                           f"`emstudy checksum {case_id}`")
-    if len(found) > 1:
-        raise EmstudyError(f"{project.raw_dir}: more than one raw file for case {case_id!r} "
-                           f"({', '.join(p.name for p in found)}); keep exactly one")
-    return found[0]
-
-
-def mapping_path(project: Project, case_id: str) -> Path:
-    """``data/mappings/<case>.yml`` (it need not exist: a survey that follows the codebook needs none)."""
-    from emstudy.cases import check_case_id
-
-    return project.root / "data" / "mappings" / f"{check_case_id(case_id)}.yml"
 
 
 def read_survey_file(path: str | Path, **options) -> pd.DataFrame:
@@ -115,12 +80,12 @@ def read_case_survey(project: Project, case_id: str, codebook: Codebook | None =
     from emstudy.mapping import ColumnMapping, apply_mapping, load_mapping
 
     codebook = codebook or project.codebook()
-    raw_path = find_raw_file(project, case_id)
+    raw_path = project.raw_file(case_id)
     if verify:
         verify_checksums(project.raw_dir, [raw_path.name])
     source = str(raw_path.relative_to(project.root))
     raw = read_survey_file(raw_path)
-    mpath = mapping_path(project, case_id)
+    mpath = project.mapping_path(case_id)
     mapping = load_mapping(mpath, codebook) if mpath.is_file() else ColumnMapping()
     table, report = apply_mapping(raw, mapping, codebook, source=source)
     if report.duration_problems:

@@ -159,12 +159,14 @@ def test_new_subcommands_have_help(capsys):
 
 
 def test_run_cache_depends_on_the_mapping(project_copy):
-    from emstudy.cli import _check_case_inputs
+    from emstudy.pipeline import plan_tasks, source_fingerprint, task_key
 
-    assert _check_case_inputs(project_copy, ["yima"]) == {"yima": ""}  # a CSV case without mapping: keys as before
-    mapping = project_copy.root / "data" / "mappings" / "yima.yml"
+    task = plan_tasks(project_copy, ["yima"], notebooks=["01_data_quality"])[0]
+    key = lambda: task_key(project_copy, task, source=source_fingerprint(), case_ids=["yima"])  # noqa: E731
+    without = key()
+    mapping = project_copy.mapping_path("yima")
     mapping.parent.mkdir(parents=True)
     mapping.write_text("ignore: []\n", encoding="utf-8")
-    first = _check_case_inputs(project_copy, ["yima"])["yima"]
+    first = key()
     mapping.write_text("ignore: [x]\n", encoding="utf-8")
-    assert first.startswith("yima.yml:") and _check_case_inputs(project_copy, ["yima"])["yima"] != first
+    assert len({without, first, key()}) == 3
