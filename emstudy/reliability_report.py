@@ -1,0 +1,354 @@
+"""Study-level reliability step (notebook 02): thresholds, verdicts, sentences (en/zh) and results files.
+
+The statistics themselves live in :mod:`emstudy.reliability`; this module applies them to one case's
+encoded items (``analysis/<case>/results/encoded.csv``), judges them against the usual thresholds and
+writes ``reliability.csv``, ``item_statistics.csv`` and ``reliability.json``.
+
+Missing data: **listwise**. Each scale's statistics use the respondents who answered all of that scale's
+items; KMO and Bartlett use the respondents who answered all 48 items.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+from emstudy.fileio import write_csv, write_json
+from emstudy.reliability import (
+    BartlettResult,
+    KMOResult,
+    bartlett_sphericity,
+    cronbach_alpha,
+    item_statistics,
+    kmo,
+    reliability_table,
+)
+
+__all__ = [
+    "RELIABILITY_THRESHOLDS",
+    "MISSING_POLICY",
+    "ReliabilityResults",
+    "assess_reliability",
+    "reliability_sentences",
+    "case_reliability",
+    "write_reliability_results",
+]
+
+#: Thresholds used to judge reliability and factorability, with their sources.
+#:
+#: - ``alpha_acceptable`` 0.70 and ``alpha_good`` 0.80: Nunnally, J. C. (1978). *Psychometric theory*
+#:   (2nd ed.). McGraw-Hill (0.70 for early-stage research; 0.80 for basic research).
+#: - ``omega_acceptable`` 0.70: the same rule of thumb applied to McDonald's omega total
+#:   (McDonald, R. P. (1999). *Test theory: A unified treatment*. Erlbaum).
+#: - ``r_drop_min`` 0.30: corrected item-total correlation (item with the total of the other items)
+#:   below 0.30 flags a weak item (Nunnally & Bernstein, 1994, *Psychometric theory*, 3rd ed.).
+#: - ``kmo_min`` 0.60 and ``kmo_meritorious`` 0.80: Kaiser, H. F. (1974). An index of factorial
+#:   simplicity. Psychometrika, 39(1), 31-36 ("mediocre" from 0.60, "meritorious" from 0.80).
+#: - ``bartlett_p_max`` 0.05: Bartlett, M. S. (1950). Tests of significance in factor analysis.
+#:   British Journal of Psychology, Statistical Section, 3, 77-85 (reject sphericity at p < .05).
+RELIABILITY_THRESHOLDS: dict[str, float] = {
+    "alpha_acceptable": 0.70,
+    "alpha_good": 0.80,
+    "omega_acceptable": 0.70,
+    "r_drop_min": 0.30,
+    "kmo_min": 0.60,
+    "kmo_meritorious": 0.80,
+    "bartlett_p_max": 0.05,
+}
+
+#: Missing-data policy of the reliability step.
+MISSING_POLICY = "listwise"
+MISSING_POLICY_TEXT = (
+    "listwise: each scale uses the respondents who answered all its items; "
+    "KMO and Bartlett use the respondents who answered all 48 items"
+)
+
+_VERDICTS = ("good", "acceptable", "weak item", "below threshold")
+
+_NEEDED = ("alpha", "alpha_ci_low", "alpha_ci_high", "omega_total", "weakest_item", "weakest_r_drop")
+
+
+def _check_table(table: Any) -> pd.DataFrame:
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError(f"table: expected a DataFrame from reliability_table, got {type(table).__name__}")
+    missing = [c for c in _NEEDED if c not in table.columns]
+    if missing:
+        raise ValueError(f"table: missing column(s) {missing}; expected the output of reliability_table")
+    return table
+
+
+def assess_reliability(table: pd.DataFrame) -> pd.DataFrame:
+    """Add verdict columns to a construct table from :func:`emstudy.reliability.reliability_table`.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per construct with at least ``alpha``, ``alpha_ci_low``, ``alpha_ci_high``,
+        ``omega_total``, ``weakest_item`` and ``weakest_r_drop``.
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``meets_alpha`` (alpha >= 0.70), ``meets_omega`` (omega >= 0.70),
+        ``meets_r_drop`` (every item's r.drop >= 0.30, i.e. the weakest one), ``meets`` (all three) and
+        ``verdict``: ``"good"`` (meets, alpha >= 0.80), ``"acceptable"`` (meets, alpha < 0.80),
+        ``"weak item"`` (alpha and omega meet but an item's r.drop < 0.30) or ``"below threshold"``
+        (alpha or omega below 0.70). Missing statistics count as not meeting.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"alpha": [0.85, 0.65], "alpha_ci_low": [0.8, 0.6], "alpha_ci_high": [0.9, 0.7],
+    ...                   "omega_total": [0.86, 0.66], "weakest_item": ["A1", "B2"],
+    ...                   "weakest_r_drop": [0.6, 0.35]}, index=["A", "B"])
+    >>> assess_reliability(t)["verdict"].tolist()
+    ['good', 'below threshold']
+    """
+    t = _check_table(table).copy()
+    th = RELIABILITY_THRESHOLDS
+
+    def ge(col: str, bound: float) -> pd.Series:
+        v = pd.to_numeric(t[col], errors="coerce")
+        return (v >= bound).fillna(False).astype(bool)
+
+    t["meets_alpha"] = ge("alpha", th["alpha_acceptable"])
+    t["meets_omega"] = ge("omega_total", th["omega_acceptable"])
+    t["meets_r_drop"] = ge("weakest_r_drop", th["r_drop_min"])
+    t["meets"] = t["meets_alpha"] & t["meets_omega"] & t["meets_r_drop"]
+    good = ge("alpha", th["alpha_good"])
+    verdict = []
+    for i in range(len(t)):
+        if not (t["meets_alpha"].iloc[i] and t["meets_omega"].iloc[i]):
+            verdict.append("below threshold")
+        elif not t["meets_r_drop"].iloc[i]:
+            verdict.append("weak item")
+        else:
+            verdict.append("good" if good.iloc[i] else "acceptable")
+    t["verdict"] = verdict
+    return t
+
+
+def _label(codebook: Any, construct: str, lang: str) -> str:
+    if codebook is None:
+        return str(construct)
+    try:
+        return str(codebook.label(construct, lang))
+    except (KeyError, ValueError):
+        return str(construct)
+
+
+def _f(x: Any) -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "NA"
+    return "NA" if math.isnan(v) else f"{v:.2f}"
+
+
+def reliability_sentences(table: pd.DataFrame, codebook: Any = None, *, lang: str = "en") -> list[str]:
+    """One sentence per construct saying whether it meets the reliability thresholds.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`emstudy.reliability.reliability_table` (verdicts are added if absent).
+    codebook : Codebook, optional
+        Gives the construct labels (``label(id, lang)``); without it the construct ids are used.
+    lang : {"en", "zh"}
+        Language of the sentences; construct names are given as "English (中文)" in English and
+        "中文（English）" in Chinese.
+
+    Returns
+    -------
+    list of str
+        For example ``"Information release (信息发布): alpha = 0.81 [0.78, 0.84], omega = 0.82, weakest
+        item INF3 (r.drop = 0.52): meets the usual thresholds."``
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"alpha": [0.65], "alpha_ci_low": [0.6], "alpha_ci_high": [0.7],
+    ...                   "omega_total": [0.66], "weakest_item": ["B2"], "weakest_r_drop": [0.35]}, index=["B"])
+    >>> reliability_sentences(t)[0]
+    'B: alpha = 0.65 [0.60, 0.70], omega = 0.66, weakest item B2 (r.drop = 0.35): does not meet the threshold (alpha and omega >= 0.70).'
+    """
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh'; got {lang!r}")
+    t = table if "verdict" in getattr(table, "columns", ()) else assess_reliability(table)
+    th = RELIABILITY_THRESHOLDS
+    out = []
+    for cid, row in t.iterrows():
+        en, zh = _label(codebook, cid, "en"), _label(codebook, cid, "zh")
+        nums = (f"alpha = {_f(row['alpha'])} [{_f(row['alpha_ci_low'])}, {_f(row['alpha_ci_high'])}], "
+                f"omega = {_f(row['omega_total'])}, ")
+        v = row["verdict"]
+        if lang == "en":
+            name = en if codebook is None or en == zh else f"{en} ({zh})"
+            weak = f"weakest item {row['weakest_item']} (r.drop = {_f(row['weakest_r_drop'])})"
+            if v == "good":
+                tail = f"meets the usual thresholds (alpha >= {th['alpha_good']:.2f}, good)."
+            elif v == "acceptable":
+                tail = (f"meets the usual thresholds (alpha >= {th['alpha_acceptable']:.2f}, acceptable, "
+                        f"below {th['alpha_good']:.2f}).")
+            elif v == "weak item":
+                tail = (f"alpha and omega meet the threshold, but item {row['weakest_item']} has "
+                        f"r.drop below {th['r_drop_min']:.2f}.")
+            else:
+                tail = (f"does not meet the threshold (alpha and omega >= {th['alpha_acceptable']:.2f}).")
+            out.append(f"{name}: {nums}{weak}: {tail}")
+        else:
+            name = zh if codebook is None or en == zh else f"{zh}（{en}）"
+            weak = f"最弱题项 {row['weakest_item']}（r.drop = {_f(row['weakest_r_drop'])}）"
+            if v == "good":
+                tail = f"达到通常标准（alpha ≥ {th['alpha_good']:.2f}，信度良好）。"
+            elif v == "acceptable":
+                tail = f"达到通常标准（alpha ≥ {th['alpha_acceptable']:.2f}，信度可接受，低于 {th['alpha_good']:.2f}）。"
+            elif v == "weak item":
+                tail = (f"alpha 与 omega 达到标准，但题项 {row['weakest_item']} 的 r.drop 低于 "
+                        f"{th['r_drop_min']:.2f}。")
+            else:
+                tail = f"未达到标准（alpha 与 omega 应 ≥ {th['alpha_acceptable']:.2f}）。"
+            out.append(f"{name}：{nums}{weak}：{tail}")
+    return out
+
+
+@dataclass(frozen=True)
+class ReliabilityResults:
+    """Reliability of one case.
+
+    Attributes
+    ----------
+    case_id : the case.
+    table : construct table (reliability_table + ``std_alpha`` + verdict columns), indexed by construct.
+    items : item statistics of every item with its ``construct`` (listwise per scale).
+    kmo : KMO over all items (complete cases of all items).
+    bartlett : Bartlett's test of sphericity over all items (same respondents).
+    n : respondents kept by notebook 01.
+    synthetic : whether the case's data are emstudy's synthetic study.
+    sentences : ``{"en": [...], "zh": [...]}``.
+    """
+
+    case_id: str
+    table: pd.DataFrame = field(repr=False)
+    items: pd.DataFrame = field(repr=False)
+    kmo: KMOResult
+    bartlett: BartlettResult
+    n: int
+    synthetic: bool
+    sentences: dict[str, list[str]] = field(repr=False)
+
+    def __repr__(self) -> str:
+        counts = self.table["verdict"].value_counts()
+        v = ", ".join(f"{k}: {int(counts[k])}" for k in _VERDICTS if k in counts)
+        return (f"ReliabilityResults(case={self.case_id!r}, n={self.n}, constructs={len(self.table)} "
+                f"({v}), alpha {self.table['alpha'].min():.3f}-{self.table['alpha'].max():.3f}, "
+                f"KMO={self.kmo.msa:.3f}, Bartlett chi2({self.bartlett.df})={self.bartlett.chisq:.1f}, "
+                f"p={self.bartlett.p:.3g}, missing={MISSING_POLICY!r})")
+
+    def factorability(self) -> pd.DataFrame:
+        """KMO and Bartlett in one small table with their thresholds and whether they are met."""
+        th = RELIABILITY_THRESHOLDS
+        return pd.DataFrame(
+            {
+                "value": [self.kmo.msa, self.bartlett.chisq, float(self.bartlett.df), self.bartlett.p],
+                "n": [self.kmo.n, self.bartlett.n, self.bartlett.n, self.bartlett.n],
+                "threshold": [f">= {th['kmo_min']:.2f} (>= {th['kmo_meritorious']:.2f} meritorious)", "", "",
+                              f"< {th['bartlett_p_max']:.2f}"],
+                "meets": [self.kmo.msa >= th["kmo_min"], None, None, self.bartlett.p < th["bartlett_p_max"]],
+            },
+            index=pd.Index(["KMO", "Bartlett chi2", "Bartlett df", "Bartlett p"], name="statistic"),
+        )
+
+
+def case_reliability(encoded: Any) -> ReliabilityResults:
+    """Reliability of one case from what notebook 01 wrote.
+
+    Parameters
+    ----------
+    encoded : EncodedResults
+        From :func:`emstudy.study.load_encoded` (``.items``, ``.codebook``, ``.case``, ``.synthetic``).
+
+    Returns
+    -------
+    ReliabilityResults
+        Construct table for the eleven core constructs and the outcome (listwise per scale), item
+        statistics of all items with their construct, KMO and Bartlett over all items (complete cases).
+
+    Notes
+    -----
+    Warnings from :mod:`emstudy.reliability` about possibly unreversed items (negative r.drop) are
+    caught and recorded: they cannot occur for the encoded items, whose reverse-keyed items are
+    already reversed, and a notebook must not print them.
+    """
+    for attr in ("items", "codebook", "case"):
+        if not hasattr(encoded, attr):
+            raise ValueError(f"encoded: expected EncodedResults from load_encoded (no .{attr})")
+    items: pd.DataFrame = encoded.items
+    codebook = encoded.codebook
+    scales: dict[str, list[str]] = codebook.scales()
+    all_items = [c for cols in scales.values() for c in cols]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        table = reliability_table(items, scales, missing=MISSING_POLICY)
+        std = {s: cronbach_alpha(items[cols], missing=MISSING_POLICY).std_alpha for s, cols in scales.items()}
+        frames = []
+        for s, cols in scales.items():
+            st = item_statistics(items[cols], missing=MISSING_POLICY)
+            st.insert(0, "construct", s)
+            frames.append(st)
+        k = kmo(items[all_items], missing=MISSING_POLICY)
+        b = bartlett_sphericity(items[all_items], missing=MISSING_POLICY)
+    table.insert(table.columns.get_loc("alpha") + 1, "std_alpha", pd.Series(std))
+    table = assess_reliability(table)
+    table.index.name = "construct"
+    item_frame = pd.concat(frames)
+    item_frame.index.name = "item"
+    sentences = {lang: reliability_sentences(table, codebook, lang=lang) for lang in ("en", "zh")}
+    return ReliabilityResults(
+        case_id=str(encoded.case.id), table=table, items=item_frame, kmo=k, bartlett=b,
+        n=int(len(items)), synthetic=bool(getattr(encoded, "synthetic", False)), sentences=sentences,
+    )
+
+
+def write_reliability_results(results: ReliabilityResults, results_dir: str | Path) -> list[Path]:
+    """Write ``reliability.csv``, ``item_statistics.csv`` and ``reliability.json`` (atomic, byte-stable).
+
+    Parameters
+    ----------
+    results : ReliabilityResults
+    results_dir : path
+        ``analysis/<case>/results``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    if not isinstance(results, ReliabilityResults):
+        raise ValueError(f"results: expected ReliabilityResults, got {type(results).__name__}")
+    d = Path(results_dir)
+    k, b = results.kmo, results.bartlett
+    summary = {
+        "case": results.case_id,
+        "n": results.n,
+        "missing": MISSING_POLICY,
+        "missing_policy": MISSING_POLICY_TEXT,
+        "synthetic": results.synthetic,
+        "kmo": {"overall": float(k.msa), "n": int(k.n), "n_items": int(k.n_items),
+                "lowest_item": str(k.msa_items.idxmin()), "lowest_item_msa": float(k.msa_items.min()),
+                "convention": "psych::KMO(cor(na.omit(items)))"},
+        "bartlett": {"chisq": float(b.chisq), "df": int(b.df), "p": float(b.p), "n": int(b.n),
+                     "convention": "psych::cortest.bartlett(cor(na.omit(items)), n = nrow(na.omit(items)))"},
+        "alpha_convention": "psych::alpha(na.omit(items[, scale]), check.keys = FALSE); Feldt 95% interval",
+        "verdicts": {str(c): str(v) for c, v in results.table["verdict"].items()},
+        "thresholds": dict(RELIABILITY_THRESHOLDS),
+        "sentences": {lang: list(s) for lang, s in results.sentences.items()},
+    }
+    return [
+        write_csv(d / "reliability.csv", results.table),
+        write_csv(d / "item_statistics.csv", results.items),
+        write_json(d / "reliability.json", summary),
+    ]
