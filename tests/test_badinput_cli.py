@@ -103,7 +103,7 @@ def make_input(kind: str, root: Path, inputs: Path, codebook) -> tuple[list[str]
                 if "worksheets/sheet1" not in info.filename:
                     out.writestr(info, src.read(info))
         path.write_bytes(buf.getvalue())
-        return ["validate", str(path)], f"{path}: cannot be read (damaged or not a .xlsx file"
+        return ["validate", str(path)], f"{path}: is an XLSX workbook without any worksheet"
     if kind == "yaml syntax error":
         frame.to_csv(csv, index=False)
         mapping.write_text("columns:\n  Q1: [PLN1\nlabels: {}\n", encoding="utf-8")
