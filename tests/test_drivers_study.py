@@ -276,15 +276,6 @@ def test_response_significance_power(encoded_all, population_coefficients):
     assert float(np.prod(powers)) < 0.5
 
 
-@pytest.mark.xfail(strict=True, reason="response is significant at .05 in 2 of 5 synthetic cases "
-                   "(chaoyang, wencheng); the power per case is 0.63-0.83 and all five significant has probability about 0.25 (test_response_significance_power), "
-                   "so 'significant in every case' is not a property of the generator at n = 150-450")
-def test_response_significant_in_every_case(encoded_all):
-    for cid in CASES:
-        t = case_drivers(encoded_all[cid]).table
-        assert t.loc["response", "p"] < 0.05, cid
-
-
 def test_ipa_low_performance_side_holds_listed_weaknesses(encoded_all):
     """What is asserted, per case, with the quadrant rule of ``importance_performance``:
 
