@@ -105,14 +105,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     case_ids = _case_ids(project, args.case)
     all_cases = project.case_ids()
     _check_case_inputs(project, all_cases)
-    tasks = plan_tasks(project, case_ids, notebooks=args.notebook, extra={"seed": args.seed}, all_case_ids=all_cases)
+    tasks = plan_tasks(project, case_ids, notebooks=args.notebook, extra={"seed": args.seed, "lang": args.lang},
+                       all_case_ids=all_cases)
     source = source_fingerprint()
     keys = {task.output: task_key(project, task, source=source, case_ids=all_cases) for task in tasks}
     jobs = args.jobs or os.cpu_count() or 1
     with _progress(len(tasks), "run") as bar:
         records = run_tasks(tasks, jobs=jobs, progress=lambda task: bar.update(), keys=keys,
                             cache_dir=project.cache_dir, force=args.force)
-    manifest = write_manifest(project, records, parameters={"seed": args.seed, "jobs": jobs})
+    manifest = write_manifest(project, records, parameters={"seed": args.seed, "lang": args.lang, "jobs": jobs})
     ran = sum(r.status == "ran" for r in records)
     print(f"{ran} notebook(s) executed, {len(records) - ran} unchanged (cached) for {len(case_ids)} case(s); "
           f"manifest in {manifest.relative_to(project.root)}")
@@ -209,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebook", action="append", metavar="NAME", help="only this template, e.g. 01_data_quality")
     p.add_argument("--jobs", type=int, default=0, help="parallel processes (default: number of cores)")
     p.add_argument("--seed", type=int, default=20190719, help="seed for resampling in the notebooks (default 20190719)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en",
+                   help="language of the findings notebooks' narrative (reports are written in both)")
     p.add_argument("--force", action="store_true", help="rerun every notebook, even when its inputs are unchanged")
     p.set_defaults(func=cmd_run)
 
