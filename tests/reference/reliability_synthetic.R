@@ -42,6 +42,8 @@ for (case in c("wencheng", "yima")) {
     scales = scales,
     complete_all = nrow(x),
     kmo = k$MSA,                                 # psych::KMO(cor(na.omit(items)))$MSA
+    # sensitivity check: KMO of the pairwise-complete covariances rescaled to correlations
+    kmo_pairwise = psych::KMO(cov2cor(cov(d[, all_items], use = "pairwise.complete.obs")))$MSA,
     bartlett = list(chisq = b$chisq, df = b$df, p = b$p.value)  # psych::cortest.bartlett(r, n)
   )
 }
