@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from emstudy.distributions import studentized_range_ppf, studentized_range_sf
+
 __all__ = [
     "DriversResult",
     "OrdinalResult",
@@ -1037,7 +1039,7 @@ def compare_groups(
 
 def _range_pair(levels: list, i: int, j: int, diff: float, se: float, df: float, k: int, conf: float) -> dict:
     q = abs(diff) / se
-    crit = stats.studentized_range.ppf(conf, k, df)
+    crit = studentized_range_ppf(conf, k, df)
     return {
         "pair": f"{_label(levels[j])}-{_label(levels[i])}",
         "group1": levels[i],
@@ -1047,7 +1049,7 @@ def _range_pair(levels: list, i: int, j: int, diff: float, se: float, df: float,
         "statistic": q,
         "df": df,
         "p": np.nan,
-        "p_adj": float(stats.studentized_range.sf(q, k, df)),
+        "p_adj": studentized_range_sf(q, k, df),
         "ci_lower": diff - crit * se,
         "ci_upper": diff + crit * se,
     }
