@@ -17,8 +17,11 @@ table of scales costs about one pass over the data. The conventions follow R ``p
 * ``htmt``: ``semTools::htmt``.
 
 Missing data: ``missing="listwise"`` (default) uses the respondents who answered every item of the
-scale; ``missing="pairwise"`` uses pairwise-complete covariances, as R's ``cov(use="pairwise")``.
-Each result states the policy it used.
+scale; ``missing="pairwise"`` uses pairwise-complete covariances, as R's ``cov(use="pairwise")``
+(correlations then being those covariances rescaled by each item's own standard deviation), except
+``kmo`` and ``bartlett_sphericity``, which use pairwise-complete Pearson correlations (means and
+standard deviations of the respondents answering both items, R's ``cor(use="pairwise")``, which
+``psych::KMO`` and ``psych::cortest.bartlett`` use on raw data). Each result states the policy it used.
 """
 
 from __future__ import annotations
@@ -189,6 +192,51 @@ def _moments(items: Any, missing: str, argname: str = "items", *, min_items: int
     frame = _as_frame(items, argname)
     names, x = _numeric_matrix(frame, argname)
     return _moments_from_matrix(names, x, missing, min_items=min_items)
+
+
+def _pairwise_pearson(names: tuple[str, ...], x: np.ndarray) -> np.ndarray:
+    """Pairwise-complete Pearson correlations of the columns of ``x`` (NaN = missing).
+
+    Each ``r_ij`` is the ordinary Pearson correlation of items ``i`` and ``j`` over the respondents who
+    answered both, with the means and standard deviations of those same respondents (R's
+    ``cor(x, use = "pairwise.complete.obs")``). This is not the pairwise covariance rescaled by the
+    item standard deviations (cov2cor of ``cov(use = "pairwise")``), whose standard deviations come
+    from each item's own respondents. The caller has already checked that every pair has at least
+    3 respondents.
+    """
+    nan = np.isnan(x)
+    present = (~nan).astype(float)
+    # centring each column by its own mean does not change any r_ij but keeps the sums small
+    x0 = np.where(nan, 0.0, x - np.nanmean(x, axis=0))
+    npair = present.T @ present
+    sums = x0.T @ present  # sums[i, j]: sum of item i over the respondents answering i and j
+    sumsq = (x0**2).T @ present  # sumsq[i, j]: sum of squares of item i over the same respondents
+    sxy = x0.T @ x0 - sums * sums.T / npair
+    sxx = sumsq - sums**2 / npair  # deviations of item i around its mean within the pair
+    flat = ~(sxx > 1e-10 * sumsq)
+    if flat.any():
+        i, j = (int(v) for v in np.argwhere(flat)[0])
+        raise ValueError(
+            f"item {names[i]!r} has zero variance among the respondents who also answered {names[j]!r}; "
+            "their pairwise correlation is undefined"
+        )
+    r = sxy / np.sqrt(sxx * sxx.T)
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+def _corr_for_policy(data: Any, missing: str, argname: str) -> tuple[_Moments, np.ndarray]:
+    """Moments and the correlation matrix used by :func:`kmo` and :func:`bartlett_sphericity`.
+
+    Listwise, or pairwise without any missing value: the correlations of the complete cases.
+    Pairwise with missing values: pairwise-complete Pearson correlations (:func:`_pairwise_pearson`).
+    """
+    frame = _as_frame(data, argname)
+    names, x = _numeric_matrix(frame, argname)
+    mom = _moments_from_matrix(names, x, missing)  # validates and leaves x untouched
+    if missing == "pairwise" and np.isnan(x).any():
+        return mom, _pairwise_pearson(names, x)
+    return mom, mom.corr
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -927,7 +975,14 @@ def kmo(data: Any, *, missing: MissingPolicy = "listwise") -> KMOResult:
     data : DataFrame or 2-D array
         Respondents in rows, items in columns.
     missing : {"listwise", "pairwise"}
-        Missing-data policy.
+        ``"listwise"``: Pearson correlations of the respondents who answered every item
+        (``psych::KMO(na.omit(data))``). ``"pairwise"``: each ``r_ij`` is the Pearson correlation
+        over the respondents who answered both items ``i`` and ``j``, with their own means and
+        standard deviations, i.e. R's ``cor(data, use = "pairwise.complete.obs")``, which is what
+        ``psych::KMO(data)`` uses on raw data with missing values. (It is not the pairwise
+        covariance rescaled by the items' standard deviations, ``cov2cor(cov(data, use =
+        "pairwise"))``, which differs in the third decimal.) Without missing values both policies
+        give the same result. ``n`` of the result is then the smallest pairwise count.
 
     Returns
     -------
@@ -952,8 +1007,7 @@ def kmo(data: Any, *, missing: MissingPolicy = "listwise") -> KMOResult:
     Kaiser, H. F., & Rice, J. (1974). Little jiffy, mark IV. Educational and Psychological
     Measurement, 34(1), 111-117.
     """
-    mom = _moments(data, missing, "data")
-    r = mom.corr
+    mom, r = _corr_for_policy(data, missing, "data")
     _check_nonsingular(r, mom.names, "KMO")
     msa, msai = _kmo_from_corr(r)
     return KMOResult(
@@ -988,11 +1042,24 @@ def bartlett_sphericity(data: Any, *, missing: MissingPolicy = "listwise") -> Ba
     data : DataFrame or 2-D array
         Respondents in rows, items in columns.
     missing : {"listwise", "pairwise"}
-        Missing-data policy.
+        ``"listwise"``: ``R`` is the Pearson correlation matrix of the complete cases and ``n`` their
+        number (``psych::cortest.bartlett(cor(na.omit(data)), n = nrow(na.omit(data)))``).
+        ``"pairwise"``: ``R`` holds the pairwise-complete Pearson correlations (each ``r_ij`` over
+        the respondents who answered both items, with their own means and standard deviations:
+        R's ``cor(data, use = "pairwise.complete.obs")``) and ``n`` is the smallest number of
+        respondents behind any ``r_ij``
+        (``psych::cortest.bartlett(cor(data, use = "pairwise"), n = min(psych::pairwiseCount(data)))``).
 
     Returns
     -------
     BartlettResult
+
+    Notes
+    -----
+    ``psych::cortest.bartlett(data)`` on raw data with missing values uses the same pairwise
+    correlations but ``n = nrow(data)``, counting respondents who did not answer some (or any) of
+    the items; the smallest pairwise count used here is the conservative choice, so the chi-square
+    is smaller than psych's by the factor ``(n_min - 1 - (2p + 5) / 6) / (nrow - 1 - (2p + 5) / 6)``.
 
     Examples
     --------
@@ -1007,8 +1074,7 @@ def bartlett_sphericity(data: Any, *, missing: MissingPolicy = "listwise") -> Ba
     Bartlett, M. S. (1951). The effect of standardization on a chi square approximation in factor
     analysis. Biometrika, 38(3/4), 337-344.
     """
-    mom = _moments(data, missing, "data")
-    r = mom.corr
+    mom, r = _corr_for_policy(data, missing, "data")
     p = r.shape[0]
     sign, logdet = np.linalg.slogdet(r)
     if sign <= 0:

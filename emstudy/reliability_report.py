@@ -229,9 +229,12 @@ class ReliabilityResults:
     n : respondents kept by notebook 01.
     synthetic : whether the case's data are emstudy's synthetic study.
     sentences : ``{"en": [...], "zh": [...]}``.
-    kmo_pairwise : KMO from pairwise correlations of all items, a sensitivity check: listwise over 48
-        items keeps only the respondents who answered every item (about a third in the synthetic study,
-        where each item misses about 2.5%), and KMO on so few respondents is unstable.
+    kmo_pairwise : KMO from pairwise-complete Pearson correlations of all items (each correlation over
+        the respondents who answered both items, with their own means and SDs; R
+        ``psych::KMO(items)`` on the raw items, which uses ``cor(items, use = "pairwise")``), a
+        sensitivity check: listwise over 48 items keeps only the respondents who answered every item
+        (about a third in the synthetic study, where each item misses about 2.5%), and KMO on so few
+        respondents is unstable.
     """
 
     case_id: str
@@ -351,7 +354,7 @@ def write_reliability_results(results: ReliabilityResults, results_dir: str | Pa
                 "convention": "psych::KMO(cor(na.omit(items)))"},
         "kmo_pairwise": (None if results.kmo_pairwise is None else
                          {"overall": float(results.kmo_pairwise.msa),
-                          "convention": "psych::KMO(cov2cor(cov(items, use = 'pairwise.complete.obs'))); sensitivity check"}),
+                          "convention": "psych::KMO(items), i.e. KMO of cor(items, use = 'pairwise.complete.obs'); sensitivity check"}),
         "bartlett": {"chisq": float(b.chisq), "df": int(b.df), "p": float(b.p), "n": int(b.n),
                      "convention": "psych::cortest.bartlett(cor(na.omit(items)), n = nrow(na.omit(items)))"},
         "alpha_convention": "psych::alpha(na.omit(items[, scale]), check.keys = FALSE); Feldt 95% interval",

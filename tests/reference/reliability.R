@@ -77,7 +77,9 @@ for (s in names(scales)) {
     split_lambda2 = sh$lambda2,
     split_lambda6 = sh$lambda6,
     split_alpha = sh$alpha,
-    kmo = psych::KMO(x)$MSA
+    kmo = psych::KMO(x)$MSA,
+    # raw data with missing values (all rows): psych::KMO uses cor(., use = "pairwise")
+    kmo_pairwise = psych::KMO(keyed[, items])$MSA
   )
 }
 
@@ -110,6 +112,20 @@ k <- psych::KMO(x25)
 b <- psych::cortest.bartlett(cor(x25), n = nrow(x25))
 res$kmo25 <- list(n = nrow(x25), msa = k$MSA, msai = unname(k$MSAi))
 res$bartlett25 <- list(n = nrow(x25), chisq = b$chisq, df = b$df, p = b$p.value)
+
+# KMO and Bartlett on all 25 keyed items with the missing values kept (all 2800 rows): the pairwise
+# policy. On raw data psych::KMO and psych::cortest.bartlett use cor(x, use = "pairwise") (each
+# correlation with the means and SDs of the respondents answering both items); cortest.bartlett then
+# takes n = nrow(x), whereas emstudy uses the smallest pairwise count, so both are recorded.
+xp <- keyed[, all25]
+kp <- psych::KMO(xp)
+rp <- cor(xp, use = "pairwise")
+n_pair_min <- min(psych::pairwiseCount(xp))
+bp <- psych::cortest.bartlett(rp, n = n_pair_min)
+bp_raw <- q(psych::cortest.bartlett(xp))
+res$kmo25_pairwise <- list(nrow = nrow(xp), n_pair_min = n_pair_min, msa = kp$MSA, msai = unname(kp$MSAi))
+res$bartlett25_pairwise <- list(n = n_pair_min, chisq = bp$chisq, df = bp$df, p = bp$p.value,
+                                raw_nrow = nrow(xp), raw_chisq = bp_raw$chisq)
 
 # HTMT on the five scales (semTools::htmt, listwise over the 25 items).
 model <- paste(sapply(names(scales), function(s) paste(s, "=~", paste(scales[[s]], collapse = " + "))),

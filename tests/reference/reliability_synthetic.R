@@ -42,8 +42,9 @@ for (case in c("wencheng", "yima")) {
     scales = scales,
     complete_all = nrow(x),
     kmo = k$MSA,                                 # psych::KMO(cor(na.omit(items)))$MSA
-    # sensitivity check: KMO of the pairwise-complete covariances rescaled to correlations
-    kmo_pairwise = psych::KMO(cov2cor(cov(d[, all_items], use = "pairwise.complete.obs")))$MSA,
+    # sensitivity check: KMO on the raw items with their missing values; on raw data psych::KMO uses
+    # pairwise-complete Pearson correlations, cor(d[, all_items], use = "pairwise")
+    kmo_pairwise = psych::KMO(d[, all_items])$MSA,
     bartlett = list(chisq = b$chisq, df = b$df, p = b$p.value)  # psych::cortest.bartlett(r, n)
   )
 }
