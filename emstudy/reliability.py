@@ -1418,8 +1418,12 @@ def reliability_table(
         r = c / np.outer(sd, sd)
         np.fill_diagonal(r, 1.0)
         try:
-            _check_nonsingular(r, items, "KMO")
-            kmo_value, _ = _kmo_from_corr(r)
+            # psych::KMO on raw data correlates each pair over its own respondents (cor(use = "pairwise")),
+            # while alpha and mean_inter_item_r follow psych::alpha (cov2cor of the pairwise covariance)
+            xs = x[:, ii]
+            r_kmo = _pairwise_pearson(tuple(items), xs) if missing == "pairwise" and np.isnan(xs).any() else r
+            _check_nonsingular(r_kmo, items, "KMO")
+            kmo_value, _ = _kmo_from_corr(r_kmo)
         except ValueError:
             kmo_value = float("nan")
             warnings.warn(f"scale {name!r}: singular correlation matrix, KMO not computed", stacklevel=2)

@@ -362,6 +362,8 @@ def test_reliability_table_pairwise_policy(bfi: pd.DataFrame) -> None:
     assert table.attrs["missing"] == "pairwise"
     for scale, ref in REF["scales"].items():
         assert table.loc[scale, "alpha"] == pytest.approx(ref["pairwise_raw_alpha"], abs=EXACT)  # psych::alpha(keyed[, items])
+        # psych::KMO(keyed[, items])$MSA (raw data with missing values: cor(use = "pairwise"))
+        assert table.loc[scale, "kmo"] == pytest.approx(ref["kmo_pairwise"], abs=1e-12)
 
 
 # ------------------------------------------------------------------------------------ bad input
