@@ -4,8 +4,12 @@ The statistics themselves live in :mod:`emstudy.reliability`; this module applie
 encoded items (``analysis/<case>/results/encoded.csv``), judges them against the usual thresholds and
 writes ``reliability.csv``, ``item_statistics.csv`` and ``reliability.json``.
 
-Missing data: **listwise**. Each scale's statistics use the respondents who answered all of that scale's
-items; KMO and Bartlett use the respondents who answered all 48 items.
+Missing data: each scale's statistics use the respondents who answered all of that scale's items
+(listwise per scale). KMO and Bartlett over all items use pairwise-complete correlations, as
+``psych::KMO(items)`` does on raw data: listwise over 48 items would keep only the respondents who answered
+every one of them (about a third of a case in the synthetic study, and for a small case fewer respondents
+than items, when the correlation matrix is singular). The listwise values are reported beside them as a
+sensitivity check when they can be computed.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from emstudy.reliability import (
 __all__ = [
     "RELIABILITY_THRESHOLDS",
     "MISSING_POLICY",
+    "FACTORABILITY_POLICY",
     "ReliabilityResults",
     "assess_reliability",
     "reliability_sentences",
@@ -65,8 +70,10 @@ RELIABILITY_THRESHOLDS: dict[str, float] = {
 MISSING_POLICY = "listwise"
 MISSING_POLICY_TEXT = (
     "listwise: each scale uses the respondents who answered all its items; "
-    "KMO and Bartlett use the respondents who answered all 48 items"
+    "KMO and Bartlett over all items use pairwise-complete correlations (listwise as a sensitivity check)"
 )
+#: Missing-data policy of KMO and Bartlett over all items.
+FACTORABILITY_POLICY = "pairwise"
 
 _VERDICTS = ("good", "acceptable", "weak item", "below threshold")
 
@@ -224,17 +231,17 @@ class ReliabilityResults:
     case_id : the case.
     table : construct table (reliability_table + ``std_alpha`` + verdict columns), indexed by construct.
     items : item statistics of every item with its ``construct`` (listwise per scale).
-    kmo : KMO over all items (complete cases of all items).
-    bartlett : Bartlett's test of sphericity over all items (same respondents).
+    kmo : KMO over all items from pairwise-complete Pearson correlations (each correlation over the
+        respondents who answered both items, with their own means and SDs): R ``psych::KMO(items)`` on the
+        raw items, which uses ``cor(items, use = "pairwise")``.
+    bartlett : Bartlett's test of sphericity on the same correlations, with ``n`` the smallest number of
+        respondents behind any of them (``psych::cortest.bartlett(items)`` would use all rows).
     n : respondents kept by notebook 01.
     synthetic : whether the case's data are emstudy's synthetic study.
     sentences : ``{"en": [...], "zh": [...]}``.
-    kmo_pairwise : KMO from pairwise-complete Pearson correlations of all items (each correlation over
-        the respondents who answered both items, with their own means and SDs; R
-        ``psych::KMO(items)`` on the raw items, which uses ``cor(items, use = "pairwise")``), a
-        sensitivity check: listwise over 48 items keeps only the respondents who answered every item
-        (about a third in the synthetic study, where each item misses about 2.5%), and KMO on so few
-        respondents is unstable.
+    kmo_listwise, bartlett_listwise : the same on the respondents who answered all items (sensitivity
+        check; each item misses about 2.5% in the synthetic study, so this keeps about a third), or
+        ``None`` when they cannot be computed; ``listwise_note`` then says why.
     """
 
     case_id: str
@@ -245,7 +252,9 @@ class ReliabilityResults:
     n: int
     synthetic: bool
     sentences: dict[str, list[str]] = field(repr=False)
-    kmo_pairwise: KMOResult | None = field(default=None, repr=False)
+    kmo_listwise: KMOResult | None = field(default=None, repr=False)
+    bartlett_listwise: BartlettResult | None = field(default=None, repr=False)
+    listwise_note: str | None = None
 
     def __repr__(self) -> str:
         counts = self.table["verdict"].value_counts()
@@ -253,7 +262,8 @@ class ReliabilityResults:
         return (f"ReliabilityResults(case={self.case_id!r}, n={self.n}, constructs={len(self.table)} "
                 f"({v}), alpha {self.table['alpha'].min():.3f}-{self.table['alpha'].max():.3f}, "
                 f"KMO={self.kmo.msa:.3f}, Bartlett chi2({self.bartlett.df})={self.bartlett.chisq:.1f}, "
-                f"p={self.bartlett.p:.3g}, missing={MISSING_POLICY!r})")
+                f"p={self.bartlett.p:.3g}, missing={MISSING_POLICY!r} per scale, "
+                f"{FACTORABILITY_POLICY!r} over all items)")
 
     def factorability(self) -> pd.DataFrame:
         """KMO and Bartlett in one small table with their thresholds and whether they are met."""
@@ -264,12 +274,12 @@ class ReliabilityResults:
         n = [self.kmo.n, self.bartlett.n, self.bartlett.n, self.bartlett.n]
         threshold = [kmo_th, "", "", f"< {th['bartlett_p_max']:.2f}"]
         meets = [self.kmo.msa >= th["kmo_min"], None, None, self.bartlett.p < th["bartlett_p_max"]]
-        if self.kmo_pairwise is not None:
-            names.append("KMO (pairwise, sensitivity)")
-            value.append(self.kmo_pairwise.msa)
-            n.append(self.kmo_pairwise.n)
-            threshold.append(kmo_th)
-            meets.append(self.kmo_pairwise.msa >= th["kmo_min"])
+        if self.kmo_listwise is not None and self.bartlett_listwise is not None:
+            names += ["KMO (listwise, sensitivity)", "Bartlett p (listwise, sensitivity)"]
+            value += [self.kmo_listwise.msa, self.bartlett_listwise.p]
+            n += [self.kmo_listwise.n, self.bartlett_listwise.n]
+            threshold += [kmo_th, f"< {th['bartlett_p_max']:.2f}"]
+            meets += [self.kmo_listwise.msa >= th["kmo_min"], self.bartlett_listwise.p < th["bartlett_p_max"]]
         return pd.DataFrame({"value": value, "n": n, "threshold": threshold, "meets": meets},
                             index=pd.Index(names, name="statistic"))
 
@@ -286,7 +296,8 @@ def case_reliability(encoded: Any) -> ReliabilityResults:
     -------
     ReliabilityResults
         Construct table for the eleven core constructs and the outcome (listwise per scale), item
-        statistics of all items with their construct, KMO and Bartlett over all items (complete cases).
+        statistics of all items with their construct, KMO and Bartlett over all items (pairwise, with the
+        listwise values as a sensitivity check when the complete cases allow them).
 
     Notes
     -----
@@ -310,9 +321,9 @@ def case_reliability(encoded: Any) -> ReliabilityResults:
             st = item_statistics(items[cols], missing=MISSING_POLICY)
             st.insert(0, "construct", s)
             frames.append(st)
-        k = kmo(items[all_items], missing=MISSING_POLICY)
-        b = bartlett_sphericity(items[all_items], missing=MISSING_POLICY)
-        kp = kmo(items[all_items], missing="pairwise")
+        k = kmo(items[all_items], missing=FACTORABILITY_POLICY)
+        b = bartlett_sphericity(items[all_items], missing=FACTORABILITY_POLICY)
+        kl, bl, note = _listwise_factorability(items[all_items])
     table.insert(table.columns.get_loc("alpha") + 1, "std_alpha", pd.Series(std))
     table = assess_reliability(table)
     table.index.name = "construct"
@@ -321,8 +332,21 @@ def case_reliability(encoded: Any) -> ReliabilityResults:
     sentences = {lang: reliability_sentences(table, codebook, lang=lang) for lang in ("en", "zh")}
     return ReliabilityResults(
         case_id=str(encoded.case.id), table=table, items=item_frame, kmo=k, bartlett=b,
-        n=int(len(items)), synthetic=bool(getattr(encoded, "synthetic", False)), sentences=sentences, kmo_pairwise=kp,
+        n=int(len(items)), synthetic=bool(getattr(encoded, "synthetic", False)), sentences=sentences,
+        kmo_listwise=kl, bartlett_listwise=bl, listwise_note=note,
     )
+
+
+def _listwise_factorability(items: pd.DataFrame) -> tuple[KMOResult | None, BartlettResult | None, str | None]:
+    """KMO and Bartlett on the complete cases, or ``None`` and the reason when they cannot be computed."""
+    n_complete = int(items.notna().all(axis=1).sum())
+    if n_complete <= items.shape[1]:
+        return None, None, (f"only {n_complete} respondents answered all {items.shape[1]} items, not more than "
+                            "the number of items, so their correlation matrix is singular")
+    try:
+        return kmo(items, missing="listwise"), bartlett_sphericity(items, missing="listwise"), None
+    except ValueError as exc:
+        return None, None, f"not computed on the {n_complete} complete cases: {exc}"
 
 
 def write_reliability_results(results: ReliabilityResults, results_dir: str | Path) -> list[Path]:
@@ -342,7 +366,7 @@ def write_reliability_results(results: ReliabilityResults, results_dir: str | Pa
     if not isinstance(results, ReliabilityResults):
         raise ValueError(f"results: expected ReliabilityResults, got {type(results).__name__}")
     d = Path(results_dir)
-    k, b = results.kmo, results.bartlett
+    k, b, kl, bl = results.kmo, results.bartlett, results.kmo_listwise, results.bartlett_listwise
     summary = {
         "case": results.case_id,
         "n": results.n,
@@ -351,12 +375,15 @@ def write_reliability_results(results: ReliabilityResults, results_dir: str | Pa
         "synthetic": results.synthetic,
         "kmo": {"overall": float(k.msa), "n": int(k.n), "n_items": int(k.n_items),
                 "lowest_item": str(k.msa_items.idxmin()), "lowest_item_msa": float(k.msa_items.min()),
-                "convention": "psych::KMO(cor(na.omit(items)))"},
-        "kmo_pairwise": (None if results.kmo_pairwise is None else
-                         {"overall": float(results.kmo_pairwise.msa),
-                          "convention": "psych::KMO(items), i.e. KMO of cor(items, use = 'pairwise.complete.obs'); sensitivity check"}),
+                "convention": "psych::KMO(items): KMO of cor(items, use = 'pairwise.complete.obs')"},
         "bartlett": {"chisq": float(b.chisq), "df": int(b.df), "p": float(b.p), "n": int(b.n),
-                     "convention": "psych::cortest.bartlett(cor(na.omit(items)), n = nrow(na.omit(items)))"},
+                     "convention": "psych::cortest.bartlett(cor(items, use = 'pairwise.complete.obs'), "
+                                   "n = smallest pairwise count)"},
+        "listwise_sensitivity": (
+            {"kmo": float(kl.msa), "bartlett_chisq": float(bl.chisq), "bartlett_p": float(bl.p), "n": int(kl.n),
+             "convention": "psych::KMO(cor(na.omit(items))); psych::cortest.bartlett(cor(na.omit(items)), "
+                           "n = nrow(na.omit(items)))"}
+            if kl is not None and bl is not None else {"note": results.listwise_note}),
         "alpha_convention": "psych::alpha(na.omit(items[, scale]), check.keys = FALSE); Feldt 95% interval",
         "verdicts": {str(c): str(v) for c, v in results.table["verdict"].items()},
         "thresholds": dict(RELIABILITY_THRESHOLDS),

@@ -67,14 +67,38 @@ def test_item_statistics_match_psych(case):
 def test_kmo_and_bartlett_match_psych(case):
     cid, enc, rel = case
     ref = REF["cases"][cid]
-    assert rel.kmo.n == ref["complete_all"] == rel.bartlett.n  # nrow(na.omit(d[, all_items]))
-    assert rel.kmo.msa == pytest.approx(ref["kmo"], abs=TOL)  # psych::KMO(cor(na.omit(items)))$MSA
+    # headline: pairwise-complete correlations of the raw items
+    # psych::KMO(d[, all_items])$MSA: raw items with missing values, i.e. cor(use = "pairwise")
+    assert rel.kmo.msa == pytest.approx(ref["kmo_pairwise"], abs=1e-12)
+    # min(crossprod(!is.na(d[, all_items])))
+    assert rel.bartlett.n == ref["n_pairwise_min"]
+    # psych::cortest.bartlett(cor(d[, all_items], use = "pairwise"), n = min(crossprod(!is.na(d[, all_items]))))
+    assert rel.bartlett.chisq == pytest.approx(ref["bartlett_pairwise"]["chisq"], abs=TOL)
+    assert rel.bartlett.df == ref["bartlett_pairwise"]["df"]
+    # sensitivity check on the complete cases
+    assert rel.kmo_listwise.n == ref["complete_all"] == rel.bartlett_listwise.n  # nrow(na.omit(d[, all_items]))
+    assert rel.kmo_listwise.msa == pytest.approx(ref["kmo"], abs=TOL)  # psych::KMO(cor(na.omit(items)))$MSA
     # psych::cortest.bartlett(cor(na.omit(items)), n = nrow(na.omit(items)))
-    assert rel.bartlett.chisq == pytest.approx(ref["bartlett"]["chisq"], abs=TOL)
-    assert rel.bartlett.df == ref["bartlett"]["df"]
-    # psych::KMO(d[, all_items])$MSA: raw items with missing values, i.e. cor(use = "pairwise") (sensitivity check)
-    assert rel.kmo_pairwise.msa == pytest.approx(ref["kmo_pairwise"], abs=1e-12)
-    assert rel.bartlett.p == pytest.approx(ref["bartlett"]["p"], rel=TOL, abs=0)
+    assert rel.bartlett_listwise.chisq == pytest.approx(ref["bartlett"]["chisq"], abs=TOL)
+    assert rel.bartlett_listwise.p == pytest.approx(ref["bartlett"]["p"], rel=TOL, abs=0)
+    assert rel.listwise_note is None
+
+
+def test_listwise_sensitivity_is_dropped_with_a_reason_when_too_few_answer_everything(project):
+    # a small case: fewer complete cases than items makes the listwise correlation matrix singular;
+    # the pairwise headline is still computed
+    from emstudy.study import load_encoded
+
+    enc = load_encoded(ROOT, "yima")
+    small = enc.__class__(**{**enc.__dict__, "items": enc.items.iloc[:100]})
+    n_complete = int(small.items.notna().all(axis=1).sum())
+    assert n_complete <= small.items.shape[1]
+    rel = case_reliability(small)
+    assert rel.kmo_listwise is None and rel.bartlett_listwise is None
+    assert rel.listwise_note == (f"only {n_complete} respondents answered all 48 items, not more than the number "
+                                 "of items, so their correlation matrix is singular")
+    assert 0.5 < rel.kmo.msa < 1
+    assert list(rel.factorability().index) == ["KMO", "Bartlett chi2", "Bartlett df", "Bartlett p"]
 
 
 def test_synthetic_alphas_in_plausible_range(case):
@@ -94,8 +118,9 @@ def test_written_results(case, tmp_path):
     assert summary["missing"] == MISSING_POLICY == "listwise"
     assert summary["synthetic"] is True
     assert summary["thresholds"] == RELIABILITY_THRESHOLDS
-    assert summary["kmo"]["overall"] == pytest.approx(REF["cases"][cid]["kmo"], abs=TOL)
-    assert summary["bartlett"]["df"] == REF["cases"][cid]["bartlett"]["df"]
+    assert summary["kmo"]["overall"] == pytest.approx(REF["cases"][cid]["kmo_pairwise"], abs=1e-12)
+    assert summary["bartlett"]["df"] == REF["cases"][cid]["bartlett_pairwise"]["df"]
+    assert summary["listwise_sensitivity"]["kmo"] == pytest.approx(REF["cases"][cid]["kmo"], abs=TOL)
     table = pd.read_csv(tmp_path / "reliability.csv", index_col="construct")
     assert list(table.index) == list(REF["cases"][cid]["scales"])
     assert "verdict" in table.columns

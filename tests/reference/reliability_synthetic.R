@@ -45,7 +45,13 @@ for (case in c("wencheng", "yima")) {
     # sensitivity check: KMO on the raw items with their missing values; on raw data psych::KMO uses
     # pairwise-complete Pearson correlations, cor(d[, all_items], use = "pairwise")
     kmo_pairwise = psych::KMO(d[, all_items])$MSA,
-    bartlett = list(chisq = b$chisq, df = b$df, p = b$p.value)  # psych::cortest.bartlett(r, n)
+    bartlett = list(chisq = b$chisq, df = b$df, p = b$p.value),  # psych::cortest.bartlett(r, n)
+    # headline factorability of notebook 02: Bartlett on the pairwise correlations, with n the smallest number
+    # of respondents behind any correlation (psych::cortest.bartlett(d[, all_items]) itself would use nrow(d))
+    n_pairwise_min = min(crossprod(!is.na(d[, all_items]))),
+    bartlett_pairwise = with(psych::cortest.bartlett(cor(d[, all_items], use = "pairwise"),
+                                                     n = min(crossprod(!is.na(d[, all_items])))),
+                             list(chisq = chisq, df = df, p = p.value))
   )
 }
 write_json(out, "tests/reference/reliability_synthetic.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)
