@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from emstudy.codebook import Codebook
 from emstudy.errors import EmstudyError
@@ -85,6 +85,9 @@ class Case(_Strict):
     weaknesses : tuple of str
         Core constructs the thesis reports as weakest, most severe first. ``weakness_basis`` says whether
         the thesis ranks them (``reported``) or the project had to assume them (``assumed``).
+    scrub_names : tuple of str
+        Names of people (officials, respondents, interviewees) that free-text answers may mention; the
+        privacy scrubber replaces them in every output, besides phone, ID and e-mail patterns it finds itself.
     """
 
     id: str = Field(pattern=CASE_ID_PATTERN)
@@ -100,6 +103,15 @@ class Case(_Strict):
     weakness_basis: Literal["reported", "assumed"]
     recommendations: tuple[Statement, ...] = Field(min_length=1)
     sample: Sample
+    scrub_names: tuple[str, ...] = ()
+
+    @field_validator("scrub_names")
+    @classmethod
+    def _names_not_blank(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        blank = [k for k, n in enumerate(names) if not n.strip()]
+        if blank:
+            raise ValueError(f"entry {blank[0]} is blank; list the names to remove from free text, or leave it out")
+        return names
 
     def referenced_constructs(self) -> list[tuple[str, str]]:
         """(key path, construct id) for every construct the case file names."""

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from emstudy.cases import Case
 from emstudy.codebook import Codebook
 from emstudy.errors import EmstudyError
+from emstudy.open_text import OPEN_COUNTS_FILE
 from emstudy.schema import load_yaml_model
 
 __all__ = ["Finding", "Recommendation", "Catalogue", "load_catalogue", "priorities", "recommend",
@@ -207,6 +208,26 @@ class CaseFindings:
         }
 
 
+_NUMBER_WORDS = {
+    "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+    "zh": tuple("零一二三四五六七八九十"),
+}
+
+
+def count_word(n: int, lang: str) -> str:
+    """``n`` as a word for the reports' sentences ("four", "四"); digits above ten.
+
+    Examples
+    --------
+    >>> count_word(4, "en"), count_word(5, "zh"), count_word(12, "en")
+    ('four', '五', '12')
+    """
+    if lang not in _NUMBER_WORDS:
+        raise ValueError(f"lang: expected 'en' or 'zh', got {lang!r}")
+    words = _NUMBER_WORDS[lang]
+    return words[n] if 0 <= n < len(words) else str(n)
+
+
 def _read_json(path: Path) -> dict | None:
     import json
 
@@ -262,6 +283,28 @@ def collect_case(project, case_id: str, *, catalogue: Catalogue | None = None) -
             findings += _step_sentences(path, kind, rel(path))
         else:
             missing.append(kind)
+    open_path = results / OPEN_COUNTS_FILE
+    if open_path.is_file():
+        counts = pd.read_csv(open_path, dtype={"answer": str}, keep_default_na=False)
+        tables["open_answers"] = counts
+        n_answered = int(counts["n"].sum())
+        share = n_answered / quality["n_valid"] if quality["n_valid"] else float("nan")
+        if len(counts):
+            top = counts.iloc[0]
+            findings.append(Finding(
+                "open", "open",
+                f"{n_answered} of {quality['n_valid']} respondents ({share:.0%}) answered the open question with "
+                f"{len(counts)} different suggestions; the most frequent, given by {int(top['n'])}, was "
+                f"\u201c{top['answer']}\u201d (quoted after scrubbing personal data).",
+                f"{quality['n_valid']}名有效受访者中有{n_answered}人（{share:.0%}）回答了开放题，共{len(counts)}种不同建议；"
+                f"最常见的建议（{int(top['n'])}人）为“{top['answer']}”（已去除个人信息）。",
+                rel(open_path), {"n_answered": n_answered, "n_different": int(len(counts))}))
+        else:
+            findings.append(Finding(
+                "open", "open", "No respondent answered the open question.", "没有受访者回答开放题。",
+                rel(open_path), {"n_answered": 0}))
+    else:
+        missing.append("open answers")
     reliability_csv = results / "reliability.csv"
     if reliability_csv.is_file():
         tables["reliability"] = pd.read_csv(reliability_csv)
@@ -280,23 +323,25 @@ def collect_case(project, case_id: str, *, catalogue: Catalogue | None = None) -
         findings.append(Finding(
             f"priority-{int(row['rank'])}", "priority",
             f"Priority {int(row['rank'])}: {c.en} is rated {m['mean']:.2f} (95% CI {m['ci_lower']:.2f}-{m['ci_upper']:.2f}), "
-            f"clearly below this place's average of {row['case_mean']:.2f} over the eleven constructs.",
+            f"clearly below this place's average of {row['case_mean']:.2f} over the "
+            f"{count_word(len(codebook.construct_ids), 'en')} constructs.",
             f"优先事项{int(row['rank'])}：{c.zh}得分为{m['mean']:.2f}（95%置信区间{m['ci_lower']:.2f}-{m['ci_upper']:.2f}），"
-            f"明显低于本地11个构念的平均分{row['case_mean']:.2f}。",
+            f"明显低于本地{len(codebook.construct_ids)}个构念的平均分{row['case_mean']:.2f}。",
             rel(means_path), {"construct": row["construct"], "mean": round(float(m["mean"]), 4)}))
 
     below_path = cross / "below_others.csv"
     if below_path.is_file():
         below = pd.read_csv(below_path)
+        n_others = below["case"].nunique() - 1
         below = below[(below["case"] == case_id) & below["below"].astype(bool)].sort_values("diff", kind="mergesort")
         for _, row in below.iterrows():
             c = codebook.construct(row["construct"])
             p_text = "< .001" if row["p_holm"] < 0.001 else f"= {row['p_holm']:.3f}"
             findings.append(Finding(
                 f"below-{row['construct']}", "comparison",
-                f"{c.en} is rated lower than in the other four places ({row['mean_case']:.2f} vs {row['mean_others']:.2f}; "
+                f"{c.en} is rated lower than in the other {count_word(n_others, 'en')} places ({row['mean_case']:.2f} vs {row['mean_others']:.2f}; "
                 f"Welch t = {row['t']:.2f}, Holm-adjusted p {p_text}).",
-                f"与其他四地相比，{c.zh}得分更低（{row['mean_case']:.2f}对{row['mean_others']:.2f}；"
+                f"与其他{count_word(n_others, 'zh')}地相比，{c.zh}得分更低（{row['mean_case']:.2f}对{row['mean_others']:.2f}；"
                 f"Welch t = {row['t']:.2f}，Holm校正p {p_text}）。",
                 rel(below_path), {"construct": row["construct"], "diff": round(float(row["diff"]), 4)}))
     else:

@@ -65,6 +65,9 @@ recommendations:
 sample:
   n: 150   # planned valid questionnaires (150-450)
   roles: {{gov: 0.3, ent: 0.3, res: 0.4}}
+# Names of people that free-text answers may mention (officials, interviewees); they are replaced by [NAME]
+# in every output, like the phone, ID and e-mail numbers the scrubber finds by itself. Example: [张三, 李四]
+scrub_names: []
 """
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from emstudy.fileio import atomic_write_bytes, atomic_write_text
+from emstudy.findings import count_word
 
 __all__ = ["Table", "FigureRef", "Section", "Report", "render_markdown", "render_html", "write_report",
            "save_figure", "figure_png", "report_stem"]
@@ -92,7 +93,8 @@ def _formatted(table: Table) -> pd.DataFrame:
 
 def _md_table(table: Table) -> str:
     frame = _formatted(table)
-    cells = lambda row: "| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |"  # noqa: E731
+    # a cell is one line: line breaks in quoted free text become spaces, pipes are escaped
+    cells = lambda row: "| " + " | ".join(" ".join(str(v).split()).replace("|", "\\|") for v in row) + " |"  # noqa: E731
     lines = [f"*{table.caption}*", "", cells(frame.columns), "| " + " | ".join("---" for _ in frame.columns) + " |"]
     lines += [cells(row) for row in frame.itertuples(index=False)]
     return "\n".join(lines)
@@ -173,7 +175,7 @@ def save_figure(fig, path: str | Path, *, dpi: int = 100) -> Path:
 _TEXT = {
     "en": {
         "case_title": "Emergency management in {name}: findings and recommendations",
-        "summary_title": "Five places compared: local emergency management in China",
+        "summary_title": "{n} places compared: local emergency management in China",
         "banner_source": "This report reconstructs the case studied in the thesis whose abstract is {abstract} "
                          "({framework}), measured with emstudy's shared instrument.",
         "the_case": "The case", "quality": "Data and quality", "reliability": "Reliability and validity",
@@ -192,14 +194,18 @@ _TEXT = {
         "cases": "The cases", "shared": "Shared and particular weaknesses", "invariance": "Measurement invariance",
         "case": "case", "framework": "framework", "n_valid": "questionnaires analysed", "top": "top priorities",
         "pattern": "pattern", "cases_col": "cases",
-        "heatmap_caption": "Construct means by place", "profiles_caption": "Construct profiles of the five places",
+        "heatmap_caption": "Construct means by place", "profiles_caption": "Construct profiles of the {n} places",
         "rel_caption": "Reliability by construct (alpha with Feldt 95% CI, omega total)",
+        "open": "In respondents' own words",
+        "open_caption": "Most frequent answers to the open question, quoted as written after scrubbing phone, ID, "
+                        "e-mail and listed names",
+        "answer": "answer", "share": "share of respondents",
         "reliability_table_cols": {"construct": "construct", "alpha": "alpha", "alpha_ci_low": "CI low",
                                    "alpha_ci_high": "CI high", "omega_total": "omega"},
     },
     "zh": {
         "case_title": "{name}应急管理：研究发现与对策建议",
-        "summary_title": "五地比较：中国基层政府应急管理",
+        "summary_title": "{n}地比较：中国基层政府应急管理",
         "banner_source": "本报告以emstudy统一问卷重建摘要文件{abstract}所对应学位论文的案例（{framework}）。",
         "the_case": "案例概况", "quality": "数据与质量", "reliability": "信度与效度", "structure": "因子结构",
         "profile": "构念得分概况", "priorities": "优先事项与影响因素", "comparison": "与其他地区比较",
@@ -212,12 +218,18 @@ _TEXT = {
         "sources": "数据来源：{files}",
         "cases": "案例", "shared": "共性问题与个性问题", "invariance": "测量等值性", "case": "案例",
         "framework": "分析框架", "n_valid": "有效问卷", "top": "首要优先事项", "pattern": "类型", "cases_col": "涉及地区",
-        "heatmap_caption": "各地构念均值", "profiles_caption": "五地构念得分剖面",
+        "heatmap_caption": "各地构念均值", "profiles_caption": "{n}地构念得分剖面",
         "rel_caption": "各构念信度（alpha及Feldt 95%置信区间，omega总系数）",
+        "open": "受访者的原话", "open_caption": "开放题最常见的回答（已去除电话、身份证号、邮箱及所列姓名）",
+        "answer": "回答", "share": "占受访者比例",
         "reliability_table_cols": {"construct": "构念", "alpha": "alpha", "alpha_ci_low": "置信下限",
                                    "alpha_ci_high": "置信上限", "omega_total": "omega"},
     },
 }
+
+
+_OPEN_SHOWN = 5
+"""How many of the most frequent open answers a case report quotes."""
 
 
 def _banner(lang: str, synthetic: bool) -> list[str]:
@@ -268,6 +280,15 @@ def case_report(cf, codebook, *, lang: str, figure_path: str | None = None) -> R
     sections = [Section(t["the_case"], paragraphs=[place, event, t["problems"].format(problems=problems)],
                         tables=[Table(t["framework_table"], dims)]),
                 Section(t["quality"], paragraphs=text("data"), source=", ".join(sources("data")))]
+    if "open" in by_kind:
+        counts = cf.tables.get("open_answers")
+        open_tables = []
+        if counts is not None and len(counts):
+            top = counts.head(_OPEN_SHOWN)
+            open_tables.append(Table(t["open_caption"], pd.DataFrame(
+                {t["answer"]: top["answer"], t["n"]: top["n"], t["share"]: top["share"]}), digits=3))
+        sections.append(Section(t["open"], paragraphs=text("open"), tables=open_tables,
+                                source=", ".join(sources("open"))))
     rel_paragraphs = text("reliability") or [t["not_run"].format(step="02_reliability")]
     rel_tables = []
     if "reliability" in cf.tables:
@@ -326,11 +347,13 @@ def summary_report(case_findings: Sequence, codebook, *, lang: str, shared: pd.D
                                                 "pattern": t["pattern"]})[[t["construct"], t["cases_col"], t["pattern"]]]
     sections = [Section(t["cases"], tables=[Table(t["cases"], pd.DataFrame(rows))]),
                 Section(t["shared"], tables=[Table(t["shared"], shared_shown)],
-                        figures=[FigureRef(t[key], path) for key, path in figures]),
+                        figures=[FigureRef(t[key].format(n=count_word(len(case_findings), lang)), path)
+                                 for key, path in figures]),
                 Section(t["invariance"], paragraphs=[invariance_verdict or t["not_run"].format(step="05_compare")])]
     for cf in case_findings:
         name = cf.case.name.en if lang == "en" else cf.case.name.zh
         recs = [t["rec_line"].format(rank=r.rank, dimension=r.dimension_en if lang == "en" else r.dimension_zh,
                                      text=r.en if lang == "en" else r.zh, thesis="") for r in cf.recommendations[:3]]
         sections.append(Section(f"{t['recommendations']}: {name}", paragraphs=recs or [t["no_priority"]]))
-    return Report(t["summary_title"], lang, banner, sections)
+    title = t["summary_title"].format(n=count_word(len(case_findings), lang))
+    return Report(title[:1].upper() + title[1:], lang, banner, sections)

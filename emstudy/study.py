@@ -18,7 +18,7 @@ from emstudy.fileio import verify_checksums
 from emstudy.project import Project
 
 __all__ = ["CaseContext", "open_case", "read_raw", "read_case_survey",
-           "open_answers", "read_survey_file", "SYNTHETIC_NOTICE"]
+           "read_survey_file", "SYNTHETIC_NOTICE"]
 
 SYNTHETIC_NOTICE = {
     "en": ("SYNTHETIC DATA: these results come from emstudy's seeded synthetic study built on the shared "
@@ -108,32 +108,6 @@ def open_case(project_root: str | Path, case_id: str) -> CaseContext:
     survey = encode(table, codebook, source=str(raw_path.relative_to(project.root)))
     synthetic = (project.raw_dir / f"{case_id}.truth.json").is_file()
     return CaseContext(project, case, codebook, raw_path, survey, synthetic)
-
-
-def open_answers(ctx: CaseContext, names: Sequence[str] = (), *, valid_only: bool = True) -> pd.DataFrame:
-    """Free-text answers passed through the privacy scrubber, ready to show in a notebook or a report.
-
-    Parameters
-    ----------
-    ctx : CaseContext
-        From :func:`open_case`.
-    names : sequence of str
-        Person names known to appear in the answers (scrubbed in addition to the scrubber's own rules).
-    valid_only : bool
-        Only the respondents kept for analysis (default).
-
-    Returns
-    -------
-    DataFrame
-        Indexed by respondent id, one column per open question (``suggestion``), scrubbed, non-empty
-        answers only.
-    """
-    from emstudy.privacy import scrub_frame
-
-    survey = ctx.survey.valid() if valid_only else ctx.survey
-    text = survey.open_text.fillna("").astype(str)
-    frame = text[text.str.strip() != ""].to_frame()
-    return scrub_frame(frame, columns=[text.name], names=tuple(names))
 
 
 @dataclass(frozen=True)

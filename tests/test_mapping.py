@@ -133,7 +133,8 @@ def test_validate_cli_with_mapping(project, codebook, tmp_path, capsys):
 
 
 def test_open_answers_are_scrubbed(project, codebook):
-    from emstudy.study import CaseContext, open_answers
+    from emstudy.open_text import open_answers
+    from emstudy.study import CaseContext
 
     raw = read_raw(project.raw_path("yima")).head(30)
     col = codebook.export_headers["suggestion"]
