@@ -10,7 +10,11 @@ The conventions follow R lavaan's defaults so that results can be checked agains
   ``sum_g N_g * F_g`` (N_g, not N_g - 1);
 * a mean structure only when ``group`` is given: intercepts free, latent means fixed to 0, except
   that latent means are free in all groups but the first when intercepts are constrained equal;
-* standard errors from the expected information matrix.
+* standard errors from the expected information matrix;
+* summary-statistics input (``sample_cov``, ``sample_mean``, ``sample_nobs``, as lavaan's
+  ``sample.cov`` etc.): each matrix is taken as unbiased (divisor N - 1) and multiplied by
+  (N - 1) / N, lavaan's default ``sample.cov.rescale = TRUE``, so that the fit equals the fit to
+  the raw data the matrix came from.
 
 Only the measurement part of lavaan's syntax is understood (``factor =~ item1 + item2``).
 """
@@ -463,7 +467,8 @@ class CFAResult:
     groups : tuple of str
         Group labels (one unnamed group ``("",)`` without ``group``).
     n_obs : tuple of int
-        Observations per group after listwise deletion.
+        Observations per group after listwise deletion (``sample_nobs`` with summary
+        statistics).
     params : pandas.DataFrame
         One row per parameter: ``lhs, op, rhs, group, group_label, free, est, se, z, pvalue,
         ci_lower, ci_upper, std_all`` (lavaan's ``parameterEstimates`` plus ``std.all``).
@@ -473,7 +478,8 @@ class CFAResult:
     equal : tuple of str
     group_partial : tuple of str
     implied_cov, sample_cov : tuple of pandas.DataFrame
-        Model-implied and sample (biased, /N) covariance matrix per group.
+        Model-implied and sample (biased, /N) covariance matrix per group; with ``sample_cov``
+        input, the matrix given times (N - 1) / N.
     """
 
     model: MeasurementModel
@@ -621,6 +627,185 @@ def _prepare_data(
         ns.append(n)
     if raw:
         return labels, S, means, ns, blocks
+    return labels, S, means, ns
+
+
+def _check_sample_cov(arg: str, cov: object, mm: MeasurementModel) -> np.ndarray:
+    """Validate one user-supplied covariance matrix; return it over the model variables."""
+    obs = list(mm.observed)
+    if not isinstance(cov, pd.DataFrame):
+        raise ValueError(
+            f"{arg}: expected a pandas DataFrame with the variable names as index and columns, "
+            f"got {type(cov).__name__}"
+        )
+    nrow, ncol = cov.shape
+    if nrow != ncol:
+        raise ValueError(f"{arg}: expected a square matrix, got {nrow} rows and {ncol} columns")
+    if cov.index.has_duplicates or cov.columns.has_duplicates:
+        raise ValueError(f"{arg}: variable names in the index or columns are repeated")
+    if set(cov.index) != set(cov.columns):
+        odd = sorted(map(str, set(cov.index) ^ set(cov.columns)))
+        raise ValueError(
+            f"{arg}: index and columns must name the same variables; they differ in {odd}"
+        )
+    absent = [v for v in obs if v not in cov.columns]
+    if absent:
+        raise ValueError(
+            f"{arg}: model variable(s) {absent} are not in the matrix; add their rows and "
+            "columns or remove them from the model"
+        )
+    for f in mm.factors:
+        if f in cov.columns:
+            raise ValueError(
+                f"model: factor name {f!r} is also a variable of {arg}; latent names must differ"
+            )
+    sub = cov.loc[obs, obs]
+    try:
+        S = sub.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{arg}: entries must be numbers") from None
+    if not np.isfinite(S).all():
+        i, j = np.argwhere(~np.isfinite(S))[0]
+        raise ValueError(
+            f"{arg}: missing or infinite entry for ({obs[i]!r}, {obs[j]!r}); every pair of model "
+            "variables needs a covariance"
+        )
+    scale = max(float(np.max(np.abs(S))), np.finfo(float).tiny)
+    asym = np.abs(S - S.T)
+    if np.max(asym) > 1e-8 * scale:
+        i, j = np.unravel_index(np.argmax(asym), asym.shape)
+        raise ValueError(
+            f"{arg}: not symmetric: entry ({obs[i]!r}, {obs[j]!r}) is {S[i, j]:.6g} but "
+            f"({obs[j]!r}, {obs[i]!r}) is {S[j, i]:.6g}"
+        )
+    S = (S + S.T) / 2.0
+    nonpos = [obs[j] for j in range(len(obs)) if S[j, j] <= 0]
+    if nonpos:
+        raise ValueError(
+            f"{arg}: not positive definite: the variance of {nonpos} is zero or negative"
+        )
+    sd = np.sqrt(np.diag(S))
+    ev = np.linalg.eigvalsh(S / np.outer(sd, sd))
+    if ev[0] <= 1e-10:
+        raise ValueError(
+            f"{arg}: not positive definite (smallest eigenvalue of the correlation matrix "
+            f"{ev[0]:.3g}); some observed variables are linearly dependent, or the matrix was "
+            "assembled from inconsistent pieces (e.g. pairwise deletion)"
+        )
+    return S
+
+
+def _check_sample_mean(arg: str, mean: object, mm: MeasurementModel) -> np.ndarray:
+    """Validate one user-supplied mean vector; return it over the model variables."""
+    obs = list(mm.observed)
+    if not isinstance(mean, pd.Series):
+        raise ValueError(
+            f"{arg}: expected a pandas Series indexed by variable name, got {type(mean).__name__}"
+        )
+    if mean.index.has_duplicates:
+        raise ValueError(f"{arg}: variable names in the index are repeated")
+    absent = [v for v in obs if v not in mean.index]
+    if absent:
+        raise ValueError(f"{arg}: model variable(s) {absent} have no mean; add them to the Series")
+    try:
+        mu = mean.loc[obs].to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{arg}: entries must be numbers") from None
+    if not np.isfinite(mu).all():
+        bad = [v for v, x in zip(obs, mu) if not np.isfinite(x)]
+        raise ValueError(f"{arg}: missing or infinite mean for {bad}")
+    return mu
+
+
+def _check_sample_nobs(arg: str, n: object, p: int) -> int:
+    """Validate one number of observations (an integer above the number of variables)."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+        raise ValueError(
+            f"{arg}: expected a positive integer (the number of observations behind the "
+            f"matrix), got {n!r}"
+        )
+    if n <= 0:
+        raise ValueError(f"{arg}: expected a positive integer, got {n}")
+    if n <= p:
+        raise ValueError(
+            f"{arg}: {n} observations for {p} observed variables; need more observations "
+            "than variables"
+        )
+    return int(n)
+
+
+def _prepare_moments(
+    mm: MeasurementModel,
+    sample_cov: pd.DataFrame | Mapping[object, pd.DataFrame],
+    sample_mean: pd.Series | Mapping[object, pd.Series] | None,
+    sample_nobs: int | Mapping[object, int] | None,
+) -> tuple[list[str], list[np.ndarray], list[np.ndarray], list[int]]:
+    """Summary-statistics input (lavaan's ``sample.cov``, ``sample.mean``, ``sample.nobs``).
+
+    Each covariance matrix is taken as the unbiased one (divisor N - 1) and multiplied by
+    (N - 1) / N, so that ML works with the biased matrix as it does with raw data (lavaan's
+    ``sample.cov.rescale = TRUE`` for ``likelihood = "normal"``).
+    """
+    obs = list(mm.observed)
+    p = len(obs)
+    if isinstance(sample_cov, Mapping):
+        keys = list(sample_cov.keys())
+        if len(keys) < 2:
+            raise ValueError(
+                "sample_cov: a mapping gives one matrix per group and needs at least two groups; "
+                "for a single group pass the DataFrame itself"
+            )
+        labels = [str(k) for k in keys]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"sample_cov: group keys {keys} are not distinct as text")
+        if sample_nobs is None:
+            raise ValueError(
+                "sample_nobs: required with sample_cov; pass a mapping group -> number of "
+                "observations with the keys of sample_cov"
+            )
+        if sample_mean is None:
+            raise ValueError(
+                "sample_mean: a multi-group model has a mean structure, so the means are needed; "
+                "pass a mapping group -> Series of means with the keys of sample_cov"
+            )
+        for arg, obj in (("sample_mean", sample_mean), ("sample_nobs", sample_nobs)):
+            if not isinstance(obj, Mapping):
+                raise ValueError(
+                    f"{arg}: sample_cov is a mapping of groups, so {arg} must be a mapping with "
+                    f"the same keys, got {type(obj).__name__}"
+                )
+            absent = [k for k in keys if k not in obj]
+            extra = [k for k in obj if k not in sample_cov]
+            if absent or extra:
+                raise ValueError(
+                    f"{arg}: group keys do not match those of sample_cov {keys}: "
+                    f"missing {absent}, not in sample_cov {extra}"
+                )
+        S, means, ns = [], [], []
+        for k in keys:
+            S.append(_check_sample_cov(f"sample_cov[{k!r}]", sample_cov[k], mm))
+            means.append(_check_sample_mean(f"sample_mean[{k!r}]", sample_mean[k], mm))
+            ns.append(_check_sample_nobs(f"sample_nobs[{k!r}]", sample_nobs[k], p))
+    else:
+        for arg, obj in (("sample_mean", sample_mean), ("sample_nobs", sample_nobs)):
+            if isinstance(obj, Mapping):
+                raise ValueError(
+                    f"{arg}: a mapping of groups needs sample_cov to be a mapping with the same "
+                    "keys (one covariance matrix per group)"
+                )
+        if sample_nobs is None:
+            raise ValueError(
+                "sample_nobs: required with sample_cov (the number of observations behind "
+                "the matrix)"
+            )
+        labels = [""]
+        S = [_check_sample_cov("sample_cov", sample_cov, mm)]
+        ns = [_check_sample_nobs("sample_nobs", sample_nobs, p)]
+        means = [
+            np.zeros(p) if sample_mean is None
+            else _check_sample_mean("sample_mean", sample_mean, mm)
+        ]
+    S = [s * (n - 1) / n for s, n in zip(S, ns)]
     return labels, S, means, ns
 
 
@@ -794,8 +979,11 @@ def _optimize(eng: _Engine, x0: np.ndarray, max_iter: int) -> tuple[np.ndarray, 
 
 def cfa(
     model: str | MeasurementModel,
-    data: pd.DataFrame,
+    data: pd.DataFrame | None = None,
     *,
+    sample_cov: pd.DataFrame | Mapping[object, pd.DataFrame] | None = None,
+    sample_mean: pd.Series | Mapping[object, pd.Series] | None = None,
+    sample_nobs: int | Mapping[object, int] | None = None,
     estimator: str = "ML",
     group: str | None = None,
     equal: Iterable[str] = (),
@@ -809,9 +997,24 @@ def cfa(
     ----------
     model : str or MeasurementModel
         lavaan measurement syntax, e.g. ``"visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6"``.
-    data : pandas.DataFrame
+    data : pandas.DataFrame, optional
         One row per respondent; rows with a missing value in a model variable (or the group) are
-        dropped (listwise deletion, with a warning).
+        dropped (listwise deletion, with a warning). Give either ``data`` or ``sample_cov``.
+    sample_cov : pandas.DataFrame or mapping of group to pandas.DataFrame, optional
+        Summary-statistics input instead of ``data``, as lavaan's ``sample.cov``: a covariance
+        matrix with the variable names as index and columns (extra variables are ignored), or,
+        for a multi-group model, a mapping group label -> matrix (the groups in the mapping's
+        order, the first is the reference group). Each matrix is taken as the unbiased
+        covariance (divisor N - 1) and multiplied by (N - 1) / N before fitting, as lavaan does
+        by default (``sample.cov.rescale = TRUE``), so ``cfa(model, sample_cov=df.cov(),
+        sample_nobs=len(df))`` gives the same fit as ``cfa(model, df)``.
+    sample_mean : pandas.Series or mapping of group to pandas.Series, optional
+        Means indexed by variable name (lavaan's ``sample.mean``). Required for a multi-group
+        model (it has a mean structure); ignored by a single-group model, whose means are
+        saturated.
+    sample_nobs : int or mapping of group to int, optional
+        Number of observations behind each matrix (lavaan's ``sample.nobs``); required with
+        ``sample_cov``, and more than the number of observed variables.
     estimator : {"ML", "MLR"}
         ``"ML"``: maximum likelihood with the biased sample covariance (lavaan
         ``likelihood="normal"``), standard errors from the expected information.
@@ -819,9 +1022,10 @@ def cfa(
         errors (observed information as bread) and the Yuan-Bentler scaled chi-square as in
         lavaan's ``estimator="MLR"`` (``chisq_scaled``, ``chisq_scaling_factor``,
         ``pvalue_scaled`` in ``fit``). CFI, TLI and RMSEA stay the ML (unscaled) ones; the
-        robust variants of these indices are not implemented.
+        robust variants of these indices are not implemented. Needs raw ``data``.
     group : str, optional
-        Column defining groups for a multi-group model; adds a mean structure.
+        Column of ``data`` defining groups for a multi-group model; adds a mean structure.
+        With ``sample_cov`` the groups are the keys of the mapping instead.
     equal : iterable of str
         As lavaan's ``group.equal``: any of ``"loadings"``, ``"intercepts"``, ``"residuals"``,
         ``"means"``, ``"lv.variances"``, ``"lv.covariances"``.
@@ -843,9 +1047,10 @@ def cfa(
     Raises
     ------
     ValueError
-        On a syntax error, a variable not in ``data``, a non-positive-definite sample covariance
-        matrix, too few observations for the number of free parameters, or a model with negative
-        degrees of freedom.
+        On a syntax error, a variable not in ``data`` (or ``sample_cov``), a non-positive-definite
+        or non-symmetric sample covariance matrix, too few observations for the number of free
+        parameters, a model with negative degrees of freedom, or inconsistent summary statistics
+        (group keys that differ between ``sample_cov``, ``sample_mean`` and ``sample_nobs``).
 
     Warns
     -----
@@ -857,6 +1062,9 @@ def cfa(
     --------
     >>> fit = cfa("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6", df)  # doctest: +SKIP
     >>> fit.fit.cfi  # doctest: +SKIP
+    >>> items = ["x1", "x2", "x3", "x4", "x5", "x6"]
+    >>> same = cfa("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6",
+    ...            sample_cov=df[items].cov(), sample_nobs=len(df))  # doctest: +SKIP
 
     References
     ----------
@@ -875,20 +1083,55 @@ def cfa(
     """
     if estimator not in ("ML", "MLR"):
         raise ValueError(f"estimator: expected 'ML' or 'MLR', got {estimator!r}")
-    if estimator == "MLR" and group is not None:
+    if data is None and sample_cov is None:
+        raise ValueError(
+            "data: no input; pass data (one row per respondent) or sample_cov with sample_nobs "
+            "(summary statistics)"
+        )
+    if data is not None and sample_cov is not None:
+        raise ValueError(
+            "data, sample_cov: pass one of them, not both (raw data or summary statistics)"
+        )
+    if data is not None:
+        for arg, obj in (("sample_mean", sample_mean), ("sample_nobs", sample_nobs)):
+            if obj is not None:
+                raise ValueError(
+                    f"{arg}: only used with sample_cov; with data the means and the number of "
+                    "observations come from the data"
+                )
+    else:
+        if estimator == "MLR":
+            raise ValueError(
+                "estimator: 'MLR' needs raw data (its standard errors and scaled chi-square use "
+                "every observation); pass data instead of sample_cov, or use estimator='ML'"
+            )
+        if group is not None:
+            raise ValueError(
+                "group: names a column of data; with sample_cov the groups are the keys of a "
+                "mapping group -> covariance matrix, so leave group unset"
+            )
+    multigroup = group is not None or isinstance(sample_cov, Mapping)
+    if estimator == "MLR" and multigroup:
         raise ValueError("estimator: 'MLR' is implemented for a single group only (group=None)")
     equal = (equal,) if isinstance(equal, str) else tuple(equal)
     for e in equal:
         if e not in _EQUAL_OPTIONS:
             raise ValueError(f"equal: unknown constraint {e!r}; expected one of {_EQUAL_OPTIONS}")
-    if equal and group is None:
-        raise ValueError("equal: group constraints need a group column (group=...)")
+    if equal and not multigroup:
+        raise ValueError(
+            "equal: group constraints need several groups (group=... with data, or sample_cov "
+            "as a mapping group -> matrix)"
+        )
     group_partial = (
         (group_partial,) if isinstance(group_partial, str) else tuple(group_partial)
     )
     mm = model if isinstance(model, MeasurementModel) else parse_model(model)
-    labels, S, means, ns, blocks = _prepare_data(mm, data, group, raw=True)
-    meanstructure = group is not None
+    if data is not None:
+        labels, S, means, ns, blocks = _prepare_data(mm, data, group, raw=True)
+    else:
+        labels, S, means, ns = _prepare_moments(mm, sample_cov, sample_mean, sample_nobs)
+        blocks = []
+    meanstructure = multigroup
     table, nfree = _build_table(
         mm, len(S), meanstructure=meanstructure, equal=equal, partial=group_partial, std_lv=std_lv
     )
@@ -906,7 +1149,8 @@ def cfa(
         )
     if N <= nfree:
         raise ValueError(
-            f"data: too few observations ({N}) for the number of free parameters ({nfree})"
+            f"{'data' if data is not None else 'sample_nobs'}: too few observations ({N}) for "
+            f"the number of free parameters ({nfree})"
         )
     eng = _Engine(table, nfree, p, m, S, means, ns, meanstructure)
     x0 = _start_values(table, nfree, S, std_lv)
@@ -975,11 +1219,11 @@ def cfa(
             "ci_lower": est - zcrit * se, "ci_upper": est + zcrit * se, "std_all": float(std),
         })
     params = pd.DataFrame(rows)
-    if group is None:
+    if not multigroup:
         params = params.drop(columns=["group", "group_label"])
 
     for g in range(len(S)):
-        where = f" in group {labels[g]!r}" if group is not None else ""
+        where = f" in group {labels[g]!r}" if multigroup else ""
         L, T, P, nu, a = mats[g]
         for j, it in enumerate(obs):
             if T[j, j] < 0:
@@ -1156,9 +1400,12 @@ def _compare(fit: CFAResult, base: CFAResult, base_name: str, cfi_cut: float,
 
 def invariance(
     model: str | MeasurementModel,
-    data: pd.DataFrame,
-    group: str,
+    data: pd.DataFrame | None = None,
+    group: str | None = None,
     *,
+    sample_cov: Mapping[object, pd.DataFrame] | None = None,
+    sample_mean: Mapping[object, pd.Series] | None = None,
+    sample_nobs: Mapping[object, int] | None = None,
     cfi_cut: float = 0.01,
     rmsea_cut: float = 0.015,
     alpha: float = 0.05,
@@ -1187,9 +1434,14 @@ def invariance(
     ----------
     model : str or MeasurementModel
         lavaan measurement syntax.
-    data : pandas.DataFrame
-    group : str
-        Grouping column.
+    data : pandas.DataFrame, optional
+        Raw data; give either ``data`` and ``group`` or the summary statistics.
+    group : str, optional
+        Grouping column of ``data``. With summary statistics only a name for the grouping
+        (shown in the summary; default ``"group"``).
+    sample_cov, sample_mean, sample_nobs : mapping of group label, optional
+        Summary statistics per group instead of ``data``: covariance matrices (unbiased, as
+        lavaan's ``sample.cov``), means and numbers of observations; see :func:`cfa`.
     cfi_cut, rmsea_cut : float
         Largest tolerated drop in CFI and rise in RMSEA.
     alpha : float
@@ -1208,6 +1460,8 @@ def invariance(
     Examples
     --------
     >>> res = invariance(HS_MODEL, hs, "school")  # doctest: +SKIP
+    >>> same = invariance(HS_MODEL, group="school", sample_cov=covs, sample_mean=means,
+    ...                   sample_nobs=ns)  # doctest: +SKIP
     >>> res.level  # doctest: +SKIP
     'partial scalar'
 
@@ -1222,17 +1476,35 @@ def invariance(
     Byrne, B. M., Shavelson, R. J., & Muthén, B. (1989). Testing for the equivalence of factor
     covariance and mean structures. Psychological Bulletin, 105, 456-466.
     """
-    if not isinstance(group, str):
-        raise ValueError("group: expected the name of the grouping column")
+    if sample_cov is None:
+        if not isinstance(group, str):
+            raise ValueError("group: expected the name of the grouping column of data")
+        inputs: dict = {"data": data, "group": group}
+    else:
+        if data is not None:
+            raise ValueError(
+                "data, sample_cov: pass one of them, not both (raw data or summary statistics)"
+            )
+        if not isinstance(sample_cov, Mapping):
+            raise ValueError(
+                "sample_cov: invariance needs one covariance matrix per group, as a mapping "
+                f"group -> DataFrame; got {type(sample_cov).__name__}"
+            )
+        if group is None:
+            group = "group"
+        elif not isinstance(group, str):
+            raise ValueError("group: expected a name for the grouping (a string)")
+        inputs = {"sample_cov": sample_cov, "sample_mean": sample_mean,
+                  "sample_nobs": sample_nobs}
     if max_free is not None and max_free < 0:
         raise ValueError(f"max_free: expected a non-negative integer, got {max_free}")
     if min_invariant < 1:
         raise ValueError(f"min_invariant: expected at least 1, got {min_invariant}")
     mm = model if isinstance(model, MeasurementModel) else parse_model(model)
     fits: dict[str, CFAResult] = {
-        "configural": cfa(mm, data, group=group),
-        "metric": cfa(mm, data, group=group, equal=("loadings",)),
-        "scalar": cfa(mm, data, group=group, equal=("loadings", "intercepts")),
+        "configural": cfa(mm, **inputs),
+        "metric": cfa(mm, **inputs, equal=("loadings",)),
+        "scalar": cfa(mm, **inputs, equal=("loadings", "intercepts")),
     }
     rows = {"configural": {**_row(fits["configural"]), "compared_with": "", "holds": True}}
     comp_metric = _compare(fits["metric"], fits["configural"], "configural", cfi_cut, rmsea_cut)
@@ -1267,7 +1539,7 @@ def invariance(
                 trials = {}
                 for it in candidates:
                     trials[it] = cfa(
-                        mm, data, group=group, equal=("loadings", "intercepts"),
+                        mm, **inputs, equal=("loadings", "intercepts"),
                         group_partial=tuple(f"{x}~1" for x in freed + [it]),
                     )
                     tf = trials[it].fit

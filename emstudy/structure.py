@@ -26,10 +26,15 @@ fewer than the 162 free parameters of the 12-factor model, so ML on complete cas
 :func:`fit_core_cfa` therefore uses complete cases only when there are more of them than free
 parameters; otherwise it fits the ML discrepancy to the pairwise-deletion covariance matrix (consistent
 when data are missing completely at random, as in the synthetic study; Brown 2015, ch. 9), with N = all
-respondents. Point estimates are those of ML on that matrix; the chi-square and the fit indices that use
-it treat the matrix as if it were complete-data (slightly optimistic standard errors; Savalei & Bentler
-2009 describe the correction of the two-stage approach, not implemented here). The result says which
-was used (``cfa_missing``) and both numbers (``n_listwise``, ``n_cfa``).
+respondents. The matrix (each covariance divided by the number of respondents who answered both items)
+goes to :func:`emstudy.cfa.cfa` as summary statistics (``sample_cov``, ``sample_nobs``, as lavaan's
+``sample.cov``); since ``cfa`` treats it as unbiased and multiplies it by (N - 1) / N, it is passed
+times N / (N - 1), so ML is fitted to the pairwise matrix itself. Point estimates are those of ML on that
+matrix; the chi-square and the fit indices that use it treat the matrix as if it were complete-data
+(slightly optimistic standard errors; Savalei & Bentler 2009 describe the correction of the two-stage
+approach, not implemented here). The result says which was used (``cfa_missing``) and both numbers
+(``n_listwise``, ``n_cfa``). :func:`cross_case_invariance` passes each case's pairwise means and matrix
+the same way (``missing="pairwise"``).
 
 References
 ----------
@@ -160,19 +165,30 @@ def display_loadings(loadings: pd.DataFrame, *, cutoff: float = 0.30, digits: in
     return loadings.map(lambda v: "" if pd.isna(v) or abs(v) < cutoff else fmt.format(v))
 
 
-def _moment_frame(cov: np.ndarray, mean: np.ndarray, n: int, basis: np.ndarray,
-                  columns: list[str]) -> pd.DataFrame:
-    """An n x p frame whose mean is ``mean`` and biased (/n) covariance is exactly ``cov``.
+def _pairwise_moments(block: pd.DataFrame, arg: str) -> tuple[pd.DataFrame, pd.Series, int]:
+    """Pairwise-deletion moments of ``block`` as :func:`emstudy.cfa.cfa` takes them.
 
-    ML estimation depends on the data only through the mean, the covariance and n, so fitting
-    :func:`emstudy.cfa.cfa` to this frame is fitting it to ``cov`` (``cfa`` takes data only).
-    ``basis`` (n x p, full column rank) only fixes the rotation, so the frame is deterministic.
+    Returns ``(sample_cov, sample_mean, sample_nobs)``. The covariance of each pair of items is
+    computed over the respondents who answered both and divided by their number ``n_ij``
+    (``DataFrame.cov(ddof=0)``); each mean over the respondents who answered the item; ``n`` is
+    all respondents. ``cfa`` follows lavaan and treats ``sample_cov`` as unbiased, multiplying it
+    by ``(n - 1) / n``; the matrix is therefore returned times ``n / (n - 1)``, so that ML is fitted
+    to the ``/n_ij`` matrix itself (the matrix this module has always used).
+
+    Raises
+    ------
+    ValueError
+        Naming ``arg`` when a pair of items is never answered together, or when the pairwise
+        matrix is not positive definite.
     """
-    a = np.column_stack([np.ones(n), basis - basis.mean(axis=0)])
-    q, _ = np.linalg.qr(a)
-    z = q[:, 1:] * np.sqrt(n)
-    chol = np.linalg.cholesky(cov)
-    return pd.DataFrame(mean + z @ chol.T, columns=columns)
+    n = len(block)
+    cov = block.cov(ddof=0)
+    if cov.isna().to_numpy().any():
+        raise ValueError(f"{arg}: some pair of items is never answered together")
+    eig = np.linalg.eigvalsh(cov.to_numpy())
+    if eig[0] <= 1e-10 * eig[-1]:
+        raise ValueError(f"{arg}: the pairwise covariance matrix is not positive definite")
+    return cov * (n / (n - 1)), block.mean(), n
 
 
 def _n_free(model: str) -> int:
@@ -218,15 +234,8 @@ def fit_core_cfa(
         if n_listwise > _n_free(model):
             fit, how = cfa(mm, complete), "listwise"
         else:
-            cov = data.cov(ddof=0).to_numpy()
-            if np.isnan(cov).any():
-                raise ValueError("items: some pair of items is never answered together")
-            eig = np.linalg.eigvalsh(cov)
-            if eig[0] <= 1e-10 * eig[-1]:
-                raise ValueError("items: the pairwise covariance matrix is not positive definite")
-            basis = data.fillna(data.mean()).to_numpy()
-            frame = _moment_frame(cov, data.mean().to_numpy(), len(data), basis, cols)
-            fit, how = cfa(mm, frame), "pairwise"
+            cov, _, n = _pairwise_moments(data, "items")
+            fit, how = cfa(mm, sample_cov=cov, sample_nobs=n), "pairwise"
     notes = tuple(dict.fromkeys(str(w.message) for w in caught))
     return fit, how, n_listwise, notes
 
@@ -519,11 +528,12 @@ def cross_case_invariance(
         ``"listwise"``: respondents missing any model item are dropped (per case; the deletion
         warning is silenced, group sizes are in ``result.fits["configural"].n_obs``).
         ``"pairwise"``: each case enters through its pairwise-deletion means and covariance matrix
-        with n = all its respondents (as :func:`fit_core_cfa`; consistent under MCAR, fit indices
-        treat the matrices as complete data). ``"auto"`` (default): listwise when the complete
-        cases outnumber the configural model's free parameters, else pairwise. With the full
-        12-construct model the five synthetic cases have 403 complete cases for 1050 free
-        parameters, so ``"auto"`` chooses pairwise there and listwise for small sub-models.
+        with n = all its respondents, given to :func:`emstudy.cfa.invariance` as summary statistics
+        (as :func:`fit_core_cfa`; consistent under MCAR, fit indices treat the matrices as complete
+        data). ``"auto"`` (default): listwise when the complete cases outnumber the configural
+        model's free parameters, else pairwise. With the full 12-construct model the five
+        synthetic cases have 403 complete cases for 1050 free parameters, so ``"auto"`` chooses
+        pairwise there and listwise for small sub-models.
         Runtime: a 3-construct sub-model takes about 4 s; the full 12-construct model across five
         cases (1050 free parameters per fit, three fits) did not finish within 10 minutes on 2
         cores, so use sub-models (e.g. by framework dimension) until cfa.py gets a faster path.
@@ -557,16 +567,16 @@ def cross_case_invariance(
     if how == "auto":
         n_complete = sum(len(b.dropna()) for b in blocks.values())
         how = "listwise" if n_complete > _n_free(model) * len(blocks) else "pairwise"
+    if how == "pairwise":
+        moments = {case_id: _pairwise_moments(block, f"encoded_by_case[{case_id!r}]")
+                   for case_id, block in blocks.items()}
+        return invariance(mm, group="case",
+                          sample_cov={c: m[0] for c, m in moments.items()},
+                          sample_mean={c: m[1] for c, m in moments.items()},
+                          sample_nobs={c: m[2] for c, m in moments.items()})
     frames = []
     for case_id, block in blocks.items():
-        if how == "listwise":
-            frame = block.dropna().reset_index(drop=True)
-        else:
-            cov = block.cov(ddof=0).to_numpy()
-            if np.isnan(cov).any():
-                raise ValueError(f"encoded_by_case[{case_id!r}]: some pair of items is never answered together")
-            basis = block.fillna(block.mean()).to_numpy()
-            frame = _moment_frame(cov, block.mean().to_numpy(), len(block), basis, cols)
+        frame = block.dropna().reset_index(drop=True)
         frame["case"] = case_id
         frames.append(frame)
     data = pd.concat(frames, ignore_index=True)

@@ -373,3 +373,244 @@ def test_multigroup_std_lv(key: str, equal: tuple[str, ...]) -> None:
     #                 [, group.equal = "loadings"])): same fit as marker scaling
     res = cfa(HS_MODEL, HS, group="school", equal=equal, std_lv=True)
     _check_fit(res, REF[key]["fit"])
+
+
+# ------------------------------------------------------------------------------------------
+# summary-statistics input (sample_cov, sample_mean, sample_nobs)
+# ------------------------------------------------------------------------------------------
+VARS = REF["sample_vars"]  # paste0("x", 1:9)
+SCHOOLS = REF["scalar_cov"]["group_labels"]  # unique(HS$school): "Pasteur", "Grant-White"
+
+
+def _school_stats() -> tuple[dict, dict, dict]:
+    """Per-school cov (divisor N - 1, as R's cov), colMeans and nrow, in the order of the data."""
+    covs, means, nobs = {}, {}, {}
+    for s in SCHOOLS:
+        block = HS.loc[HS["school"] == s, VARS]
+        covs[s], means[s], nobs[s] = block.cov(), block.mean(), len(block)
+    return covs, means, nobs
+
+
+@pytest.fixture(scope="module")
+def single_cov() -> CFAResult:
+    return cfa(HS_MODEL, sample_cov=HS[VARS].cov(), sample_nobs=len(HS))
+
+
+@pytest.fixture(scope="module")
+def scalar_cov() -> CFAResult:
+    covs, means, nobs = _school_stats()
+    return cfa(HS_MODEL, sample_cov=covs, sample_mean=means, sample_nobs=nobs,
+               equal=("loadings", "intercepts"))
+
+
+def test_sample_cov_single_group_matches_lavaan(single_cov: CFAResult) -> None:
+    # fitMeasures(cfa(HS.model, sample.cov = cov(HS[, vars]), sample.nobs = 301)):
+    # chisq 85.306, df 24, cfi 0.931, tli 0.896, rmsea 0.092, srmr 0.065
+    ref = REF["single_cov"]
+    _check_fit(single_cov, ref["fit"])
+    for name in ["chisq", "df", "cfi", "tli", "rmsea", "srmr"]:
+        assert single_cov.fit_measures[name] == pytest.approx(ref["fit"][name], abs=1e-5), name
+    assert single_cov.n_obs == (ref["n"],)  # lavInspect(fit_cov, "nobs") = 301
+    # parameterEstimates(fit_cov)$est, $se; standardizedSolution(fit_cov)$est.std
+    m = _merge(ref["estimates"], single_cov.params)
+    np.testing.assert_allclose(m["est"], m["est_lavaan"], atol=TOL)
+    np.testing.assert_allclose(m["se"], m["se_lavaan"], atol=TOL)
+    s = _merge(ref["standardized"], single_cov.params)
+    np.testing.assert_allclose(s["std_all"], s["est.std"], atol=TOL)
+
+
+def test_sample_cov_is_rescaled_like_lavaan(single_cov: CFAResult) -> None:
+    # lavInspect(cfa(HS.model, sample.cov = cov(HS[, vars]), sample.nobs = 301), "sampstat")$cov:
+    # cov() times 300/301 (lavaan's sample.cov.rescale = TRUE)
+    ref = np.array(REF["single_cov"]["sampstat_cov"])
+    ours = single_cov.sample_cov[0].loc[VARS, VARS].to_numpy()
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
+    assert not np.allclose(ours, HS[VARS].cov().to_numpy(), rtol=1e-4, atol=0)
+
+
+def test_sample_cov_two_groups_match_lavaan(scalar_cov: CFAResult) -> None:
+    # cfa(HS.model, sample.cov = covs, sample.mean = means, sample.nobs = nobs,
+    #     group.equal = c("loadings", "intercepts")), lists named by unique(HS$school)
+    ref = REF["scalar_cov"]
+    _check_fit(scalar_cov, ref["fit"])  # fitMeasures(fit_cov2): chisq 164.103, df 60
+    for name in ["chisq", "df", "cfi", "tli", "rmsea", "srmr"]:
+        assert scalar_cov.fit_measures[name] == pytest.approx(ref["fit"][name], abs=1e-5), name
+    assert scalar_cov.groups == tuple(ref["group_labels"])  # lavInspect(fit_cov2, "group.label")
+    assert scalar_cov.n_obs == tuple(ref["group_n"])  # lavInspect(fit_cov2, "nobs")
+    # parameterEstimates(fit_cov2)$est, $se; standardizedSolution(fit_cov2)$est.std
+    m = _merge(ref["estimates"], scalar_cov.params)
+    np.testing.assert_allclose(m["est"], m["est_lavaan"], atol=TOL)
+    np.testing.assert_allclose(m["se"], m["se_lavaan"], atol=TOL)
+    s = _merge(ref["standardized"], scalar_cov.params)
+    np.testing.assert_allclose(s["std_all"], s["est.std"], atol=TOL)
+    # lavInspect(fit_cov2, "sampstat")[[g]]$cov: each group's matrix times (N_g - 1) / N_g
+    for g, label in enumerate(SCHOOLS):
+        np.testing.assert_allclose(scalar_cov.sample_cov[g].loc[VARS, VARS].to_numpy(),
+                                   np.array(ref["sampstat_cov"][label]), rtol=1e-12, atol=1e-12)
+
+
+def test_sample_cov_agrees_with_raw_data(single: CFAResult, single_cov: CFAResult,
+                                         grouped: dict[str, CFAResult],
+                                         scalar_cov: CFAResult) -> None:
+    # the same model fitted to HS and to cov(HS) with N = 301 (divisor N - 1, rescaled)
+    for raw, stats in [(single, single_cov), (grouped["scalar"], scalar_cov)]:
+        a, b = raw.fit_measures, stats.fit_measures
+        np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), rtol=1e-7, atol=1e-7)
+        assert list(raw.params.columns) == list(stats.params.columns)
+        for col in ["est", "se", "std_all"]:
+            np.testing.assert_allclose(stats.params[col], raw.params[col], atol=1e-6)
+        assert raw.groups == stats.groups and raw.n_obs == stats.n_obs
+
+
+def test_sample_cov_order_and_extra_variables_do_not_matter(single_cov: CFAResult) -> None:
+    cols = ["ageyr"] + VARS[::-1]
+    shuffled = HS[cols].cov()
+    res = cfa(HS_MODEL, sample_cov=shuffled, sample_nobs=301, sample_mean=HS[cols].mean())
+    np.testing.assert_allclose(res.params["est"], single_cov.params["est"], atol=1e-6)
+    assert res.fit.chisq == pytest.approx(single_cov.fit.chisq, abs=1e-6)
+
+
+def test_invariance_from_sample_statistics_agrees_with_raw_data(inv: InvarianceResult) -> None:
+    covs, means, nobs = _school_stats()
+    res = invariance(HS_MODEL, group="school", sample_cov=covs, sample_mean=means,
+                     sample_nobs=nobs)
+    num = inv.table.select_dtypes("number").columns
+    np.testing.assert_allclose(res.table[num].to_numpy(dtype=float),
+                               inv.table[num].to_numpy(dtype=float), atol=1e-6)
+    assert res.freed_intercepts == inv.freed_intercepts == ("x3", "x7")
+    assert res.level == inv.level and res.group == "school"
+
+
+def _cov() -> pd.DataFrame:
+    return HS[VARS].cov()
+
+
+def _asym() -> pd.DataFrame:
+    c = _cov()
+    c.loc["x1", "x2"] += 0.1
+    return c
+
+
+def _neg_var() -> pd.DataFrame:
+    c = _cov()
+    c.loc["x3", "x3"] = -1.0
+    return c
+
+
+def _nan_entry() -> pd.DataFrame:
+    c = _cov()
+    c.loc["x4", "x5"] = c.loc["x5", "x4"] = np.nan
+    return c
+
+
+def _singular() -> pd.DataFrame:
+    return HS.assign(x10=HS["x1"] + HS["x2"])[VARS + ["x10"]].cov()
+
+
+_SINGLE_BAD = [
+    # (keyword arguments to cfa besides the model, pattern of the message)
+    (dict(), r"^data: no input; pass data .* or sample_cov"),
+    (dict(data=HS, sample_cov="cov"), r"^data, sample_cov: pass one of them"),
+    (dict(data=HS, sample_nobs=301), r"^sample_nobs: only used with sample_cov"),
+    (dict(data=HS, sample_mean=HS[VARS].mean()), r"^sample_mean: only used with sample_cov"),
+    (dict(sample_cov="cov", sample_nobs=301, estimator="MLR"), r"^estimator: 'MLR' needs raw data"),
+    (dict(sample_cov="cov"), r"^sample_nobs: required with sample_cov"),
+    (dict(sample_cov="cov", sample_nobs=301, group="school"), r"^group: names a column of data"),
+    (dict(sample_cov="cov", sample_nobs=301, equal=("loadings",)),
+     r"^equal: group constraints need several groups"),
+    (dict(sample_cov=_cov().to_numpy(), sample_nobs=301),
+     r"^sample_cov: expected a pandas DataFrame .* got ndarray"),
+    (dict(sample_cov=_cov().iloc[:, :8], sample_nobs=301),
+     r"^sample_cov: expected a square matrix, got 9 rows and 8 columns"),
+    (dict(sample_cov=_cov().rename(columns={"x9": "y9"}), sample_nobs=301),
+     r"^sample_cov: index and columns must name the same variables; .*'x9', 'y9'"),
+    (dict(sample_cov=HS[VARS[:7]].cov(), sample_nobs=301),
+     r"^sample_cov: model variable\(s\) \['x8', 'x9'\] are not in the matrix"),
+    (dict(sample_cov=_asym(), sample_nobs=301),
+     r"^sample_cov: not symmetric: entry \('x1', 'x2'\)"),
+    (dict(sample_cov=_neg_var(), sample_nobs=301),
+     r"^sample_cov: not positive definite: the variance of \['x3'\]"),
+    (dict(sample_cov=_nan_entry(), sample_nobs=301),
+     r"^sample_cov: missing or infinite entry for \('x4', 'x5'\)"),
+    (dict(sample_cov=_cov().astype(object).where(_cov() > 0.5, "a"), sample_nobs=301),
+     r"^sample_cov: entries must be numbers"),
+    (dict(sample_cov="cov", sample_nobs=301.0), r"^sample_nobs: expected a positive integer"),
+    (dict(sample_cov="cov", sample_nobs="301"), r"^sample_nobs: expected a positive integer"),
+    (dict(sample_cov="cov", sample_nobs=True), r"^sample_nobs: expected a positive integer"),
+    (dict(sample_cov="cov", sample_nobs=0), r"^sample_nobs: expected a positive integer, got 0"),
+    (dict(sample_cov="cov", sample_nobs=9),
+     r"^sample_nobs: 9 observations for 9 observed variables"),
+    (dict(sample_cov="cov", sample_nobs=15),
+     r"^sample_nobs: too few observations \(15\) for the number of free parameters \(21\)"),
+    (dict(sample_cov="cov", sample_nobs=301, sample_mean=HS[VARS[:8]].mean()),
+     r"^sample_mean: model variable\(s\) \['x9'\] have no mean"),
+    (dict(sample_cov="cov", sample_nobs=301, sample_mean=HS[VARS].mean().to_numpy()),
+     r"^sample_mean: expected a pandas Series"),
+    (dict(sample_cov="cov", sample_nobs={"Pasteur": 156, "Grant-White": 145}),
+     r"^sample_nobs: a mapping of groups needs sample_cov to be a mapping"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "pattern"), _SINGLE_BAD)
+def test_sample_cov_input_errors(kwargs: dict, pattern: str) -> None:
+    if isinstance(kwargs.get("sample_cov"), str):
+        kwargs = {**kwargs, "sample_cov": _cov()}
+    with pytest.raises(ValueError, match=pattern):
+        cfa(HS_MODEL, **kwargs)
+
+
+def test_sample_cov_not_positive_definite() -> None:
+    with pytest.raises(ValueError, match=r"^sample_cov: not positive definite \(smallest eigen"):
+        cfa("visual =~ x1 + x2 + x3 + x10", sample_cov=_singular(), sample_nobs=301)
+
+
+def _grouped_variant(which: str):
+    covs, means, nobs = _school_stats()
+    if which == "one_group":
+        return dict(sample_cov={"Pasteur": covs["Pasteur"]}, sample_mean=means, sample_nobs=nobs)
+    if which == "no_mean":
+        return dict(sample_cov=covs, sample_nobs=nobs)
+    if which == "no_nobs":
+        return dict(sample_cov=covs, sample_mean=means)
+    if which == "mean_not_mapping":
+        return dict(sample_cov=covs, sample_mean=means["Pasteur"], sample_nobs=nobs)
+    if which == "nobs_keys":
+        return dict(sample_cov=covs, sample_mean=means, sample_nobs={"Pasteur": 156})
+    if which == "mean_keys":
+        return dict(sample_cov=covs, sample_mean={**means, "Other": means["Pasteur"]},
+                    sample_nobs=nobs)
+    if which == "group_nobs":
+        return dict(sample_cov=covs, sample_mean=means, sample_nobs={**nobs, "Pasteur": 5})
+    if which == "group_cov":
+        return dict(sample_cov={**covs, "Grant-White": _asym()}, sample_mean=means,
+                    sample_nobs=nobs)
+    if which == "group_mean":
+        return dict(sample_cov=covs, sample_nobs=nobs,
+                    sample_mean={**means, "Pasteur": means["Pasteur"].drop("x9")})
+    raise KeyError(which)
+
+
+@pytest.mark.parametrize(("which", "pattern"), [
+    ("one_group", r"^sample_cov: a mapping gives one matrix per group and needs at least two"),
+    ("no_mean", r"^sample_mean: a multi-group model has a mean structure"),
+    ("no_nobs", r"^sample_nobs: required with sample_cov; pass a mapping"),
+    ("mean_not_mapping", r"^sample_mean: sample_cov is a mapping of groups, so sample_mean must"),
+    ("nobs_keys", r"^sample_nobs: group keys do not match .* missing \['Grant-White'\]"),
+    ("mean_keys", r"^sample_mean: group keys do not match .* not in sample_cov \['Other'\]"),
+    ("group_nobs", r"^sample_nobs\['Pasteur'\]: 5 observations for 9 observed variables"),
+    ("group_cov", r"^sample_cov\['Grant-White'\]: not symmetric"),
+    ("group_mean", r"^sample_mean\['Pasteur'\]: model variable\(s\) \['x9'\] have no mean"),
+])
+def test_sample_cov_group_input_errors(which: str, pattern: str) -> None:
+    with pytest.raises(ValueError, match=pattern):
+        cfa(HS_MODEL, **_grouped_variant(which))
+
+
+def test_invariance_sample_statistics_input_errors() -> None:
+    covs, means, nobs = _school_stats()
+    with pytest.raises(ValueError, match=r"^sample_cov: invariance needs one covariance matrix"):
+        invariance(HS_MODEL, sample_cov=covs["Pasteur"], sample_nobs=156)
+    with pytest.raises(ValueError, match=r"^data, sample_cov: pass one of them"):
+        invariance(HS_MODEL, HS, "school", sample_cov=covs, sample_mean=means, sample_nobs=nobs)
+    with pytest.raises(ValueError, match=r"^group: expected the name of the grouping column"):
+        invariance(HS_MODEL, HS)

@@ -16,12 +16,11 @@ import pandas as pd
 import pytest
 from threadpoolctl import threadpool_limits
 
-from emstudy.cfa import parse_model
+from emstudy.cfa import cfa, parse_model
 from emstudy.efa import parallel_analysis
 from emstudy.reliability import average_variance_extracted, composite_reliability
 from emstudy.structure import (
     StructureResults,
-    _moment_frame,
     _n_free,
     case_structure,
     core_model_syntax,
@@ -80,14 +79,46 @@ def test_display_loadings_blanks_small_values():
         display_loadings(frame, cutoff=1.5)
 
 
-def test_moment_frame_reproduces_covariance_exactly():
-    rng = np.random.default_rng(3)
-    a = rng.normal(size=(50, 4))
-    cov = np.cov(a, rowvar=False, ddof=0) + np.eye(4) * 0.1
-    frame = _moment_frame(cov, np.arange(4.0), 60, rng.normal(size=(60, 4)), list("wxyz"))
-    assert frame.shape == (60, 4)
-    np.testing.assert_allclose(frame.mean().to_numpy(), np.arange(4.0), atol=1e-12)
-    np.testing.assert_allclose(frame.cov(ddof=0).to_numpy(), cov, atol=1e-12)
+HS_MODEL = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+
+
+def _hs_with_holes() -> pd.DataFrame:
+    """lavaan's HolzingerSwineford1939 items with 40 % of answers deleted at random (MCAR)."""
+    hs = pd.read_csv(ROOT / "tests" / "reference" / "data" / "HolzingerSwineford1939.csv")
+    items = hs[[f"x{i}" for i in range(1, 10)]].copy()
+    rng = np.random.default_rng(11)
+    return items.mask(rng.random(items.shape) < 0.4)
+
+
+def test_fit_core_cfa_pairwise_fits_the_pairwise_matrix_itself():
+    """Pairwise path: ML on the /n_ij pairwise covariance matrix, N = all respondents.
+
+    The matrix the fit used (``CFAResult.sample_cov``, after cfa's (N - 1) / N rescaling of its
+    ``sample_cov`` input) must be pandas' pairwise covariance with ddof=0 exactly, and the fit must
+    equal a fit to raw data with that covariance matrix.
+    """
+    items = _hs_with_holes()
+    assert len(items.dropna()) <= _n_free(HS_MODEL) == 21
+    fit, how, n_listwise, _ = fit_core_cfa(items, HS_MODEL)
+    assert how == "pairwise" and n_listwise == len(items.dropna())
+    assert fit.n_obs == (len(items),)
+    pairwise = items.cov(ddof=0)
+    np.testing.assert_allclose(fit.sample_cov[0].to_numpy(), pairwise.to_numpy(), rtol=1e-13, atol=1e-14)
+    # raw data whose biased covariance is exactly the pairwise matrix: n standardized rows times chol'
+    n, p = items.shape
+    z = np.random.default_rng(5).standard_normal((n, p))
+    z = np.linalg.qr(z - z.mean(axis=0))[0] * np.sqrt(n)
+    raw = pd.DataFrame(z @ np.linalg.cholesky(pairwise.to_numpy()).T, columns=items.columns)
+    ref = cfa(HS_MODEL, raw)
+    np.testing.assert_allclose(fit.params["est"], ref.params["est"], atol=1e-6)
+    assert fit.fit.chisq == pytest.approx(ref.fit.chisq, abs=1e-6)
+
+
+def test_fit_core_cfa_pairwise_input_errors():
+    items = _hs_with_holes()
+    items.loc[items["x2"].notna(), "x1"] = np.nan
+    with pytest.raises(ValueError, match="items: some pair of items is never answered together"):
+        fit_core_cfa(items, HS_MODEL)
 
 
 # -- loadings against the generator ----------------------------------------------------------------------
@@ -252,6 +283,10 @@ def test_cross_case_invariance_pairwise_agrees(encoded):
     """The pairwise path (used by "auto" for the full model) gives the same verdict, with every respondent."""
     res = cross_case_invariance(encoded, model=SUBMODEL, missing="pairwise")
     assert res.fits["configural"].n_obs == tuple(len(encoded[c].items) for c in CASES)
+    cols = list(parse_model(SUBMODEL).observed)
+    for c, used in zip(CASES, res.fits["configural"].sample_cov):  # each case's pairwise /n_ij matrix
+        pairwise = encoded[c].items[cols].astype(float).cov(ddof=0)
+        np.testing.assert_allclose(used.to_numpy(), pairwise.to_numpy(), rtol=1e-13, atol=1e-14)
     assert bool(res.table.loc["metric", "holds"])
     assert res.level in ("metric", "partial scalar", "scalar")
 

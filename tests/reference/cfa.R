@@ -118,4 +118,27 @@ res$configural_stdlv <- list(fit = as.list(fitMeasures(
 res$metric_stdlv <- list(fit = as.list(fitMeasures(
   cfa(HS.model, data = HS, group = "school", group.equal = "loadings", std.lv = TRUE))[fm_names]))
 
+# summary-statistics input: sample.cov (unbiased, divisor N - 1), sample.mean, sample.nobs.
+# lavaan rescales sample.cov by (N - 1) / N for ML (sample.cov.rescale = TRUE by default);
+# lavInspect(fit, "sampstat") is the matrix after rescaling.
+vars <- paste0("x", 1:9)
+res$sample_vars <- vars
+fit_cov <- cfa(HS.model, sample.cov = cov(HS[, vars]), sample.nobs = 301)
+res$single_cov <- fit_info(fit_cov)
+res$single_cov$n <- lavInspect(fit_cov, "nobs")
+res$single_cov$sampstat_cov <- unname(lavInspect(fit_cov, "sampstat")$cov[vars, vars])
+
+# two groups from per-school statistics, groups in the order of the raw data (as group = "school")
+schools <- unique(HS$school)
+covs <- setNames(lapply(schools, function(s) cov(HS[HS$school == s, vars])), schools)
+means <- setNames(lapply(schools, function(s) colMeans(HS[HS$school == s, vars])), schools)
+nobs <- setNames(lapply(schools, function(s) sum(HS$school == s)), schools)
+fit_cov2 <- cfa(HS.model, sample.cov = covs, sample.mean = means, sample.nobs = nobs,
+                group.equal = c("loadings", "intercepts"))
+res$scalar_cov <- fit_info(fit_cov2)
+res$scalar_cov$group_labels <- lavInspect(fit_cov2, "group.label")
+res$scalar_cov$group_n <- lavInspect(fit_cov2, "nobs")
+ss <- lavInspect(fit_cov2, "sampstat")
+res$scalar_cov$sampstat_cov <- lapply(ss, function(g) unname(g$cov[vars, vars]))
+
 write_json(res, file.path(out_dir, "cfa.json"), digits = NA, auto_unbox = TRUE, pretty = TRUE)
