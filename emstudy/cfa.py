@@ -1048,15 +1048,15 @@ def cfa(
     ------
     ValueError
         On a syntax error, a variable not in ``data`` (or ``sample_cov``), a non-positive-definite
-        or non-symmetric sample covariance matrix, too few observations for the number of free
-        parameters, a model with negative degrees of freedom, or inconsistent summary statistics
+        or non-symmetric sample covariance matrix, no more observations than observed variables
+        (in any group), a model with negative degrees of freedom, or inconsistent summary statistics
         (group keys that differ between ``sample_cov``, ``sample_mean`` and ``sample_nobs``).
 
     Warns
     -----
     UserWarning
-        On non-convergence, and on Heywood cases (negative residual variance, standardized
-        loading above 1), naming the item.
+        On non-convergence, on Heywood cases (negative residual variance, standardized
+        loading above 1), naming the item, and when N is not larger than the number of free parameters.
 
     Examples
     --------
@@ -1148,9 +1148,13 @@ def cfa(
             f"(df = {moments - nfree}); add indicators or constraints"
         )
     if N <= nfree:
-        raise ValueError(
-            f"{'data' if data is not None else 'sample_nobs'}: too few observations ({N}) for "
-            f"the number of free parameters ({nfree})"
+        # ML needs a positive definite sample covariance matrix (N > observed variables, checked above), not
+        # N > free parameters; lavaan fits such models too. Estimates and SEs are unstable at this ratio.
+        warnings.warn(
+            f"cfa: {N} observations for {nfree} free parameters (N/q = {N / nfree:.2f}); estimates and standard "
+            "errors are unstable at this ratio (rules of thumb ask for N/q of 5-10 or more)",
+            UserWarning,
+            stacklevel=2,
         )
     eng = _Engine(table, nfree, p, m, S, means, ns, meanstructure)
     x0 = _start_values(table, nfree, S, std_lv)
