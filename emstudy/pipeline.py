@@ -203,12 +203,15 @@ def source_fingerprint(package_dir: Path | None = None) -> str:
 
 
 def task_key(project: Project, task: NotebookTask, *, source: str, case_ids: Sequence[str]) -> str:
-    """Content hash of what a task's output depends on: template, parameters, data files and library."""
+    """Content hash of what a task's output depends on: template, parameters, library, codebook, the
+    recommendations catalogue, and each case's file, raw survey and mapping."""
     digest = hashlib.sha256()
     digest.update(task.template.read_bytes())
     digest.update(json.dumps(dict(task.parameters), sort_keys=True, default=str).encode())
     digest.update(source.encode())
     digest.update(project.codebook_path.read_bytes())
+    catalogue = project.root / "data" / "recommendations.yml"  # read by the findings notebooks
+    digest.update(catalogue.read_bytes() if catalogue.is_file() else b"<missing>")
     cases = case_ids if task.case_id == CROSS_CASE else [task.case_id]
     for case_id in cases:
         for path in (project.cases_dir / f"{case_id}.yml", project.raw_path(case_id), project.mapping_path(case_id)):

@@ -170,4 +170,7 @@ def test_run_cache_depends_on_the_mapping(project_copy):
     mapping.write_text("ignore: []\n", encoding="utf-8")
     first = key()
     mapping.write_text("ignore: [x]\n", encoding="utf-8")
-    assert len({without, first, key()}) == 3
+    second = key()
+    catalogue = project_copy.root / "data" / "recommendations.yml"
+    catalogue.write_text(catalogue.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert len({without, first, second, key()}) == 4
