@@ -209,18 +209,18 @@ class CaseFindings:
 
 
 _NUMBER_WORDS = {
-    "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+    "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"),
     "zh": tuple("零一二三四五六七八九十"),
 }
 
 
 def count_word(n: int, lang: str) -> str:
-    """``n`` as a word for the reports' sentences ("four", "四"); digits above ten.
+    """``n`` as a word for the reports' sentences ("four", "四"); digits above twelve (English) or ten (Chinese).
 
     Examples
     --------
-    >>> count_word(4, "en"), count_word(5, "zh"), count_word(12, "en")
-    ('four', '五', '12')
+    >>> count_word(4, "en"), count_word(5, "zh"), count_word(11, "en"), count_word(13, "en")
+    ('four', '五', 'eleven', '13')
     """
     if lang not in _NUMBER_WORDS:
         raise ValueError(f"lang: expected 'en' or 'zh', got {lang!r}")
