@@ -141,6 +141,23 @@ def normalise_notebook(nb: nbformat.NotebookNode, *, template_name: str) -> nbfo
     return nb
 
 
+def _kernel_manager_option() -> dict[str, type]:
+    """Start kernels with CurveZMQ transport encryption where jupyter_client offers it (8.10+, "auto": used
+    when the kernel declares support, as ipykernel 7.4 does). Besides encrypting the loopback traffic, this
+    keeps ipykernel's "running over TCP without encryption" warning out of every run's output."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    trait = AsyncKernelManager.class_traits().get("transport_encryption")
+    if trait is None or "auto" not in trait.values:
+        return {}
+
+    class _KernelManager(AsyncKernelManager):
+        transport_encryption = CaselessStrEnum(trait.values, default_value="auto", help=trait.help).tag(config=True)
+
+    return {"kernel_manager_class": _KernelManager}
+
+
 def run_task(task: NotebookTask, *, kernel_name: str = "python3") -> Path:
     """Execute one task; on success the output replaces the previous one atomically.
 
@@ -161,7 +178,7 @@ def run_task(task: NotebookTask, *, kernel_name: str = "python3") -> Path:
         try:
             pm.execute_notebook(str(task.template), tmp, parameters=dict(task.parameters), cwd=str(workdir),
                                 kernel_name=kernel_name, progress_bar=False, log_output=False,
-                                request_save_on_cell_execute=False)
+                                request_save_on_cell_execute=False, **_kernel_manager_option())
         except PapermillExecutionError as exc:
             raise EmstudyError(f"{task.label}: cell {exc.cell_index} (execution count {exc.exec_count}) failed: "
                                f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}; "

@@ -133,3 +133,14 @@ def test_stages_put_cross_case_notebooks_between_case_notebooks(tmp_path):
         [("06_f.ipynb", "a")],
         [("07_s.ipynb", "all")],
     ]
+
+
+def test_a_run_prints_progress_but_no_kernel_warnings(project_copy, capfd):
+    # ipykernel >= 7.4 warns on every start over unencrypted TCP; the pipeline asks for transport encryption
+    from emstudy.cli import main
+
+    args = ["--root", str(project_copy.root), "run", "--case", "yima", "--notebook", "01_data_quality", "--jobs", "1"]
+    assert main(args) == 0
+    captured = capfd.readouterr()
+    assert "1 notebook(s) executed" in captured.out
+    assert "WARNING" not in captured.err and "Traceback" not in captured.err
