@@ -548,7 +548,8 @@ class CaseInvariance:
         lavaan syntax fitted.
     result : emstudy.cfa.InvarianceResult
     n_used, n_dropped : int
-        Respondents with every item of the sub-model answered, and those left out (listwise).
+        Respondents the fit used (N summed over cases) and those left out: with listwise deletion the
+        respondents missing an item of the sub-model; 0 when the pairwise route was taken.
     level : str
     verdict : str
         What the level allows one to compare (see :func:`means_verdict`).
@@ -626,8 +627,11 @@ def case_invariance(
     Notes
     -----
     The fit is :func:`emstudy.structure.cross_case_invariance` (:func:`emstudy.cfa.invariance` with
-    group = case: ML on the item scores, delta CFI >= -.01 and delta RMSEA <= .015). Respondents missing
-    an item of the sub-model are left out (listwise, counted in ``n_dropped``).
+    group = case: ML on the item scores, delta CFI >= -.01 and delta RMSEA <= .015), with its
+    ``missing="auto"``: listwise when the complete cases outnumber the configural model's free parameters
+    (respondents missing an item of the sub-model are then left out and counted in ``n_dropped``), else each
+    case enters through its pairwise-deletion means and covariances with N = all its respondents
+    (``n_dropped`` = 0).
     """
     from emstudy.structure import core_model_syntax, cross_case_invariance
 
