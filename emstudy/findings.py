@@ -305,6 +305,9 @@ def collect_case(project, case_id: str, *, catalogue: Catalogue | None = None) -
                 rel(open_path), {"n_answered": 0}))
     else:
         missing.append("open answers")
+    ipa_csv = results / "ipa.csv"
+    if ipa_csv.is_file():
+        tables["ipa"] = pd.read_csv(ipa_csv)
     reliability_csv = results / "reliability.csv"
     if reliability_csv.is_file():
         tables["reliability"] = pd.read_csv(reliability_csv)

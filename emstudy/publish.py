@@ -31,8 +31,17 @@ def publish_case(project_root: str | Path, case_id: str) -> tuple[CaseFindings, 
     fig = profile_figure(cf.tables["means"], labels, title=f"{cf.case.name.en} (synthetic data)" if cf.synthetic
                          else cf.case.name.en)
     written.append(save_figure(fig, project.reports_dir / figure))
+    ipa_figure = None
+    if "ipa" in cf.tables:
+        from emstudy.models import plot_ipa
+
+        ipa = cf.tables["ipa"].assign(predictor=lambda f: f["predictor"].map(lambda c: labels.get(c, c)))
+        ipa_figure = f"figures/{case_id}_ipa.png"
+        title = f"{cf.case.name.en}: importance-performance" + (" (synthetic data)" if cf.synthetic else "")
+        written.append(save_figure(plot_ipa(ipa, title=title), project.reports_dir / ipa_figure))
     for lang in LANGS:
-        written += write_report(case_report(cf, codebook, lang=lang, figure_path=figure), project.reports_dir, case_id)
+        report = case_report(cf, codebook, lang=lang, figure_path=figure, ipa_figure_path=ipa_figure)
+        written += write_report(report, project.reports_dir, case_id)
     return cf, written
 
 

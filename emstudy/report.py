@@ -196,6 +196,9 @@ _TEXT = {
         "pattern": "pattern", "cases_col": "cases",
         "heatmap_caption": "Construct means by place", "profiles_caption": "Construct profiles of the {n} places",
         "rel_caption": "Reliability by construct (alpha with Feldt 95% CI, omega total)",
+        "ipa_caption": "Importance-performance map: importance is the standardized weight of a construct for "
+                       "perceived effectiveness, performance its mean (95% CI); the shaded upper left is "
+                       "\u201cconcentrate here\u201d (Martilla & James 1977)",
         "open": "In respondents' own words",
         "open_caption": "Most frequent answers to the open question, quoted as written after scrubbing phone, ID, "
                         "e-mail and listed names",
@@ -220,6 +223,8 @@ _TEXT = {
         "framework": "分析框架", "n_valid": "有效问卷", "top": "首要优先事项", "pattern": "类型", "cases_col": "涉及地区",
         "heatmap_caption": "各地构念均值", "profiles_caption": "{n}地构念得分剖面",
         "rel_caption": "各构念信度（alpha及Feldt 95%置信区间，omega总系数）",
+        "ipa_caption": "重要性-表现分析图：重要性为各构念对应急管理成效感知的标准化回归系数，表现为其均值（95%置信区间）；"
+                       "左上阴影区为“重点改进区”（Martilla & James 1977）",
         "open": "受访者的原话", "open_caption": "开放题最常见的回答（已去除电话、身份证号、邮箱及所列姓名）",
         "answer": "回答", "share": "占受访者比例",
         "reliability_table_cols": {"construct": "构念", "alpha": "alpha", "alpha_ci_low": "置信下限",
@@ -258,8 +263,13 @@ def profile_figure(means: pd.DataFrame, labels: dict[str, str], *, title: str):
     return fig
 
 
-def case_report(cf, codebook, *, lang: str, figure_path: str | None = None) -> Report:
-    """The report of one case from its :class:`emstudy.findings.CaseFindings`."""
+def case_report(cf, codebook, *, lang: str, figure_path: str | None = None,
+                ipa_figure_path: str | None = None) -> Report:
+    """The report of one case from its :class:`emstudy.findings.CaseFindings`.
+
+    ``figure_path`` and ``ipa_figure_path`` (relative to ``reports/``) are the construct profile and the
+    importance-performance map, shown when given.
+    """
     t = _TEXT[lang]
     case = cf.case
     name = case.name.en if lang == "en" else case.name.zh
@@ -309,8 +319,9 @@ def case_report(cf, codebook, *, lang: str, figure_path: str | None = None) -> R
                           t["ci_low"]: means["ci_lower"], t["ci_high"]: means["ci_upper"], t["n"]: means["n"]})
     figures = [FigureRef(t["profile_caption"], figure_path)] if figure_path else []
     sections.append(Section(t["profile"], tables=[Table(t["means_caption"], shown)], figures=figures))
+    ipa_figures = [FigureRef(t["ipa_caption"], ipa_figure_path)] if ipa_figure_path else []
     sections.append(Section(t["priorities"], paragraphs=(text("priority") or [t["no_priority"]]) + text("drivers"),
-                            source=", ".join(sources("priority") + sources("drivers"))))
+                            figures=ipa_figures, source=", ".join(sources("priority") + sources("drivers"))))
     sections.append(Section(t["comparison"], paragraphs=text("comparison") or [t["not_run"].format(step="05_compare")],
                             source=", ".join(sources("comparison"))))
     recs = [t["rec_line"].format(rank=r.rank, dimension=r.dimension_en if lang == "en" else r.dimension_zh,

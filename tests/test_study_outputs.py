@@ -46,6 +46,9 @@ def test_every_report_says_synthetic_on_its_first_screen_and_names_its_thesis(pr
         assert page.index(notice) < page.index("<section>")
         assert "<script" not in page and "https://" not in page and "http://" not in page
         assert (project.reports_dir / "figures" / f"{case.id}_profile.png").is_file()
+        # the importance-performance map from notebook 04's results is shown in the case report
+        assert (project.reports_dir / "figures" / f"{case.id}_ipa.png").is_file()
+        assert f"](figures/{case.id}_ipa.png)" in md and f'<img src="figures/{case.id}_ipa.png"' in page
     summary = (project.reports_dir / f"summary{suffix}.md").read_text(encoding="utf-8")
     assert notice in "\n".join(summary.splitlines()[:6])
 
