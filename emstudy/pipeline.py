@@ -141,6 +141,13 @@ def normalise_notebook(nb: nbformat.NotebookNode, *, template_name: str) -> nbfo
     return nb
 
 
+#: jupyter_client interrupts a kernel (SIGINT) before asking it to shut down, and ipykernel then sometimes logs
+#: "KeyboardInterrupt caught in kernel" at ERROR level to the terminal. Errors in a notebook reach the run
+#: through the cells' outputs (papermill), and a kernel that dies is reported by nbclient, so the kernel's
+#: own log is kept to CRITICAL.
+_KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+
+
 def _kernel_manager_option() -> dict[str, type]:
     """Start kernels with CurveZMQ transport encryption where jupyter_client offers it (8.10+, "auto": used
     when the kernel declares support, as ipykernel 7.4 does). Besides encrypting the loopback traffic, this
@@ -178,7 +185,8 @@ def run_task(task: NotebookTask, *, kernel_name: str = "python3") -> Path:
         try:
             pm.execute_notebook(str(task.template), tmp, parameters=dict(task.parameters), cwd=str(workdir),
                                 kernel_name=kernel_name, progress_bar=False, log_output=False,
-                                request_save_on_cell_execute=False, **_kernel_manager_option())
+                                request_save_on_cell_execute=False, extra_arguments=_KERNEL_ARGUMENTS,
+                                **_kernel_manager_option())
         except PapermillExecutionError as exc:
             raise EmstudyError(f"{task.label}: cell {exc.cell_index} (execution count {exc.exec_count}) failed: "
                                f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}; "

@@ -143,4 +143,4 @@ def test_a_run_prints_progress_but_no_kernel_warnings(project_copy, capfd):
     assert main(args) == 0
     captured = capfd.readouterr()
     assert "1 notebook(s) executed" in captured.out
-    assert "WARNING" not in captured.err and "Traceback" not in captured.err
+    assert "WARNING" not in captured.err and "ERROR" not in captured.err and "Traceback" not in captured.err
