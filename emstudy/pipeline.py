@@ -10,6 +10,7 @@ names the notebook, the case and the cell; the previous output stays where it wa
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -148,6 +149,7 @@ def normalise_notebook(nb: nbformat.NotebookNode, *, template_name: str) -> nbfo
 _KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
+@functools.cache
 def _kernel_manager_option() -> dict[str, type]:
     """Start kernels with CurveZMQ transport encryption where jupyter_client offers it (8.10+, "auto": used
     when the kernel declares support, as ipykernel 7.4 does). Besides encrypting the loopback traffic, this

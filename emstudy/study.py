@@ -6,7 +6,6 @@ Notebooks call :func:`open_case` once; everything they compute comes from librar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
