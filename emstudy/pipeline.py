@@ -127,7 +127,9 @@ def plan_tasks(project: Project, case_ids: Sequence[str], *, notebooks: Sequence
 
 
 def normalise_notebook(nb: nbformat.NotebookNode, *, template_name: str) -> nbformat.NotebookNode:
-    """Drop what differs between identical runs: timings, absolute paths, cell ids of the run."""
+    """Drop what differs between identical runs: timings, absolute paths, cell ids of the run; and join
+    consecutive stream outputs of a cell (the kernel flushes printed text in chunks whose boundaries depend
+    on timing, so one ``print`` loop can arrive as one output or as several)."""
     pm = nb.metadata.get("papermill", {})
     for key in _VOLATILE_NB_PAPERMILL:
         pm.pop(key, None)
@@ -139,7 +141,21 @@ def normalise_notebook(nb: nbformat.NotebookNode, *, template_name: str) -> nbfo
             cell.metadata.pop(key, None)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell["id"] = "injected-parameters"  # papermill draws a random id for the cell it inserts
+        if cell.cell_type == "code":
+            cell.outputs = _join_streams(cell.outputs)
     return nb
+
+
+def _join_streams(outputs: list) -> list:
+    joined: list = []
+    for out in outputs:
+        previous = joined[-1] if joined else None
+        if (out.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == out.get("name")):
+            previous["text"] = "".join(previous["text"]) + "".join(out["text"])
+        else:
+            joined.append(out)
+    return joined
 
 
 #: jupyter_client interrupts a kernel (SIGINT) before asking it to shut down, and ipykernel then sometimes logs

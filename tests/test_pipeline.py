@@ -73,6 +73,23 @@ def test_normalise_removes_timings_and_random_ids():
     assert out.cells[0]["id"] == "injected-parameters"
 
 
+def test_normalise_joins_stream_chunks_of_a_cell():
+    # the kernel may deliver one print loop's text in several stream messages, depending on timing
+    from nbformat.v4 import new_output
+
+    cell = nbformat.v4.new_code_cell("for p in paths: print(p)")
+    cell.outputs = [new_output("stream", name="stdout", text="a.csv"), new_output("stream", name="stdout", text="\nb.csv\n"),
+                    new_output("stream", name="stderr", text="warn\n"), new_output("stream", name="stdout", text="c\n"),
+                    new_output("execute_result", data={"text/plain": "1"}, execution_count=1),
+                    new_output("stream", name="stdout", text="d\n")]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cell]
+    out = normalise_notebook(nb, template_name="x.ipynb").cells[0].outputs
+    assert [(o["output_type"], o.get("name"), o.get("text")) for o in out] == [
+        ("stream", "stdout", "a.csv\nb.csv\n"), ("stream", "stderr", "warn\n"), ("stream", "stdout", "c\n"),
+        ("execute_result", None, None), ("stream", "stdout", "d\n")]
+
+
 def test_executed_notebooks_exist_for_every_case_and_say_synthetic(project):
     for case_id in project.case_ids():
         path = project.analysis_dir / case_id / "01_data_quality.ipynb"
