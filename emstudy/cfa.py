@@ -615,11 +615,11 @@ def _prepare_data(
                 f"data: sample covariance matrix{where} is not positive definite: "
                 f"variable(s) {const} are constant"
             )
-        ev = np.linalg.eigvalsh(C / np.outer(sd, sd))
-        if ev[0] <= 1e-10:
+        smallest = _min_correlation_eigenvalue(C)
+        if smallest <= 1e-10:
             raise ValueError(
                 f"data: sample covariance matrix{where} is not positive definite "
-                f"(smallest eigenvalue of the correlation matrix {ev[0]:.3g}); some observed "
+                f"(smallest eigenvalue of the correlation matrix {smallest:.3g}); some observed "
                 "variables are linearly dependent (duplicated items or a sum score?)"
             )
         S.append(C)
@@ -684,15 +684,21 @@ def _check_sample_cov(arg: str, cov: object, mm: MeasurementModel) -> np.ndarray
         raise ValueError(
             f"{arg}: not positive definite: the variance of {nonpos} is zero or negative"
         )
-    sd = np.sqrt(np.diag(S))
-    ev = np.linalg.eigvalsh(S / np.outer(sd, sd))
-    if ev[0] <= 1e-10:
+    smallest = _min_correlation_eigenvalue(S)
+    if smallest <= 1e-10:
         raise ValueError(
             f"{arg}: not positive definite (smallest eigenvalue of the correlation matrix "
-            f"{ev[0]:.3g}); some observed variables are linearly dependent, or the matrix was "
+            f"{smallest:.3g}); some observed variables are linearly dependent, or the matrix was "
             "assembled from inconsistent pieces (e.g. pairwise deletion)"
         )
     return S
+
+
+def _min_correlation_eigenvalue(cov: np.ndarray) -> float:
+    """Smallest eigenvalue of the correlation matrix of ``cov`` (positive variances assumed): the scale-free
+    test of positive definiteness used for raw-data and user-supplied covariance matrices alike."""
+    sd = np.sqrt(np.diag(cov))
+    return float(np.linalg.eigvalsh(cov / np.outer(sd, sd))[0])
 
 
 def _check_sample_mean(arg: str, mean: object, mm: MeasurementModel) -> np.ndarray:
