@@ -293,7 +293,7 @@ def test_fewer_observations_than_parameters_warns_but_fits() -> None:
     # N = 20 > 9 variables but < 21 free parameters: ML is defined (lavaan fits it too); the ratio is reported
     with pytest.warns(UserWarning, match=r"cfa: 20 observations for 21 free parameters \(N/q = 0.95\)"):
         fit = cfa(HS_MODEL, HS.iloc[:20])
-    assert fit.n_obs == (20,) and fit.fit.df == 24
+    assert fit.n_obs == (20,) and fit.fit.df == 24  # 9 * 10 / 2 = 45 moments - 21 free parameters (20/21 = 0.95)
 
 
 def test_bad_options() -> None:
