@@ -199,6 +199,7 @@ _TEXT = {
         "ipa_caption": "Importance-performance map: importance is the standardized weight of a construct for "
                        "perceived effectiveness, performance its mean (95% CI); the shaded upper left is "
                        "\u201cconcentrate here\u201d (Martilla & James 1977)",
+        "mixed_data": "Synthetic data: {synthetic}. From survey files: {real}.", "list_sep": ", ",
         "open": "In respondents' own words",
         "open_caption": "Most frequent answers to the open question, quoted as written after scrubbing phone, ID, "
                         "e-mail and listed names",
@@ -225,6 +226,7 @@ _TEXT = {
         "rel_caption": "各构念信度（alpha及Feldt 95%置信区间，omega总系数）",
         "ipa_caption": "重要性-表现分析图：重要性为各构念对应急管理成效感知的标准化回归系数，表现为其均值（95%置信区间）；"
                        "左上阴影区为“重点改进区”（Martilla & James 1977）",
+        "mixed_data": "合成数据案例：{synthetic}。来自问卷文件的案例：{real}。", "list_sep": "、",
         "open": "受访者的原话", "open_caption": "开放题最常见的回答（已去除电话、身份证号、邮箱及所列姓名）",
         "answer": "回答", "share": "占受访者比例",
         "reliability_table_cols": {"construct": "构念", "alpha": "alpha", "alpha_ci_low": "置信下限",
@@ -340,9 +342,14 @@ def summary_report(case_findings: Sequence, codebook, *, lang: str, shared: pd.D
     ``profiles_caption``.
     """
     t = _TEXT[lang]
-    synthetic = all(cf.synthetic for cf in case_findings)
     label = lambda c: codebook.label(c, lang)  # noqa: E731
-    banner = _banner(lang, synthetic) + [
+    name_of = lambda cf: cf.case.name.en if lang == "en" else cf.case.name.zh  # noqa: E731
+    synthetic = [name_of(cf) for cf in case_findings if cf.synthetic]
+    banner = _banner(lang, bool(synthetic))
+    if synthetic and len(synthetic) < len(case_findings):  # a user's own case beside the synthetic study
+        real = [name_of(cf) for cf in case_findings if not cf.synthetic]
+        banner.append(t["mixed_data"].format(synthetic=t["list_sep"].join(synthetic), real=t["list_sep"].join(real)))
+    banner += [
         "Each place is reconstructed from its thesis's abstract (see the case reports); the comparison uses "
         "one shared instrument." if lang == "en" else "各地案例依据相应学位论文摘要重建（见各案例报告），比较采用统一问卷。"]
     rows = []

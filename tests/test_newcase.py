@@ -241,6 +241,10 @@ def test_new_case_runs_every_notebook_joins_the_comparison_and_leaks_no_personal
     assert "open answers" not in findings["missing_steps"] and not findings["missing_steps"]
     summary = (root / "reports" / "summary.md").read_text(encoding="utf-8")
     assert summary.startswith("# Six places compared") and "test case name" in summary
+    # the summary's first screen still says that the five study cases are synthetic, and which case is not
+    first_screen = "\n".join(summary.splitlines()[:6])
+    assert "SYNTHETIC DATA" in first_screen and "From survey files: test case name." in first_screen
+    assert "SYNTHETIC DATA" not in (root / "reports" / f"{CASE}.md").read_text(encoding="utf-8")
     assert (root / "reports" / f"{CASE}.html").is_file() and (root / "reports" / f"{CASE}.zh.md").is_file()
     # the other cases' per-case outputs were not touched by a run of the new case
     assert {p: p.read_bytes() for p in before} == before
