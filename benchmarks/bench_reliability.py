@@ -1,4 +1,4 @@
-"""Speed of emstudy.reliability on a large synthetic survey, against numpy.cov and R psych.
+"""Speed of emstudy.stats.reliability on a large synthetic survey, against numpy.cov and R psych.
 
 Run from the repository root:  PYTHONPATH=. python benchmarks/bench_reliability.py
 
@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from emstudy import reliability as rl
+from emstudy.stats import reliability as rl
 
 N_RESPONDENTS = 100_000
 N_SCALES = 11

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from emstudy import __version__
-from emstudy.cases import check_case_id
+from emstudy.survey.cases import check_case_id
 from emstudy.errors import EmstudyError
 from emstudy.project import Project
 
@@ -46,7 +46,7 @@ def _progress(total: int, desc: str):
 def _check_case_inputs(project: Project, case_ids: Sequence[str]) -> None:
     """Check every case's raw file against ``SHA256SUMS`` and validate its mapping, before anything runs."""
     from emstudy.fileio import verify_checksums
-    from emstudy.mapping import load_mapping
+    from emstudy.survey.mapping import load_mapping
 
     codebook = project.codebook()
     for case_id in case_ids:
@@ -68,7 +68,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from emstudy.fileio import CHECKSUM_FILE, atomic_write_bytes, read_checksums, sha256_file, write_checksums
-    from emstudy.simulate import SimulationSettings, raw_csv, simulate_case, truth_json
+    from emstudy.survey.simulate import SimulationSettings, raw_csv, simulate_case, truth_json
 
     project = _project(args)
     codebook = project.codebook()
@@ -98,8 +98,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from emstudy.manifest import write_manifest
-    from emstudy.pipeline import plan_tasks, run_tasks, source_fingerprint, task_key
+    from emstudy.runner.manifest import write_manifest
+    from emstudy.runner.pipeline import plan_tasks, run_tasks, source_fingerprint, task_key
 
     project = _project(args)
     case_ids = _case_ids(project, args.case)
@@ -134,9 +134,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from emstudy.mapping import ColumnMapping, load_mapping
-    from emstudy.mapping import validate_survey
-    from emstudy.study import read_survey_file
+    from emstudy.survey.mapping import ColumnMapping, load_mapping
+    from emstudy.survey.mapping import validate_survey
+    from emstudy.steps.context import read_survey_file
 
     project = _project(args)
     codebook = project.codebook()
@@ -170,7 +170,7 @@ def cmd_checksum(args: argparse.Namespace) -> int:
 
 
 def cmd_new_case(args: argparse.Namespace) -> int:
-    from emstudy.newcase import scaffold_case
+    from emstudy.runner.newcase import scaffold_case
 
     project = _project(args)
     result = scaffold_case(project, args.case_id)

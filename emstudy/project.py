@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from emstudy.cases import Case, check_case_id, load_case
-from emstudy.codebook import Codebook, load_codebook
+from emstudy.survey.cases import Case, check_case_id, load_case
+from emstudy.survey.codebook import Codebook, load_codebook
 from emstudy.errors import EmstudyError
 
 __all__ = ["Project", "RAW_EXTENSIONS"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from emstudy.codebook import Codebook
+from emstudy.survey.codebook import Codebook
 from emstudy.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]

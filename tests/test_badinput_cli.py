@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from emstudy.cli import main
-from emstudy.study import read_raw
+from emstudy.steps.context import read_raw
 
 
 def snapshot(*folders: Path) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Tests of emstudy.cfa against R lavaan (fixtures written by tests/reference/cfa.R)."""
+"""Tests of emstudy.stats.cfa against R lavaan (fixtures written by tests/reference/cfa.R)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emstudy.cfa import (
+from emstudy.stats.cfa import (
     CFAResult,
     InvarianceResult,
     MeasurementModel,

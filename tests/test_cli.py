@@ -52,7 +52,7 @@ def test_run_and_verify_refuse_a_tampered_raw_file(project_copy, capsys):
 
 
 def test_validate_reports_out_of_range_values(project, tmp_path, capsys):
-    from emstudy.study import read_raw
+    from emstudy.steps.context import read_raw
 
     raw = read_raw(project.raw_path("yima")).head(5)
     header = project.codebook().export_headers["INF2"]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from emstudy.cases import load_case
-from emstudy.codebook import load_codebook
+from emstudy.survey.cases import load_case
+from emstudy.survey.codebook import load_codebook
 from emstudy.errors import EmstudyError
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"

@@ -1,4 +1,4 @@
-"""Cross-case comparison (emstudy.comparison) against R and against the generator's truth.
+"""Cross-case comparison (emstudy.steps.compare) against R and against the generator's truth.
 
 R values: tests/reference/compare_synthetic.json, written by tests/reference/compare_synthetic.R on the
 encoded synthetic study (analysis/<case>/results/encoded.csv). Truth: data/raw/<case>.truth.json.
@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emstudy.report import figure_png
-from emstudy import comparison as cmp
+from emstudy.reporting.render import figure_png
+from emstudy.steps import compare as cmp
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ["chaoyang", "h_district", "wencheng", "xilinguole", "yima"]

@@ -1,4 +1,4 @@
-"""Tests of emstudy.distributions (the studentized range) against R, scipy and an exact identity.
+"""Tests of emstudy.stats.distributions (the studentized range) against R, scipy and an exact identity.
 
 R reference: tests/reference/ptukey.R -> ptukey.json (``ptukey(q, k, df)``, ``ptukey(..., lower.tail = FALSE)``,
 ``qtukey(p, k, df)``, R 4.2.2). R's ptukey is accurate to a few 1e-9 for df >= 12.5 and to about 1e-7 at df = 5;
@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from emstudy.distributions import studentized_range_cdf, studentized_range_ppf, studentized_range_sf
+from emstudy.stats.distributions import studentized_range_cdf, studentized_range_ppf, studentized_range_sf
 
 REF = json.loads((Path(__file__).parent / "reference" / "ptukey.json").read_text(encoding="utf-8"))
 

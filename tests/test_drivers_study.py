@@ -4,7 +4,7 @@ Expected numbers come from two sources, named beside each assertion:
 
 * ``tests/reference/drivers_synthetic.json``, written by ``Rscript tests/reference/drivers_synthetic.R``
   from ``analysis/wencheng/results/encoded.csv`` (the R call is quoted beside each value);
-* the generator (:mod:`emstudy.simulate`, parameters in ``data/raw/<case>.truth.json``), run on a very
+* the generator (:mod:`emstudy.survey.simulate`, parameters in ``data/raw/<case>.truth.json``), run on a very
   large sample to obtain the population values of the estimands.
 """
 
@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from emstudy.drivers_report import (
+from emstudy.steps.drivers import (
     ROLE_ORDER,
     DriversReport,
     case_drivers,
@@ -31,11 +31,11 @@ from emstudy.drivers_report import (
     study_frame,
     write_drivers_results,
 )
-from emstudy.encode import construct_scores, encode
-from emstudy.models import drivers
+from emstudy.survey.encode import construct_scores, encode
+from emstudy.stats.regression import drivers
 from emstudy.project import Project
-from emstudy.simulate import SimulationSettings, simulate_case
-from emstudy.study import load_encoded
+from emstudy.survey.simulate import SimulationSettings, simulate_case
+from emstudy.steps.context import load_encoded
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = json.loads((ROOT / "tests/reference/drivers_synthetic.json").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""Tests for emstudy.efa against R psych 2.2.9 / GPArotation 2022.10.2.
+"""Tests for emstudy.stats.efa against R psych 2.2.9 / GPArotation 2022.10.2.
 
 Expected values come from tests/reference/efa.json, written by tests/reference/efa.R
 (run `Rscript tests/reference/efa.R` from the repository root to regenerate them).
@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emstudy import efa as efa_module
-from emstudy.efa import EFAResult, efa, parallel_analysis, polychoric
+from emstudy.stats import efa as efa_module
+from emstudy.stats.efa import EFAResult, efa, parallel_analysis, polychoric
 
 REF_DIR = Path(__file__).parent / "reference"
 REF = json.loads((REF_DIR / "efa.json").read_text())

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from emstudy.encode import EncodingError, construct_scores, decode, encode, reverse_key
-from emstudy.study import read_raw
+from emstudy.survey.encode import EncodingError, construct_scores, decode, encode, reverse_key
+from emstudy.steps.context import read_raw
 
 
 def _raw_from_answers(answers: pd.DataFrame, codebook, lang: str) -> pd.DataFrame:

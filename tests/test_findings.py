@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from emstudy.errors import EmstudyError
-from emstudy.findings import load_catalogue, priorities, recommend, shared_and_particular
+from emstudy.steps.findings import load_catalogue, priorities, recommend, shared_and_particular
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests for emstudy.io.read_survey and the platform-export helpers. Fixtures are written into tmp_path."""
+"""Tests for emstudy.survey.readers.read_survey and the platform-export helpers. Fixtures are written into tmp_path."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pyreadstat
 import pytest
 
 from emstudy.errors import SurveyFileError
-from emstudy.io import parse_duration_seconds, read_survey, split_question_header
+from emstudy.survey.readers import parse_duration_seconds, read_survey, split_question_header
 
 CSV_TEXT = "序号, 性别 ,所在单位,Q1\n1,男,政府,5\n2,女,企业,\n3,女,居民,NA\n"
 

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 
 from emstudy.cli import main
-from emstudy.encode import encode
+from emstudy.survey.encode import encode
 from emstudy.errors import EmstudyError
-from emstudy.io import read_survey
-from emstudy.mapping import ColumnMapping, apply_mapping, load_mapping, prepare_cells, validate_survey
-from emstudy.study import read_raw
+from emstudy.survey.readers import read_survey
+from emstudy.survey.mapping import ColumnMapping, apply_mapping, load_mapping, prepare_cells, validate_survey
+from emstudy.steps.context import read_raw
 
 OWN_LABELS = {"完全不符合": 1, "不太符合": 2, "说不清": 3, "比较符合": 4, "非常符合": 5}
 
@@ -133,8 +133,8 @@ def test_validate_cli_with_mapping(project, codebook, tmp_path, capsys):
 
 
 def test_open_answers_are_scrubbed(project, codebook):
-    from emstudy.open_text import open_answers
-    from emstudy.study import CaseContext
+    from emstudy.survey.open_text import open_answers
+    from emstudy.steps.context import CaseContext
 
     raw = read_raw(project.raw_path("yima")).head(30)
     col = codebook.export_headers["suggestion"]
@@ -160,7 +160,7 @@ def test_new_subcommands_have_help(capsys):
 
 
 def test_run_cache_depends_on_the_mapping(project_copy):
-    from emstudy.pipeline import plan_tasks, source_fingerprint, task_key
+    from emstudy.runner.pipeline import plan_tasks, source_fingerprint, task_key
 
     task = plan_tasks(project_copy, ["yima"], notebooks=["01_data_quality"])[0]
     key = lambda: task_key(project_copy, task, source=source_fingerprint(), case_ids=["yima"])  # noqa: E731

@@ -1,4 +1,4 @@
-"""Tests of emstudy.models against R (tests/reference/models.R -> models.json) and by construction."""
+"""Tests of emstudy.stats.regression against R (tests/reference/models.R -> models.json) and by construction."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emstudy import models
+from emstudy.reporting import figures, tables
+from emstudy.stats import groups, multitest, regression
+from emstudy.stats import ipa as ipa_module
 
 REF_DIR = Path(__file__).parent / "reference"
 REF = json.loads((REF_DIR / "models.json").read_text())
@@ -55,7 +57,7 @@ def _pairs(res, key):
 
 
 def test_welch_and_games_howell_match_r(bfi):
-    res = models.compare_groups(bfi, "agree", "education", method="welch")
+    res = groups.compare_groups(bfi, "agree", "education", method="welch")
     om = res.omnibus.iloc[0]
     # oneway.test(agree ~ education, data = g, var.equal = FALSE): statistic, parameter, p.value
     assert om["statistic"] == pytest.approx(REF["welch"]["F"], abs=1e-6)
@@ -74,7 +76,7 @@ def test_welch_and_games_howell_match_r(bfi):
 
 
 def test_anova_and_tukey_match_r(bfi):
-    res = models.compare_groups(bfi, "agree", "education", method="anova")
+    res = groups.compare_groups(bfi, "agree", "education", method="anova")
     om = res.omnibus.iloc[0]
     # summary(aov(agree ~ education, data = g))[[1]]: F value, Df, Pr(>F)
     assert om["statistic"] == pytest.approx(REF["anova"]["F"], abs=1e-6)
@@ -91,7 +93,7 @@ def test_anova_and_tukey_match_r(bfi):
 
 
 def test_kruskal_and_dunn_match_r(bfi):
-    res = models.compare_groups(bfi, "agree", "education", method="kruskal")
+    res = groups.compare_groups(bfi, "agree", "education", method="kruskal")
     om = res.omnibus.iloc[0]
     # kruskal.test(agree ~ education, data = g): statistic, parameter, p.value
     assert om["statistic"] == pytest.approx(REF["kruskal"]["H"], abs=1e-6)
@@ -110,28 +112,28 @@ def test_kruskal_and_dunn_match_r(bfi):
 def test_holm_matches_definition():
     p = np.array([0.01, 0.04, 0.03, 0.005, 0.5])
     # p.adjust(c(0.01, 0.04, 0.03, 0.005, 0.5), "holm") = 0.04 0.09 0.09 0.025 0.5
-    np.testing.assert_allclose(models._holm(p), [0.04, 0.09, 0.09, 0.025, 0.5], atol=1e-15)
+    np.testing.assert_allclose(multitest.holm(p), [0.04, 0.09, 0.09, 0.025, 0.5], atol=1e-15)
 
 
 def test_compare_groups_small_group_and_missing():
     df = pd.DataFrame({"g": ["a"] * 5 + ["b"] * 5 + ["c"], "y": [1, 2, 3, np.nan, 5, 2, 3, 4, 5, 6, 9.0]})
     with pytest.raises(ValueError, match=r"group 'c'.*at least 2"):
-        models.compare_groups(df, "y", "g")
+        groups.compare_groups(df, "y", "g")
     df2 = df.iloc[:10]
-    res = models.compare_groups(df2, "y", "g", method="anova")
+    res = groups.compare_groups(df2, "y", "g", method="anova")
     assert res.n_missing == 1 and res.n == 9
     assert res.descriptives.loc["a", "n"] == 4
     with pytest.raises(ValueError, match="method"):
-        models.compare_groups(df2, "y", "g", method="t")
+        groups.compare_groups(df2, "y", "g", method="t")
     with pytest.raises(ValueError, match="'zz'"):
-        models.compare_groups(df2, "zz", "g")
+        groups.compare_groups(df2, "zz", "g")
 
 
 # ------------------------------------------------------------------------------------ drivers
 
 
 def test_drivers_hc3_matches_r(bfi):
-    res = models.drivers(
+    res = regression.drivers(
         bfi, outcome="agree", predictors=["consc", "extra", "neuro", "open"], covariates=["gender"],
         categorical=["gender"],
     )
@@ -164,24 +166,24 @@ def test_drivers_collinearity_names_columns():
     df["d"] = df.a + 2 * df.b
     df["y"] = rng.normal(size=50)
     with pytest.raises(ValueError, match=r"collinear.*\['a', 'b', 'd'\]"):
-        models.drivers(df, outcome="y", predictors=["a", "b", "c", "d"])
+        regression.drivers(df, outcome="y", predictors=["a", "b", "c", "d"])
     df["k"] = 3.0
     with pytest.raises(ValueError, match=r"collinear.*'Intercept', 'k'"):
-        models.drivers(df, outcome="y", predictors=["a", "k"])
+        regression.drivers(df, outcome="y", predictors=["a", "k"])
 
 
 def test_drivers_missing_policy_and_checks():
     rng = np.random.default_rng(1)
     df = pd.DataFrame({"x": rng.normal(size=40), "y": rng.normal(size=40)})
     df.loc[3, "x"] = np.nan
-    assert models.drivers(df, outcome="y", predictors=["x"]).n_dropped == 1
+    assert regression.drivers(df, outcome="y", predictors=["x"]).n_dropped == 1
     with pytest.raises(ValueError, match="missing='raise'.*'x'"):
-        models.drivers(df, outcome="y", predictors=["x"], missing="raise")
+        regression.drivers(df, outcome="y", predictors=["x"], missing="raise")
     with pytest.raises(ValueError, match="'nope'"):
-        models.drivers(df, outcome="y", predictors=["nope"])
+        regression.drivers(df, outcome="y", predictors=["nope"])
     df["s"] = "a"
     with pytest.raises(ValueError, match="'s'.*numeric"):
-        models.drivers(df, outcome="y", predictors=["s"])
+        regression.drivers(df, outcome="y", predictors=["s"])
 
 
 # ------------------------------------------------------------------------------------ ordinal
@@ -190,7 +192,7 @@ def test_drivers_missing_policy_and_checks():
 @pytest.mark.parametrize("link,key", [("logit", "polr_logistic"), ("probit", "polr_probit")])
 def test_ordinal_drivers_match_polr(bfi, link, key):
     ref = REF[key]
-    res = models.ordinal_drivers(
+    res = regression.ordinal_drivers(
         bfi, outcome="education", predictors=["agree", "consc", "extra", "neuro", "open"], link=link
     )
     assert res.n == ref["n"] and res.converged
@@ -214,7 +216,7 @@ def test_pooled_random_matches_lmer(bfi):
     ref = REF["lmer"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        res = models.pooled_model(bfi, outcome="agree", predictors=["consc"], group="education", random=True)
+        res = regression.pooled_model(bfi, outcome="agree", predictors=["consc"], group="education", random=True)
     assert res.n == ref["n"] and res.n_groups == 5
     # fixef(mm), sqrt(diag(vcov(mm))) for lmer(agree ~ consc + (1 | education), REML = TRUE)
     np.testing.assert_allclose(res.table["coef"].to_numpy(), ref["coef"], atol=1e-4)
@@ -227,7 +229,7 @@ def test_pooled_random_matches_lmer(bfi):
 
 def test_pooled_fixed_matches_lm_hc3(bfi):
     ref = REF["fixed_groups"]
-    res = models.pooled_model(bfi, outcome="agree", predictors=["consc"], group="education", random=False)
+    res = regression.pooled_model(bfi, outcome="agree", predictors=["consc"], group="education", random=False)
     # lm(agree ~ consc + education) with education a factor; sqrt(diag(vcovHC(fe, type = "HC3")))
     np.testing.assert_allclose(res.table["coef"].to_numpy(), ref["coef"], atol=1e-6)
     np.testing.assert_allclose(res.table["se"].to_numpy(), ref["se_hc3"], atol=1e-6)
@@ -241,16 +243,16 @@ def test_pooled_nonconvergence_warns_with_advice():
     e = rng.normal(size=120)
     df["y"] = df.x + e - pd.Series(e).groupby(df.g).transform("mean").to_numpy()
     with pytest.warns(RuntimeWarning, match=r"(did not converge|near\) zero).*random=False"):
-        r = models.pooled_model(df, outcome="y", predictors=["x"], group="g")
+        r = regression.pooled_model(df, outcome="y", predictors=["x"], group="g")
     assert r.var_group < 1e-3 * r.var_resid
 
 
 def test_pooled_checks():
     df = pd.DataFrame({"g": [1, 1, 1, 1], "x": [1.0, 2, 3, 4], "y": [1.0, 3, 2, 5]})
     with pytest.raises(ValueError, match="group 'g'.*at least 2 groups"):
-        models.pooled_model(df, outcome="y", predictors=["x"], group="g")
+        regression.pooled_model(df, outcome="y", predictors=["x"], group="g")
     with pytest.raises(ValueError, match="'x'.*differ"):
-        models.pooled_model(df, outcome="y", predictors=["x"], group="x")
+        regression.pooled_model(df, outcome="y", predictors=["x"], group="x")
 
 
 # ------------------------------------------------------------------------------------ IPA, tables, figures
@@ -274,14 +276,14 @@ def _ipa_data(seed: int = 11) -> pd.DataFrame:
 
 def test_importance_performance_quadrants_and_ci():
     df = _ipa_data()
-    frame, concentrate = models.importance_performance(df, outcome="y", predictors=list(df.columns[:4]))
+    frame, concentrate = ipa_module.importance_performance(df, outcome="y", predictors=list(df.columns[:4]))
     assert concentrate == ["high_imp_low_perf"]
     q = frame.set_index("predictor")["quadrant"]
     assert q["high_imp_high_perf"] == "keep up the good work"
     assert q["low_imp_low_perf"] == "low priority"
     assert q["low_imp_high_perf"] == "possible overkill"
     # importance is drivers()' standardized beta on the same listwise sample
-    d = models.drivers(df, outcome="y", predictors=list(df.columns[:4]))
+    d = regression.drivers(df, outcome="y", predictors=list(df.columns[:4]))
     np.testing.assert_allclose(frame["importance"], d.table["beta_std"].iloc[1:], atol=1e-12)
     # performance CI: mean -/+ qt(.975, n-1) * sd / sqrt(n) on the 399 complete cases
     cc = df.dropna()
@@ -292,23 +294,23 @@ def test_importance_performance_quadrants_and_ci():
     assert row["performance_ci_lower"] == pytest.approx(x.mean() - half, abs=1e-4)
     assert row["performance_ci_upper"] == pytest.approx(x.mean() + half, abs=1e-4)
     with pytest.raises(ValueError, match="ci"):
-        models.importance_performance(df, outcome="y", predictors=list(df.columns[:4]), ci=95)
+        ipa_module.importance_performance(df, outcome="y", predictors=list(df.columns[:4]), ci=95)
 
 
 def test_apa_table_markdown_and_html():
     df = pd.DataFrame({"term": ["x", "z<1"], "coef": [0.5, -1.234], "n": [10, 12], "p": [0.0004, 0.0456]})
-    md = models.apa_table(df, caption="Drivers")
+    md = tables.apa_table(df, caption="Drivers")
     lines = md.splitlines()
     assert lines[0] == "*Drivers*"
     assert lines[2] == "| term | coef | n | p |"
     assert lines[3] == "|:--|--:|--:|--:|"
     assert lines[4] == "| x | 0.50 | 10 | < .001 |"
     assert lines[5] == "| z<1 | \u22121.23 | 12 | .046 |"
-    html = models.apa_table(df, fmt="html", caption="Drivers & more", digits=3)
+    html = tables.apa_table(df, fmt="html", caption="Drivers & more", digits=3)
     assert "<caption><em>Drivers &amp; more</em></caption>" in html
     assert "z&lt;1" in html and "\u22121.234" in html and ".046" in html
     with pytest.raises(ValueError, match="fmt"):
-        models.apa_table(df, fmt="latex")
+        tables.apa_table(df, fmt="latex")
 
 
 def test_figures_are_built_without_display(tmp_path):
@@ -323,22 +325,22 @@ def test_figures_are_built_without_display(tmp_path):
             "ci_upper": [3.3, 3.6, 3.0, 4.1],
         }
     )
-    fig = models.plot_profiles(m, title="Profiles")
+    fig = figures.plot_profiles(m, title="Profiles")
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["plans", "teams"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["A", "B"]
     wide = m.pivot(index="construct", columns="group", values="mean")
-    hm = models.plot_heatmap(wide)
+    hm = figures.plot_heatmap(wide)
     texts = sorted(t.get_text() for t in hm.axes[0].texts)
     assert texts == ["2.80", "3.10", "3.40", "3.90"]
-    frame, _ = models.importance_performance(_ipa_data(), outcome="y", predictors=list(_ipa_data().columns[:4]))
-    ipa = models.plot_ipa(frame)
+    frame, _ = ipa_module.importance_performance(_ipa_data(), outcome="y", predictors=list(_ipa_data().columns[:4]))
+    ipa = figures.plot_ipa(frame)
     assert len(ipa.axes[0].texts) >= 4
     ipa.savefig(tmp_path / "ipa.png")
     assert (tmp_path / "ipa.png").stat().st_size > 1000
     with pytest.raises(ValueError, match="ci_lower"):
-        models.plot_profiles(m.drop(columns="ci_lower"))
+        figures.plot_profiles(m.drop(columns="ci_lower"))
 
 
 def test_ordinal_drivers_ordered_labels_and_checks():
@@ -347,7 +349,7 @@ def test_ordinal_drivers_ordered_labels_and_checks():
     codes = np.digitize(0.8 * x + rng.logistic(size=300), [-1.0, 0.5])
     labels = pd.Categorical.from_codes(codes, categories=["low", "mid", "high"], ordered=True)
     df = pd.DataFrame({"y": labels, "x": x})
-    res = models.ordinal_drivers(df, outcome="y", predictors=["x"])
+    res = regression.ordinal_drivers(df, outcome="y", predictors=["x"])
     assert res.levels == ("low", "mid", "high")
     assert list(res.thresholds.index) == ["low|mid", "mid|high"]
     # thresholds increase and the slope has the generating sign (higher x -> higher categories)
@@ -355,6 +357,6 @@ def test_ordinal_drivers_ordered_labels_and_checks():
     assert res.coefficients.loc["x", "odds_ratio"] == pytest.approx(np.exp(res.coefficients.loc["x", "coef"]))
     assert "zeta_k - x'beta" in res.summary()
     with pytest.raises(ValueError, match="link"):
-        models.ordinal_drivers(df, outcome="y", predictors=["x"], link="cauchit")
+        regression.ordinal_drivers(df, outcome="y", predictors=["x"], link="cauchit")
     with pytest.raises(ValueError, match="'y'.*at least 2 observed levels"):
-        models.ordinal_drivers(df.assign(y="low"), outcome="y", predictors=["x"])
+        regression.ordinal_drivers(df.assign(y="low"), outcome="y", predictors=["x"])

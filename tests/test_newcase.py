@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from emstudy.cases import load_case
+from emstudy.survey.cases import load_case
 from emstudy.cli import main
-from emstudy.newcase import scaffold_case, todo_keys
-from emstudy.privacy import find_personal_data
+from emstudy.runner.newcase import scaffold_case, todo_keys
+from emstudy.survey.privacy import find_personal_data
 from emstudy.project import Project
-from emstudy.simulate import simulate_case
+from emstudy.survey.simulate import simulate_case
 
 CASE = "testcity"
 OWN_LABELS = {"完全不符合": 1, "不太符合": 2, "说不清": 3, "比较符合": 4, "非常符合": 5}
@@ -95,7 +95,7 @@ def test_new_case_end_to_end_xlsx(project_copy, codebook, capsys):
     assert encoded["duration_s"].min() > 0
 
     # the new case joins the comparison: cross-case templates span it
-    from emstudy.pipeline import CROSS_CASE, plan_tasks
+    from emstudy.runner.pipeline import CROSS_CASE, plan_tasks
     tasks = plan_tasks(project_copy, [CASE], all_case_ids=project_copy.case_ids())
     assert all(CASE in t.parameters["case_ids"] for t in tasks if t.case_id == CROSS_CASE)
 
@@ -134,7 +134,7 @@ def write_in_format(survey: pd.DataFrame, mapping: dict, stem, fmt: str, codeboo
             value_labels[var] = {float(c): own for own, c in OWN_LABELS.items()} | {-9.0: "不清楚"}
     writer = pyreadstat.write_sav if fmt == "sav" else pyreadstat.write_dta
     writer(frame, str(path), variable_value_labels=value_labels)
-    from emstudy.io import read_survey
+    from emstudy.survey.readers import read_survey
 
     labelled = read_survey(path)[next(iter(value_labels))]
     assert set(labelled.dropna()) <= {*OWN_LABELS, "不清楚"} and "非常符合" in set(labelled)  # labels applied
@@ -230,7 +230,7 @@ def test_new_case_runs_every_notebook_joins_the_comparison_and_leaks_no_personal
     assert main(["--root", str(root), "run", "--case", CASE, "--jobs", "2"]) == 0
 
     # every template ran: per-case ones for the new case, cross-case ones over all six cases
-    from emstudy.pipeline import discover_templates, template_parameters
+    from emstudy.runner.pipeline import discover_templates, template_parameters
     for template in discover_templates(copy):
         where = CASE if "case_id" in template_parameters(template) else "all"
         assert (root / "analysis" / where / template.name).is_file(), template.name

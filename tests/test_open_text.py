@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from emstudy.encode import encode
+from emstudy.survey.encode import encode
 from emstudy.errors import EmstudyError
-from emstudy.open_text import answer_counts, open_answers, write_open_answers
-from emstudy.study import CaseContext, read_raw
+from emstudy.survey.open_text import answer_counts, open_answers, write_open_answers
+from emstudy.steps.context import CaseContext, read_raw
 
 
 def _context(project, codebook, texts: dict[int, str], *, scrub_names: tuple[str, ...] = ()) -> CaseContext:

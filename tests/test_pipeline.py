@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from emstudy.errors import EmstudyError
-from emstudy.pipeline import NotebookTask, check_parameters, normalise_notebook, plan_tasks, run_task, template_parameters
+from emstudy.runner.pipeline import NotebookTask, check_parameters, normalise_notebook, plan_tasks, run_task, template_parameters
 
 
 def test_template_parameters_are_literals(project):
@@ -136,7 +136,7 @@ def test_cross_case_templates_run_over_every_case(project_copy):
 
 
 def test_stages_put_cross_case_notebooks_between_case_notebooks(tmp_path):
-    from emstudy.pipeline import stages
+    from emstudy.runner.pipeline import stages
 
     def task(name, case):
         return NotebookTask(tmp_path / name, tmp_path / case / name, case, {})

@@ -1,4 +1,4 @@
-"""Tests for emstudy.privacy: scrubbing phones, resident IDs, e-mails and names from free text."""
+"""Tests for emstudy.survey.privacy: scrubbing phones, resident IDs, e-mails and names from free text."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from emstudy.privacy import (
+from emstudy.survey.privacy import (
     TAGS,
     find_personal_data,
     is_valid_resident_id,

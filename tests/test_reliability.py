@@ -1,4 +1,4 @@
-"""Tests of emstudy.reliability against R psych 2.2.9 / semTools 0.5-6 / lavaan 0.6-14.
+"""Tests of emstudy.stats.reliability against R psych 2.2.9 / semTools 0.5-6 / lavaan 0.6-14.
 
 Expected values come from tests/reference/reliability.R -> tests/reference/reliability.json.
 bfi: psychTools::bfi with A1, C4, C5, E1, E2, O2, O5 reversed as 7 - x; ``x`` below is the
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emstudy import reliability as rl
+from emstudy.stats import reliability as rl
 
 REF_DIR = Path(__file__).resolve().parent / "reference"
 REF = json.loads((REF_DIR / "reliability.json").read_text())

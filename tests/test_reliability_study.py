@@ -1,4 +1,4 @@
-"""Reliability step of the study (notebook 02): emstudy.reliability_report.
+"""Reliability step of the study (notebook 02): emstudy.steps.reliability.
 
 Reference values: tests/reference/reliability_synthetic.json, written by
 ``Rscript tests/reference/reliability_synthetic.R`` (psych 2.2.9) from analysis/<case>/results/encoded.csv.
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emstudy.reliability_report import (
+from emstudy.steps.reliability import (
     MISSING_POLICY,
     RELIABILITY_THRESHOLDS,
     assess_reliability,
@@ -21,7 +21,7 @@ from emstudy.reliability_report import (
     reliability_sentences,
     write_reliability_results,
 )
-from emstudy.study import load_encoded
+from emstudy.steps.context import load_encoded
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = json.loads((ROOT / "tests" / "reference" / "reliability_synthetic.json").read_text(encoding="utf-8"))
@@ -87,7 +87,7 @@ def test_kmo_and_bartlett_match_psych(case):
 def test_listwise_sensitivity_is_dropped_with_a_reason_when_too_few_answer_everything(project):
     # a small case: fewer complete cases than items makes the listwise correlation matrix singular;
     # the pairwise headline is still computed
-    from emstudy.study import load_encoded
+    from emstudy.steps.context import load_encoded
 
     enc = load_encoded(ROOT, "yima")
     small = enc.__class__(**{**enc.__dict__, "items": enc.items.iloc[:100]})

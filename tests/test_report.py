@@ -9,7 +9,7 @@ import subprocess
 import pandas as pd
 import pytest
 
-from emstudy.report import FigureRef, Report, Section, Table, render_html, render_markdown, save_figure, write_report
+from emstudy.reporting.render import FigureRef, Report, Section, Table, render_html, render_markdown, save_figure, write_report
 
 
 def _report(lang: str = "en") -> Report:

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from emstudy.cli import main
-from emstudy.encode import construct_scores, encode
-from emstudy.study import read_raw
+from emstudy.survey.encode import construct_scores, encode
+from emstudy.steps.context import read_raw
 
 
 def test_simulate_into_empty_folder_reproduces_raw_data_byte_for_byte(project, tmp_path):

@@ -1,4 +1,4 @@
-"""Factor structure of the synthetic study (emstudy.structure): recovery of the generator's truth.
+"""Factor structure of the synthetic study (emstudy.steps.structure): recovery of the generator's truth.
 
 Expected numbers come from the generator's truth, ``data/raw/<case>.truth.json``:
 ``parameters.loadings`` are the latent loadings of every item on the continuous response ``x*``
@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 from threadpoolctl import threadpool_limits
 
-from emstudy.cfa import cfa, parse_model
-from emstudy.efa import parallel_analysis
-from emstudy.reliability import average_variance_extracted, composite_reliability
-from emstudy.structure import (
+from emstudy.stats.cfa import cfa, parse_model
+from emstudy.stats.efa import parallel_analysis
+from emstudy.stats.reliability import average_variance_extracted, composite_reliability
+from emstudy.steps.structure import (
     StructureResults,
     _n_free,
     case_structure,
@@ -29,7 +29,7 @@ from emstudy.structure import (
     fit_core_cfa,
     write_structure_results,
 )
-from emstudy.study import load_encoded
+from emstudy.steps.context import load_encoded
 
 ROOT = Path(__file__).resolve().parents[1]
 

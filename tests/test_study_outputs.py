@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from emstudy.privacy import find_personal_data
+from emstudy.survey.privacy import find_personal_data
 
 
 def _json(path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from emstudy.codebook import Codebook
-from emstudy.encode import EncodedSurvey
+from emstudy.survey.codebook import Codebook
+from emstudy.survey.encode import EncodedSurvey
 
 __all__ = ["quality_summary", "missing_by_item", "answer_distribution"]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from emstudy.fileio import atomic_write_bytes, atomic_write_text
-from emstudy.findings import count_word
+from emstudy.steps.findings import count_word
 
 __all__ = ["Table", "FigureRef", "Section", "Report", "render_markdown", "render_html", "write_report",
            "save_figure", "figure_png", "report_stem"]
@@ -240,7 +240,7 @@ _OPEN_SHOWN = 5
 
 
 def _banner(lang: str, synthetic: bool) -> list[str]:
-    from emstudy.study import SYNTHETIC_NOTICE
+    from emstudy.steps.context import SYNTHETIC_NOTICE
 
     return [SYNTHETIC_NOTICE[lang]] if synthetic else []
 
@@ -267,7 +267,7 @@ def profile_figure(means: pd.DataFrame, labels: dict[str, str], *, title: str):
 
 def case_report(cf, codebook, *, lang: str, figure_path: str | None = None,
                 ipa_figure_path: str | None = None) -> Report:
-    """The report of one case from its :class:`emstudy.findings.CaseFindings`.
+    """The report of one case from its :class:`emstudy.steps.findings.CaseFindings`.
 
     ``figure_path`` and ``ipa_figure_path`` (relative to ``reports/``) are the construct profile and the
     importance-performance map, shown when given.

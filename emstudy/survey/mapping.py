@@ -16,7 +16,7 @@ A mapping lives in ``data/mappings/<case>.yml`` (or anywhere, for ``emstudy vali
     ignore: [提交答卷时间, 来源IP]   # columns that are expected and not part of the codebook
 
 :func:`apply_mapping` renames the columns to the codebook's field ids and replaces labels by codes, so
-:func:`emstudy.encode.encode` reads the result as it reads a survey that follows the codebook. It never
+:func:`emstudy.survey.encode.encode` reads the result as it reads a survey that follows the codebook. It never
 drops a value silently: labels it cannot place and codes off the scale are listed in the returned
 :class:`MappingReport` with their column, count and first row.
 """
@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from emstudy.codebook import Codebook
+from emstudy.survey.codebook import Codebook
 from emstudy.errors import EmstudyError
-from emstudy.io import DURATION_COLUMNS, parse_duration_seconds
-from emstudy.schema import load_yaml_model
+from emstudy.survey.readers import DURATION_COLUMNS, parse_duration_seconds
+from emstudy.survey.schema import load_yaml_model
 
 __all__ = ["ColumnMapping", "DurationSpec", "MappingReport", "LabelProblem", "SurveyReport", "load_mapping",
            "apply_mapping", "validate_survey",
@@ -141,7 +141,7 @@ class MappingReport:
 
 
 def prepare_cells(raw: pd.DataFrame) -> pd.DataFrame:
-    """Cells as :func:`~emstudy.encode.encode` expects them: objects, missing cells as empty strings.
+    """Cells as :func:`~emstudy.survey.encode.encode` expects them: objects, missing cells as empty strings.
 
     ``read_survey`` gives CSV columns pandas' string dtype with missing cells as ``NA``; numbers from XLSX and
     SPSS/Stata files stay numbers.
@@ -181,7 +181,7 @@ def apply_mapping(raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codebook,
     Parameters
     ----------
     raw : DataFrame
-        Cells as read by :func:`emstudy.io.read_survey` (not modified).
+        Cells as read by :func:`emstudy.survey.readers.read_survey` (not modified).
     mapping : ColumnMapping
         The mapping; an empty ``ColumnMapping()`` leaves columns and labels as they are (a survey that
         already follows the codebook) but still converts a duration column such as ``所用时间`` (``120秒``).
@@ -203,7 +203,7 @@ def apply_mapping(raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codebook,
     EmstudyError
         When a column the mapping names is not in the survey.
     """
-    from emstudy.encode import resolve_columns
+    from emstudy.survey.encode import resolve_columns
 
     cells = prepare_cells(raw)
     absent = [c for c in (*mapping.columns, mapping.respondent_id, mapping.duration.column if mapping.duration else None)
@@ -351,7 +351,7 @@ def validate_survey(raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codeboo
     rejects, and duplicate respondent ids (an id must identify one respondent). Flagged respondents are not
     blocking: they are excluded from the analysis.
     """
-    from emstudy.encode import EncodingError, encode, resolve_columns
+    from emstudy.survey.encode import EncodingError, encode, resolve_columns
 
     table, mrep = apply_mapping(raw, mapping, codebook, source=source)
     lines = [f"{source}: {len(raw)} row(s), {raw.shape[1]} column(s)"]

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 
 from emstudy.fileio import write_csv, write_json
-from emstudy.findings import CaseFindings, collect_case, shared_and_particular
+from emstudy.steps.findings import CaseFindings, collect_case, shared_and_particular
 from emstudy.project import Project
-from emstudy.report import case_report, profile_figure, save_figure, summary_report, write_report
+from emstudy.reporting.render import case_report, profile_figure, save_figure, summary_report, write_report
 
 __all__ = ["publish_case", "publish_summary", "LANGS"]
 
@@ -33,7 +33,7 @@ def publish_case(project_root: str | Path, case_id: str) -> tuple[CaseFindings, 
     written.append(save_figure(fig, project.reports_dir / figure))
     ipa_figure = None
     if "ipa" in cf.tables:
-        from emstudy.models import plot_ipa
+        from emstudy.reporting.figures import plot_ipa
 
         ipa = cf.tables["ipa"].assign(predictor=lambda f: f["predictor"].map(lambda c: labels.get(c, c)))
         ipa_figure = f"figures/{case_id}_ipa.png"

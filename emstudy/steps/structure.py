@@ -11,11 +11,11 @@ Study-level functions for notebook 03 (per case) and the cross-case notebook:
 
 Conventions
 -----------
-* Parallel analysis and EFA follow ``psych`` (:mod:`emstudy.efa`): Pearson correlations with pairwise
+* Parallel analysis and EFA follow ``psych`` (:mod:`emstudy.stats.efa`): Pearson correlations with pairwise
   deletion; EFA by minimum residual (``fm="minres"``) with oblimin rotation (GPArotation's quartimin,
   gamma = 0, no Kaiser normalisation), factors sorted by variance and signed to sum positive. SPSS
   (principal axis, promax, Kaiser-normalised) gives somewhat different loadings.
-* The CFA is ML with lavaan's defaults (:mod:`emstudy.cfa`), marker-variable identification, on the
+* The CFA is ML with lavaan's defaults (:mod:`emstudy.stats.cfa`), marker-variable identification, on the
   items as scored (reverse-keyed items already reversed by notebook 01).
 
 Missing data
@@ -27,7 +27,7 @@ fewer than the 162 free parameters of the 12-factor model, so ML on complete cas
 parameters; otherwise it fits the ML discrepancy to the pairwise-deletion covariance matrix (consistent
 when data are missing completely at random, as in the synthetic study; Brown 2015, ch. 9), with N = all
 respondents. The matrix (each covariance divided by the number of respondents who answered both items)
-goes to :func:`emstudy.cfa.cfa` as summary statistics (``sample_cov``, ``sample_nobs``, as lavaan's
+goes to :func:`emstudy.stats.cfa.cfa` as summary statistics (``sample_cov``, ``sample_nobs``, as lavaan's
 ``sample.cov``); since ``cfa`` treats it as unbiased and multiplies it by (N - 1) / N, it is passed
 times N / (N - 1), so ML is fitted to the pairwise matrix itself. Point estimates are those of ML on that
 matrix; the chi-square and the fit indices that use it treat the matrix as if it were complete-data
@@ -61,11 +61,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from emstudy.cfa import CFAResult, InvarianceResult, cfa, invariance, parse_model
-from emstudy.codebook import Codebook
-from emstudy.efa import EFAResult, ParallelAnalysisResult, efa, parallel_analysis
+from emstudy.stats.cfa import CFAResult, InvarianceResult, cfa, invariance, parse_model
+from emstudy.survey.codebook import Codebook
+from emstudy.stats.efa import EFAResult, ParallelAnalysisResult, efa, parallel_analysis
 from emstudy.fileio import write_csv, write_json
-from emstudy.reliability import average_variance_extracted, composite_reliability, htmt
+from emstudy.stats.reliability import average_variance_extracted, composite_reliability, htmt
 
 __all__ = [
     "CRITERIA",
@@ -166,7 +166,7 @@ def display_loadings(loadings: pd.DataFrame, *, cutoff: float = 0.30, digits: in
 
 
 def _pairwise_moments(block: pd.DataFrame, arg: str) -> tuple[pd.DataFrame, pd.Series, int]:
-    """Pairwise-deletion moments of ``block`` as :func:`emstudy.cfa.cfa` takes them.
+    """Pairwise-deletion moments of ``block`` as :func:`emstudy.stats.cfa.cfa` takes them.
 
     Returns ``(sample_cov, sample_mean, sample_nobs)``. The covariance of each pair of items is
     computed over the respondents who answered both and divided by their number ``n_ij``
@@ -394,7 +394,7 @@ def case_structure(encoded, *, seed: int, n_iter: int = 20) -> StructureResults:
 
     Parameters
     ----------
-    encoded : emstudy.study.EncodedResults
+    encoded : emstudy.steps.context.EncodedResults
         What notebook 01 kept (``load_encoded``).
     seed : int
         Seed of the parallel analysis's simulated data.
@@ -516,7 +516,7 @@ def cross_case_invariance(
     model: str,
     missing: Literal["auto", "listwise", "pairwise"] = "auto",
 ) -> InvarianceResult:
-    """Measurement invariance of ``model`` across cases (group = case), by :func:`emstudy.cfa.invariance`.
+    """Measurement invariance of ``model`` across cases (group = case), by :func:`emstudy.stats.cfa.invariance`.
 
     Parameters
     ----------
@@ -528,7 +528,7 @@ def cross_case_invariance(
         ``"listwise"``: respondents missing any model item are dropped (per case; the deletion
         warning is silenced, group sizes are in ``result.fits["configural"].n_obs``).
         ``"pairwise"``: each case enters through its pairwise-deletion means and covariance matrix
-        with n = all its respondents, given to :func:`emstudy.cfa.invariance` as summary statistics
+        with n = all its respondents, given to :func:`emstudy.stats.cfa.invariance` as summary statistics
         (as :func:`fit_core_cfa`; consistent under MCAR, fit indices treat the matrices as complete
         data). ``"auto"`` (default): listwise when the complete cases outnumber the configural
         model's free parameters, else pairwise. With the full 12-construct model the five

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from emstudy.schema import load_yaml_model
+from emstudy.survey.schema import load_yaml_model
 
 __all__ = ["Anchor", "Item", "Construct", "Codebook", "load_codebook"]
 

@@ -1,14 +1,14 @@
 """Study-level comparison across cases: means, differences, shared and particular weaknesses, pooled
 drivers, measurement invariance across cases, and the comparison figures.
 
-Every statistic comes from :mod:`emstudy.models` (group comparisons, pooled models) and
-:mod:`emstudy.cfa` (invariance); this module arranges them across the cases and writes the results of
+Every statistic comes from :mod:`emstudy.stats.regression` (group comparisons, pooled models) and
+:mod:`emstudy.stats.cfa` (invariance); this module arranges them across the cases and writes the results of
 ``notebooks/05_compare.ipynb`` into ``analysis/all/results/``.
 
 Conventions
 -----------
 * Construct scores are the codebook's scale means (1-5, reverse keys applied), as
-  :meth:`emstudy.study.EncodedResults.scores`; a respondent lacking a score is left out of that
+  :meth:`emstudy.steps.context.EncodedResults.scores`; a respondent lacking a score is left out of that
   construct's analyses only.
 * *Below the other cases* (:func:`below_others`): for case ``a`` and construct ``c``, Welch's two-sample
   t-test of the respondents of ``a`` against the respondents of all other cases pooled (R
@@ -17,7 +17,7 @@ Conventions
   below* when the adjusted p is below ``alpha`` and the case mean is lower than the pooled mean of the
   other cases' respondents.
 * Invariance across cases (:func:`case_invariance`, through
-  :func:`emstudy.structure.cross_case_invariance`) is tested on a documented sub-model (by default the
+  :func:`emstudy.steps.structure.cross_case_invariance`) is tested on a documented sub-model (by default the
   two core constructs with the lowest and the highest pooled mean, four items each), because the
   eleven-construct model with listwise deletion on 44 items loses most respondents and is slow in a
   notebook. Comparisons of means are meaningful at the scalar (or partial scalar) level only; at the
@@ -44,8 +44,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from emstudy import models
-from emstudy.cfa import InvarianceResult
+from emstudy.reporting.figures import plot_heatmap, plot_profiles
+from emstudy.stats.groups import GroupComparison, compare_groups
+from emstudy.stats.multitest import holm
+from emstudy.stats.regression import pooled_model
+from emstudy.stats.cfa import InvarianceResult
 from emstudy.fileio import write_csv, write_json
 
 __all__ = [
@@ -87,12 +90,12 @@ class CrossCase:
         Construct scores (core constructs and ``effectiveness``) plus ``case``.
     background : pandas.DataFrame
         Role and demographics plus ``case``.
-    codebook : emstudy.codebook.Codebook
-    cases : dict of str to emstudy.cases.Case
+    codebook : emstudy.survey.codebook.Codebook
+    cases : dict of str to emstudy.survey.cases.Case
     synthetic : bool
         True if any case's data is synthetic.
-    encoded : dict of str to emstudy.study.EncodedResults
-        What :func:`emstudy.study.load_encoded` returned for each case.
+    encoded : dict of str to emstudy.steps.context.EncodedResults
+        What :func:`emstudy.steps.context.load_encoded` returned for each case.
     """
 
     case_ids: tuple[str, ...]
@@ -131,7 +134,7 @@ def load_all(project_root: str | Path, case_ids: Sequence[str]) -> CrossCase:
     -------
     CrossCase
     """
-    from emstudy.study import load_encoded
+    from emstudy.steps.context import load_encoded
 
     case_ids = list(case_ids)
     if len(case_ids) < 2 or len(set(case_ids)) != len(case_ids):
@@ -253,12 +256,12 @@ class CaseComparison:
     posthoc : pandas.DataFrame
         Games-Howell pairs of every construct: ``construct, pair, group1, group2, diff, se,
         statistic, df, p_adj, ci_lower, ci_upper``.
-    results : dict of str to emstudy.models.GroupComparison
+    results : dict of str to emstudy.stats.regression.GroupComparison
     """
 
     omnibus: pd.DataFrame
     posthoc: pd.DataFrame
-    results: Mapping[str, models.GroupComparison]
+    results: Mapping[str, GroupComparison]
 
     def __repr__(self) -> str:
         return f"CaseComparison(constructs={list(self.results)})"
@@ -279,7 +282,7 @@ def compare_cases(scores: pd.DataFrame, *, constructs: Sequence[str], case_col: 
 
     Notes
     -----
-    Each construct is one :func:`emstudy.models.compare_groups` call with ``method="welch"``
+    Each construct is one :func:`emstudy.stats.regression.compare_groups` call with ``method="welch"``
     (R ``oneway.test(score ~ case, var.equal = FALSE)``; Games & Howell 1976). Games-Howell controls the
     error rate across the pairs of one construct, not across constructs.
 
@@ -292,7 +295,7 @@ def compare_cases(scores: pd.DataFrame, *, constructs: Sequence[str], case_col: 
     constructs = _check(scores, constructs, case_col)
     results, om_rows, ph = {}, [], []
     for c in constructs:
-        res = models.compare_groups(scores, c, case_col, method="welch")
+        res = compare_groups(scores, c, case_col, method="welch")
         results[c] = res
         om = res.omnibus.iloc[0]
         eff = res.effect_sizes.set_index("measure")["value"]
@@ -307,14 +310,6 @@ def compare_cases(scores: pd.DataFrame, *, constructs: Sequence[str], case_col: 
     posthoc["group2"] = posthoc["group2"].astype(str)
     return CaseComparison(pd.DataFrame(om_rows), posthoc, results)
 
-
-def _holm(p: np.ndarray) -> np.ndarray:
-    m = len(p)
-    order = np.argsort(p, kind="stable")
-    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
-    out = np.empty(m)
-    out[order] = adj
-    return out
 
 
 def below_others(
@@ -372,7 +367,7 @@ def below_others(
                          "mean_others": float(b.mean()), "diff": float(a.mean() - b.mean()), "t": float(t),
                          "df": float(df), "p": float(2 * stats.t.sf(abs(t), df))})
         block = pd.DataFrame(rows)
-        block["p_holm"] = _holm(block["p"].to_numpy())
+        block["p_holm"] = holm(block["p"].to_numpy())
         block["below"] = (block["p_holm"] < alpha) & (block["diff"] < 0)
         out.append(block)
     return pd.concat(out, ignore_index=True)
@@ -470,11 +465,11 @@ def pooled_drivers(
         Rows of both models (``model`` = ``"random intercepts (REML)"`` or ``"case fixed effects (HC3)"``):
         ``model, term, coef, se, stat, p, ci_lower, ci_upper`` plus ``var_case, var_resid, icc, n``
         and ``note`` (repeated per row). Random: ``lme4::lmer(y ~ x + (1 | case), REML = TRUE)`` with Wald z;
-        fixed: OLS with case dummies and HC3 standard errors (see :func:`emstudy.models.pooled_model`).
+        fixed: OLS with case dummies and HC3 standard errors (see :func:`emstudy.stats.regression.pooled_model`).
 
     Notes
     -----
-    The warnings of :func:`emstudy.models.pooled_model` are caught and summarised in ``note``: when the
+    The warnings of :func:`emstudy.stats.regression.pooled_model` are caught and summarised in ``note``: when the
     case variance is estimated at zero (a singular fit, as ``lme4`` reports it), the random-intercept
     fixed effects equal pooled OLS and the note says so.
     """
@@ -485,7 +480,7 @@ def pooled_drivers(
     for random, name in ((True, "random intercepts (REML)"), (False, "case fixed effects (HC3)")):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            res = models.pooled_model(data, outcome=outcome, predictors=predictors, group=case_col, random=random)
+            res = pooled_model(data, outcome=outcome, predictors=predictors, group=case_col, random=random)
         note = ""
         table = res.to_frame()
         var_resid = res.var_resid
@@ -546,7 +541,7 @@ class CaseInvariance:
         Constructs of the sub-model.
     model : str
         lavaan syntax fitted.
-    result : emstudy.cfa.InvarianceResult
+    result : emstudy.stats.cfa.InvarianceResult
     n_used, n_dropped : int
         Respondents the fit used (N summed over cases) and those left out: with listwise deletion the
         respondents missing an item of the sub-model; 0 when the pairwise route was taken.
@@ -616,7 +611,7 @@ def case_invariance(
         The cases (from :func:`load_all`); the first case is the reference group.
     constructs : sequence of str
         Constructs of the sub-model (see :func:`invariance_submodel`): their lines of
-        :func:`emstudy.structure.core_model_syntax`, one factor per construct on its items.
+        :func:`emstudy.steps.structure.core_model_syntax`, one factor per construct on its items.
     model : str, optional
         lavaan syntax to use instead.
 
@@ -626,14 +621,14 @@ def case_invariance(
 
     Notes
     -----
-    The fit is :func:`emstudy.structure.cross_case_invariance` (:func:`emstudy.cfa.invariance` with
+    The fit is :func:`emstudy.steps.structure.cross_case_invariance` (:func:`emstudy.stats.cfa.invariance` with
     group = case: ML on the item scores, delta CFI >= -.01 and delta RMSEA <= .015), with its
     ``missing="auto"``: listwise when the complete cases outnumber the configural model's free parameters
     (respondents missing an item of the sub-model are then left out and counted in ``n_dropped``), else each
     case enters through its pairwise-deletion means and covariances with N = all its respondents
     (``n_dropped`` = 0).
     """
-    from emstudy.structure import core_model_syntax, cross_case_invariance
+    from emstudy.steps.structure import core_model_syntax, cross_case_invariance
 
     if not isinstance(cc, CrossCase):
         raise ValueError(f"cc: expected a CrossCase from load_all(), got {type(cc).__name__}")
@@ -672,7 +667,7 @@ def profile_figure(long: pd.DataFrame, *, labels: Mapping[str, str] | None = Non
     frame = long.copy()
     if labels:
         frame["construct"] = frame["construct"].map(lambda c: labels.get(c, c))
-    return models.plot_profiles(frame, hue="case", title=title)
+    return plot_profiles(frame, hue="case", title=title)
 
 
 def heatmap_figure(wide: pd.DataFrame, *, labels: Mapping[str, str] | None = None, title: str | None = None):
@@ -686,7 +681,7 @@ def heatmap_figure(wide: pd.DataFrame, *, labels: Mapping[str, str] | None = Non
         frame.index = [labels.get(c, c) for c in frame.index]
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The set_bad function", category=PendingDeprecationWarning)
-        return models.plot_heatmap(frame, title=title)
+        return plot_heatmap(frame, title=title)
 
 
 # ----------------------------------------------------------------------------------------- writing

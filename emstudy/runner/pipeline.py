@@ -237,7 +237,7 @@ def source_fingerprint(package_dir: Path | None = None) -> str:
     """Hash of the package version and every module's source: a change in the library reruns the study."""
     from emstudy import __version__
 
-    package_dir = package_dir or Path(__file__).resolve().parent
+    package_dir = package_dir or Path(__file__).resolve().parents[1]  # the emstudy package, all sub-packages
     digest = hashlib.sha256(__version__.encode())
     for path in sorted(package_dir.rglob("*.py")):
         digest.update(path.relative_to(package_dir).as_posix().encode())

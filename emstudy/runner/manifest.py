@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from emstudy.fileio import read_checksums, write_json
-from emstudy.pipeline import TaskRecord
+from emstudy.runner.pipeline import TaskRecord
 from emstudy.project import Project
 
 __all__ = ["write_manifest", "package_versions"]

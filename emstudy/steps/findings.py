@@ -21,11 +21,11 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from emstudy.cases import Case
-from emstudy.codebook import Codebook
+from emstudy.survey.cases import Case
+from emstudy.survey.codebook import Codebook
 from emstudy.errors import EmstudyError
-from emstudy.open_text import OPEN_COUNTS_FILE
-from emstudy.schema import load_yaml_model
+from emstudy.survey.open_text import OPEN_COUNTS_FILE
+from emstudy.survey.schema import load_yaml_model
 
 __all__ = ["Finding", "Recommendation", "Catalogue", "load_catalogue", "priorities", "recommend",
            "shared_and_particular"]

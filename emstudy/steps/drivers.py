@@ -1,7 +1,7 @@
-"""What drives perceived effectiveness in one case: study-level wiring of :mod:`emstudy.models`.
+"""What drives perceived effectiveness in one case: study-level wiring of :mod:`emstudy.stats.regression`.
 
-Functions for notebook 04 (per case). Each takes what notebook 01 kept (``emstudy.study.load_encoded``)
-and the codebook it carries; the statistics themselves live in :mod:`emstudy.models` (tested against R):
+Functions for notebook 04 (per case). Each takes what notebook 01 kept (``emstudy.steps.context.load_encoded``)
+and the codebook it carries; the statistics themselves live in :mod:`emstudy.stats.regression` (tested against R):
 
 * :func:`construct_means` -- mean, SD, n and t-based interval of every construct score (core + outcome);
 * :func:`case_drivers` -- OLS of the outcome score on the eleven core construct scores with the
@@ -15,7 +15,7 @@ and the codebook it carries; the statistics themselves live in :mod:`emstudy.mod
 
 Conventions
 -----------
-Construct scores are :func:`emstudy.encode.construct_scores`: the mean of a construct's items (reverse keys
+Construct scores are :func:`emstudy.survey.encode.construct_scores`: the mean of a construct's items (reverse keys
 applied) when at least 3 of its 4 items were answered, else missing. Every model uses the respondents with
 all of its variables present (listwise); the number dropped is reported. Role levels are ordered
 ``res, ent, gov`` so that residents are the reference of the dummies and ``gov-res`` is the government
@@ -36,15 +36,9 @@ import pandas as pd
 from scipy import stats
 
 from emstudy.fileio import write_csv, write_json
-from emstudy.models import (
-    DriversResult,
-    IPAResult,
-    OrdinalResult,
-    compare_groups,
-    drivers,
-    importance_performance,
-    ordinal_drivers,
-)
+from emstudy.stats.groups import compare_groups
+from emstudy.stats.ipa import IPAResult, importance_performance
+from emstudy.stats.regression import DriversResult, OrdinalResult, drivers, ordinal_drivers
 
 __all__ = [
     "ROLE_ORDER",
@@ -70,7 +64,7 @@ def _check_encoded(encoded: object) -> None:
     for attr in ("items", "background", "codebook", "scores"):
         if not hasattr(encoded, attr):
             raise ValueError(
-                f"encoded: expected the result of emstudy.study.load_encoded (with .{attr}), "
+                f"encoded: expected the result of emstudy.steps.context.load_encoded (with .{attr}), "
                 f"got {type(encoded).__name__}"
             )
 
@@ -80,7 +74,7 @@ def study_frame(encoded) -> pd.DataFrame:
 
     Parameters
     ----------
-    encoded : emstudy.study.EncodedResults
+    encoded : emstudy.steps.context.EncodedResults
         What notebook 01 kept (``load_encoded``).
 
     Returns
@@ -115,7 +109,7 @@ def construct_means(encoded, *, ci: float = 0.95) -> pd.DataFrame:
 
     Parameters
     ----------
-    encoded : emstudy.study.EncodedResults
+    encoded : emstudy.steps.context.EncodedResults
     ci : float, default 0.95
         Level of the interval ``mean -/+ t_{n-1, (1+ci)/2} sd / sqrt(n)``.
 
@@ -162,13 +156,13 @@ def case_drivers(encoded, *, notes: list[str] | None = None) -> DriversResult:
 
     Parameters
     ----------
-    encoded : emstudy.study.EncodedResults
+    encoded : emstudy.steps.context.EncodedResults
     notes : list of str, optional
         Receives the messages of warnings raised by the fit (none are printed).
 
     Returns
     -------
-    emstudy.models.DriversResult
+    emstudy.stats.regression.DriversResult
         As ``lm(effectiveness ~ <11 constructs> + role)`` with ``sandwich::vcovHC(type = "HC3")``; role
         dummies ``role[T.ent]`` and ``role[T.gov]`` against residents. Incomplete respondents are
         dropped (``n_dropped``).
@@ -184,13 +178,13 @@ def case_ordinal_drivers(encoded, *, notes: list[str] | None = None) -> OrdinalR
 
     Parameters
     ----------
-    encoded : emstudy.study.EncodedResults
+    encoded : emstudy.steps.context.EncodedResults
     notes : list of str, optional
         Receives the messages of warnings raised by the fit (e.g. non-convergence).
 
     Returns
     -------
-    emstudy.models.OrdinalResult
+    emstudy.stats.regression.OrdinalResult
         On the scale of ``MASS::polr(factor(overall, ordered = TRUE) ~ <11 constructs>, Hess = TRUE)``.
     """
     frame = study_frame(encoded)
@@ -203,7 +197,7 @@ def role_comparison(encoded, *, notes: list[str] | None = None) -> pd.DataFrame:
 
     Parameters
     ----------
-    encoded : emstudy.study.EncodedResults
+    encoded : emstudy.steps.context.EncodedResults
     notes : list of str, optional
         Receives the messages of warnings raised by the tests.
 
@@ -240,7 +234,7 @@ def case_ipa(encoded, *, ci: float = 0.95, notes: list[str] | None = None) -> IP
 
     Parameters
     ----------
-    encoded : emstudy.study.EncodedResults
+    encoded : emstudy.steps.context.EncodedResults
     ci : float, default 0.95
         Level of the performance intervals.
     notes : list of str, optional
@@ -248,7 +242,7 @@ def case_ipa(encoded, *, ci: float = 0.95, notes: list[str] | None = None) -> IP
 
     Returns
     -------
-    emstudy.models.IPAResult
+    emstudy.stats.ipa.IPAResult
         ``frame`` (importance = standardized OLS weight of the construct in a model of the outcome on the
         eleven constructs, without role; performance = construct mean with CI, on the same listwise cases;
         quadrants split at the means across constructs) and ``concentrate`` (high importance, low
@@ -294,11 +288,11 @@ def drivers_sentences(drv: DriversResult, ipa: IPAResult, codebook, *, n_top: in
 
     Parameters
     ----------
-    drv : emstudy.models.DriversResult
+    drv : emstudy.stats.regression.DriversResult
         From :func:`case_drivers`.
-    ipa : emstudy.models.IPAResult
+    ipa : emstudy.stats.ipa.IPAResult
         From :func:`case_ipa`.
-    codebook : emstudy.codebook.Codebook
+    codebook : emstudy.survey.codebook.Codebook
     n_top : int, default 3
         How many drivers to name: the significant (p < .05) construct coefficients with the largest
         standardized betas, at most `n_top`.
@@ -349,7 +343,7 @@ def case_drivers_report(encoded) -> DriversReport:
 
     Parameters
     ----------
-    encoded : emstudy.study.EncodedResults
+    encoded : emstudy.steps.context.EncodedResults
 
     Returns
     -------

@@ -309,7 +309,7 @@ def _read_csv(
 
 
 def _read_xlsx(p: Path, data: bytes, *, sheet: str | int | None) -> tuple[pd.DataFrame, str]:
-    import openpyxl  # local import: keep `import emstudy.io` light
+    import openpyxl  # local import: keep `import emstudy.survey.readers` light
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
         hint = ""

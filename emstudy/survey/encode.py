@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from emstudy.codebook import Codebook
+from emstudy.survey.codebook import Codebook
 from emstudy.errors import EmstudyError
 
 __all__ = ["EncodingError", "EncodedSurvey", "encode", "decode", "reverse_key", "construct_scores",

@@ -12,9 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from emstudy.codebook import Codebook
+from emstudy.survey.codebook import Codebook
 from emstudy.errors import EmstudyError
-from emstudy.schema import load_yaml_model
+from emstudy.survey.schema import load_yaml_model
 
 __all__ = ["Case", "load_case", "CASE_ID_PATTERN", "check_case_id"]
 

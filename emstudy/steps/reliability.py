@@ -1,6 +1,6 @@
 """Study-level reliability step (notebook 02): thresholds, verdicts, sentences (en/zh) and results files.
 
-The statistics themselves live in :mod:`emstudy.reliability`; this module applies them to one case's
+The statistics themselves live in :mod:`emstudy.stats.reliability`; this module applies them to one case's
 encoded items (``analysis/<case>/results/encoded.csv``), judges them against the usual thresholds and
 writes ``reliability.csv``, ``item_statistics.csv`` and ``reliability.json``.
 
@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from emstudy.fileio import write_csv, write_json
-from emstudy.reliability import (
+from emstudy.stats.reliability import (
     BartlettResult,
     KMOResult,
     bartlett_sphericity,
@@ -90,7 +90,7 @@ def _check_table(table: Any) -> pd.DataFrame:
 
 
 def assess_reliability(table: pd.DataFrame) -> pd.DataFrame:
-    """Add verdict columns to a construct table from :func:`emstudy.reliability.reliability_table`.
+    """Add verdict columns to a construct table from :func:`emstudy.stats.reliability.reliability_table`.
 
     Parameters
     ----------
@@ -162,7 +162,7 @@ def reliability_sentences(table: pd.DataFrame, codebook: Any = None, *, lang: st
     Parameters
     ----------
     table : DataFrame
-        Output of :func:`emstudy.reliability.reliability_table` (verdicts are added if absent).
+        Output of :func:`emstudy.stats.reliability.reliability_table` (verdicts are added if absent).
     codebook : Codebook, optional
         Gives the construct labels (``label(id, lang)``); without it the construct ids are used.
     lang : {"en", "zh"}
@@ -290,7 +290,7 @@ def case_reliability(encoded: Any) -> ReliabilityResults:
     Parameters
     ----------
     encoded : EncodedResults
-        From :func:`emstudy.study.load_encoded` (``.items``, ``.codebook``, ``.case``, ``.synthetic``).
+        From :func:`emstudy.steps.context.load_encoded` (``.items``, ``.codebook``, ``.case``, ``.synthetic``).
 
     Returns
     -------
@@ -301,7 +301,7 @@ def case_reliability(encoded: Any) -> ReliabilityResults:
 
     Notes
     -----
-    Warnings from :mod:`emstudy.reliability` about possibly unreversed items (negative r.drop) are
+    Warnings from :mod:`emstudy.stats.reliability` about possibly unreversed items (negative r.drop) are
     caught and recorded: they cannot occur for the encoded items, whose reverse-keyed items are
     already reversed, and a notebook must not print them.
     """

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import yaml
 
-from emstudy.cases import check_case_id
+from emstudy.survey.cases import check_case_id
 from emstudy.errors import EmstudyError
 from emstudy.fileio import atomic_write_text
-from emstudy.mapping import mapping_template
+from emstudy.survey.mapping import mapping_template
 from emstudy.project import Project
 
 __all__ = ["ScaffoldResult", "case_template", "scaffold_case", "todo_keys"]
@@ -131,8 +131,8 @@ def scaffold_case(project: Project, case_id: str) -> ScaffoldResult:
 
 
 def _check_template(path: Path, case_id: str, project: Project) -> None:
-    from emstudy.cases import Case
-    from emstudy.schema import load_yaml_model
+    from emstudy.survey.cases import Case
+    from emstudy.survey.schema import load_yaml_model
 
     case = load_yaml_model(path, Case)
     if case.id != case_id:  # pragma: no cover - the template writes the id it was given

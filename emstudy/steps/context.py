@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from emstudy.cases import Case
-from emstudy.codebook import Codebook
-from emstudy.encode import EncodedSurvey, encode
+from emstudy.survey.cases import Case
+from emstudy.survey.codebook import Codebook
+from emstudy.survey.encode import EncodedSurvey, encode
 from emstudy.fileio import verify_checksums
 from emstudy.project import Project
 
@@ -48,11 +48,11 @@ def read_raw(path: str | Path) -> pd.DataFrame:
 
 
 def read_survey_file(path: str | Path, **options) -> pd.DataFrame:
-    """:func:`emstudy.io.read_survey`, with any unexpected parser failure on a damaged file turned into a
+    """:func:`emstudy.survey.readers.read_survey`, with any unexpected parser failure on a damaged file turned into a
     one-line :class:`~emstudy.errors.SurveyFileError` naming the file (the reader's own messages pass as they
     are)."""
     from emstudy.errors import EmstudyError, SurveyFileError
-    from emstudy.io import read_survey
+    from emstudy.survey.readers import read_survey
 
     try:
         return read_survey(path, **options)
@@ -68,7 +68,7 @@ def read_case_survey(project: Project, case_id: str, codebook: Codebook | None =
                      *, verify: bool = True) -> tuple[Path, pd.DataFrame]:
     """Read a case's raw file (checked against ``SHA256SUMS``) and apply its mapping when it has one.
 
-    Returns the raw path and the table ready for :func:`~emstudy.encode.encode`.
+    Returns the raw path and the table ready for :func:`~emstudy.survey.encode.encode`.
 
     Raises
     ------
@@ -76,7 +76,7 @@ def read_case_survey(project: Project, case_id: str, codebook: Codebook | None =
         Changed or unlisted raw file, unreadable file, bad mapping, or labels/codes the mapping cannot place.
     """
     from emstudy.errors import EmstudyError
-    from emstudy.mapping import ColumnMapping, apply_mapping, load_mapping
+    from emstudy.survey.mapping import ColumnMapping, apply_mapping, load_mapping
 
     codebook = codebook or project.codebook()
     raw_path = project.raw_file(case_id)
@@ -126,7 +126,7 @@ class EncodedResults:
 
     def scores(self) -> pd.DataFrame:
         """Construct scores (core and outcome) of the kept respondents."""
-        from emstudy.encode import construct_scores
+        from emstudy.survey.encode import construct_scores
 
         return construct_scores(self.items, self.codebook)
 

@@ -1,6 +1,6 @@
 """Free-text answers: scrubbed before anything shows them, then counted and written for the reports.
 
-Notebook 01 calls :func:`open_answers` (every answer through :mod:`emstudy.privacy`, with the names listed in
+Notebook 01 calls :func:`open_answers` (every answer through :mod:`emstudy.survey.privacy`, with the names listed in
 the case file's ``scrub_names``), shows :func:`answer_counts` and writes both with :func:`write_open_answers`.
 Later steps read ``open_answer_counts.csv``; none of them goes back to the raw file's free text.
 """
@@ -25,8 +25,8 @@ def open_answers(ctx, names: Sequence[str] = (), *, valid_only: bool = True) -> 
 
     Parameters
     ----------
-    ctx : emstudy.study.CaseContext
-        From :func:`emstudy.study.open_case`.
+    ctx : emstudy.steps.context.CaseContext
+        From :func:`emstudy.steps.context.open_case`.
     names : sequence of str
         Person names to scrub besides the case file's ``scrub_names`` and the scrubber's own patterns.
     valid_only : bool
@@ -38,7 +38,7 @@ def open_answers(ctx, names: Sequence[str] = (), *, valid_only: bool = True) -> 
         Indexed by respondent id, one column per open question (``suggestion``), scrubbed, non-empty
         answers only, surrounding white space removed.
     """
-    from emstudy.privacy import scrub_frame
+    from emstudy.survey.privacy import scrub_frame
 
     survey = ctx.survey.valid() if valid_only else ctx.survey
     text = survey.open_text.fillna("").astype(str).str.strip()
@@ -90,11 +90,11 @@ def answer_counts(answers: pd.DataFrame, *, n_respondents: int, column: str | No
 def write_open_answers(answers: pd.DataFrame, counts: pd.DataFrame, results_dir: str | Path) -> list[Path]:
     """Write ``open_answers.csv`` (respondent id and scrubbed answer) and ``open_answer_counts.csv`` atomically.
 
-    As a last guard, refuses to write when :func:`emstudy.privacy.find_personal_data` still finds a phone,
+    As a last guard, refuses to write when :func:`emstudy.survey.privacy.find_personal_data` still finds a phone,
     ID or e-mail in a text column of either table (it would if ``answers`` had not come from :func:`open_answers`).
     """
     from emstudy.fileio import write_csv
-    from emstudy.privacy import find_personal_data
+    from emstudy.survey.privacy import find_personal_data
 
     for name, frame in ((OPEN_ANSWERS_FILE, answers), (OPEN_COUNTS_FILE, counts)):
         text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
@@ -103,7 +103,7 @@ def write_open_answers(answers: pd.DataFrame, counts: pd.DataFrame, results_dir:
         if found:
             kinds = sorted({kind for kind, _span in found})
             raise EmstudyError(f"{name}: personal data ({', '.join(kinds)}) left in free text; "
-                               "pass the answers through emstudy.open_text.open_answers before writing")
+                               "pass the answers through emstudy.survey.open_text.open_answers before writing")
     results_dir = Path(results_dir)
     return [write_csv(results_dir / OPEN_ANSWERS_FILE, answers),
             write_csv(results_dir / OPEN_COUNTS_FILE, counts, index=False, float_format="%.4f")]

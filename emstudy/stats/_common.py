@@ -1,0 +1,74 @@
+"""Checks and small helpers shared by the statistics modules (private).
+
+One error sentence per parameter check: each message names the argument (or role) and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+def check_columns(data: pd.DataFrame, columns: Sequence[str], *, role: str) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise ValueError(f"{role}: column(s) {missing} not found in data; available: {list(data.columns)}")
+
+
+def as_list(x: str | Sequence[str], *, name: str) -> list[str]:
+    if isinstance(x, str):
+        return [x]
+    out = list(x)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}: duplicated column names in {out}")
+    return out
+
+
+def numeric_column(series: pd.Series, *, role: str) -> pd.Series:
+    if isinstance(series.dtype, pd.CategoricalDtype) or not (
+        pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
+    ):
+        raise ValueError(
+            f"{role} column {series.name!r}: expected numeric values, got dtype {series.dtype}; "
+            "pass it in `categorical` if it is a grouping variable"
+        )
+    return series.astype(float)
+
+
+def observed_levels(series: pd.Series) -> list:
+    """Levels in their natural order: categorical order if categorical, else sorted unique values."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        present = set(series.dropna().unique())
+        return [c for c in series.cat.categories if c in present]
+    return sorted(series.dropna().unique().tolist())
+
+
+def level_label(level: object) -> str:
+    """Text label of a level: integral floats (codes read next to missing values) print as integers."""
+    if isinstance(level, (float, np.floating)) and float(level).is_integer():
+        return str(int(level))
+    return str(level)
+
+
+def format_pvalue(p: float) -> str:
+    if not np.isfinite(p):
+        return ""
+    if p < 0.001:
+        return "< .001"
+    return f"{p:.3f}".replace("0.", ".", 1)
+
+
+def collinear_columns(X: np.ndarray, names: list[str]) -> list[str]:
+    """Columns taking part in an exact linear dependency (non-null loadings in the null space)."""
+    scale = np.sqrt((X**2).sum(axis=0))
+    scale[scale == 0] = 1.0
+    u, s, vt = np.linalg.svd(X / scale, full_matrices=False)
+    tol = s.max() * max(X.shape) * np.finfo(float).eps * 1e3
+    null = vt[s <= tol]
+    if null.size == 0:
+        return []
+    involved = np.abs(null).max(axis=0) > 1e-8
+    return [n for n, k in zip(names, involved) if k]
