@@ -1,4 +1,4 @@
-"""Speed of emstudy.stats.reliability on a large synthetic survey, against numpy.cov and R psych.
+"""Speed of emstudy.stats.reliability and emstudy.stats.factorability on a large synthetic survey, against numpy.cov and R psych.
 
 Run from the repository root:  PYTHONPATH=. python benchmarks/bench_reliability.py
 
@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from emstudy.stats import factorability as fa
 from emstudy.stats import reliability as rl
 
 N_RESPONDENTS = 100_000
@@ -110,8 +111,8 @@ def main() -> int:
         for items in scales.values():
             rl.cronbach_alpha(data[items])
             rl.item_statistics(data[items])
-        rl.kmo(data[all_items])
-        rl.bartlett_sphericity(data[all_items])
+        fa.kmo(data[all_items])
+        fa.bartlett_sphericity(data[all_items])
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

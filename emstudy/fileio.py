@@ -17,8 +17,16 @@ import pandas as pd
 
 from emstudy.errors import EmstudyError
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "write_json", "write_csv", "sha256_file",
-           "write_checksums", "verify_checksums", "CHECKSUM_FILE"]
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "write_json",
+    "write_csv",
+    "sha256_file",
+    "write_checksums",
+    "verify_checksums",
+    "CHECKSUM_FILE",
+]
 
 CHECKSUM_FILE = "SHA256SUMS"
 
@@ -103,6 +111,8 @@ def verify_checksums(folder: str | Path, names: Iterable[str] | None = None) -> 
         if not path.is_file():
             raise EmstudyError(f"{path}: listed in {CHECKSUM_FILE} but missing")
         if sha256_file(path) != sums[name]:
-            raise EmstudyError(f"{path}: contents changed since its checksum was recorded in {CHECKSUM_FILE}; "
-                               "raw data must not be edited (restore it, e.g. with `git checkout -- <file>`)")
+            raise EmstudyError(
+                f"{path}: contents changed since its checksum was recorded in {CHECKSUM_FILE}; "
+                "raw data must not be edited (restore it, e.g. with `git checkout -- <file>`)"
+            )
     return chosen

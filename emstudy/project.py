@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from emstudy.errors import EmstudyError
 from emstudy.survey.cases import Case, check_case_id, load_case
 from emstudy.survey.codebook import Codebook, load_codebook
-from emstudy.errors import EmstudyError
 
 __all__ = ["Project", "RAW_EXTENSIONS"]
 
@@ -78,17 +78,23 @@ class Project:
         """
         found = self._raw_candidates(case_id)
         if not found:
-            raise EmstudyError(f"{self.raw_dir / case_id}.*: no raw file for case {case_id!r}; put the survey "
-                               f"export at data/raw/{case_id}.csv (or .xlsx, .sav, .dta) and run "
-                               f"`emstudy checksum {case_id}`")
+            raise EmstudyError(
+                f"{self.raw_dir / case_id}.*: no raw file for case {case_id!r}; put the survey "
+                f"export at data/raw/{case_id}.csv (or .xlsx, .sav, .dta) and run "
+                f"`emstudy checksum {case_id}`"
+            )
         if len(found) > 1:
-            raise EmstudyError(f"{self.raw_dir}: more than one raw file for case {case_id!r} "
-                               f"({', '.join(p.name for p in found)}); keep exactly one")
+            raise EmstudyError(
+                f"{self.raw_dir}: more than one raw file for case {case_id!r} "
+                f"({', '.join(p.name for p in found)}); keep exactly one"
+            )
         return found[0]
 
     def _raw_candidates(self, case_id: str) -> list[Path]:
         check_case_id(case_id)
-        return [self.raw_dir / f"{case_id}{ext}" for ext in RAW_EXTENSIONS if (self.raw_dir / f"{case_id}{ext}").is_file()]
+        return [
+            self.raw_dir / f"{case_id}{ext}" for ext in RAW_EXTENSIONS if (self.raw_dir / f"{case_id}{ext}").is_file()
+        ]
 
     def mapping_path(self, case_id: str) -> Path:
         """``data/mappings/<case>.yml`` (it need not exist: a survey that follows the codebook needs none)."""
@@ -96,6 +102,16 @@ class Project:
 
     def results_dir(self, case_id: str) -> Path:
         return self.analysis_dir / check_case_id(case_id) / "results"
+
+    def truth_path(self, case_id: str) -> Path:
+        """``data/raw/<case>.truth.json``: the parameters a synthetic case was drawn from."""
+        from emstudy.survey.simulate import truth_file_name
+
+        return self.raw_dir / truth_file_name(check_case_id(case_id))
+
+    def is_synthetic(self, case_id: str) -> bool:
+        """True when the case's raw data come from the simulator (its truth file lies beside them)."""
+        return self.truth_path(case_id).is_file()
 
     # loading ----------------------------------------------------------------------------------------
     def codebook(self) -> Codebook:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from emstudy.survey.codebook import Codebook
 from emstudy.project import Project
+from emstudy.survey.codebook import Codebook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,3 +30,64 @@ def project_copy(tmp_path: Path) -> Project:
     for name in ("data", "notebooks"):
         shutil.copytree(ROOT / name, tmp_path / name)
     return Project(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def bfi():
+    """Scale scores of psychTools::bfi as in tests/reference/models.R (row means of available items, 7 - x
+    reversed), with gender and education; shared by the tests of emstudy.stats.regression, .pooled, .groups."""
+    import pandas as pd
+
+    b = pd.read_csv(ROOT / "tests" / "reference" / "data" / "bfi.csv")
+
+    def score(items: list[str], reverse: list[str]) -> pd.Series:
+        cols = [7 - b[c] if c in reverse else b[c] for c in items]
+        return pd.concat(cols, axis=1).mean(axis=1)
+
+    return pd.DataFrame(
+        {
+            "agree": score(["A1", "A2", "A3", "A4", "A5"], ["A1"]),
+            "consc": score(["C1", "C2", "C3", "C4", "C5"], ["C4", "C5"]),
+            "extra": score(["E1", "E2", "E3", "E4", "E5"], ["E1", "E2"]),
+            "neuro": score(["N1", "N2", "N3", "N4", "N5"], []),
+            "open": score(["O1", "O2", "O3", "O4", "O5"], ["O2", "O5"]),
+            "gender": b["gender"],
+            "education": b["education"],
+        }
+    )
+
+
+@pytest.fixture()
+def ipa_data():
+    """Four drivers, one per importance-performance quadrant, and an outcome (one value missing); for the
+    tests of emstudy.stats.ipa and emstudy.reporting.figures.plot_ipa."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(11)
+    n = 400
+    df = pd.DataFrame(
+        {
+            "high_imp_low_perf": rng.normal(2.5, 0.8, n),
+            "high_imp_high_perf": rng.normal(4.0, 0.8, n),
+            "low_imp_low_perf": rng.normal(2.6, 0.8, n),
+            "low_imp_high_perf": rng.normal(4.1, 0.8, n),
+        }
+    )
+    df["y"] = (
+        0.6 * df.high_imp_low_perf + 0.5 * df.high_imp_high_perf + 0.02 * df.low_imp_low_perf + rng.normal(0, 0.5, n)
+    )
+    df.loc[0, "low_imp_low_perf"] = np.nan
+    return df
+
+
+# Decimal numbers (estimates, p values, fit indices) as results files write them; their digits are not personal
+# data, but a long mantissa can be shaped like a phone number (2167.098437627828 holds a landline shape).
+_DECIMAL_NUMBER = re.compile(r"(?<![\w.])[-+]?\d*\.\d+(?:[eE][-+]?\d+)?(?![\w.])|(?<![\w.])\d+[eE][-+]?\d+(?![\w.])")
+
+
+def personal_data_in_output(text: str) -> list:
+    """``find_personal_data`` on a generated file's text, with decimal numbers masked (see above)."""
+    from emstudy.survey.privacy import find_personal_data
+
+    return find_personal_data(_DECIMAL_NUMBER.sub(lambda m: " " * len(m.group(0)), text))

@@ -26,12 +26,15 @@ def test_cases_lists_the_five_cases(project, capsys):
     assert "4R" in out
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["run", "--case", "atlantis"], "unknown case 'atlantis'"),
-    (["run", "--case", "../../etc"], "case id '../../etc' is not valid"),
-    (["run", "--case", "/tmp/x"], "case id '/tmp/x' is not valid"),
-    (["validate", "no/such/file.csv"], "no/such/file.csv: file not found"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--case", "atlantis"], "unknown case 'atlantis'"),
+        (["run", "--case", "../../etc"], "case id '../../etc' is not valid"),
+        (["run", "--case", "/tmp/x"], "case id '/tmp/x' is not valid"),
+        (["validate", "no/such/file.csv"], "no/such/file.csv: file not found"),
+    ],
+)
 def test_bad_input_gives_one_line_and_exit_2(project, args, message, capsys):
     assert main(["--root", str(project.root), *args]) == 2
     err = capsys.readouterr().err
@@ -65,8 +68,12 @@ def test_validate_reports_out_of_range_values(project, tmp_path, capsys):
 
 
 def test_console_script_prints_no_traceback(project, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "emstudy.cli", "--root", str(project.root), "run", "--case", "nowhere"],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "emstudy.cli", "--root", str(project.root), "run", "--case", "nowhere"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("emstudy: error: unknown case 'nowhere'")
     assert "Traceback" not in proc.stderr

@@ -6,8 +6,7 @@ import json
 
 import pandas as pd
 import pytest
-
-from emstudy.survey.privacy import find_personal_data
+from conftest import personal_data_in_output
 
 
 def _json(path):
@@ -69,5 +68,13 @@ def test_no_personal_data_in_any_output(project):
             if path == project.reports_dir / "manifest.json":
                 continue
             if path.suffix in {".md", ".html", ".json", ".csv", ".ipynb"} and path.is_file():
-                hits = find_personal_data(path.read_text(encoding="utf-8"))
+                hits = personal_data_in_output(path.read_text(encoding="utf-8"))
                 assert not hits, f"{path}: {hits[:3]}"
+
+
+def test_output_scan_ignores_decimal_digits_but_not_phone_numbers():
+    assert personal_data_in_output('"bartlett_chisq": 2167.098437627828, "p": 3.5e-68') == []
+    assert [k for k, _ in personal_data_in_output("value 2167.09 call 13812345678 or 0571-87654321")] == [
+        "phone",
+        "phone",
+    ]

@@ -3,13 +3,27 @@ no global state), and saved without timestamps so that the PNG bytes reproduce."
 
 from __future__ import annotations
 
+import io
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from emstudy.fileio import atomic_write_bytes
 from emstudy.stats._common import check_columns
 
-__all__ = ["plot_profiles", "plot_heatmap", "plot_ipa"]
+__all__ = [
+    "plot_profiles",
+    "plot_heatmap",
+    "plot_ipa",
+    "plot_construct_means",
+    "plot_case_profiles",
+    "plot_case_heatmap",
+    "figure_png",
+    "save_figure",
+]
 
 
 def _figure(figsize: tuple[float, float]):
@@ -82,12 +96,7 @@ def plot_profiles(
 
 
 def plot_heatmap(
-    means: pd.DataFrame,
-    *,
-    title: str | None = None,
-    cmap: str = "RdYlGn",
-    center: float | None = 3.0,
-    fmt: str = ".2f",
+    means: pd.DataFrame, *, title: str | None = None, cmap: str = "RdYlGn", center: float | None = 3.0, fmt: str = ".2f"
 ):
     """Annotated heatmap of a wide table of means (e.g. constructs by case).
 
@@ -164,8 +173,10 @@ def plot_ipa(ipa_frame: pd.DataFrame, *, title: str | None = None):
     yv = ipa_frame["importance"].to_numpy(dtype=float)
     if {"performance_ci_lower", "performance_ci_upper"} <= set(ipa_frame.columns):
         err = np.vstack(
-            [xv - ipa_frame["performance_ci_lower"].to_numpy(dtype=float),
-             ipa_frame["performance_ci_upper"].to_numpy(dtype=float) - xv]
+            [
+                xv - ipa_frame["performance_ci_lower"].to_numpy(dtype=float),
+                ipa_frame["performance_ci_upper"].to_numpy(dtype=float) - xv,
+            ]
         )
         ax.errorbar(xv, yv, xerr=err, fmt="none", ecolor="0.6", capsize=2)
     ax.scatter(xv, yv, color="#0072B2", zorder=3)
@@ -184,3 +195,92 @@ def plot_ipa(ipa_frame: pd.DataFrame, *, title: str | None = None):
     if title:
         ax.set_title(title)
     return fig
+
+
+def plot_construct_means(means: pd.DataFrame, labels: Mapping[str, str], *, title: str):
+    """One case's construct means as horizontal bars with their 95% CIs (the case reports' profile figure).
+
+    Parameters
+    ----------
+    means : pandas.DataFrame
+        Columns ``construct``, ``mean``, ``ci_lower``, ``ci_upper``, one row per construct (drawn top down).
+    labels : mapping
+        Construct id to display label; every construct of ``means`` must have one.
+    title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With a dashed line at the average of the construct means.
+    """
+    from matplotlib.figure import Figure
+
+    frame = means.iloc[::-1]
+    fig = Figure(figsize=(6.5, 4.2))
+    ax = fig.add_subplot()
+    y = range(len(frame))
+    ax.barh(list(y), frame["mean"], color="#1f77b4", alpha=0.85)
+    ax.errorbar(
+        frame["mean"],
+        list(y),
+        xerr=[frame["mean"] - frame["ci_lower"], frame["ci_upper"] - frame["mean"]],
+        fmt="none",
+        ecolor="black",
+        capsize=2,
+        linewidth=1,
+    )
+    ax.set_yticks(list(y), [labels[c] for c in frame["construct"]])
+    ax.set_xlim(1, 5)
+    ax.axvline(float(means["mean"].mean()), color="#b45309", linestyle="--", linewidth=1)
+    ax.set_xlabel("mean (1-5); dashed line: average over constructs")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_case_profiles(long: pd.DataFrame, *, labels: Mapping[str, str] | None = None, title: str | None = None):
+    """Profile of construct means (95% CI) with one line per case (the cross-case profile figure).
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        ``CaseMeans.long`` of :func:`emstudy.steps.compare.means_by_case`.
+    labels : mapping, optional
+        Construct id to display label (e.g. English codebook labels).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    frame = long.copy()
+    if labels:
+        frame["construct"] = frame["construct"].map(lambda c: labels.get(c, c))
+    return plot_profiles(frame, hue="case", title=title)
+
+
+def plot_case_heatmap(wide: pd.DataFrame, *, labels: Mapping[str, str] | None = None, title: str | None = None):
+    """Heatmap of construct means (rows) by case (columns), centred at the scale midpoint 3.
+
+    seaborn's ``PendingDeprecationWarning`` about ``Colormap.set_bad`` (raised inside seaborn, not
+    actionable here) is silenced, by its category and within this call only, so that it does not reach
+    notebook outputs.
+    """
+    frame = wide.copy()
+    if labels:
+        frame.index = [labels.get(c, c) for c in frame.index]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
+        return plot_heatmap(frame, title=title)
+
+
+def figure_png(fig, *, dpi: int = 100) -> bytes:
+    """A matplotlib Figure as PNG bytes with no timestamp or software metadata: equal figures, equal bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def save_figure(fig, path: str | Path, *, dpi: int = 100) -> Path:
+    """Save a matplotlib Figure as byte-stable PNG (see :func:`figure_png`), atomically."""
+    return atomic_write_bytes(path, figure_png(fig, dpi=dpi))

@@ -13,6 +13,11 @@ from emstudy.stats._common import format_pvalue
 __all__ = ["apa_table"]
 
 
+def _is_pvalue_column(name: str) -> bool:
+    """``pvalue``, ``pvalue_*``, ``*_pvalue`` or ``*_pvalue_*`` (`name` already lower-cased)."""
+    return name == "pvalue" or name.startswith("pvalue_") or name.endswith("_pvalue") or "_pvalue_" in name
+
+
 def _format_cell(value: object, column: str, digits: int) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
@@ -22,7 +27,7 @@ def _format_cell(value: object, column: str, digits: int) -> str:
         return str(int(value))
     if isinstance(value, (float, np.floating)):
         name = str(column).lower()
-        if name == "p" or name.startswith("p_") or name.endswith("_p"):
+        if _is_pvalue_column(name):
             return format_pvalue(float(value))
         return f"{float(value):.{digits}f}".replace("-", "\u2212")
     return str(value)
@@ -45,9 +50,10 @@ def apa_table(
     caption : str, optional
         Table title (italic in markdown, ``<caption>`` in HTML).
     digits : int, default 2
-        Decimals of floating-point cells. Columns named ``p``, ``p_*`` or ``*_p`` are p values, printed
-        APA-style without a leading zero and as ``< .001`` below .001. Negative numbers use the minus sign
-        (U+2212). Missing cells are empty.
+        Decimals of floating-point cells. Columns named ``pvalue``, ``pvalue_*``, ``*_pvalue`` or
+        ``*_pvalue_*`` (e.g. ``pvalue_adj``, ``importance_pvalue``, ``gov_res_pvalue_adj``) are p values,
+        printed APA-style without a leading zero and as ``< .001`` below .001. Negative numbers use the
+        minus sign (U+2212). Missing cells are empty.
     index : bool, default False
         Include the index as the first column.
 
@@ -57,8 +63,8 @@ def apa_table(
 
     Examples
     --------
-    >>> print(apa_table(pd.DataFrame({"term": ["x"], "coef": [0.5], "p": [0.0004]})))
-    | term | coef | p |
+    >>> print(apa_table(pd.DataFrame({"term": ["x"], "coef": [0.5], "pvalue": [0.0004]})))
+    | term | coef | pvalue |
     |:--|--:|--:|
     | x | 0.50 | < .001 |
 
@@ -75,7 +81,9 @@ def apa_table(
         raise ValueError(f"digits: expected a non-negative integer, got {digits!r}")
     frame = df.reset_index() if index else df
     cols = [str(c) for c in frame.columns]
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in frame.columns]
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in frame.columns
+    ]
     body = [[_format_cell(v, c, digits) for v, c in zip(row, cols)] for row in frame.itertuples(index=False)]
     if fmt == "markdown":
         esc = lambda s: s.replace("|", "\\|")  # noqa: E731
@@ -90,7 +98,9 @@ def apa_table(
     out = ['<table class="apa">']
     if caption:
         out.append(f"<caption><em>{_html.escape(caption)}</em></caption>")
-    out.append("<thead><tr>" + "".join(f"<th {a}>{_html.escape(c)}</th>" for c, a in zip(cols, align)) + "</tr></thead>")
+    out.append(
+        "<thead><tr>" + "".join(f"<th {a}>{_html.escape(c)}</th>" for c, a in zip(cols, align)) + "</tr></thead>"
+    )
     out.append("<tbody>")
     for row in body:
         out.append("<tr>" + "".join(f"<td {a}>{_html.escape(v)}</td>" for v, a in zip(row, align)) + "</tr>")

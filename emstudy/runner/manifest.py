@@ -13,13 +13,28 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from emstudy.fileio import read_checksums, write_json
-from emstudy.runner.pipeline import TaskRecord
 from emstudy.project import Project
+from emstudy.runner.pipeline import TaskRecord
 
-__all__ = ["write_manifest", "package_versions"]
+__all__ = ["write_manifest", "package_versions", "MANIFEST"]
 
-_PACKAGES = ("emstudy", "numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "matplotlib", "seaborn",
-             "papermill", "nbclient", "ipykernel", "pydantic")
+MANIFEST = "manifest.json"
+"""The run manifest, under ``reports/``."""
+
+_PACKAGES = (
+    "emstudy",
+    "numpy",
+    "scipy",
+    "pandas",
+    "statsmodels",
+    "scikit-learn",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbclient",
+    "ipykernel",
+    "pydantic",
+)
 
 
 def package_versions() -> dict[str, str]:
@@ -35,11 +50,11 @@ def package_versions() -> dict[str, str]:
 def write_manifest(project: Project, records: Sequence[TaskRecord], *, parameters: Mapping[str, object]) -> Path:
     """Write ``reports/manifest.json`` atomically and return its path."""
     manifest = {
-        "synthetic": all((project.raw_dir / f"{c}.truth.json").is_file() for c in project.case_ids()),
+        "synthetic": all(project.is_synthetic(c) for c in project.case_ids()),
         "versions": package_versions(),
         "raw_checksums": read_checksums(project.raw_dir),
         "parameters": dict(parameters),
         "tasks": [asdict(r) for r in sorted(records, key=lambda r: (r.case_id, r.notebook))],
         "total_seconds": round(sum(r.seconds for r in records), 3),
     }
-    return write_json(project.reports_dir / "manifest.json", manifest)
+    return write_json(project.reports_dir / MANIFEST, manifest)

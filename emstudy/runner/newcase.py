@@ -12,11 +12,11 @@ from pathlib import Path
 
 import yaml
 
-from emstudy.survey.cases import check_case_id
 from emstudy.errors import EmstudyError
 from emstudy.fileio import atomic_write_text
-from emstudy.survey.mapping import mapping_template
 from emstudy.project import Project
+from emstudy.survey.cases import check_case_id
+from emstudy.survey.mapping import mapping_template
 
 __all__ = ["ScaffoldResult", "case_template", "scaffold_case", "todo_keys"]
 
@@ -38,8 +38,8 @@ def case_template(case_id: str, project: Project) -> str:
     codebook = project.codebook()
     constructs = codebook.construct_ids
     dims = "\n".join(
-        f"    - {{id: {c}, en: \"TODO: dimension name\", zh: \"TODO：维度名称\", constructs: [{c}]}}"
-        for c in constructs)
+        f'    - {{id: {c}, en: "TODO: dimension name", zh: "TODO：维度名称", constructs: [{c}]}}' for c in constructs
+    )
     return f"""# Case file for {case_id}. Replace every TODO; `emstudy run --case {case_id}` validates this file.
 # framework.dimensions: your thesis's framework as a view of the shared constructs
 # ({", ".join(constructs)}); merge, rename or drop dimensions (at least two).
@@ -103,11 +103,14 @@ def scaffold_case(project: Project, case_id: str) -> ScaffoldResult:
     check_case_id(case_id)
     case_file = project.cases_dir / f"{case_id}.yml"
     mapping_file = project.mapping_path(case_id)
-    existing = [p for p in (case_file, mapping_file, *(project.raw_dir / f"{case_id}{e}" for e in RAW_EXTENSIONS))
-                if p.exists()]
+    existing = [
+        p for p in (case_file, mapping_file, *(project.raw_dir / f"{case_id}{e}" for e in RAW_EXTENSIONS)) if p.exists()
+    ]
     if existing:
-        raise EmstudyError(f"case {case_id!r} already exists ({existing[0].relative_to(project.root)}); "
-                           "choose another id or edit the existing files")
+        raise EmstudyError(
+            f"case {case_id!r} already exists ({existing[0].relative_to(project.root)}); "
+            "choose another id or edit the existing files"
+        )
     text = case_template(case_id, project)
     # the template must load as written; check it before anything is written
     probe = project.cases_dir / f".{case_id}.yml.check"

@@ -26,16 +26,33 @@ import nbformat
 from emstudy.errors import EmstudyError
 from emstudy.fileio import atomic_write_bytes, verify_checksums
 from emstudy.project import Project
+from emstudy.steps.files import CROSS_CASE
 
-__all__ = ["NotebookTask", "TaskRecord", "template_parameters", "discover_templates", "plan_tasks", "run_task",
-           "run_tasks", "stages", "task_key", "source_fingerprint", "normalise_notebook", "CROSS_CASE"]
-
-#: Folder (under analysis/) and pseudo case id of the cross-case notebooks.
-CROSS_CASE = "all"
+__all__ = [
+    "NotebookTask",
+    "TaskRecord",
+    "template_parameters",
+    "discover_templates",
+    "plan_tasks",
+    "run_task",
+    "run_tasks",
+    "stages",
+    "task_key",
+    "source_fingerprint",
+    "normalise_notebook",
+    "CROSS_CASE",
+]
 
 _VOLATILE_CELL_KEYS = ("papermill", "execution", "collapsed", "scrolled")
-_VOLATILE_NB_PAPERMILL = ("start_time", "end_time", "duration", "exception", "environment_variables",
-                          "output_path", "input_path")
+_VOLATILE_NB_PAPERMILL = (
+    "start_time",
+    "end_time",
+    "duration",
+    "exception",
+    "environment_variables",
+    "output_path",
+    "input_path",
+)
 
 
 @dataclass(frozen=True)
@@ -73,8 +90,10 @@ def template_parameters(template: str | Path) -> dict[str, object]:
         try:
             params[node.targets[0].id] = ast.literal_eval(node.value)
         except ValueError:
-            raise EmstudyError(f"{template}: parameters cell line {node.lineno}: "
-                               f"{node.targets[0].id} must be a literal (number, string, list, ...)") from None
+            raise EmstudyError(
+                f"{template}: parameters cell line {node.lineno}: "
+                f"{node.targets[0].id} must be a literal (number, string, list, ...)"
+            ) from None
     return params
 
 
@@ -83,8 +102,10 @@ def check_parameters(template: Path, given: Mapping[str, object]) -> None:
     known = template_parameters(template)
     unknown = sorted(set(given) - set(known))
     if unknown:
-        raise EmstudyError(f"{template}: unknown parameter(s) {', '.join(unknown)}; "
-                           f"the parameters cell defines {', '.join(sorted(known))}")
+        raise EmstudyError(
+            f"{template}: unknown parameter(s) {', '.join(unknown)}; "
+            f"the parameters cell defines {', '.join(sorted(known))}"
+        )
 
 
 def discover_templates(project: Project) -> list[Path]:
@@ -92,9 +113,14 @@ def discover_templates(project: Project) -> list[Path]:
     return sorted(p for p in project.notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
 
 
-def plan_tasks(project: Project, case_ids: Sequence[str], *, notebooks: Sequence[str] | None = None,
-               extra: Mapping[str, object] | None = None,
-               all_case_ids: Sequence[str] | None = None) -> list[NotebookTask]:
+def plan_tasks(
+    project: Project,
+    case_ids: Sequence[str],
+    *,
+    notebooks: Sequence[str] | None = None,
+    extra: Mapping[str, object] | None = None,
+    all_case_ids: Sequence[str] | None = None,
+) -> list[NotebookTask]:
     """Tasks for the given cases and notebooks, parameters checked against each template.
 
     A template whose parameters cell defines ``case_id`` runs once per case into ``analysis/<case>/``; one that
@@ -122,7 +148,9 @@ def plan_tasks(project: Project, case_ids: Sequence[str], *, notebooks: Sequence
             check_parameters(template, params)
             tasks.append(NotebookTask(template, project.analysis_dir / CROSS_CASE / template.name, CROSS_CASE, params))
         else:
-            raise EmstudyError(f"{template}: the parameters cell must define case_id (per case) or case_ids (across cases)")
+            raise EmstudyError(
+                f"{template}: the parameters cell must define case_id (per case) or case_ids (across cases)"
+            )
     return tasks
 
 
@@ -150,8 +178,12 @@ def _join_streams(outputs: list) -> list:
     joined: list = []
     for out in outputs:
         previous = joined[-1] if joined else None
-        if (out.get("output_type") == "stream" and previous is not None
-                and previous.get("output_type") == "stream" and previous.get("name") == out.get("name")):
+        if (
+            out.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == out.get("name")
+        ):
             previous["text"] = "".join(previous["text"]) + "".join(out["text"])
         else:
             joined.append(out)
@@ -201,14 +233,24 @@ def run_task(task: NotebookTask, *, kernel_name: str = "python3") -> Path:
     os.close(fd)
     try:
         try:
-            pm.execute_notebook(str(task.template), tmp, parameters=dict(task.parameters), cwd=str(workdir),
-                                kernel_name=kernel_name, progress_bar=False, log_output=False,
-                                request_save_on_cell_execute=False, extra_arguments=_KERNEL_ARGUMENTS,
-                                **_kernel_manager_option())
+            pm.execute_notebook(
+                str(task.template),
+                tmp,
+                parameters=dict(task.parameters),
+                cwd=str(workdir),
+                kernel_name=kernel_name,
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                extra_arguments=_KERNEL_ARGUMENTS,
+                **_kernel_manager_option(),
+            )
         except PapermillExecutionError as exc:
-            raise EmstudyError(f"{task.label}: cell {exc.cell_index} (execution count {exc.exec_count}) failed: "
-                               f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}; "
-                               f"previous output {task.output} left in place") from None
+            raise EmstudyError(
+                f"{task.label}: cell {exc.cell_index} (execution count {exc.exec_count}) failed: "
+                f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}; "
+                f"previous output {task.output} left in place"
+            ) from None
         nb = normalise_notebook(nbformat.read(tmp, as_version=4), template_name=task.template.name)
         atomic_write_bytes(task.output, (nbformat.writes(nb) + "\n").encode("utf-8"))
     finally:
@@ -263,10 +305,15 @@ def task_key(project: Project, task: NotebookTask, *, source: str, case_ids: Seq
     return digest.hexdigest()
 
 
-def run_tasks(tasks: Sequence[NotebookTask], *, jobs: int = 1,
-              progress: Callable[[NotebookTask], None] | None = None,
-              keys: Mapping[Path, str] | None = None, cache_dir: Path | None = None,
-              force: bool = False) -> list[TaskRecord]:
+def run_tasks(
+    tasks: Sequence[NotebookTask],
+    *,
+    jobs: int = 1,
+    progress: Callable[[NotebookTask], None] | None = None,
+    keys: Mapping[Path, str] | None = None,
+    cache_dir: Path | None = None,
+    force: bool = False,
+) -> list[TaskRecord]:
     """Run tasks stage by stage (see :func:`stages`): within a stage the notebooks of one case run in
     template order and the cases run in parallel when ``jobs > 1``; a cross-case notebook runs when every
     case before it is done.
@@ -305,9 +352,14 @@ def stages(tasks: Sequence[NotebookTask]) -> list[list[NotebookTask]]:
     return out
 
 
-def _run_per_case(chains: Sequence[tuple[NotebookTask, str]], *, jobs: int,
-                  progress: Callable[[NotebookTask], None] | None, cache_dir: Path | None,
-                  force: bool) -> list[TaskRecord]:
+def _run_per_case(
+    chains: Sequence[tuple[NotebookTask, str]],
+    *,
+    jobs: int,
+    progress: Callable[[NotebookTask], None] | None,
+    cache_dir: Path | None,
+    force: bool,
+) -> list[TaskRecord]:
     by_case: dict[str, list[tuple[NotebookTask, str]]] = {}
     for task, key in chains:
         by_case.setdefault(task.case_id, []).append((task, key))
@@ -321,8 +373,9 @@ def _run_per_case(chains: Sequence[tuple[NotebookTask, str]], *, jobs: int,
                 errors[case_id] = exc
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_run_chain, chain, cache_dir, force, None): case_id
-                       for case_id, chain in by_case.items()}
+            futures = {
+                pool.submit(_run_chain, chain, cache_dir, force, None): case_id for case_id, chain in by_case.items()
+            }
             for future in as_completed(futures):
                 case_id = futures[future]
                 try:
@@ -344,13 +397,22 @@ def _stamp(cache_dir: Path, task: NotebookTask) -> Path:
     return cache_dir / task.case_id / f"{task.template.stem}.key"
 
 
-def _run_chain(chain: Sequence[tuple[NotebookTask, str]], cache_dir: Path | None, force: bool,
-               progress: Callable[[NotebookTask], None] | None) -> list[TaskRecord]:
+def _run_chain(
+    chain: Sequence[tuple[NotebookTask, str]],
+    cache_dir: Path | None,
+    force: bool,
+    progress: Callable[[NotebookTask], None] | None,
+) -> list[TaskRecord]:
     records = []
     for task, key in chain:
         stamp = _stamp(cache_dir, task) if cache_dir and key else None
-        fresh = (not force and stamp is not None and stamp.is_file() and task.output.is_file()
-                 and stamp.read_text(encoding="utf-8").strip() == key)
+        fresh = (
+            not force
+            and stamp is not None
+            and stamp.is_file()
+            and task.output.is_file()
+            and stamp.read_text(encoding="utf-8").strip() == key
+        )
         started = time.perf_counter()
         if not fresh:
             if stamp is not None:
@@ -359,8 +421,16 @@ def _run_chain(chain: Sequence[tuple[NotebookTask, str]], cache_dir: Path | None
             if stamp is not None:
                 atomic_write_bytes(stamp, key.encode() + b"\n")
             force = True  # what follows in the chain may read what this task wrote
-        records.append(TaskRecord(task.template.name, task.case_id, task.output.name,
-                                  "cached" if fresh else "ran", round(time.perf_counter() - started, 3), key))
+        records.append(
+            TaskRecord(
+                task.template.name,
+                task.case_id,
+                task.output.name,
+                "cached" if fresh else "ran",
+                round(time.perf_counter() - started, 3),
+                key,
+            )
+        )
         if progress:
             progress(task)
     return records

@@ -5,10 +5,13 @@ One error sentence per parameter check: each message names the argument (or role
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
+
 
 def check_columns(data: pd.DataFrame, columns: Sequence[str], *, role: str) -> None:
     if not isinstance(data, pd.DataFrame):
@@ -72,3 +75,36 @@ def collinear_columns(X: np.ndarray, names: list[str]) -> list[str]:
         return []
     involved = np.abs(null).max(axis=0) > 1e-8
     return [n for n, k in zip(names, involved) if k]
+
+
+@contextmanager
+def record_warnings(*categories: type[Warning]) -> Iterator[list[warnings.WarningMessage]]:
+    """Record the warnings of the given categories (every occurrence); let every other warning through.
+
+    The yielded list is filled when the block ends. Warnings of other categories are re-issued unchanged
+    (same category, message and origin), so the caller's filters still decide what happens to them.
+    """
+    kept: list[warnings.WarningMessage] = []
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            for category in categories:
+                warnings.simplefilter("always", category)
+            yield kept
+    finally:
+        for w in caught:
+            if issubclass(w.category, categories):
+                kept.append(w)
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+
+
+def fit_warning_categories() -> tuple[type[Warning], ...]:
+    """The warning categories a study step records into its notes: emstudy's own (:class:`EmstudyWarning`)
+    and statsmodels' (``statsmodels.tools.sm_exceptions.ModelWarning``, the base of its ConvergenceWarning,
+    HessianInversionWarning, ...). statsmodels is imported here, lazily, because importing it is slow."""
+    from statsmodels.tools.sm_exceptions import ModelWarning as StatsmodelsWarning
+
+    from emstudy.errors import EmstudyWarning
+
+    return (EmstudyWarning, StatsmodelsWarning)

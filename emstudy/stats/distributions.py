@@ -32,7 +32,7 @@ Computation and Simulation*, 30(1), 1-15.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from scipy import optimize, special, stats
@@ -44,7 +44,7 @@ _TAIL = 1e-20
 _MAX_PANELS = 1024
 
 
-@lru_cache(maxsize=None)
+@cache
 def _legendre(a: float, b: float, panels: int, nodes: int) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights of a composite Gauss-Legendre rule on ``[a, b]``."""
     x, w = np.polynomial.legendre.leggauss(nodes)
@@ -55,7 +55,7 @@ def _legendre(a: float, b: float, panels: int, nodes: int) -> tuple[np.ndarray, 
 
 
 _Z, _WZ = _legendre(-8.5, 8.5, 12, 24)
-_PHI_WZ = _WZ * np.exp(-_Z**2 / 2) / math.sqrt(2 * math.pi)
+_PHI_WZ = _WZ * np.exp(-(_Z**2) / 2) / math.sqrt(2 * math.pi)
 _NCDF_Z = special.ndtr(_Z)
 
 

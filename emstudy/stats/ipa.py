@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-import numpy as np
+import numpy as np  # noqa: F401 -- the docstring examples use it
 import pandas as pd
-from scipy import stats
 
 from emstudy.stats._common import as_list
+from emstudy.stats.descriptives import mean_ci
 from emstudy.stats.regression import drivers
 
 __all__ = ["IPAResult", "importance_performance"]
@@ -29,7 +29,7 @@ class IPAResult(NamedTuple):
     Attributes
     ----------
     frame : pandas.DataFrame
-        One row per predictor: ``predictor``, ``importance`` (standardized weight), ``importance_p``,
+        One row per predictor: ``predictor``, ``importance`` (standardized weight), ``importance_pvalue``,
         ``performance`` (mean), ``performance_ci_lower``, ``performance_ci_upper``, ``n``, ``quadrant``.
     concentrate : list of str
         Predictors of high importance and low performance, most important first.
@@ -40,11 +40,7 @@ class IPAResult(NamedTuple):
 
 
 def importance_performance(
-    data: pd.DataFrame,
-    *,
-    outcome: str,
-    predictors: Sequence[str],
-    ci: float = 0.95,
+    data: pd.DataFrame, *, outcome: str, predictors: Sequence[str], conf_level: float = 0.95
 ) -> IPAResult:
     """Importance-performance analysis (Martilla & James 1977) with regression-based importance.
 
@@ -55,15 +51,16 @@ def importance_performance(
         Outcome column (e.g. perceived effectiveness).
     predictors : sequence of str
         Numeric driver columns (e.g. construct scores).
-    ci : float, default 0.95
+    conf_level : float, default 0.95
         Level of the t-based interval of each performance mean.
 
     Returns
     -------
     IPAResult
         ``frame``: importance = standardized regression weight of the predictor from :func:`drivers`
-        (OLS, HC3 p value); performance = the predictor's mean with the interval
-        ``mean -/+ t_{n-1, (1+ci)/2} sd / sqrt(n)``; both computed on the same listwise-complete cases.
+        (OLS, HC3 p value: ``importance_pvalue``); performance = the predictor's mean with the interval
+        ``mean -/+ t_{n-1, 1/2 + conf_level/2} sd / sqrt(n)`` (:func:`emstudy.stats.descriptives.mean_ci`);
+        both computed on the same listwise-complete cases.
         Quadrants split at the mean importance and the mean performance across predictors
         (``>=`` counts as high): "concentrate here" (high importance, low performance), "keep up the good
         work", "low priority", "possible overkill". ``concentrate``: the "concentrate here" predictors,
@@ -76,34 +73,31 @@ def importance_performance(
     >>> df["y"] = 0.6 * df.a + 0.1 * df.b + rng.normal(size=200)
     >>> frame, concentrate = importance_performance(df, outcome="y", predictors=["a", "b", "c"])
     >>> list(frame.columns[:3])
-    ['predictor', 'importance', 'importance_p']
+    ['predictor', 'importance', 'importance_pvalue']
 
     References
     ----------
     Martilla, J. A., & James, J. C. (1977). Importance-performance analysis. *Journal of Marketing*,
     41(1), 77-79.
     """
-    if not 0 < ci < 1:
-        raise ValueError(f"ci: expected a number in (0, 1), got {ci!r}")
+    if not 0 < conf_level < 1:
+        raise ValueError(f"conf_level: expected a number in (0, 1), got {conf_level!r}")
     predictors = as_list(predictors, name="predictors")
     if len(predictors) < 2:
         raise ValueError(f"predictors: expected at least 2 columns for quadrants, got {predictors}")
     res = drivers(data, outcome=outcome, predictors=predictors)
     frame = data[[outcome, *predictors]].dropna()
-    n = len(frame)
-    crit = stats.t.ppf((1 + ci) / 2, n - 1)
-    perf = frame[predictors].astype(float).mean()
-    half = crit * frame[predictors].astype(float).std(ddof=1) / np.sqrt(n)
+    perf = [mean_ci(frame[c].to_numpy(dtype=float), conf_level=conf_level) for c in predictors]
     imp = res.table.loc[predictors, "beta_std"]
     out = pd.DataFrame(
         {
             "predictor": predictors,
             "importance": imp.to_numpy(),
-            "importance_p": res.table.loc[predictors, "p"].to_numpy(),
-            "performance": perf.to_numpy(),
-            "performance_ci_lower": (perf - half).to_numpy(),
-            "performance_ci_upper": (perf + half).to_numpy(),
-            "n": n,
+            "importance_pvalue": res.table.loc[predictors, "pvalue"].to_numpy(),
+            "performance": [r.mean for r in perf],
+            "performance_ci_lower": [r.ci_lower for r in perf],
+            "performance_ci_upper": [r.ci_upper for r in perf],
+            "n": len(frame),
         }
     )
     hi_i = out["importance"] >= out["importance"].mean()

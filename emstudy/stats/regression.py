@@ -1,4 +1,4 @@
-"""Regression models of the drivers of an outcome: OLS with robust errors, ordinal logit, pooled models.
+"""Regression models of the drivers of an outcome: OLS with robust errors and ordinal logit.
 
 Every function works on a plain :class:`pandas.DataFrame` whose columns are scale scores, items or
 grouping variables; the codebook is wired in by the caller. Results are small frozen dataclasses with
@@ -10,8 +10,8 @@ Conventions (each checked against R in ``tests/reference/models.R``):
   default, Long & Ervin 2000), as ``lm`` + ``sandwich::vcovHC(type = "HC3")``.
 * ``ordinal_drivers``: proportional-odds model ``F^{-1}(P(Y <= k)) = zeta_k - x'beta``, as
   ``MASS::polr`` (thresholds ``zeta_k`` on polr's scale, positive ``beta`` = higher categories).
-* ``pooled_model``: cases (groups) as fixed effects (OLS with group dummies, HC3) or as random
-  intercepts (REML), as ``lme4::lmer(y ~ x + (1 | g), REML = TRUE)``.
+
+Pooling cases in one model (``pooled_model``) lives in :mod:`emstudy.stats.pooled`.
 """
 
 from __future__ import annotations
@@ -25,9 +25,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from emstudy.stats._common import as_list, check_columns, collinear_columns, level_label, observed_levels, numeric_column
+from emstudy.errors import ConvergenceWarning
+from emstudy.stats._common import (
+    as_list,
+    check_columns,
+    collinear_columns,
+    level_label,
+    numeric_column,
+    observed_levels,
+)
 
-__all__ = ["DriversResult", "OrdinalResult", "PooledResult", "drivers", "ordinal_drivers", "pooled_model"]
+__all__ = ["DriversResult", "OrdinalResult", "drivers", "ordinal_drivers"]
 
 _COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
 
@@ -44,7 +52,7 @@ class DriversResult:
     outcome : str
         Name of the outcome column.
     table : pandas.DataFrame
-        One row per term (index ``term``) with columns ``coef``, ``se``, ``t``, ``p``, ``ci_lower``,
+        One row per term (index ``term``) with columns ``coef``, ``se``, ``t``, ``pvalue``, ``ci_lower``,
         ``ci_upper``, ``beta_std`` and ``vif`` (NaN for the intercept).
     r2, adj_r2 : float
         Coefficient of determination and its adjusted value.
@@ -96,12 +104,7 @@ class DriversResult:
 
 
 def _design(
-    data: pd.DataFrame,
-    *,
-    outcome: str,
-    numeric: list[str],
-    categorical: list[str],
-    missing: str,
+    data: pd.DataFrame, *, outcome: str, numeric: list[str], categorical: list[str], missing: str
 ) -> tuple[pd.Series, pd.DataFrame, int, dict]:
     cols = [outcome, *numeric, *categorical]
     frame = data[cols]
@@ -187,8 +190,51 @@ def drivers(
     Long, J. S., & Ervin, L. H. (2000). Using heteroscedasticity consistent standard errors in the linear
     regression model. *The American Statistician*, 54(3), 217-224.
     """
-    import statsmodels.api as sm
+    predictors, covariates, categorical = _check_args_drivers(
+        data,
+        outcome=outcome,
+        predictors=predictors,
+        covariates=covariates,
+        categorical=categorical,
+        cov_type=cov_type,
+        missing=missing,
+    )
+    terms = predictors + [c for c in covariates if c not in predictors]
+    numeric = [c for c in terms if c not in categorical]
+    cats = [c for c in terms if c in categorical]
+    y, X, n_dropped, dummies = _design(data, outcome=outcome, numeric=numeric, categorical=cats, missing=missing)
+    _check_design(X)
+    fit = _ols_fit(y, X, cov_type)
+    coef = np.asarray(fit.params)
+    df_resid = int(round(fit.df_resid))
+    table = _wald_table(coef, np.asarray(fit.bse), X.columns, stat="t", df=df_resid)
+    table["beta_std"] = _standardized_betas(coef, y, X, dummies)
+    table["vif"] = _vif(X)
+    return DriversResult(
+        outcome=outcome,
+        table=table,
+        r2=float(fit.rsquared),
+        adj_r2=float(fit.rsquared_adj),
+        n=int(X.shape[0]),
+        n_dropped=n_dropped,
+        df_resid=df_resid,
+        cov_type=cov_type,
+        missing=missing,
+        mse_resid=float(fit.mse_resid),
+        dummies=dummies,
+    )
 
+
+def _check_args_drivers(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    predictors: Sequence[str],
+    covariates: Sequence[str],
+    categorical: Sequence[str],
+    cov_type: str,
+    missing: str,
+) -> tuple[list[str], list[str], list[str]]:
     predictors = as_list(predictors, name="predictors")
     covariates = as_list(covariates, name="covariates")
     categorical = as_list(categorical, name="categorical")
@@ -205,9 +251,11 @@ def drivers(
     if stray:
         raise ValueError(f"categorical: column(s) {stray} are not among predictors or covariates")
     check_columns(data, [outcome, *terms], role="drivers")
-    numeric = [c for c in terms if c not in categorical]
-    cats = [c for c in terms if c in categorical]
-    y, X, n_dropped, dummies = _design(data, outcome=outcome, numeric=numeric, categorical=cats, missing=missing)
+    return predictors, covariates, categorical
+
+
+def _check_design(X: pd.DataFrame) -> None:
+    """More cases than coefficients, and no exact linear dependency (the columns involved are named)."""
     n, k = X.shape
     if n <= k:
         raise ValueError(f"drivers: {n} complete case(s) for {k} coefficients; expected more cases than coefficients")
@@ -217,53 +265,59 @@ def drivers(
             f"drivers: the design is perfectly collinear; columns involved: {involved} "
             "(drop one of them, or a constant column)"
         )
-    fit = sm.OLS(y.to_numpy(), X.to_numpy()).fit(cov_type=cov_type)
-    coef = np.asarray(fit.params)
-    se = np.asarray(fit.bse)
-    df_resid = int(round(fit.df_resid))
-    tval = coef / se
-    p = 2 * stats.t.sf(np.abs(tval), df_resid)
-    crit = stats.t.ppf(0.975, df_resid)
+
+
+def _ols_fit(y: pd.Series, X: pd.DataFrame, cov_type: str):
+    import statsmodels.api as sm
+
+    return sm.OLS(y.to_numpy(), X.to_numpy()).fit(cov_type=cov_type)
+
+
+def _wald_table(coef: np.ndarray, se: np.ndarray, names, *, stat: str, df: int | None) -> pd.DataFrame:
+    """Coefficient table: ``coef, se, <stat>, pvalue, ci_lower, ci_upper`` (two-sided, 95%), from the
+    t distribution with `df` degrees of freedom, or the normal (Wald z) if `df` is None."""
+    value = coef / se
+    if df is None:
+        pvalue = 2 * stats.norm.sf(np.abs(value))
+        crit = stats.norm.ppf(0.975)
+    else:
+        pvalue = 2 * stats.t.sf(np.abs(value), df)
+        crit = stats.t.ppf(0.975, df)
+    return pd.DataFrame(
+        {
+            "coef": coef,
+            "se": se,
+            stat: value,
+            "pvalue": pvalue,
+            "ci_lower": coef - crit * se,
+            "ci_upper": coef + crit * se,
+        },
+        index=pd.Index(names, name="term"),
+    )
+
+
+def _standardized_betas(coef: np.ndarray, y: pd.Series, X: pd.DataFrame, dummies: Mapping[str, tuple]) -> np.ndarray:
+    """coef * sd(x) / sd(y); a dummy keeps its 0/1 scale (group difference in outcome SDs); NaN for the intercept."""
     sd_y = y.std(ddof=1)
-    beta_std = np.full(k, np.nan)
+    beta_std = np.full(X.shape[1], np.nan)
     dummy_terms = {t for _ref, ts in dummies.values() for t in ts}
     for j, name in enumerate(X.columns):
         if name == "Intercept":
             continue
         scale = 1.0 if name in dummy_terms else X[name].std(ddof=1)
         beta_std[j] = coef[j] * scale / sd_y
+    return beta_std
+
+
+def _vif(X: pd.DataFrame) -> np.ndarray:
+    """Variance inflation factors ``1 / (1 - R^2_j)`` of the design columns (NaN for the intercept)."""
     Xn = X.drop(columns="Intercept")
-    vif = np.full(k, np.nan)
+    vif = np.full(X.shape[1], np.nan)
     if Xn.shape[1] == 1:
         vif[1] = 1.0
     else:
         vif[1:] = np.diag(np.linalg.inv(np.corrcoef(Xn.to_numpy(), rowvar=False)))
-    table = pd.DataFrame(
-        {
-            "coef": coef,
-            "se": se,
-            "t": tval,
-            "p": p,
-            "ci_lower": coef - crit * se,
-            "ci_upper": coef + crit * se,
-            "beta_std": beta_std,
-            "vif": vif,
-        },
-        index=pd.Index(X.columns, name="term"),
-    )
-    return DriversResult(
-        outcome=outcome,
-        table=table,
-        r2=float(fit.rsquared),
-        adj_r2=float(fit.rsquared_adj),
-        n=int(n),
-        n_dropped=n_dropped,
-        df_resid=df_resid,
-        cov_type=cov_type,
-        missing=missing,
-        mse_resid=float(fit.mse_resid),
-        dummies=dummies,
-    )
+    return vif
 
 
 # ----------------------------------------------------------------------------------------- ordinal
@@ -280,7 +334,7 @@ class OrdinalResult:
     link : str
         ``"logit"`` or ``"probit"``.
     coefficients : pandas.DataFrame
-        Index ``term``; columns ``coef``, ``se``, ``z``, ``p``, ``ci_lower``, ``ci_upper`` (Wald, normal)
+        Index ``term``; columns ``coef``, ``se``, ``z``, ``pvalue``, ``ci_lower``, ``ci_upper`` (Wald, normal)
         and, for the logit link, ``odds_ratio``.
     thresholds : pandas.DataFrame
         Index ``threshold`` (``"1|2"``, ...); columns ``zeta`` and ``se``: cut points on the scale of
@@ -308,12 +362,10 @@ class OrdinalResult:
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: coefficients then thresholds, with a ``kind`` column."""
         c = self.coefficients.reset_index().rename(columns={"term": "name"}).assign(kind="coefficient")
-        t = (
-            self.thresholds.reset_index()
-            .rename(columns={"threshold": "name", "zeta": "coef"})
-            .assign(kind="threshold")
-        )
-        return pd.concat([c, t], ignore_index=True)[["kind", "name", *[x for x in c.columns if x not in ("kind", "name")]]]
+        t = self.thresholds.reset_index().rename(columns={"threshold": "name", "zeta": "coef"}).assign(kind="threshold")
+        return pd.concat([c, t], ignore_index=True)[
+            ["kind", "name", *[x for x in c.columns if x not in ("kind", "name")]]
+        ]
 
     def summary(self) -> str:
         """Readable text summary."""
@@ -332,11 +384,7 @@ class OrdinalResult:
 
 
 def ordinal_drivers(
-    data: pd.DataFrame,
-    *,
-    outcome: str,
-    predictors: Sequence[str],
-    link: Literal["logit", "probit"] = "logit",
+    data: pd.DataFrame, *, outcome: str, predictors: Sequence[str], link: Literal["logit", "probit"] = "logit"
 ) -> OrdinalResult:
     """Proportional-odds (cumulative link) model of an ordinal outcome.
 
@@ -363,6 +411,11 @@ def ordinal_drivers(
     ValueError
         If a column is absent or not numeric, or the outcome has fewer than 2 observed levels.
 
+    Warns
+    -----
+    emstudy.errors.ConvergenceWarning
+        If the Newton optimizer does not converge (``converged`` is then False).
+
     Examples
     --------
     >>> rng = np.random.default_rng(2)
@@ -377,79 +430,20 @@ def ordinal_drivers(
     McCullagh, P. (1980). Regression models for ordinal data. *Journal of the Royal Statistical Society B*,
     42(2), 109-142.
     """
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
-
-    predictors = as_list(predictors, name="predictors")
-    if not predictors:
-        raise ValueError("predictors: expected at least one column")
-    if link not in ("logit", "probit"):
-        raise ValueError(f"link: expected 'logit' or 'probit', got {link!r}")
-    if outcome in predictors:
-        raise ValueError(f"outcome {outcome!r} is also listed among predictors")
-    check_columns(data, [outcome, *predictors], role="ordinal_drivers")
-    frame = data[[outcome, *predictors]]
-    complete = frame.notna().all(axis=1)
-    frame = frame.loc[complete]
-    levels = observed_levels(frame[outcome])
-    if len(levels) < 2:
-        raise ValueError(f"outcome {outcome!r}: expected at least 2 observed levels, got {levels}")
-    codes = frame[outcome].map({lev: i for i, lev in enumerate(levels)}).astype(int).to_numpy()
-    X = pd.concat([numeric_column(frame[c], role="predictor") for c in predictors], axis=1)
-    involved = collinear_columns(
-        np.column_stack([np.ones(len(X)), X.to_numpy()]), ["(thresholds)", *predictors]
-    )
-    if involved:
-        raise ValueError(f"ordinal_drivers: predictors are perfectly collinear; columns involved: {involved}")
-    model = OrderedModel(codes, X.to_numpy(), distr=link)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        first = model.fit(method="bfgs", maxiter=5000, disp=False)
-        res = model.fit(start_params=first.params, method="newton", maxiter=100, disp=False)
-    converged = bool(res.mle_retvals.get("converged", False))
-    if not converged:
-        warnings.warn(
-            f"ordinal_drivers: the optimizer did not converge for outcome {outcome!r} "
-            f"({res.mle_retvals}); check for sparse outcome levels or separation, or merge rare levels",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+    predictors = _check_args_ordinal(data, outcome=outcome, predictors=predictors, link=link)
+    frame, complete, levels, codes, X = _ordinal_data(data, outcome=outcome, predictors=predictors)
+    res, converged = _fit_ordered(codes, X, link=link, outcome=outcome)
     params = np.asarray(res.params)
     cov = np.asarray(res.cov_params())
     p = len(predictors)
-    K = len(levels)
-    beta = params[:p]
-    se_b = np.sqrt(np.diag(cov)[:p])
-    th = params[p:]
-    zeta = th[0] + np.concatenate([[0.0], np.cumsum(np.exp(th[1:]))])
-    J = np.zeros((K - 1, K - 1))
-    J[:, 0] = 1.0
-    for k in range(1, K - 1):
-        J[k, 1 : k + 1] = np.exp(th[1 : k + 1])
-    cov_z = J @ cov[p:, p:] @ J.T
-    z = beta / se_b
-    crit = stats.norm.ppf(0.975)
-    coefficients = pd.DataFrame(
-        {
-            "coef": beta,
-            "se": se_b,
-            "z": z,
-            "p": 2 * stats.norm.sf(np.abs(z)),
-            "ci_lower": beta - crit * se_b,
-            "ci_upper": beta + crit * se_b,
-        },
-        index=pd.Index(predictors, name="term"),
-    )
+    coefficients = _wald_table(params[:p], np.sqrt(np.diag(cov)[:p]), predictors, stat="z", df=None)
     if link == "logit":
-        coefficients["odds_ratio"] = np.exp(beta)
-    names = [f"{level_label(levels[k])}|{level_label(levels[k + 1])}" for k in range(K - 1)]
-    thresholds = pd.DataFrame(
-        {"zeta": zeta, "se": np.sqrt(np.diag(cov_z))}, index=pd.Index(names, name="threshold")
-    )
+        coefficients["odds_ratio"] = np.exp(params[:p])
     return OrdinalResult(
         outcome=outcome,
         link=link,
         coefficients=coefficients,
-        thresholds=thresholds,
+        thresholds=_polr_thresholds(params[p:], cov[p:, p:], levels),
         levels=tuple(levels),
         n=int(len(frame)),
         n_dropped=int((~complete).sum()),
@@ -458,222 +452,70 @@ def ordinal_drivers(
     )
 
 
-# ----------------------------------------------------------------------------------------- pooled
-
-
-@dataclass(frozen=True, eq=False)
-class PooledResult:
-    """Result of :func:`pooled_model`.
-
-    Attributes
-    ----------
-    outcome, group : str
-        Outcome and grouping (case) column.
-    random : bool
-        True for random intercepts (REML), False for group fixed effects (OLS, HC3).
-    table : pandas.DataFrame
-        Index ``term``; ``coef``, ``se``, ``stat``, ``p``, ``ci_lower``, ``ci_upper``. Random-intercept
-        models use Wald z (lme4 reports no p values); fixed-effects models use t with residual df and
-        include the group dummies ``group[T.level]``.
-    var_group, var_resid : float
-        Random-intercept and residual variance (REML); for fixed effects ``var_group`` is NaN and
-        ``var_resid`` is the residual mean square.
-    icc : float
-        ``var_group / (var_group + var_resid)`` (NaN for fixed effects).
-    n, n_groups, n_dropped : int
-    converged : bool
-    """
-
-    outcome: str
-    group: str
-    random: bool
-    table: pd.DataFrame
-    var_group: float
-    var_resid: float
-    icc: float
-    n: int
-    n_groups: int
-    n_dropped: int
-    converged: bool
-
-    def to_frame(self) -> pd.DataFrame:
-        """Tidy fixed-effects table with the term as a column."""
-        return self.table.reset_index()
-
-    def summary(self) -> str:
-        """Readable text summary."""
-        kind = "random intercepts (REML)" if self.random else "group fixed effects (OLS, HC3)"
-        head = (
-            f"Pooled model of {self.outcome!r} with {self.group!r} as {kind}: n = {self.n}, "
-            f"groups = {self.n_groups} ({self.n_dropped} dropped)"
-        )
-        var = (
-            f"var(group) = {self.var_group:.4f}, var(residual) = {self.var_resid:.4f}, ICC = {self.icc:.3f}"
-            if self.random
-            else f"residual variance = {self.var_resid:.4f}"
-        )
-        return "\n".join([head, self.table.to_string(float_format=lambda v: f"{v:.4f}"), var])
-
-    def __repr__(self) -> str:
-        return f"PooledResult(outcome={self.outcome!r}, group={self.group!r}, random={self.random}, n={self.n})"
-
-
-def pooled_model(
-    data: pd.DataFrame,
-    *,
-    outcome: str,
-    predictors: Sequence[str],
-    group: str,
-    random: bool = True,
-) -> PooledResult:
-    """Pool cases in one model, with the case (group) as random intercept or as fixed effects.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        One row per respondent across cases; incomplete cases are dropped (count in ``n_dropped``).
-    outcome : str
-        Numeric outcome.
-    predictors : sequence of str
-        Numeric predictors.
-    group : str
-        Grouping column (e.g. the case).
-    random : bool, default True
-        True: random-intercept linear mixed model fitted by REML (statsmodels ``MixedLM``), as
-        ``lme4::lmer(y ~ x + (1 | g), REML = TRUE)``; fixed-effect SEs are lmer's,
-        ``sqrt(diag((X' V^-1 X)^-1))`` at the REML variance estimates. False: OLS with group dummies
-        (first level as reference) and HC3 standard errors, via :func:`drivers`.
-
-    Returns
-    -------
-    PooledResult
-
-    Warns
-    -----
-    RuntimeWarning
-        If the REML optimizer does not converge (the optimizer's message is quoted), or the group
-        variance is estimated at zero (singular fit).
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(3)
-    >>> g = np.repeat(np.arange(6), 50)
-    >>> df = pd.DataFrame({"g": g, "x": rng.normal(size=300)})
-    >>> df["y"] = 0.4 * df.x + rng.normal(size=6)[g] + rng.normal(size=300)
-    >>> res = pooled_model(df, outcome="y", predictors=["x"], group="g")
-    >>> res.n_groups
-    6
-
-    References
-    ----------
-    Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects models using
-    lme4. *Journal of Statistical Software*, 67(1), 1-48.
-    """
+def _check_args_ordinal(data: pd.DataFrame, *, outcome: str, predictors: Sequence[str], link: str) -> list[str]:
     predictors = as_list(predictors, name="predictors")
-    if group in predictors or group == outcome:
-        raise ValueError(f"group {group!r} must differ from the outcome and the predictors")
-    check_columns(data, [outcome, *predictors, group], role="pooled_model")
-    if not random:
-        res = drivers(data, outcome=outcome, predictors=predictors, covariates=[group], categorical=[group])
-        t = res.table[["coef", "se", "t", "p", "ci_lower", "ci_upper"]].rename(columns={"t": "stat"})
-        frame = data[[outcome, *predictors, group]].dropna()
-        return PooledResult(
-            outcome=outcome,
-            group=group,
-            random=False,
-            table=t,
-            var_group=float("nan"),
-            var_resid=res.mse_resid,
-            icc=float("nan"),
-            n=res.n,
-            n_groups=int(frame[group].nunique()),
-            n_dropped=res.n_dropped,
-            converged=True,
-        )
+    if not predictors:
+        raise ValueError("predictors: expected at least one column")
+    if link not in ("logit", "probit"):
+        raise ValueError(f"link: expected 'logit' or 'probit', got {link!r}")
+    if outcome in predictors:
+        raise ValueError(f"outcome {outcome!r} is also listed among predictors")
+    check_columns(data, [outcome, *predictors], role="ordinal_drivers")
+    return predictors
 
-    import statsmodels.api as sm
 
-    frame = data[[outcome, *predictors, group]]
+def _ordinal_data(data: pd.DataFrame, *, outcome: str, predictors: list[str]) -> tuple:
+    """Complete cases, outcome levels (lowest first), outcome codes 0..K-1 and the predictor matrix."""
+    frame = data[[outcome, *predictors]]
     complete = frame.notna().all(axis=1)
     frame = frame.loc[complete]
-    y = numeric_column(frame[outcome], role="outcome").to_numpy()
-    X = np.column_stack([np.ones(len(frame)), *[numeric_column(frame[c], role="predictor") for c in predictors]])
-    names = ["Intercept", *predictors]
-    involved = collinear_columns(X, names)
-    if involved:
-        raise ValueError(f"pooled_model: the design is perfectly collinear; columns involved: {involved}")
-    groups = frame[group].to_numpy()
-    levels, gidx = np.unique(groups, return_inverse=True)
+    levels = observed_levels(frame[outcome])
     if len(levels) < 2:
-        raise ValueError(f"group {group!r}: expected at least 2 groups, got {list(levels)}")
-    model = sm.MixedLM(y, X, groups=gidx)
-    caught: list[str] = []
-    with warnings.catch_warnings(record=True) as w:
-        warnings.simplefilter("always")
-        fit = model.fit(reml=True)
-        caught = [str(x.message) for x in w if "boundary of the parameter" not in str(x.message)]
-    converged = bool(fit.converged)
-    var_resid = float(fit.scale)
-    var_group = float(np.asarray(fit.cov_re)[0, 0])
-    beta = np.asarray(fit.fe_params)
-    if var_group <= 1e-4 * var_resid and (not converged or caught):
-        # The REML optimum is on the boundary (group variance 0), where statsmodels' optimizer tends to stop
-        # short. There the marginal covariance is sigma^2 I, so the REML solution is exact: OLS fixed
-        # effects and sigma^2 = RSS / (n - p) -- what lme4 reports for a singular fit.
-        beta, rss = np.linalg.lstsq(X, y, rcond=None)[:2]
-        resid = y - X @ beta
-        var_resid = float(resid @ resid) / (len(y) - X.shape[1])
-        var_group = 0.0
-        converged = True
-        caught = []
-    if not converged or caught:
+        raise ValueError(f"outcome {outcome!r}: expected at least 2 observed levels, got {levels}")
+    codes = frame[outcome].map({lev: i for i, lev in enumerate(levels)}).astype(int).to_numpy()
+    X = pd.concat([numeric_column(frame[c], role="predictor") for c in predictors], axis=1)
+    involved = collinear_columns(np.column_stack([np.ones(len(X)), X.to_numpy()]), ["(thresholds)", *predictors])
+    if involved:
+        raise ValueError(f"ordinal_drivers: predictors are perfectly collinear; columns involved: {involved}")
+    return frame, complete, levels, codes, X
+
+
+def _fit_ordered(codes: np.ndarray, X: pd.DataFrame, *, link: str, outcome: str) -> tuple:
+    """BFGS for start values, then Newton, with statsmodels' ``OrderedModel``.
+
+    statsmodels' own ConvergenceWarning is replaced by emstudy's :class:`~emstudy.errors.ConvergenceWarning`
+    (with advice) when the Newton step does not converge; numpy's RuntimeWarning (overflow of ``exp`` while
+    BFGS explores) is ignored in the start-value fit only. Other warnings pass through.
+    """
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsConvergenceWarning
+
+    model = OrderedModel(codes, X.to_numpy(), distr=link)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=StatsmodelsConvergenceWarning)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=RuntimeWarning)
+            first = model.fit(method="bfgs", maxiter=5000, disp=False)
+        res = model.fit(start_params=first.params, method="newton", maxiter=100, disp=False)
+    converged = bool(res.mle_retvals.get("converged", False))
+    if not converged:
         warnings.warn(
-            f"pooled_model: the REML optimizer did not converge cleanly for {outcome!r} by {group!r}: "
-            f"{'; '.join(caught) or 'converged = False'}. Group variance at stop: {var_group:.3g} "
-            f"(residual {var_resid:.3g}); a group variance near zero often causes this. Advice: centre or "
-            "rescale the predictors, check that each group has enough cases, or fit the groups as fixed "
-            "effects (random=False).",
-            RuntimeWarning,
-            stacklevel=2,
+            f"ordinal_drivers: the optimizer did not converge for outcome {outcome!r} "
+            f"({res.mle_retvals}); check for sparse outcome levels or separation, or merge rare levels",
+            ConvergenceWarning,
+            stacklevel=3,
         )
-    if var_group <= 1e-8 * var_resid:
-        warnings.warn(
-            f"pooled_model: the variance of the random intercepts of {group!r} is estimated at (or near) zero "
-            "(singular fit): the groups do not differ beyond the predictors; random=False or plain OLS "
-            "describes the data as well.",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-    # lmer's vcov: sigma^2-scaled (X' V^-1 X)^-1 with V_g = s2 I + t2 11' (Woodbury per group)
-    info = np.zeros((X.shape[1], X.shape[1]))
-    for gi in range(len(levels)):
-        Xg = X[gidx == gi]
-        s = Xg.sum(axis=0)
-        info += (Xg.T @ Xg - var_group / (var_resid + len(Xg) * var_group) * np.outer(s, s)) / var_resid
-    se = np.sqrt(np.diag(np.linalg.inv(info)))
-    z = beta / se
-    crit = stats.norm.ppf(0.975)
-    table = pd.DataFrame(
-        {
-            "coef": beta,
-            "se": se,
-            "stat": z,
-            "p": 2 * stats.norm.sf(np.abs(z)),
-            "ci_lower": beta - crit * se,
-            "ci_upper": beta + crit * se,
-        },
-        index=pd.Index(names, name="term"),
-    )
-    return PooledResult(
-        outcome=outcome,
-        group=group,
-        random=True,
-        table=table,
-        var_group=var_group,
-        var_resid=var_resid,
-        icc=var_group / (var_group + var_resid),
-        n=int(len(frame)),
-        n_groups=int(len(levels)),
-        n_dropped=int((~complete).sum()),
-        converged=converged,
-    )
+    return res, converged
+
+
+def _polr_thresholds(th: np.ndarray, cov_th: np.ndarray, levels: list) -> pd.DataFrame:
+    """Cut points on polr's scale with delta-method SEs from statsmodels' (first cut, log increments)."""
+    K = len(levels)
+    zeta = th[0] + np.concatenate([[0.0], np.cumsum(np.exp(th[1:]))])
+    J = np.zeros((K - 1, K - 1))
+    J[:, 0] = 1.0
+    for k in range(1, K - 1):
+        J[k, 1 : k + 1] = np.exp(th[1 : k + 1])
+    cov_z = J @ cov_th @ J.T
+    names = [f"{level_label(levels[k])}|{level_label(levels[k + 1])}" for k in range(K - 1)]
+    return pd.DataFrame({"zeta": zeta, "se": np.sqrt(np.diag(cov_z))}, index=pd.Index(names, name="threshold"))

@@ -34,9 +34,8 @@ Meredith, W. (1993). Measurement invariance, factor analysis and factorial invar
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -44,122 +43,33 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from emstudy.reporting.figures import plot_heatmap, plot_profiles
+from emstudy.fileio import write_csv, write_json
+from emstudy.stats._common import fit_warning_categories, record_warnings
+from emstudy.stats.cfa import InvarianceResult
+from emstudy.stats.descriptives import mean_ci
 from emstudy.stats.groups import GroupComparison, compare_groups
 from emstudy.stats.multitest import holm
-from emstudy.stats.regression import pooled_model
-from emstudy.stats.cfa import InvarianceResult
-from emstudy.fileio import write_csv, write_json
+from emstudy.stats.pooled import pooled_model
+from emstudy.steps import files
+from emstudy.steps.context import CASE_COLUMN, CrossCase
 
 __all__ = [
-    "CrossCase",
     "CaseMeans",
     "CaseComparison",
     "CaseInvariance",
-    "load_all",
     "means_by_case",
     "compare_cases",
     "below_others",
-    "shared_and_particular",
+    "shared_weaknesses",
     "pooled_drivers",
     "invariance_submodel",
     "case_invariance",
     "means_verdict",
-    "profile_figure",
-    "heatmap_figure",
-    "write_comparison_results",
+    "CompareResults",
+    "run",
+    "write_results",
+    "write_figures",
 ]
-
-CASE = "case"
-
-
-# ----------------------------------------------------------------------------------------- loading
-
-
-@dataclass(frozen=True, eq=False)
-class CrossCase:
-    """Every case's kept respondents, stacked.
-
-    Attributes
-    ----------
-    case_ids : tuple of str
-        Cases in the given order (also the category order of the ``case`` columns).
-    items : pandas.DataFrame
-        Reverse-keyed items of every case plus a categorical ``case`` column.
-    scores : pandas.DataFrame
-        Construct scores (core constructs and ``effectiveness``) plus ``case``.
-    background : pandas.DataFrame
-        Role and demographics plus ``case``.
-    codebook : emstudy.survey.codebook.Codebook
-    cases : dict of str to emstudy.survey.cases.Case
-    synthetic : bool
-        True if any case's data is synthetic.
-    encoded : dict of str to emstudy.steps.context.EncodedResults
-        What :func:`emstudy.steps.context.load_encoded` returned for each case.
-    """
-
-    case_ids: tuple[str, ...]
-    items: pd.DataFrame
-    scores: pd.DataFrame
-    background: pd.DataFrame
-    codebook: object
-    cases: Mapping[str, object]
-    synthetic: bool
-    encoded: Mapping[str, object] = field(default_factory=dict, repr=False)
-
-    @property
-    def constructs(self) -> list[str]:
-        """The core construct ids (the outcome excluded)."""
-        return list(self.codebook.construct_ids)
-
-    def weaknesses(self) -> dict[str, list[str]]:
-        """The weaknesses each case file lists (as the theses report them)."""
-        return {c: list(self.cases[c].weaknesses) for c in self.case_ids}
-
-    def __repr__(self) -> str:
-        n = self.scores[CASE].value_counts().reindex(self.case_ids).tolist()
-        return f"CrossCase(cases={list(self.case_ids)}, n={n}, synthetic={self.synthetic})"
-
-
-def load_all(project_root: str | Path, case_ids: Sequence[str]) -> CrossCase:
-    """Load what notebook 01 wrote for each case and stack the cases.
-
-    Parameters
-    ----------
-    project_root : str or Path
-    case_ids : sequence of str
-        At least two distinct case ids.
-
-    Returns
-    -------
-    CrossCase
-    """
-    from emstudy.steps.context import load_encoded
-
-    case_ids = list(case_ids)
-    if len(case_ids) < 2 or len(set(case_ids)) != len(case_ids):
-        raise ValueError(f"case_ids: expected at least two distinct case ids, got {case_ids}")
-    items, scores, background, cases, encoded = [], [], [], {}, {}
-    synthetic = False
-    codebook = None
-    for cid in case_ids:
-        enc = load_encoded(project_root, cid)
-        encoded[cid] = enc
-        codebook = enc.codebook
-        cases[cid] = enc.case
-        synthetic = synthetic or enc.synthetic
-        items.append(enc.items.assign(**{CASE: cid}))
-        scores.append(enc.scores().assign(**{CASE: cid}))
-        background.append(enc.background.assign(**{CASE: cid}))
-    cat = pd.CategoricalDtype(case_ids, ordered=False)
-
-    def stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
-        out = pd.concat(parts)
-        out[CASE] = out[CASE].astype(cat)
-        return out
-
-    return CrossCase(tuple(case_ids), stack(items), stack(scores), stack(background), codebook, cases, synthetic,
-                     encoded)
 
 
 def _check(scores: pd.DataFrame, constructs: Sequence[str], case_col: str) -> list[str]:
@@ -191,11 +101,7 @@ class CaseMeans(NamedTuple):
 
 
 def means_by_case(
-    scores: pd.DataFrame,
-    *,
-    constructs: Sequence[str],
-    case_col: str = CASE,
-    conf_level: float = 0.95,
+    scores: pd.DataFrame, *, constructs: Sequence[str], case_col: str = CASE_COLUMN, conf_level: float = 0.95
 ) -> CaseMeans:
     """Mean of each construct in each case with a t-based confidence interval.
 
@@ -211,7 +117,8 @@ def means_by_case(
     Returns
     -------
     CaseMeans
-        ``long``: one row per construct and case, ``mean +/- t_{n-1} * sd / sqrt(n)``; ``wide``: means
+        ``long``: one row per construct and case, ``mean +/- t_{n-1} * sd / sqrt(n)``
+        (:func:`emstudy.stats.descriptives.mean_ci`); ``wide``: means
         with constructs as rows and cases as columns.
 
     Examples
@@ -227,15 +134,21 @@ def means_by_case(
     levels = _case_levels(scores[case_col])
     for c in constructs:
         for lev in levels:
-            x = scores.loc[scores[case_col] == lev, c].dropna().to_numpy(dtype=float)
-            n = len(x)
-            if n < 2:
-                raise ValueError(f"case {lev!r}: construct {c!r} has {n} score(s); expected at least 2")
-            m, sd = float(x.mean()), float(x.std(ddof=1))
-            se = sd / np.sqrt(n)
-            half = float(stats.t.ppf(0.5 + conf_level / 2, n - 1)) * se
-            rows.append({"construct": c, "case": lev, "n": n, "mean": m, "sd": sd, "se": se,
-                         "ci_lower": m - half, "ci_upper": m + half})
+            r = mean_ci(scores.loc[scores[case_col] == lev, c].to_numpy(dtype=float), conf_level=conf_level)
+            if r.n < 2:
+                raise ValueError(f"case {lev!r}: construct {c!r} has {r.n} score(s); expected at least 2")
+            rows.append(
+                {
+                    "construct": c,
+                    "case": lev,
+                    "n": r.n,
+                    "mean": r.mean,
+                    "sd": r.sd,
+                    "se": r.se,
+                    "ci_lower": r.ci_lower,
+                    "ci_upper": r.ci_upper,
+                }
+            )
     long = pd.DataFrame(rows)
     wide = long.pivot(index="construct", columns="case", values="mean").reindex(index=constructs, columns=levels)
     wide.columns.name = None
@@ -252,10 +165,10 @@ class CaseComparison:
     Attributes
     ----------
     omnibus : pandas.DataFrame
-        One row per construct: ``construct, F, df1, df2, p, eta_squared, omega_squared, n``.
+        One row per construct: ``construct, F, df1, df2, pvalue, eta_squared, omega_squared, n``.
     posthoc : pandas.DataFrame
         Games-Howell pairs of every construct: ``construct, pair, group1, group2, diff, se,
-        statistic, df, p_adj, ci_lower, ci_upper``.
+        statistic, df, pvalue_adj, ci_lower, ci_upper``.
     results : dict of str to emstudy.stats.regression.GroupComparison
     """
 
@@ -267,7 +180,7 @@ class CaseComparison:
         return f"CaseComparison(constructs={list(self.results)})"
 
 
-def compare_cases(scores: pd.DataFrame, *, constructs: Sequence[str], case_col: str = CASE) -> CaseComparison:
+def compare_cases(scores: pd.DataFrame, *, constructs: Sequence[str], case_col: str = CASE_COLUMN) -> CaseComparison:
     """Welch's ANOVA across cases, Games-Howell pairs and omega-squared, for each construct.
 
     Parameters
@@ -299,11 +212,19 @@ def compare_cases(scores: pd.DataFrame, *, constructs: Sequence[str], case_col: 
         results[c] = res
         om = res.omnibus.iloc[0]
         eff = res.effect_sizes.set_index("measure")["value"]
-        om_rows.append({"construct": c, "F": float(om["statistic"]), "df1": float(om["df1"]),
-                        "df2": float(om["df2"]), "p": float(om["p"]),
-                        "eta_squared": float(eff["eta_squared"]), "omega_squared": float(eff["omega_squared"]),
-                        "n": int(res.n)})
-        ph.append(res.posthoc.drop(columns=["p"]).assign(construct=c))
+        om_rows.append(
+            {
+                "construct": c,
+                "F": float(om["statistic"]),
+                "df1": float(om["df1"]),
+                "df2": float(om["df2"]),
+                "pvalue": float(om["pvalue"]),
+                "eta_squared": float(eff["eta_squared"]),
+                "omega_squared": float(eff["omega_squared"]),
+                "n": int(res.n),
+            }
+        )
+        ph.append(res.posthoc.drop(columns=["pvalue"]).assign(construct=c))
     posthoc = pd.concat(ph, ignore_index=True)
     posthoc = posthoc[["construct", *[k for k in posthoc.columns if k != "construct"]]]
     posthoc["group1"] = posthoc["group1"].astype(str)
@@ -311,13 +232,8 @@ def compare_cases(scores: pd.DataFrame, *, constructs: Sequence[str], case_col: 
     return CaseComparison(pd.DataFrame(om_rows), posthoc, results)
 
 
-
 def below_others(
-    scores: pd.DataFrame,
-    *,
-    constructs: Sequence[str],
-    case_col: str = CASE,
-    alpha: float = 0.05,
+    scores: pd.DataFrame, *, constructs: Sequence[str], case_col: str = CASE_COLUMN, alpha: float = 0.05
 ) -> pd.DataFrame:
     """For each case, the constructs on which it scores significantly below the other cases.
 
@@ -333,8 +249,8 @@ def below_others(
     -------
     pandas.DataFrame
         One row per case and construct: ``case, construct, mean_case, mean_others, diff`` (case minus
-        others), ``t, df`` (Welch-Satterthwaite), ``p`` (two-sided), ``p_holm`` (Holm over the
-        constructs of one case) and ``below`` (``p_holm < alpha`` and ``diff < 0``).
+        others), ``t, df`` (Welch-Satterthwaite), ``pvalue`` (two-sided), ``pvalue_holm`` (Holm over the
+        constructs of one case) and ``below`` (``pvalue_holm < alpha`` and ``diff < 0``).
 
     Notes
     -----
@@ -363,17 +279,26 @@ def below_others(
             va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
             t = (a.mean() - b.mean()) / np.sqrt(va + vb)
             df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-            rows.append({"case": str(lev), "construct": c, "mean_case": float(a.mean()),
-                         "mean_others": float(b.mean()), "diff": float(a.mean() - b.mean()), "t": float(t),
-                         "df": float(df), "p": float(2 * stats.t.sf(abs(t), df))})
+            rows.append(
+                {
+                    "case": str(lev),
+                    "construct": c,
+                    "mean_case": float(a.mean()),
+                    "mean_others": float(b.mean()),
+                    "diff": float(a.mean() - b.mean()),
+                    "t": float(t),
+                    "df": float(df),
+                    "pvalue": float(2 * stats.t.sf(abs(t), df)),
+                }
+            )
         block = pd.DataFrame(rows)
-        block["p_holm"] = holm(block["p"].to_numpy())
-        block["below"] = (block["p_holm"] < alpha) & (block["diff"] < 0)
+        block["pvalue_holm"] = holm(block["pvalue"].to_numpy())
+        block["below"] = (block["pvalue_holm"] < alpha) & (block["diff"] < 0)
         out.append(block)
     return pd.concat(out, ignore_index=True)
 
 
-def shared_and_particular(below: pd.DataFrame, *, listed: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
+def shared_weaknesses(below: pd.DataFrame, *, listed: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
     """Which weaknesses several cases share and which are particular to one case.
 
     Parameters
@@ -409,11 +334,20 @@ def shared_and_particular(below: pd.DataFrame, *, listed: Mapping[str, Sequence[
         f, lst = found[c], lists.get(c, [])
         if not f and not lst:
             continue
-        row = {"construct": c, "cases_found": ", ".join(f), "n_found": len(f),
-               "pattern": "shared" if len(f) > 1 else "particular" if f else "not found"}
+        row = {
+            "construct": c,
+            "cases_found": ", ".join(f),
+            "n_found": len(f),
+            "pattern": "shared" if len(f) > 1 else "particular" if f else "not found",
+        }
         if listed is not None:
-            row.update({"cases_listed": ", ".join(lst), "n_listed": len(lst),
-                        "listed_not_found": ", ".join(x for x in lst if x not in f)})
+            row.update(
+                {
+                    "cases_listed": ", ".join(lst),
+                    "n_listed": len(lst),
+                    "listed_not_found": ", ".join(x for x in lst if x not in f),
+                }
+            )
         rows.append(row)
     table = pd.DataFrame(rows)
     if table.empty:
@@ -433,9 +367,16 @@ def weakness_recovery(below: pd.DataFrame, listed: Mapping[str, Sequence[str]]) 
     for case_id, cons in listed.items():
         sub = below[below["case"] == case_id]
         hit = set(sub.loc[sub["below"], "construct"])
-        rows.append({"case": case_id, "listed": ", ".join(cons), "found_listed": ", ".join(c for c in cons if c in hit),
-                     "n_listed": len(cons), "n_found_listed": sum(c in hit for c in cons),
-                     "found_not_listed": ", ".join(c for c in sub["construct"] if c in hit and c not in cons)})
+        rows.append(
+            {
+                "case": case_id,
+                "listed": ", ".join(cons),
+                "found_listed": ", ".join(c for c in cons if c in hit),
+                "n_listed": len(cons),
+                "n_found_listed": sum(c in hit for c in cons),
+                "found_not_listed": ", ".join(c for c in sub["construct"] if c in hit and c not in cons),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -443,11 +384,7 @@ def weakness_recovery(below: pd.DataFrame, listed: Mapping[str, Sequence[str]]) 
 
 
 def pooled_drivers(
-    scores: pd.DataFrame,
-    *,
-    predictors: Sequence[str],
-    outcome: str = "effectiveness",
-    case_col: str = CASE,
+    scores: pd.DataFrame, *, predictors: Sequence[str], outcome: str = "effectiveness", case_col: str = CASE_COLUMN
 ) -> pd.DataFrame:
     """Drivers of the outcome pooled over cases: random case intercepts (REML) and case fixed effects.
 
@@ -463,13 +400,14 @@ def pooled_drivers(
     -------
     pandas.DataFrame
         Rows of both models (``model`` = ``"random intercepts (REML)"`` or ``"case fixed effects (HC3)"``):
-        ``model, term, coef, se, stat, p, ci_lower, ci_upper`` plus ``var_case, var_resid, icc, n``
+        ``model, term, coef, se, stat, pvalue, ci_lower, ci_upper`` plus ``var_case, var_resid, icc, n``
         and ``note`` (repeated per row). Random: ``lme4::lmer(y ~ x + (1 | case), REML = TRUE)`` with Wald z;
-        fixed: OLS with case dummies and HC3 standard errors (see :func:`emstudy.stats.regression.pooled_model`).
+        fixed: OLS with case dummies and HC3 standard errors (see :func:`emstudy.stats.pooled.pooled_model`).
 
     Notes
     -----
-    The warnings of :func:`emstudy.stats.regression.pooled_model` are caught and summarised in ``note``: when the
+    The warnings of :func:`emstudy.stats.pooled.pooled_model` (emstudy's and statsmodels' categories;
+    other warnings pass through) are caught and summarised in ``note``: when the
     case variance is estimated at zero (a singular fit, as ``lme4`` reports it), the random-intercept
     fixed effects equal pooled OLS and the note says so.
     """
@@ -478,28 +416,44 @@ def pooled_drivers(
     data[case_col] = scores[case_col].astype(str)
     parts = []
     for random, name in ((True, "random intercepts (REML)"), (False, "case fixed effects (HC3)")):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with record_warnings(*fit_warning_categories()) as caught:
             res = pooled_model(data, outcome=outcome, predictors=predictors, group=case_col, random=random)
         note = ""
         table = res.to_frame()
         var_resid = res.var_resid
         if random and res.var_group <= 1e-8 * res.var_resid:
-            note = ("singular fit: case variance estimated at zero (cases do not differ beyond the predictors); "
-                    "fixed effects are the REML solution on the boundary (= OLS, model-based SE, Wald z)")
+            note = (
+                "singular fit: case variance estimated at zero (cases do not differ beyond the predictors); "
+                "fixed effects are the REML solution on the boundary (= OLS, model-based SE, Wald z)"
+            )
         elif caught:
             note = "; ".join(str(w.message).split(":")[1].strip()[:120] for w in caught)
-        parts.append(table.assign(model=name, var_case=res.var_group, var_resid=var_resid,
-                                  icc=res.icc, n=res.n, note=note))
+        parts.append(
+            table.assign(model=name, var_case=res.var_group, var_resid=var_resid, icc=res.icc, n=res.n, note=note)
+        )
     out = pd.concat(parts, ignore_index=True)
-    cols = ["model", "term", "coef", "se", "stat", "p", "ci_lower", "ci_upper", "var_case", "var_resid", "icc", "n", "note"]
+    cols = [
+        "model",
+        "term",
+        "coef",
+        "se",
+        "stat",
+        "pvalue",
+        "ci_lower",
+        "ci_upper",
+        "var_case",
+        "var_resid",
+        "icc",
+        "n",
+        "note",
+    ]
     return out[cols]
 
 
 # ----------------------------------------------------------------------------------------- invariance
 
 
-def invariance_submodel(scores: pd.DataFrame, *, constructs: Sequence[str], case_col: str = CASE) -> list[str]:
+def invariance_submodel(scores: pd.DataFrame, *, constructs: Sequence[str], case_col: str = CASE_COLUMN) -> list[str]:
     """The default invariance sub-model: the constructs with the lowest and the highest pooled mean.
 
     Ties are broken by the order of `constructs`.
@@ -513,14 +467,21 @@ def invariance_submodel(scores: pd.DataFrame, *, constructs: Sequence[str], case
 
 
 _MEANS_VERDICT = {
-    "scalar": ("Scalar invariance holds: loadings and intercepts are equal across cases, so the cases' "
-               "construct means (latent or observed) can be compared."),
-    "partial scalar": ("Partial scalar invariance holds: latent means can be compared under the partial model; "
-                       "observed scale means are comparable only approximately (some intercepts differ)."),
-    "metric": ("Only metric invariance holds: relations (slopes, correlations) can be compared across cases, "
-               "but not means."),
-    "none": ("Metric invariance does not hold: neither means nor relations of these constructs can be "
-             "compared across cases with confidence."),
+    "scalar": (
+        "Scalar invariance holds: loadings and intercepts are equal across cases, so the cases' "
+        "construct means (latent or observed) can be compared."
+    ),
+    "partial scalar": (
+        "Partial scalar invariance holds: latent means can be compared under the partial model; "
+        "observed scale means are comparable only approximately (some intercepts differ)."
+    ),
+    "metric": (
+        "Only metric invariance holds: relations (slopes, correlations) can be compared across cases, but not means."
+    ),
+    "none": (
+        "Metric invariance does not hold: neither means nor relations of these constructs can be "
+        "compared across cases with confidence."
+    ),
 }
 
 
@@ -568,17 +529,17 @@ class CaseInvariance:
         Returns
         -------
         pandas.DataFrame
-            From the scalar (or partial scalar) model: ``construct, case, est, se, z, p, ci_lower,
+            From the scalar (or partial scalar) model: ``construct, case, est, se, z, pvalue, ci_lower,
             ci_upper`` (the first case is the reference, fixed at 0, in units of the marker item).
             Empty if scalar invariance (full or partial) does not hold: latent means are then not
             comparable across cases.
         """
-        cols = ["construct", "case", "est", "se", "z", "p", "ci_lower", "ci_upper"]
+        cols = ["construct", "case", "est", "se", "z", "pvalue", "ci_lower", "ci_upper"]
         if self.level not in ("scalar", "partial scalar"):
             return pd.DataFrame(columns=cols)
         params = self.result.fits[self.level].params
         rows = params[(params["op"] == "~1") & params["lhs"].isin(self.constructs)]
-        out = rows.rename(columns={"lhs": "construct", "group_label": "case", "z": "z", "pvalue": "p"})
+        out = rows.rename(columns={"lhs": "construct", "group_label": "case"})
         return out[cols].reset_index(drop=True)
 
     def to_dict(self) -> dict:
@@ -586,29 +547,30 @@ class CaseInvariance:
         import json
 
         t = self.table().reset_index()
-        return {"constructs": list(self.constructs), "model": self.model, "n_used": self.n_used,
-                "n_dropped": self.n_dropped, "level": self.level, "verdict": self.verdict,
-                "criteria": {"delta_cfi_min": -self.result.cfi_cut, "delta_rmsea_max": self.result.rmsea_cut},
-                "freed_intercepts": list(self.result.freed_intercepts),
-                "levels": json.loads(t.to_json(orient="records", double_precision=15)),
-                "latent_means": json.loads(self.latent_means().to_json(orient="records", double_precision=15))}
+        return {
+            "constructs": list(self.constructs),
+            "model": self.model,
+            "n_used": self.n_used,
+            "n_dropped": self.n_dropped,
+            "level": self.level,
+            "verdict": self.verdict,
+            "criteria": {"delta_cfi_min": -self.result.cfi_cut, "delta_rmsea_max": self.result.rmsea_cut},
+            "freed_intercepts": list(self.result.freed_intercepts),
+            "levels": json.loads(t.to_json(orient="records", double_precision=15)),
+            "latent_means": json.loads(self.latent_means().to_json(orient="records", double_precision=15)),
+        }
 
     def __repr__(self) -> str:
         return f"CaseInvariance(constructs={list(self.constructs)}, level={self.level!r}, n_used={self.n_used})"
 
 
-def case_invariance(
-    cc: CrossCase,
-    *,
-    constructs: Sequence[str],
-    model: str | None = None,
-) -> CaseInvariance:
+def case_invariance(cc: CrossCase, *, constructs: Sequence[str], model: str | None = None) -> CaseInvariance:
     """Configural, metric and scalar invariance of a measurement sub-model across cases.
 
     Parameters
     ----------
     cc : CrossCase
-        The cases (from :func:`load_all`); the first case is the reference group.
+        The cases (from :func:`emstudy.steps.context.load_all`); the first case is the reference group.
     constructs : sequence of str
         Constructs of the sub-model (see :func:`invariance_submodel`): their lines of
         :func:`emstudy.steps.structure.core_model_syntax`, one factor per construct on its items.
@@ -642,62 +604,53 @@ def case_invariance(
         model = "\n".join(lines[c] for c in constructs)
     res = cross_case_invariance({c: cc.encoded[c] for c in cc.case_ids}, model=model)
     n_used = int(sum(res.fits["configural"].n_obs))
-    return CaseInvariance(tuple(constructs), model, res, n_used, int(len(cc.items) - n_used),
-                          res.level, means_verdict(res.level))
+    return CaseInvariance(
+        tuple(constructs), model, res, n_used, int(len(cc.items) - n_used), res.level, means_verdict(res.level)
+    )
 
 
-# ----------------------------------------------------------------------------------------- figures
+# ----------------------------------------------------------------------------------------- the step
 
 
-def profile_figure(long: pd.DataFrame, *, labels: Mapping[str, str] | None = None, title: str | None = None):
-    """Profile of construct means (95% CI) with one line per case.
+@dataclass(frozen=True, eq=False)
+class CompareResults:
+    """The cross-case results of notebook 05 (see :func:`run`)."""
 
-    Parameters
-    ----------
-    long : pandas.DataFrame
-        ``CaseMeans.long``.
-    labels : mapping, optional
-        Construct id to display label (e.g. English codebook labels).
-    title : str, optional
+    means: CaseMeans
+    invariance: CaseInvariance
+    comparison: CaseComparison
+    below: pd.DataFrame
+    shared: pd.DataFrame
+    pooled: pd.DataFrame
+    synthetic: bool
 
-    Returns
-    -------
-    matplotlib.figure.Figure
+    def __repr__(self) -> str:
+        return (
+            f"CompareResults(cases={list(self.means.wide.columns)}, invariance={self.invariance.level!r}, "
+            f"synthetic={self.synthetic})"
+        )
+
+
+def run(cc: CrossCase) -> CompareResults:
+    """Every cross-case analysis of notebook 05 on the stacked cases of :func:`emstudy.steps.context.load_all`.
+
+    Construct means by case (core constructs and the outcome), invariance across cases on the sub-model of
+    :func:`invariance_submodel`, Welch/Games-Howell comparisons, each case against the others
+    (:func:`below_others`), the weaknesses shared by several cases beside those the theses list
+    (:func:`shared_weaknesses`) and the pooled drivers model.
     """
-    frame = long.copy()
-    if labels:
-        frame["construct"] = frame["construct"].map(lambda c: labels.get(c, c))
-    return plot_profiles(frame, hue="case", title=title)
+    if not isinstance(cc, CrossCase):
+        raise TypeError(f"cc: expected the CrossCase of emstudy.steps.context.load_all, got {type(cc).__name__}")
+    means = means_by_case(cc.scores, constructs=[*cc.constructs, "effectiveness"])
+    inv = case_invariance(cc, constructs=invariance_submodel(cc.scores, constructs=cc.constructs))
+    comparison = compare_cases(cc.scores, constructs=cc.constructs)
+    below = below_others(cc.scores, constructs=cc.constructs)
+    shared = shared_weaknesses(below, listed=cc.weaknesses())
+    pooled = pooled_drivers(cc.scores, predictors=cc.constructs)
+    return CompareResults(means, inv, comparison, below, shared, pooled, cc.synthetic)
 
 
-def heatmap_figure(wide: pd.DataFrame, *, labels: Mapping[str, str] | None = None, title: str | None = None):
-    """Heatmap of construct means (rows) by case (columns), centred at the scale midpoint 3.
-
-    seaborn's ``PendingDeprecationWarning`` about ``Colormap.set_bad`` (raised inside seaborn, not
-    actionable here) is silenced so that it does not reach notebook outputs.
-    """
-    frame = wide.copy()
-    if labels:
-        frame.index = [labels.get(c, c) for c in frame.index]
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The set_bad function", category=PendingDeprecationWarning)
-        return plot_heatmap(frame, title=title)
-
-
-# ----------------------------------------------------------------------------------------- writing
-
-
-def write_comparison_results(
-    results_dir: str | Path,
-    *,
-    means: CaseMeans,
-    comparison: CaseComparison,
-    below: pd.DataFrame,
-    shared: pd.DataFrame,
-    pooled: pd.DataFrame,
-    inv: CaseInvariance,
-    synthetic: bool,
-) -> list[Path]:
+def write_results(results: CompareResults, results_dir: str | Path) -> list[Path]:
     """Write the cross-case results (CSV at six decimals, JSON sorted) into `results_dir`.
 
     Returns
@@ -706,15 +659,41 @@ def write_comparison_results(
         ``construct_means_by_case.csv``, ``case_differences.csv``, ``posthoc.csv``,
         ``below_others.csv``, ``shared_particular.csv``, ``pooled_drivers.csv``, ``invariance.json``.
     """
+    if not isinstance(results, CompareResults):
+        raise TypeError(
+            f"results: expected the CompareResults of emstudy.steps.compare.run, got {type(results).__name__}"
+        )
     d = Path(results_dir)
     d.mkdir(parents=True, exist_ok=True)
-    out = [
-        write_csv(d / "construct_means_by_case.csv", means.long, index=False),
-        write_csv(d / "case_differences.csv", comparison.omnibus, index=False),
-        write_csv(d / "posthoc.csv", comparison.posthoc, index=False),
-        write_csv(d / "below_others.csv", below, index=False),
-        write_csv(d / "shared_particular.csv", shared, index=False),
-        write_csv(d / "pooled_drivers.csv", pooled, index=False),
-        write_json(d / "invariance.json", {**inv.to_dict(), "synthetic": bool(synthetic)}),
+    return [
+        write_csv(d / files.CONSTRUCT_MEANS_BY_CASE, results.means.long, index=False),
+        write_csv(d / files.CASE_DIFFERENCES, results.comparison.omnibus, index=False),
+        write_csv(d / files.POSTHOC, results.comparison.posthoc, index=False),
+        write_csv(d / files.BELOW_OTHERS, results.below, index=False),
+        write_csv(d / files.WEAKNESSES_BELOW_OTHERS, results.shared, index=False),
+        write_csv(d / files.POOLED_DRIVERS, results.pooled, index=False),
+        write_json(d / files.INVARIANCE, {**results.invariance.to_dict(), "synthetic": bool(results.synthetic)}),
     ]
-    return out
+
+
+def write_figures(results: CompareResults, reports_dir: str | Path, *, labels: Mapping[str, str]) -> list[Path]:
+    """Save the profiles and the heatmap of the core constructs' means by case under ``reports_dir`` (byte-stable PNG).
+
+    ``labels`` maps construct ids to the labels shown.
+    """
+    from emstudy.reporting.figures import plot_case_heatmap, plot_case_profiles, save_figure
+
+    long, wide = results.means.long, results.means.wide
+    d = Path(reports_dir)
+    return [
+        save_figure(
+            plot_case_profiles(
+                long[long["construct"] != "effectiveness"], labels=labels, title="Construct means by case (95% CI)"
+            ),
+            d / files.PROFILES_FIGURE,
+        ),
+        save_figure(
+            plot_case_heatmap(wide.drop(index="effectiveness"), labels=labels, title="Construct means by case"),
+            d / files.HEATMAP_FIGURE,
+        ),
+    ]

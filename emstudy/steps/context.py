@@ -5,25 +5,32 @@ Notebooks call :func:`open_case` once; everything they compute comes from librar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from emstudy.fileio import verify_checksums
+from emstudy.project import Project
+from emstudy.reporting.pages import SYNTHETIC_NOTICE  # noqa: F401 - the notebooks print it
+from emstudy.steps import files
 from emstudy.survey.cases import Case
 from emstudy.survey.codebook import Codebook
 from emstudy.survey.encode import EncodedSurvey, encode
-from emstudy.fileio import verify_checksums
-from emstudy.project import Project
 
-__all__ = ["CaseContext", "open_case", "read_raw", "read_case_survey",
-           "read_survey_file", "SYNTHETIC_NOTICE"]
-
-SYNTHETIC_NOTICE = {
-    "en": ("SYNTHETIC DATA: these results come from emstudy's seeded synthetic study built on the shared "
-           "instrument, not from the thesis's questionnaires, whose raw responses are not public."),
-    "zh": "合成数据：以下结果来自emstudy基于统一问卷生成的可复现合成数据，并非原论文的问卷数据（原始数据未公开）。",
-}
+__all__ = [
+    "CaseContext",
+    "EncodedResults",
+    "CrossCase",
+    "open_case",
+    "load_encoded",
+    "load_all",
+    "read_raw",
+    "read_case_survey",
+    "read_survey_file",
+    "SYNTHETIC_NOTICE",
+]
 
 
 @dataclass(frozen=True)
@@ -60,12 +67,15 @@ def read_survey_file(path: str | Path, **options) -> pd.DataFrame:
         raise
     except Exception as exc:  # a damaged file can fail deep inside a parser (e.g. a workbook without sheets)
         detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise SurveyFileError(f"{path}: cannot be read (damaged or not a {Path(path).suffix or 'survey'} file: "
-                              f"{type(exc).__name__}: {detail})") from None
+        raise SurveyFileError(
+            f"{path}: cannot be read (damaged or not a {Path(path).suffix or 'survey'} file: "
+            f"{type(exc).__name__}: {detail})"
+        ) from None
 
 
-def read_case_survey(project: Project, case_id: str, codebook: Codebook | None = None,
-                     *, verify: bool = True) -> tuple[Path, pd.DataFrame]:
+def read_case_survey(
+    project: Project, case_id: str, codebook: Codebook | None = None, *, verify: bool = True
+) -> tuple[Path, pd.DataFrame]:
     """Read a case's raw file (checked against ``SHA256SUMS``) and apply its mapping when it has one.
 
     Returns the raw path and the table ready for :func:`~emstudy.survey.encode.encode`.
@@ -91,8 +101,12 @@ def read_case_survey(project: Project, case_id: str, codebook: Codebook | None =
         raise EmstudyError(f"{source}: {report.duration_problems[0]}")
     if report.problems:
         first = report.problems[0]
-        more = f" (and {len(report.problems) - 1} more; run `emstudy validate {source} --mapping " \
-               f"{mpath.relative_to(project.root)}`)" if len(report.problems) > 1 else ""
+        more = (
+            f" (and {len(report.problems) - 1} more; run `emstudy validate {source} --mapping "
+            f"{mpath.relative_to(project.root)}`)"
+            if len(report.problems) > 1
+            else ""
+        )
         raise EmstudyError(f"{source}: {first.line()}{more}")
     return raw_path, table
 
@@ -105,7 +119,7 @@ def open_case(project_root: str | Path, case_id: str) -> CaseContext:
     case = project.case(case_id, codebook)
     raw_path, table = read_case_survey(project, case_id, codebook)
     survey = encode(table, codebook, source=str(raw_path.relative_to(project.root)))
-    synthetic = (project.raw_dir / f"{case_id}.truth.json").is_file()
+    synthetic = project.is_synthetic(case_id)
     return CaseContext(project, case, codebook, raw_path, survey, synthetic)
 
 
@@ -138,12 +152,102 @@ def load_encoded(project_root: str | Path, case_id: str) -> EncodedResults:
     project = Project.find(project_root)
     codebook = project.codebook()
     case = project.case(case_id, codebook)
-    path = project.results_dir(case_id) / "encoded.csv"
+    path = project.results_dir(case_id) / files.ENCODED
     if not path.is_file():
-        raise EmstudyError(f"{path}: not found; run notebook 01_data_quality for case {case_id} first "
-                           f"(emstudy run --case {case_id})")
+        raise EmstudyError(
+            f"{path}: not found; run notebook 01_data_quality for case {case_id} first (emstudy run --case {case_id})"
+        )
     frame = pd.read_csv(path, index_col="respondent_id", dtype={"respondent_id": str})
     items = frame[codebook.item_ids].astype(float)
     background = frame.drop(columns=codebook.item_ids)
-    synthetic = (project.raw_dir / f"{case_id}.truth.json").is_file()
+    synthetic = project.is_synthetic(case_id)
     return EncodedResults(project, case, codebook, items, background, synthetic)
+
+
+CASE_COLUMN = "case"
+"""The column naming each respondent's case in the stacked tables of :class:`CrossCase`."""
+
+
+@dataclass(frozen=True, eq=False)
+class CrossCase:
+    """Every case's kept respondents, stacked.
+
+    Attributes
+    ----------
+    case_ids : tuple of str
+        Cases in the given order (also the category order of the ``case`` columns).
+    items : pandas.DataFrame
+        Reverse-keyed items of every case plus a categorical ``case`` column.
+    scores : pandas.DataFrame
+        Construct scores (core constructs and ``effectiveness``) plus ``case``.
+    background : pandas.DataFrame
+        Role and demographics plus ``case``.
+    codebook : emstudy.survey.codebook.Codebook
+    cases : dict of str to emstudy.survey.cases.Case
+    synthetic : bool
+        True if any case's data is synthetic.
+    encoded : dict of str to emstudy.steps.context.EncodedResults
+        What :func:`emstudy.steps.context.load_encoded` returned for each case.
+    """
+
+    case_ids: tuple[str, ...]
+    items: pd.DataFrame
+    scores: pd.DataFrame
+    background: pd.DataFrame
+    codebook: Codebook
+    cases: Mapping[str, Case]
+    synthetic: bool
+    encoded: Mapping[str, EncodedResults] = field(default_factory=dict, repr=False)
+
+    @property
+    def constructs(self) -> list[str]:
+        """The core construct ids (the outcome excluded)."""
+        return list(self.codebook.construct_ids)
+
+    def weaknesses(self) -> dict[str, list[str]]:
+        """The weaknesses each case file lists (as the theses report them)."""
+        return {c: list(self.cases[c].weaknesses) for c in self.case_ids}
+
+    def __repr__(self) -> str:
+        n = self.scores[CASE_COLUMN].value_counts().reindex(self.case_ids).tolist()
+        return f"CrossCase(cases={list(self.case_ids)}, n={n}, synthetic={self.synthetic})"
+
+
+def load_all(project_root: str | Path, case_ids: Sequence[str]) -> CrossCase:
+    """Load what notebook 01 wrote for each case and stack the cases.
+
+    Parameters
+    ----------
+    project_root : str or Path
+    case_ids : sequence of str
+        At least two distinct case ids.
+
+    Returns
+    -------
+    CrossCase
+    """
+    case_ids = list(case_ids)
+    if len(case_ids) < 2 or len(set(case_ids)) != len(case_ids):
+        raise ValueError(f"case_ids: expected at least two distinct case ids, got {case_ids}")
+    items, scores, background, cases, encoded = [], [], [], {}, {}
+    synthetic = False
+    codebook = None
+    for cid in case_ids:
+        enc = load_encoded(project_root, cid)
+        encoded[cid] = enc
+        codebook = enc.codebook
+        cases[cid] = enc.case
+        synthetic = synthetic or enc.synthetic
+        items.append(enc.items.assign(**{CASE_COLUMN: cid}))
+        scores.append(enc.scores().assign(**{CASE_COLUMN: cid}))
+        background.append(enc.background.assign(**{CASE_COLUMN: cid}))
+    cat = pd.CategoricalDtype(case_ids, ordered=False)
+
+    def stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
+        out = pd.concat(parts)
+        out[CASE_COLUMN] = out[CASE_COLUMN].astype(cat)
+        return out
+
+    return CrossCase(
+        tuple(case_ids), stack(items), stack(scores), stack(background), codebook, cases, synthetic, encoded
+    )

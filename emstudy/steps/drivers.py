@@ -10,8 +10,8 @@ and the codebook it carries; the statistics themselves live in :mod:`emstudy.sta
 * :func:`role_comparison` -- Welch's ANOVA + Games-Howell across roles for every construct score;
 * :func:`case_ipa` -- importance-performance analysis (importance = standardized weight, performance =
   construct mean);
-* :func:`case_drivers_report` -- all of the above with sentences in English and Chinese;
-* :func:`write_drivers_results` -- the machine-readable results.
+* :func:`run` -- all of the above with sentences in English and Chinese;
+* :func:`write_results` -- the machine-readable results.
 
 Conventions
 -----------
@@ -22,27 +22,29 @@ all of its variables present (listwise); the number dropped is reported. Role le
 staff's mean minus the residents'.
 
 Warnings raised by the model fits (e.g. an ordinal fit that does not converge) are caught and kept in
-``DriversReport.notes`` and in ``drivers.json`` instead of being printed into the notebook.
+``DriversResults.notes`` and in ``drivers.json`` instead of being printed into the notebook.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from emstudy.fileio import write_csv, write_json
+from emstudy.stats._common import fit_warning_categories, record_warnings
+from emstudy.stats.descriptives import mean_ci
 from emstudy.stats.groups import compare_groups
 from emstudy.stats.ipa import IPAResult, importance_performance
 from emstudy.stats.regression import DriversResult, OrdinalResult, drivers, ordinal_drivers
+from emstudy.steps import files
+from emstudy.steps.context import EncodedResults
 
 __all__ = [
     "ROLE_ORDER",
-    "DriversReport",
+    "DriversResults",
     "study_frame",
     "construct_means",
     "case_drivers",
@@ -50,8 +52,8 @@ __all__ = [
     "role_comparison",
     "case_ipa",
     "drivers_sentences",
-    "case_drivers_report",
-    "write_drivers_results",
+    "run",
+    "write_results",
 ]
 
 #: Role levels in model order: the first (residents) is the reference of the role dummies.
@@ -69,7 +71,7 @@ def _check_encoded(encoded: object) -> None:
             )
 
 
-def study_frame(encoded) -> pd.DataFrame:
+def study_frame(encoded: EncodedResults) -> pd.DataFrame:
     """Construct scores (core + outcome) with ``role`` (ordered ``res, ent, gov``) and ``overall``.
 
     Parameters
@@ -98,20 +100,22 @@ def study_frame(encoded) -> pd.DataFrame:
     if unknown:
         raise ValueError(f"encoded.background['role']: unexpected level(s) {unknown}; expected {list(ROLE_ORDER)}")
     frame = scores.copy()
-    frame[_ROLE] = pd.Categorical(bg[_ROLE].astype("string").astype(object).where(bg[_ROLE].notna()),
-                                  categories=list(ROLE_ORDER))
+    frame[_ROLE] = pd.Categorical(
+        bg[_ROLE].astype("string").astype(object).where(bg[_ROLE].notna()), categories=list(ROLE_ORDER)
+    )
     frame[_OVERALL] = pd.to_numeric(bg[_OVERALL], errors="coerce").astype(float)
     return frame
 
 
-def construct_means(encoded, *, ci: float = 0.95) -> pd.DataFrame:
+def construct_means(encoded: EncodedResults, *, conf_level: float = 0.95) -> pd.DataFrame:
     """Mean of every construct score with its t-based confidence interval.
 
     Parameters
     ----------
     encoded : emstudy.steps.context.EncodedResults
-    ci : float, default 0.95
-        Level of the interval ``mean -/+ t_{n-1, (1+ci)/2} sd / sqrt(n)``.
+    conf_level : float, default 0.95
+        Level of the interval ``mean -/+ t_{n-1, 1/2 + conf_level/2} sd / sqrt(n)``
+        (:func:`emstudy.stats.descriptives.mean_ci`).
 
     Returns
     -------
@@ -124,34 +128,41 @@ def construct_means(encoded, *, ci: float = 0.95) -> pd.DataFrame:
     --------
     >>> construct_means(load_encoded("../..", "wencheng")).loc["information", "mean"]  # doctest: +SKIP
     """
-    if not isinstance(ci, (float, int)) or isinstance(ci, bool) or not 0 < ci < 1:
-        raise ValueError(f"ci: expected a number in (0, 1), got {ci!r}")
+    if not isinstance(conf_level, (float, int)) or isinstance(conf_level, bool) or not 0 < conf_level < 1:
+        raise ValueError(f"conf_level: expected a number in (0, 1), got {conf_level!r}")
     _check_encoded(encoded)
     cb = encoded.codebook
     scores = encoded.scores()
     rows = []
     for c in [*cb.construct_ids, cb.outcome.id]:
-        x = scores[c].dropna().to_numpy(dtype=float)
-        n = len(x)
-        mean = float(x.mean()) if n else np.nan
-        sd = float(x.std(ddof=1)) if n > 1 else np.nan
-        half = float(stats.t.ppf((1 + ci) / 2, n - 1) * sd / np.sqrt(n)) if n > 1 else np.nan
-        rows.append({"construct": c, "label_en": cb.label(c, "en"), "label_zh": cb.label(c, "zh"), "n": n,
-                     "mean": mean, "sd": sd, "ci_lower": mean - half, "ci_upper": mean + half})
+        m = mean_ci(scores[c].to_numpy(dtype=float), conf_level=conf_level)
+        rows.append(
+            {
+                "construct": c,
+                "label_en": cb.label(c, "en"),
+                "label_zh": cb.label(c, "zh"),
+                "n": m.n,
+                "mean": m.mean,
+                "sd": m.sd,
+                "ci_lower": m.ci_lower,
+                "ci_upper": m.ci_upper,
+            }
+        )
     return pd.DataFrame(rows).set_index("construct")
 
 
 def _quiet(fn, notes: list[str] | None, *args, **kwargs):
-    """Call ``fn`` catching warnings; their messages go to ``notes`` (if given) instead of the output."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    """Call ``fn`` recording the warnings of the fits (emstudy's :class:`~emstudy.errors.EmstudyWarning` and
+    statsmodels' own categories); their messages go to ``notes`` (if given) instead of the output. Other
+    warnings pass through."""
+    with record_warnings(*fit_warning_categories()) as caught:
         out = fn(*args, **kwargs)
     if notes is not None:
         notes.extend(f"{w.category.__name__}: {w.message}" for w in caught)
     return out
 
 
-def case_drivers(encoded, *, notes: list[str] | None = None) -> DriversResult:
+def case_drivers(encoded: EncodedResults, *, notes: list[str] | None = None) -> DriversResult:
     """Drivers of perceived effectiveness: OLS on the eleven core scores with role as covariate, HC3.
 
     Parameters
@@ -169,11 +180,20 @@ def case_drivers(encoded, *, notes: list[str] | None = None) -> DriversResult:
     """
     frame = study_frame(encoded)
     cb = encoded.codebook
-    return _quiet(drivers, notes, frame, outcome=cb.outcome.id, predictors=cb.construct_ids,
-                  covariates=[_ROLE], categorical=[_ROLE], cov_type="HC3", missing="listwise")
+    return _quiet(
+        drivers,
+        notes,
+        frame,
+        outcome=cb.outcome.id,
+        predictors=cb.construct_ids,
+        covariates=[_ROLE],
+        categorical=[_ROLE],
+        cov_type="HC3",
+        missing="listwise",
+    )
 
 
-def case_ordinal_drivers(encoded, *, notes: list[str] | None = None) -> OrdinalResult:
+def case_ordinal_drivers(encoded: EncodedResults, *, notes: list[str] | None = None) -> OrdinalResult:
     """Proportional-odds logit of the overall rating (1-5) on the eleven core construct scores.
 
     Parameters
@@ -188,11 +208,12 @@ def case_ordinal_drivers(encoded, *, notes: list[str] | None = None) -> OrdinalR
         On the scale of ``MASS::polr(factor(overall, ordered = TRUE) ~ <11 constructs>, Hess = TRUE)``.
     """
     frame = study_frame(encoded)
-    return _quiet(ordinal_drivers, notes, frame, outcome=_OVERALL, predictors=encoded.codebook.construct_ids,
-                  link="logit")
+    return _quiet(
+        ordinal_drivers, notes, frame, outcome=_OVERALL, predictors=encoded.codebook.construct_ids, link="logit"
+    )
 
 
-def role_comparison(encoded, *, notes: list[str] | None = None) -> pd.DataFrame:
+def role_comparison(encoded: EncodedResults, *, notes: list[str] | None = None) -> pd.DataFrame:
     """Welch's ANOVA with Games-Howell pairs across roles, for every construct score (core + outcome).
 
     Parameters
@@ -205,8 +226,9 @@ def role_comparison(encoded, *, notes: list[str] | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Index ``construct``; columns ``n``, ``mean_res``, ``mean_ent``, ``mean_gov``, ``F``, ``df1``,
-        ``df2``, ``p`` (Welch, R ``oneway.test(var.equal = FALSE)``), ``omega_squared`` (Hays, from the
-        one-way sums of squares), ``gov_minus_res`` (mean difference), ``gov_res_p_adj`` (Games-Howell),
+        ``df2``, ``pvalue`` (Welch, R ``oneway.test(var.equal = FALSE)``), ``omega_squared`` (Hays, from
+        the one-way sums of squares), ``gov_minus_res`` (mean difference), ``gov_res_pvalue_adj``
+        (Games-Howell),
         ``gov_res_ci_lower``, ``gov_res_ci_upper`` (simultaneous 95%).
     """
     frame = study_frame(encoded)
@@ -218,24 +240,32 @@ def role_comparison(encoded, *, notes: list[str] | None = None) -> pd.DataFrame:
         eff = res.effect_sizes.set_index("measure")["value"]
         pair = res.posthoc.set_index("pair").loc["gov-res"]
         desc = res.descriptives
-        rows.append({
-            "construct": c, "n": res.n,
-            **{f"mean_{r}": float(desc.loc[r, "mean"]) for r in ROLE_ORDER},
-            "F": float(om["statistic"]), "df1": float(om["df1"]), "df2": float(om["df2"]), "p": float(om["p"]),
-            "omega_squared": float(eff["omega_squared"]),
-            "gov_minus_res": float(pair["diff"]), "gov_res_p_adj": float(pair["p_adj"]),
-            "gov_res_ci_lower": float(pair["ci_lower"]), "gov_res_ci_upper": float(pair["ci_upper"]),
-        })
+        rows.append(
+            {
+                "construct": c,
+                "n": res.n,
+                **{f"mean_{r}": float(desc.loc[r, "mean"]) for r in ROLE_ORDER},
+                "F": float(om["statistic"]),
+                "df1": float(om["df1"]),
+                "df2": float(om["df2"]),
+                "pvalue": float(om["pvalue"]),
+                "omega_squared": float(eff["omega_squared"]),
+                "gov_minus_res": float(pair["diff"]),
+                "gov_res_pvalue_adj": float(pair["pvalue_adj"]),
+                "gov_res_ci_lower": float(pair["ci_lower"]),
+                "gov_res_ci_upper": float(pair["ci_upper"]),
+            }
+        )
     return pd.DataFrame(rows).set_index("construct")
 
 
-def case_ipa(encoded, *, ci: float = 0.95, notes: list[str] | None = None) -> IPAResult:
+def case_ipa(encoded: EncodedResults, *, conf_level: float = 0.95, notes: list[str] | None = None) -> IPAResult:
     """Importance-performance analysis of the eleven core constructs for perceived effectiveness.
 
     Parameters
     ----------
     encoded : emstudy.steps.context.EncodedResults
-    ci : float, default 0.95
+    conf_level : float, default 0.95
         Level of the performance intervals.
     notes : list of str, optional
         Receives the messages of warnings raised by the fit.
@@ -250,11 +280,13 @@ def case_ipa(encoded, *, ci: float = 0.95, notes: list[str] | None = None) -> IP
     """
     frame = study_frame(encoded)
     cb = encoded.codebook
-    return _quiet(importance_performance, notes, frame, outcome=cb.outcome.id, predictors=cb.construct_ids, ci=ci)
+    return _quiet(
+        importance_performance, notes, frame, outcome=cb.outcome.id, predictors=cb.construct_ids, conf_level=conf_level
+    )
 
 
 @dataclass(frozen=True, eq=False)
-class DriversReport:
+class DriversResults:
     """Everything notebook 04 shows and writes for one case."""
 
     case_id: str
@@ -279,8 +311,10 @@ class DriversReport:
 
     def __repr__(self) -> str:
         d = self.drivers
-        return (f"DriversReport(case={self.case_id!r}, n={d.n}, dropped={d.n_dropped}, R2={d.r2:.3f}, "
-                f"concentrate={self.ipa.concentrate})")
+        return (
+            f"DriversResults(case={self.case_id!r}, n={d.n}, dropped={d.n_dropped}, R2={d.r2:.3f}, "
+            f"concentrate={self.ipa.concentrate})"
+        )
 
 
 def drivers_sentences(drv: DriversResult, ipa: IPAResult, codebook, *, n_top: int = 3) -> dict[str, list[str]]:
@@ -305,18 +339,22 @@ def drivers_sentences(drv: DriversResult, ipa: IPAResult, codebook, *, n_top: in
     if isinstance(n_top, bool) or not isinstance(n_top, int) or n_top < 1:
         raise ValueError(f"n_top: expected a positive integer, got {n_top!r}")
     t = drv.table.loc[codebook.construct_ids]
-    sig = t[t["p"] < 0.05].sort_values("beta_std", ascending=False)
+    sig = t[t["pvalue"] < 0.05].sort_values("beta_std", ascending=False)
     top = sig[sig["beta_std"] > 0].head(n_top)
 
     def fmt_driver(c: str, lang: str) -> str:
         r = t.loc[c]
-        p = "p < .001" if r["p"] < 0.001 else f"p = {r['p']:.3f}".replace("0.", ".", 1)
+        p = "p < .001" if r["pvalue"] < 0.001 else f"p = {r['pvalue']:.3f}".replace("0.", ".", 1)
         return f"{codebook.label(c, lang)} (β = {r['beta_std']:.2f}, b = {r['coef']:.2f}, {p})"
 
-    head_en = (f"Perceived effectiveness regressed on the eleven core constructs and role (OLS, HC3 SE, "
-               f"n = {drv.n}, {drv.n_dropped} incomplete respondents dropped) gives R² = {drv.r2:.3f}.")
-    head_zh = (f"以十一个核心构念和身份为自变量对应急管理成效感知进行回归（普通最小二乘，HC3稳健标准误，"
-               f"n = {drv.n}，剔除{drv.n_dropped}份不完整问卷），R² = {drv.r2:.3f}。")
+    head_en = (
+        f"Perceived effectiveness regressed on the eleven core constructs and role (OLS, HC3 SE, "
+        f"n = {drv.n}, {drv.n_dropped} incomplete respondents dropped) gives R² = {drv.r2:.3f}."
+    )
+    head_zh = (
+        f"以十一个核心构念和身份为自变量对应急管理成效感知进行回归（普通最小二乘，HC3稳健标准误，"
+        f"n = {drv.n}，剔除{drv.n_dropped}份不完整问卷），R² = {drv.r2:.3f}。"
+    )
     if len(top):
         en2 = "The strongest drivers are " + "; ".join(fmt_driver(c, "en") for c in top.index) + "."
         zh2 = "影响最大的因素为：" + "；".join(fmt_driver(c, "zh") for c in top.index) + "。"
@@ -325,12 +363,18 @@ def drivers_sentences(drv: DriversResult, ipa: IPAResult, codebook, *, n_top: in
         zh2 = "没有构念的正向系数在0.05水平上显著。"
     f = ipa.frame.set_index("predictor")
     if ipa.concentrate:
-        parts_en = [f"{codebook.label(c, 'en')} (importance {f.loc[c, 'importance']:.2f}, mean "
-                    f"{f.loc[c, 'performance']:.2f})" for c in ipa.concentrate]
-        parts_zh = [f"{codebook.label(c, 'zh')}（重要性{f.loc[c, 'importance']:.2f}，均值"
-                    f"{f.loc[c, 'performance']:.2f}）" for c in ipa.concentrate]
-        en3 = ("Importance-performance analysis places in 'concentrate here' (above-average importance, "
-               "below-average performance): " + "; ".join(parts_en) + ".")
+        parts_en = [
+            f"{codebook.label(c, 'en')} (importance {f.loc[c, 'importance']:.2f}, mean {f.loc[c, 'performance']:.2f})"
+            for c in ipa.concentrate
+        ]
+        parts_zh = [
+            f"{codebook.label(c, 'zh')}（重要性{f.loc[c, 'importance']:.2f}，均值{f.loc[c, 'performance']:.2f}）"
+            for c in ipa.concentrate
+        ]
+        en3 = (
+            "Importance-performance analysis places in 'concentrate here' (above-average importance, "
+            "below-average performance): " + "; ".join(parts_en) + "."
+        )
         zh3 = "重要性-绩效分析中，重要性高于平均、表现低于平均、应重点改进的为：" + "；".join(parts_zh) + "。"
     else:
         en3 = "Importance-performance analysis places no construct in 'concentrate here'."
@@ -338,7 +382,7 @@ def drivers_sentences(drv: DriversResult, ipa: IPAResult, codebook, *, n_top: in
     return {"en": [head_en, en2, en3], "zh": [head_zh, zh2, zh3]}
 
 
-def case_drivers_report(encoded) -> DriversReport:
+def run(encoded: EncodedResults) -> DriversResults:
     """Means, drivers, ordinal model, role comparison, IPA and sentences for one case.
 
     Parameters
@@ -347,7 +391,7 @@ def case_drivers_report(encoded) -> DriversReport:
 
     Returns
     -------
-    DriversReport
+    DriversResults
     """
     _check_encoded(encoded)
     notes: list[str] = []
@@ -355,10 +399,16 @@ def case_drivers_report(encoded) -> DriversReport:
     ordn = case_ordinal_drivers(encoded, notes=notes)
     roles = role_comparison(encoded, notes=notes)
     ipa = case_ipa(encoded, notes=notes)
-    return DriversReport(
-        case_id=encoded.case.id, means=construct_means(encoded), drivers=drv, ordinal=ordn, roles=roles,
-        ipa=ipa, weaknesses=tuple(encoded.case.weaknesses),
-        sentences=drivers_sentences(drv, ipa, encoded.codebook), notes=tuple(dict.fromkeys(notes)),
+    return DriversResults(
+        case_id=encoded.case.id,
+        means=construct_means(encoded),
+        drivers=drv,
+        ordinal=ordn,
+        roles=roles,
+        ipa=ipa,
+        weaknesses=tuple(encoded.case.weaknesses),
+        sentences=drivers_sentences(drv, ipa, encoded.codebook),
+        notes=tuple(dict.fromkeys(notes)),
     )
 
 
@@ -366,8 +416,8 @@ def _num(v: float) -> float | None:
     return None if v is None or not np.isfinite(v) else round(float(v), 6)
 
 
-def write_drivers_results(report: DriversReport, results_dir: str | Path) -> list[Path]:
-    """Write a :class:`DriversReport` into ``results_dir`` (atomic, byte-stable).
+def write_results(results: DriversResults, results_dir: str | Path) -> list[Path]:
+    """Write a :class:`DriversResults` into ``results_dir`` (atomic, byte-stable).
 
     Files: ``construct_means.csv``, ``drivers.csv`` (OLS table), ``ordinal_drivers.csv`` (slopes and
     thresholds), ``roles.csv`` (role comparison), ``ipa.csv`` (IPA frame with ``listed_weakness``),
@@ -377,28 +427,42 @@ def write_drivers_results(report: DriversReport, results_dir: str | Path) -> lis
     -------
     list of Path
     """
-    if not isinstance(report, DriversReport):
-        raise ValueError(f"report: expected DriversReport, got {type(report).__name__}")
+    if not isinstance(results, DriversResults):
+        raise ValueError(f"results: expected DriversResults, got {type(results).__name__}")
+    report = results
     d = Path(results_dir)
     drv, ordn = report.drivers, report.ordinal
     summary = {
         "case": report.case_id,
-        "ols": {"outcome": drv.outcome, "n": drv.n, "n_dropped": drv.n_dropped, "r2": _num(drv.r2),
-                "adj_r2": _num(drv.adj_r2), "df_resid": drv.df_resid, "cov_type": drv.cov_type,
-                "reference_role": ROLE_ORDER[0],
-                "convention": "lm(effectiveness ~ constructs + role) with sandwich::vcovHC(type = 'HC3')"},
-        "ordinal": {"outcome": ordn.outcome, "link": ordn.link, "n": ordn.n, "n_dropped": ordn.n_dropped,
-                    "loglik": _num(ordn.loglik), "converged": ordn.converged,
-                    "convention": "MASS::polr(factor(overall, ordered = TRUE) ~ constructs, Hess = TRUE)"},
+        "ols": {
+            "outcome": drv.outcome,
+            "n": drv.n,
+            "n_dropped": drv.n_dropped,
+            "r2": _num(drv.r2),
+            "adj_r2": _num(drv.adj_r2),
+            "df_resid": drv.df_resid,
+            "cov_type": drv.cov_type,
+            "reference_role": ROLE_ORDER[0],
+            "convention": "lm(effectiveness ~ constructs + role) with sandwich::vcovHC(type = 'HC3')",
+        },
+        "ordinal": {
+            "outcome": ordn.outcome,
+            "link": ordn.link,
+            "n": ordn.n,
+            "n_dropped": ordn.n_dropped,
+            "loglik": _num(ordn.loglik),
+            "converged": ordn.converged,
+            "convention": "MASS::polr(factor(overall, ordered = TRUE) ~ constructs, Hess = TRUE)",
+        },
         "ipa": {"concentrate": list(report.ipa.concentrate), "listed_weaknesses": list(report.weaknesses)},
         "sentences": dict(report.sentences),
         "notes": list(report.notes),
     }
     return [
-        write_csv(d / "construct_means.csv", report.means),
-        write_csv(d / "drivers.csv", report.driver_table(), index=False),
-        write_csv(d / "ordinal_drivers.csv", report.ordinal.to_frame(), index=False),
-        write_csv(d / "roles.csv", report.roles),
-        write_csv(d / "ipa.csv", report.ipa_table(), index=False),
-        write_json(d / "drivers.json", summary),
+        write_csv(d / files.CONSTRUCT_MEANS, report.means),
+        write_csv(d / files.DRIVERS_TABLE, report.driver_table(), index=False),
+        write_csv(d / files.ORDINAL_DRIVERS, report.ordinal.to_frame(), index=False),
+        write_csv(d / files.ROLES, report.roles),
+        write_csv(d / files.IPA, report.ipa_table(), index=False),
+        write_json(d / files.DRIVERS_SUMMARY, summary),
     ]

@@ -19,23 +19,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from emstudy.errors import EmstudyError
+from emstudy.project import Project
+from emstudy.reporting.pages import count_word
+from emstudy.steps import files
 from emstudy.survey.cases import Case
 from emstudy.survey.codebook import Codebook
-from emstudy.errors import EmstudyError
-from emstudy.survey.open_text import OPEN_COUNTS_FILE
-from emstudy.survey.schema import load_yaml_model
+from emstudy.survey.schema import StrictModel, load_yaml_model
 
-__all__ = ["Finding", "Recommendation", "Catalogue", "load_catalogue", "priorities", "recommend",
-           "shared_and_particular"]
+__all__ = [
+    "Finding",
+    "Recommendation",
+    "Catalogue",
+    "load_catalogue",
+    "priorities",
+    "recommend",
+    "shared_priorities",
+    "CaseFindings",
+    "run",
+    "write_results",
+    "write_reports",
+]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CatalogueEntry(_Strict):
+class CatalogueEntry(StrictModel):
     id: str
     constructs: tuple[str, ...] = Field(min_length=1)
     theses: tuple[str, ...] = Field(min_length=1)
@@ -43,7 +52,7 @@ class CatalogueEntry(_Strict):
     zh: str
 
 
-class Catalogue(_Strict):
+class Catalogue(StrictModel):
     """The recommendation catalogue (``data/recommendations.yml``)."""
 
     version: int
@@ -53,8 +62,9 @@ class Catalogue(_Strict):
         return [e for e in self.entries if construct in e.constructs]
 
 
-def load_catalogue(path: str | Path, *, codebook: Codebook | None = None,
-                   case_ids: Sequence[str] | None = None) -> Catalogue:
+def load_catalogue(
+    path: str | Path, *, codebook: Codebook | None = None, case_ids: Sequence[str] | None = None
+) -> Catalogue:
     """Load the catalogue; with a codebook and case ids, also check the constructs and theses it names."""
     catalogue = load_yaml_model(path, Catalogue)
     for k, entry in enumerate(catalogue.entries):
@@ -88,8 +98,14 @@ class Finding:
         return self.zh if lang == "zh" else self.en
 
     def to_dict(self) -> dict[str, object]:
-        return {"id": self.id, "kind": self.kind, "en": self.en, "zh": self.zh, "source": self.source,
-                "values": dict(self.values)}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "en": self.en,
+            "zh": self.zh,
+            "source": self.source,
+            "values": dict(self.values),
+        }
 
 
 @dataclass(frozen=True)
@@ -109,8 +125,9 @@ class Recommendation:
         return dict(self.__dict__)
 
 
-def priorities(means: pd.DataFrame, *, construct_col: str = "construct", mean_col: str = "mean",
-               upper_col: str = "ci_high") -> pd.DataFrame:
+def priorities(
+    means: pd.DataFrame, *, construct_col: str = "construct", mean_col: str = "mean", upper_col: str = "ci_upper"
+) -> pd.DataFrame:
     """Priority constructs of a case (see the module docstring for the rule).
 
     Parameters
@@ -121,7 +138,7 @@ def priorities(means: pd.DataFrame, *, construct_col: str = "construct", mean_co
     Returns
     -------
     DataFrame
-        The priority constructs, lowest mean first, with ``rank``, ``mean``, ``ci_high`` and the reference
+        The priority constructs, lowest mean first, with ``rank``, ``mean``, ``ci_upper`` and the reference
         ``case_mean`` (mean of the construct means).
     """
     for col in (construct_col, mean_col, upper_col):
@@ -131,15 +148,19 @@ def priorities(means: pd.DataFrame, *, construct_col: str = "construct", mean_co
         raise ValueError("means is empty: expected one row per core construct")
     reference = float(means[mean_col].mean())
     chosen = means[means[upper_col] < reference].sort_values(mean_col, kind="mergesort")
-    out = chosen[[construct_col, mean_col, upper_col]].rename(
-        columns={construct_col: "construct", mean_col: "mean", upper_col: "ci_high"}).reset_index(drop=True)
+    out = (
+        chosen[[construct_col, mean_col, upper_col]]
+        .rename(columns={construct_col: "construct", mean_col: "mean", upper_col: "ci_upper"})
+        .reset_index(drop=True)
+    )
     out.insert(0, "rank", range(1, len(out) + 1))
     out["case_mean"] = reference
     return out
 
 
-def recommend(case: Case, codebook: Codebook, catalogue: Catalogue, priority_constructs: Sequence[str]
-              ) -> list[Recommendation]:
+def recommend(
+    case: Case, codebook: Codebook, catalogue: Catalogue, priority_constructs: Sequence[str]
+) -> list[Recommendation]:
     """Catalogue entries for the priority constructs, in priority order, phrased in the case's framework.
 
     An entry that serves several priority constructs is given once, at its first (highest) priority.
@@ -158,12 +179,15 @@ def recommend(case: Case, codebook: Codebook, catalogue: Catalogue, priority_con
             if entry.id in given:
                 continue
             given.add(entry.id)
-            out.append(Recommendation(len(out) + 1, construct, entry.id, dim_en, dim_zh, entry.en, entry.zh,
-                                      case.id in entry.theses))
+            out.append(
+                Recommendation(
+                    len(out) + 1, construct, entry.id, dim_en, dim_zh, entry.en, entry.zh, case.id in entry.theses
+                )
+            )
     return out
 
 
-def shared_and_particular(priorities_by_case: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+def shared_priorities(priorities_by_case: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """Which priority constructs several places share and which are particular to one.
 
     Returns one row per construct that is a priority somewhere: the cases, their count, and ``shared``
@@ -173,8 +197,17 @@ def shared_and_particular(priorities_by_case: Mapping[str, Sequence[str]]) -> pd
     for case_id, constructs in priorities_by_case.items():
         for c in constructs:
             rows.setdefault(c, []).append(case_id)
-    table = pd.DataFrame([{"construct": c, "cases": ", ".join(sorted(v)), "n_cases": len(v),
-                           "pattern": "shared" if len(v) > 1 else "particular"} for c, v in rows.items()])
+    table = pd.DataFrame(
+        [
+            {
+                "construct": c,
+                "cases": ", ".join(sorted(v)),
+                "n_cases": len(v),
+                "pattern": "shared" if len(v) > 1 else "particular",
+            }
+            for c, v in rows.items()
+        ]
+    )
     if table.empty:
         return pd.DataFrame(columns=["construct", "cases", "n_cases", "pattern"])
     return table.sort_values(["n_cases", "construct"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
@@ -200,32 +233,18 @@ class CaseFindings:
             "synthetic": self.synthetic,
             "findings": [f.to_dict() for f in self.findings],
             "priorities": [
-                {"rank": int(r["rank"]), "construct": r["construct"], "mean": round(float(r["mean"]), 4),
-                 "ci_high": round(float(r["ci_high"]), 4), "case_mean": round(float(r["case_mean"]), 4)}
-                for _, r in self.priorities.iterrows()],
+                {
+                    "rank": int(r["rank"]),
+                    "construct": r["construct"],
+                    "mean": round(float(r["mean"]), 4),
+                    "ci_upper": round(float(r["ci_upper"]), 4),
+                    "case_mean": round(float(r["case_mean"]), 4),
+                }
+                for _, r in self.priorities.iterrows()
+            ],
             "recommendations": [r.to_dict() for r in self.recommendations],
             "missing_steps": list(self.missing_steps),
         }
-
-
-_NUMBER_WORDS = {
-    "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"),
-    "zh": tuple("零一二三四五六七八九十"),
-}
-
-
-def count_word(n: int, lang: str) -> str:
-    """``n`` as a word for the reports' sentences ("four", "四"); digits above twelve (English) or ten (Chinese).
-
-    Examples
-    --------
-    >>> count_word(4, "en"), count_word(5, "zh"), count_word(11, "en"), count_word(13, "en")
-    ('four', '五', 'eleven', '13')
-    """
-    if lang not in _NUMBER_WORDS:
-        raise ValueError(f"lang: expected 'en' or 'zh', got {lang!r}")
-    words = _NUMBER_WORDS[lang]
-    return words[n] if 0 <= n < len(words) else str(n)
 
 
 def _read_json(path: Path) -> dict | None:
@@ -245,7 +264,7 @@ def _step_sentences(path: Path, kind: str, source: str) -> list[Finding]:
     return [Finding(f"{kind}-{k + 1}", kind, e, z, source) for k, (e, z) in enumerate(zip(en, zh))]
 
 
-def collect_case(project, case_id: str, *, catalogue: Catalogue | None = None) -> CaseFindings:
+def run(project: Project, case_id: str, *, catalogue: Catalogue | None = None) -> CaseFindings:
     """Read the results of notebooks 01-05 for a case and turn them into findings and recommendations.
 
     Needs ``analysis/<case>/results/data_quality.json`` and ``analysis/all/results/construct_means_by_case.csv``;
@@ -255,101 +274,190 @@ def collect_case(project, case_id: str, *, catalogue: Catalogue | None = None) -
     case = project.case(case_id, codebook)
     catalogue = catalogue or load_catalogue(project.root / "data" / "recommendations.yml", codebook=codebook)
     results = project.results_dir(case_id)
-    cross = project.analysis_dir / "all" / "results"
+    cross = files.cross_case_results_dir(project)
     rel = lambda p: p.relative_to(project.root).as_posix()  # noqa: E731
     findings: list[Finding] = []
     missing: list[str] = []
     tables: dict[str, pd.DataFrame] = {}
 
-    quality_path = results / "data_quality.json"
+    quality_path = results / files.DATA_QUALITY
     quality = _read_json(quality_path)
     if quality is None:
         raise EmstudyError(f"{quality_path}: not found; run notebook 01_data_quality for case {case_id} first")
+    findings.append(_quality_finding(quality, rel(quality_path)))
+    for name, kind in (
+        (files.RELIABILITY_SUMMARY, "reliability"),
+        (files.STRUCTURE_SUMMARY, "structure"),
+        (files.DRIVERS_SUMMARY, "drivers"),
+    ):
+        path = results / name
+        if path.is_file():
+            findings += _step_sentences(path, kind, rel(path))
+        else:
+            missing.append(kind)
+    open_path = results / files.OPEN_ANSWER_COUNTS
+    if open_path.is_file():
+        counts = pd.read_csv(open_path, dtype={"answer": str}, keep_default_na=False)
+        tables["open_answers"] = counts
+        findings.append(_open_answer_finding(counts, quality["n_valid"], rel(open_path)))
+    else:
+        missing.append("open answers")
+    for name, key in ((files.IPA, "ipa"), (files.RELIABILITY_TABLE, "reliability")):
+        if (results / name).is_file():
+            tables[key] = pd.read_csv(results / name)
+
+    means_path = cross / files.CONSTRUCT_MEANS_BY_CASE
+    means = _case_means(means_path, case_id, codebook)
+    tables["means"] = means
+    prio = priorities(means, mean_col="mean", upper_col="ci_upper")
+    findings += _priority_findings(prio, means, codebook, rel(means_path))
+    below_path = cross / files.BELOW_OTHERS
+    if below_path.is_file():
+        findings += _below_others_findings(pd.read_csv(below_path), case_id, codebook, rel(below_path))
+    else:
+        missing.append("comparison")
+
+    recs = recommend(case, codebook, catalogue, list(prio["construct"]))
+    synthetic = project.is_synthetic(case_id)
+    return CaseFindings(case, synthetic, tuple(findings), means, prio, tuple(recs), tables, tuple(missing))
+
+
+def _quality_finding(quality: Mapping, source: str) -> Finding:
+    """What notebook 01 kept and excluded (``data_quality.json``)."""
     flagged = quality["n_flagged"]
-    findings.append(Finding(
-        "quality", "data",
+    return Finding(
+        "quality",
+        "data",
         f"Of {quality['n_rows']} questionnaires, {quality['n_excluded']} were excluded (straight-lining "
         f"{flagged['straightlining']}, speeding {flagged['speeding']}, duplicate submissions {flagged['duplicate']}); "
         f"{quality['n_valid']} were analysed, with {quality['missing_share']:.1%} of item answers missing.",
         f"共回收问卷{quality['n_rows']}份，剔除{quality['n_excluded']}份（直线作答{flagged['straightlining']}份、"
         f"作答过快{flagged['speeding']}份、重复提交{flagged['duplicate']}份），有效问卷{quality['n_valid']}份，"
         f"题项缺失率为{quality['missing_share']:.1%}。",
-        rel(quality_path), {"n_rows": quality["n_rows"], "n_valid": quality["n_valid"]}))
+        source,
+        {"n_rows": quality["n_rows"], "n_valid": quality["n_valid"]},
+    )
 
-    for name, kind in (("reliability.json", "reliability"), ("structure_summary.json", "structure"),
-                       ("drivers.json", "drivers")):
-        path = results / name
-        if path.is_file():
-            findings += _step_sentences(path, kind, rel(path))
-        else:
-            missing.append(kind)
-    open_path = results / OPEN_COUNTS_FILE
-    if open_path.is_file():
-        counts = pd.read_csv(open_path, dtype={"answer": str}, keep_default_na=False)
-        tables["open_answers"] = counts
-        n_answered = int(counts["n"].sum())
-        share = n_answered / quality["n_valid"] if quality["n_valid"] else float("nan")
-        if len(counts):
-            top = counts.iloc[0]
-            findings.append(Finding(
-                "open", "open",
-                f"{n_answered} of {quality['n_valid']} respondents ({share:.0%}) answered the open question with "
-                f"{len(counts)} different suggestions; the most frequent, given by {int(top['n'])}, was "
-                f"\u201c{top['answer']}\u201d (quoted after scrubbing personal data).",
-                f"{quality['n_valid']}名有效受访者中有{n_answered}人（{share:.0%}）回答了开放题，共{len(counts)}种不同建议；"
-                f"最常见的建议（{int(top['n'])}人）为“{top['answer']}”（已去除个人信息）。",
-                rel(open_path), {"n_answered": n_answered, "n_different": int(len(counts))}))
-        else:
-            findings.append(Finding(
-                "open", "open", "No respondent answered the open question.", "没有受访者回答开放题。",
-                rel(open_path), {"n_answered": 0}))
-    else:
-        missing.append("open answers")
-    ipa_csv = results / "ipa.csv"
-    if ipa_csv.is_file():
-        tables["ipa"] = pd.read_csv(ipa_csv)
-    reliability_csv = results / "reliability.csv"
-    if reliability_csv.is_file():
-        tables["reliability"] = pd.read_csv(reliability_csv)
 
-    means_path = cross / "construct_means_by_case.csv"
+def _open_answer_finding(counts: pd.DataFrame, n_valid: int, source: str) -> Finding:
+    """How many answered the open question and the most frequent answer (``open_answer_counts.csv``)."""
+    n_answered = int(counts["n"].sum())
+    share = n_answered / n_valid if n_valid else float("nan")
+    if not len(counts):
+        return Finding(
+            "open",
+            "open",
+            "No respondent answered the open question.",
+            "没有受访者回答开放题。",
+            source,
+            {"n_answered": 0},
+        )
+    top = counts.iloc[0]
+    return Finding(
+        "open",
+        "open",
+        f"{n_answered} of {n_valid} respondents ({share:.0%}) answered the open question with "
+        f"{len(counts)} different suggestions; the most frequent, given by {int(top['n'])}, was "
+        f"\u201c{top['answer']}\u201d (quoted after scrubbing personal data).",
+        f"{n_valid}名有效受访者中有{n_answered}人（{share:.0%}）回答了开放题，共{len(counts)}种不同建议；"
+        f"最常见的建议（{int(top['n'])}人）为“{top['answer']}”（已去除个人信息）。",
+        source,
+        {"n_answered": n_answered, "n_different": int(len(counts))},
+    )
+
+
+def _case_means(means_path: Path, case_id: str, codebook: Codebook) -> pd.DataFrame:
+    """The case's rows of ``construct_means_by_case.csv`` (notebook 05), in codebook order."""
     if not means_path.is_file():
         raise EmstudyError(f"{means_path}: not found; run notebook 05_compare first")
     all_means = pd.read_csv(means_path)
     means = all_means[(all_means["case"] == case_id) & all_means["construct"].isin(codebook.construct_ids)]
-    means = means.set_index("construct").loc[codebook.construct_ids].reset_index()
-    tables["means"] = means
-    prio = priorities(means, mean_col="mean", upper_col="ci_upper")
+    return means.set_index("construct").loc[codebook.construct_ids].reset_index()
+
+
+def _priority_findings(prio: pd.DataFrame, means: pd.DataFrame, codebook: Codebook, source: str) -> list[Finding]:
+    """One sentence per priority construct, citing its mean and CI against the case's average."""
+    out = []
     for _, row in prio.iterrows():
         c = codebook.construct(row["construct"])
         m = means.set_index("construct").loc[row["construct"]]
-        findings.append(Finding(
-            f"priority-{int(row['rank'])}", "priority",
-            f"Priority {int(row['rank'])}: {c.en} is rated {m['mean']:.2f} (95% CI {m['ci_lower']:.2f}-{m['ci_upper']:.2f}), "
-            f"clearly below this place's average of {row['case_mean']:.2f} over the "
-            f"{count_word(len(codebook.construct_ids), 'en')} constructs.",
-            f"优先事项{int(row['rank'])}：{c.zh}得分为{m['mean']:.2f}（95%置信区间{m['ci_lower']:.2f}-{m['ci_upper']:.2f}），"
-            f"明显低于本地{len(codebook.construct_ids)}个构念的平均分{row['case_mean']:.2f}。",
-            rel(means_path), {"construct": row["construct"], "mean": round(float(m["mean"]), 4)}))
+        out.append(
+            Finding(
+                f"priority-{int(row['rank'])}",
+                "priority",
+                f"Priority {int(row['rank'])}: {c.en} is rated {m['mean']:.2f} (95% CI {m['ci_lower']:.2f}-{m['ci_upper']:.2f}), "
+                f"clearly below this place's average of {row['case_mean']:.2f} over the "
+                f"{count_word(len(codebook.construct_ids), 'en')} constructs.",
+                f"优先事项{int(row['rank'])}：{c.zh}得分为{m['mean']:.2f}（95%置信区间{m['ci_lower']:.2f}-{m['ci_upper']:.2f}），"
+                f"明显低于本地{len(codebook.construct_ids)}个构念的平均分{row['case_mean']:.2f}。",
+                source,
+                {"construct": row["construct"], "mean": round(float(m["mean"]), 4)},
+            )
+        )
+    return out
 
-    below_path = cross / "below_others.csv"
-    if below_path.is_file():
-        below = pd.read_csv(below_path)
-        n_others = below["case"].nunique() - 1
-        below = below[(below["case"] == case_id) & below["below"].astype(bool)].sort_values("diff", kind="mergesort")
-        for _, row in below.iterrows():
-            c = codebook.construct(row["construct"])
-            p_text = "< .001" if row["p_holm"] < 0.001 else f"= {row['p_holm']:.3f}"
-            findings.append(Finding(
-                f"below-{row['construct']}", "comparison",
+
+def _below_others_findings(below: pd.DataFrame, case_id: str, codebook: Codebook, source: str) -> list[Finding]:
+    """One sentence per construct the case rates lower than the other places (``below_others.csv``)."""
+    out = []
+    n_others = below["case"].nunique() - 1
+    below = below[(below["case"] == case_id) & below["below"].astype(bool)].sort_values("diff", kind="mergesort")
+    for _, row in below.iterrows():
+        c = codebook.construct(row["construct"])
+        p_text = "< .001" if row["pvalue_holm"] < 0.001 else f"= {row['pvalue_holm']:.3f}"
+        out.append(
+            Finding(
+                f"below-{row['construct']}",
+                "comparison",
                 f"{c.en} is rated lower than in the other {count_word(n_others, 'en')} places ({row['mean_case']:.2f} vs {row['mean_others']:.2f}; "
                 f"Welch t = {row['t']:.2f}, Holm-adjusted p {p_text}).",
                 f"与其他{count_word(n_others, 'zh')}地相比，{c.zh}得分更低（{row['mean_case']:.2f}对{row['mean_others']:.2f}；"
                 f"Welch t = {row['t']:.2f}，Holm校正p {p_text}）。",
-                rel(below_path), {"construct": row["construct"], "diff": round(float(row["diff"]), 4)}))
-    else:
-        missing.append("comparison")
+                source,
+                {"construct": row["construct"], "diff": round(float(row["diff"]), 4)},
+            )
+        )
+    return out
 
-    recs = recommend(case, codebook, catalogue, list(prio["construct"]))
-    synthetic = (project.raw_dir / f"{case_id}.truth.json").is_file()
-    return CaseFindings(case, synthetic, tuple(findings), means, prio, tuple(recs), tables, tuple(missing))
+
+# -- writing (notebook 06) -----------------------------------------------------------------------------------
+def write_results(results: CaseFindings, results_dir: str | Path) -> list[Path]:
+    """Write ``findings.json`` (the findings, priorities and recommendations of :func:`run`) atomically."""
+    from emstudy.fileio import write_json
+
+    if not isinstance(results, CaseFindings):
+        raise TypeError(
+            f"results: expected the CaseFindings of emstudy.steps.findings.run, got {type(results).__name__}"
+        )
+    return [write_json(Path(results_dir) / files.FINDINGS, results.to_dict())]
+
+
+def write_reports(results: CaseFindings, project: Project) -> list[Path]:
+    """Write the case's profile and importance-performance figures and its reports (``reports/<case>[.zh].md|html``).
+
+    The importance-performance figure is drawn when notebook 04 wrote ``ipa.csv``.
+    """
+    from emstudy.reporting.figures import plot_construct_means, plot_ipa, save_figure
+    from emstudy.reporting.pages import LANGS, case_report
+    from emstudy.reporting.render import write_report
+
+    codebook = project.codebook()
+    case_id = results.case.id
+    labels = {c: codebook.label(c, "en") for c in codebook.construct_ids}
+    figure = files.case_profile_figure(case_id)
+    fig = plot_construct_means(
+        results.tables["means"],
+        labels,
+        title=f"{results.case.name.en} (synthetic data)" if results.synthetic else results.case.name.en,
+    )
+    written = [save_figure(fig, project.reports_dir / figure)]
+    ipa_figure = None
+    if "ipa" in results.tables:
+        ipa = results.tables["ipa"].assign(predictor=lambda f: f["predictor"].map(lambda c: labels.get(c, c)))
+        ipa_figure = files.case_ipa_figure(case_id)
+        title = f"{results.case.name.en}: importance-performance" + (" (synthetic data)" if results.synthetic else "")
+        written.append(save_figure(plot_ipa(ipa, title=title), project.reports_dir / ipa_figure))
+    for lang in LANGS:
+        report = case_report(results, codebook, lang=lang, figure_path=figure, ipa_figure_path=ipa_figure)
+        written += write_report(report, project.reports_dir, case_id)
+    return written

@@ -1,8 +1,9 @@
 """Study-level reliability step (notebook 02): thresholds, verdicts, sentences (en/zh) and results files.
 
-The statistics themselves live in :mod:`emstudy.stats.reliability`; this module applies them to one case's
-encoded items (``analysis/<case>/results/encoded.csv``), judges them against the usual thresholds and
-writes ``reliability.csv``, ``item_statistics.csv`` and ``reliability.json``.
+The statistics themselves live in :mod:`emstudy.stats.reliability` and :mod:`emstudy.stats.factorability`;
+this module applies them to one case's encoded items (``analysis/<case>/results/encoded.csv``), judges
+them against the usual thresholds and writes ``reliability.csv``, ``item_statistics.csv`` and
+``reliability.json``.
 
 Missing data: each scale's statistics use the respondents who answered all of that scale's items
 (listwise per scale). KMO and Bartlett over all items use pairwise-complete correlations, as
@@ -22,16 +23,12 @@ from typing import Any
 
 import pandas as pd
 
+from emstudy.errors import DataWarning, ModelWarning
 from emstudy.fileio import write_csv, write_json
-from emstudy.stats.reliability import (
-    BartlettResult,
-    KMOResult,
-    bartlett_sphericity,
-    cronbach_alpha,
-    item_statistics,
-    kmo,
-    reliability_table,
-)
+from emstudy.stats.factorability import BartlettResult, KMOResult, bartlett_sphericity, kmo
+from emstudy.stats.reliability import cronbach_alpha, item_statistics, reliability_table
+from emstudy.steps import files
+from emstudy.steps.context import EncodedResults
 
 __all__ = [
     "RELIABILITY_THRESHOLDS",
@@ -40,8 +37,8 @@ __all__ = [
     "ReliabilityResults",
     "assess_reliability",
     "reliability_sentences",
-    "case_reliability",
-    "write_reliability_results",
+    "run",
+    "write_results",
 ]
 
 #: Thresholds used to judge reliability and factorability, with their sources.
@@ -77,7 +74,7 @@ FACTORABILITY_POLICY = "pairwise"
 
 _VERDICTS = ("good", "acceptable", "weak item", "below threshold")
 
-_NEEDED = ("alpha", "alpha_ci_low", "alpha_ci_high", "omega_total", "weakest_item", "weakest_r_drop")
+_NEEDED = ("alpha", "alpha_ci_lower", "alpha_ci_upper", "omega_total", "weakest_item", "weakest_r_drop")
 
 
 def _check_table(table: Any) -> pd.DataFrame:
@@ -95,7 +92,7 @@ def assess_reliability(table: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     table : DataFrame
-        One row per construct with at least ``alpha``, ``alpha_ci_low``, ``alpha_ci_high``,
+        One row per construct with at least ``alpha``, ``alpha_ci_lower``, ``alpha_ci_upper``,
         ``omega_total``, ``weakest_item`` and ``weakest_r_drop``.
 
     Returns
@@ -109,7 +106,7 @@ def assess_reliability(table: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> t = pd.DataFrame({"alpha": [0.85, 0.65], "alpha_ci_low": [0.8, 0.6], "alpha_ci_high": [0.9, 0.7],
+    >>> t = pd.DataFrame({"alpha": [0.85, 0.65], "alpha_ci_lower": [0.8, 0.6], "alpha_ci_upper": [0.9, 0.7],
     ...                   "omega_total": [0.86, 0.66], "weakest_item": ["A1", "B2"],
     ...                   "weakest_r_drop": [0.6, 0.35]}, index=["A", "B"])
     >>> assess_reliability(t)["verdict"].tolist()
@@ -177,7 +174,7 @@ def reliability_sentences(table: pd.DataFrame, codebook: Any = None, *, lang: st
 
     Examples
     --------
-    >>> t = pd.DataFrame({"alpha": [0.65], "alpha_ci_low": [0.6], "alpha_ci_high": [0.7],
+    >>> t = pd.DataFrame({"alpha": [0.65], "alpha_ci_lower": [0.6], "alpha_ci_upper": [0.7],
     ...                   "omega_total": [0.66], "weakest_item": ["B2"], "weakest_r_drop": [0.35]}, index=["B"])
     >>> reliability_sentences(t)[0]
     'B: alpha = 0.65 [0.60, 0.70], omega = 0.66, weakest item B2 (r.drop = 0.35): does not meet the threshold (alpha and omega >= 0.70).'
@@ -189,8 +186,10 @@ def reliability_sentences(table: pd.DataFrame, codebook: Any = None, *, lang: st
     out = []
     for cid, row in t.iterrows():
         en, zh = _label(codebook, cid, "en"), _label(codebook, cid, "zh")
-        nums = (f"alpha = {_f(row['alpha'])} [{_f(row['alpha_ci_low'])}, {_f(row['alpha_ci_high'])}], "
-                f"omega = {_f(row['omega_total'])}, ")
+        nums = (
+            f"alpha = {_f(row['alpha'])} [{_f(row['alpha_ci_lower'])}, {_f(row['alpha_ci_upper'])}], "
+            f"omega = {_f(row['omega_total'])}, "
+        )
         v = row["verdict"]
         if lang == "en":
             name = en if codebook is None or en == zh else f"{en} ({zh})"
@@ -198,13 +197,17 @@ def reliability_sentences(table: pd.DataFrame, codebook: Any = None, *, lang: st
             if v == "good":
                 tail = f"meets the usual thresholds (alpha >= {th['alpha_good']:.2f}, good)."
             elif v == "acceptable":
-                tail = (f"meets the usual thresholds (alpha >= {th['alpha_acceptable']:.2f}, acceptable, "
-                        f"below {th['alpha_good']:.2f}).")
+                tail = (
+                    f"meets the usual thresholds (alpha >= {th['alpha_acceptable']:.2f}, acceptable, "
+                    f"below {th['alpha_good']:.2f})."
+                )
             elif v == "weak item":
-                tail = (f"alpha and omega meet the threshold, but item {row['weakest_item']} has "
-                        f"r.drop below {th['r_drop_min']:.2f}.")
+                tail = (
+                    f"alpha and omega meet the threshold, but item {row['weakest_item']} has "
+                    f"r.drop below {th['r_drop_min']:.2f}."
+                )
             else:
-                tail = (f"does not meet the threshold (alpha and omega >= {th['alpha_acceptable']:.2f}).")
+                tail = f"does not meet the threshold (alpha and omega >= {th['alpha_acceptable']:.2f})."
             out.append(f"{name}: {nums}{weak}: {tail}")
         else:
             name = zh if codebook is None or en == zh else f"{zh}（{en}）"
@@ -212,10 +215,11 @@ def reliability_sentences(table: pd.DataFrame, codebook: Any = None, *, lang: st
             if v == "good":
                 tail = f"达到通常标准（alpha ≥ {th['alpha_good']:.2f}，信度良好）。"
             elif v == "acceptable":
-                tail = f"达到通常标准（alpha ≥ {th['alpha_acceptable']:.2f}，信度可接受，低于 {th['alpha_good']:.2f}）。"
+                tail = (
+                    f"达到通常标准（alpha ≥ {th['alpha_acceptable']:.2f}，信度可接受，低于 {th['alpha_good']:.2f}）。"
+                )
             elif v == "weak item":
-                tail = (f"alpha 与 omega 达到标准，但题项 {row['weakest_item']} 的 r.drop 低于 "
-                        f"{th['r_drop_min']:.2f}。")
+                tail = f"alpha 与 omega 达到标准，但题项 {row['weakest_item']} 的 r.drop 低于 {th['r_drop_min']:.2f}。"
             else:
                 tail = f"未达到标准（alpha 与 omega 应 ≥ {th['alpha_acceptable']:.2f}）。"
             out.append(f"{name}：{nums}{weak}：{tail}")
@@ -259,32 +263,35 @@ class ReliabilityResults:
     def __repr__(self) -> str:
         counts = self.table["verdict"].value_counts()
         v = ", ".join(f"{k}: {int(counts[k])}" for k in _VERDICTS if k in counts)
-        return (f"ReliabilityResults(case={self.case_id!r}, n={self.n}, constructs={len(self.table)} "
-                f"({v}), alpha {self.table['alpha'].min():.3f}-{self.table['alpha'].max():.3f}, "
-                f"KMO={self.kmo.msa:.3f}, Bartlett chi2({self.bartlett.df})={self.bartlett.chisq:.1f}, "
-                f"p={self.bartlett.p:.3g}, missing={MISSING_POLICY!r} per scale, "
-                f"{FACTORABILITY_POLICY!r} over all items)")
+        return (
+            f"ReliabilityResults(case={self.case_id!r}, n={self.n}, constructs={len(self.table)} "
+            f"({v}), alpha {self.table['alpha'].min():.3f}-{self.table['alpha'].max():.3f}, "
+            f"KMO={self.kmo.msa:.3f}, Bartlett chi2({self.bartlett.df})={self.bartlett.chisq:.1f}, "
+            f"p={self.bartlett.pvalue:.3g}, missing={MISSING_POLICY!r} per scale, "
+            f"{FACTORABILITY_POLICY!r} over all items)"
+        )
 
     def factorability(self) -> pd.DataFrame:
         """KMO and Bartlett in one small table with their thresholds and whether they are met."""
         th = RELIABILITY_THRESHOLDS
         kmo_th = f">= {th['kmo_min']:.2f} (>= {th['kmo_meritorious']:.2f} meritorious)"
         names = ["KMO", "Bartlett chi2", "Bartlett df", "Bartlett p"]
-        value = [self.kmo.msa, self.bartlett.chisq, float(self.bartlett.df), self.bartlett.p]
+        value = [self.kmo.msa, self.bartlett.chisq, float(self.bartlett.df), self.bartlett.pvalue]
         n = [self.kmo.n, self.bartlett.n, self.bartlett.n, self.bartlett.n]
         threshold = [kmo_th, "", "", f"< {th['bartlett_p_max']:.2f}"]
-        meets = [self.kmo.msa >= th["kmo_min"], None, None, self.bartlett.p < th["bartlett_p_max"]]
+        meets = [self.kmo.msa >= th["kmo_min"], None, None, self.bartlett.pvalue < th["bartlett_p_max"]]
         if self.kmo_listwise is not None and self.bartlett_listwise is not None:
             names += ["KMO (listwise, sensitivity)", "Bartlett p (listwise, sensitivity)"]
-            value += [self.kmo_listwise.msa, self.bartlett_listwise.p]
+            value += [self.kmo_listwise.msa, self.bartlett_listwise.pvalue]
             n += [self.kmo_listwise.n, self.bartlett_listwise.n]
             threshold += [kmo_th, f"< {th['bartlett_p_max']:.2f}"]
-            meets += [self.kmo_listwise.msa >= th["kmo_min"], self.bartlett_listwise.p < th["bartlett_p_max"]]
-        return pd.DataFrame({"value": value, "n": n, "threshold": threshold, "meets": meets},
-                            index=pd.Index(names, name="statistic"))
+            meets += [self.kmo_listwise.msa >= th["kmo_min"], self.bartlett_listwise.pvalue < th["bartlett_p_max"]]
+        return pd.DataFrame(
+            {"value": value, "n": n, "threshold": threshold, "meets": meets}, index=pd.Index(names, name="statistic")
+        )
 
 
-def case_reliability(encoded: Any) -> ReliabilityResults:
+def run(encoded: EncodedResults) -> ReliabilityResults:
     """Reliability of one case from what notebook 01 wrote.
 
     Parameters
@@ -313,7 +320,8 @@ def case_reliability(encoded: Any) -> ReliabilityResults:
     scales: dict[str, list[str]] = codebook.scales()
     all_items = [c for cols in scales.values() for c in cols]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", DataWarning)  # possibly unreversed items (negative r.drop)
+        warnings.simplefilter("ignore", ModelWarning)  # singular correlation matrix of a scale (KMO not computed)
         table = reliability_table(items, scales, missing=MISSING_POLICY)
         std = {s: cronbach_alpha(items[cols], missing=MISSING_POLICY).std_alpha for s, cols in scales.items()}
         frames = []
@@ -331,9 +339,17 @@ def case_reliability(encoded: Any) -> ReliabilityResults:
     item_frame.index.name = "item"
     sentences = {lang: reliability_sentences(table, codebook, lang=lang) for lang in ("en", "zh")}
     return ReliabilityResults(
-        case_id=str(encoded.case.id), table=table, items=item_frame, kmo=k, bartlett=b,
-        n=int(len(items)), synthetic=bool(getattr(encoded, "synthetic", False)), sentences=sentences,
-        kmo_listwise=kl, bartlett_listwise=bl, listwise_note=note,
+        case_id=str(encoded.case.id),
+        table=table,
+        items=item_frame,
+        kmo=k,
+        bartlett=b,
+        n=int(len(items)),
+        synthetic=bool(getattr(encoded, "synthetic", False)),
+        sentences=sentences,
+        kmo_listwise=kl,
+        bartlett_listwise=bl,
+        listwise_note=note,
     )
 
 
@@ -341,15 +357,21 @@ def _listwise_factorability(items: pd.DataFrame) -> tuple[KMOResult | None, Bart
     """KMO and Bartlett on the complete cases, or ``None`` and the reason when they cannot be computed."""
     n_complete = int(items.notna().all(axis=1).sum())
     if n_complete <= items.shape[1]:
-        return None, None, (f"only {n_complete} respondents answered all {items.shape[1]} items, not more than "
-                            "the number of items, so their correlation matrix is singular")
+        return (
+            None,
+            None,
+            (
+                f"only {n_complete} respondents answered all {items.shape[1]} items, not more than "
+                "the number of items, so their correlation matrix is singular"
+            ),
+        )
     try:
         return kmo(items, missing="listwise"), bartlett_sphericity(items, missing="listwise"), None
     except ValueError as exc:
         return None, None, f"not computed on the {n_complete} complete cases: {exc}"
 
 
-def write_reliability_results(results: ReliabilityResults, results_dir: str | Path) -> list[Path]:
+def write_results(results: ReliabilityResults, results_dir: str | Path) -> list[Path]:
     """Write ``reliability.csv``, ``item_statistics.csv`` and ``reliability.json`` (atomic, byte-stable).
 
     Parameters
@@ -373,24 +395,41 @@ def write_reliability_results(results: ReliabilityResults, results_dir: str | Pa
         "missing": MISSING_POLICY,
         "missing_policy": MISSING_POLICY_TEXT,
         "synthetic": results.synthetic,
-        "kmo": {"overall": float(k.msa), "n": int(k.n), "n_items": int(k.n_items),
-                "lowest_item": str(k.msa_items.idxmin()), "lowest_item_msa": float(k.msa_items.min()),
-                "convention": "psych::KMO(items): KMO of cor(items, use = 'pairwise.complete.obs')"},
-        "bartlett": {"chisq": float(b.chisq), "df": int(b.df), "p": float(b.p), "n": int(b.n),
-                     "convention": "psych::cortest.bartlett(cor(items, use = 'pairwise.complete.obs'), "
-                                   "n = smallest pairwise count)"},
+        "kmo": {
+            "overall": float(k.msa),
+            "n": int(k.n),
+            "n_items": int(k.n_items),
+            "lowest_item": str(k.msa_items.idxmin()),
+            "lowest_item_msa": float(k.msa_items.min()),
+            "convention": "psych::KMO(items): KMO of cor(items, use = 'pairwise.complete.obs')",
+        },
+        "bartlett": {
+            "chisq": float(b.chisq),
+            "df": int(b.df),
+            "pvalue": float(b.pvalue),
+            "n": int(b.n),
+            "convention": "psych::cortest.bartlett(cor(items, use = 'pairwise.complete.obs'), "
+            "n = smallest pairwise count)",
+        },
         "listwise_sensitivity": (
-            {"kmo": float(kl.msa), "bartlett_chisq": float(bl.chisq), "bartlett_p": float(bl.p), "n": int(kl.n),
-             "convention": "psych::KMO(cor(na.omit(items))); psych::cortest.bartlett(cor(na.omit(items)), "
-                           "n = nrow(na.omit(items)))"}
-            if kl is not None and bl is not None else {"note": results.listwise_note}),
+            {
+                "kmo": float(kl.msa),
+                "bartlett_chisq": float(bl.chisq),
+                "bartlett_pvalue": float(bl.pvalue),
+                "n": int(kl.n),
+                "convention": "psych::KMO(cor(na.omit(items))); psych::cortest.bartlett(cor(na.omit(items)), "
+                "n = nrow(na.omit(items)))",
+            }
+            if kl is not None and bl is not None
+            else {"note": results.listwise_note}
+        ),
         "alpha_convention": "psych::alpha(na.omit(items[, scale]), check.keys = FALSE); Feldt 95% interval",
         "verdicts": {str(c): str(v) for c, v in results.table["verdict"].items()},
         "thresholds": dict(RELIABILITY_THRESHOLDS),
         "sentences": {lang: list(s) for lang, s in results.sentences.items()},
     }
     return [
-        write_csv(d / "reliability.csv", results.table),
-        write_csv(d / "item_statistics.csv", results.items),
-        write_json(d / "reliability.json", summary),
+        write_csv(d / files.RELIABILITY_TABLE, results.table),
+        write_csv(d / files.ITEM_STATISTICS, results.items),
+        write_json(d / files.RELIABILITY_SUMMARY, summary),
     ]

@@ -4,9 +4,9 @@ Study-level functions for notebook 03 (per case) and the cross-case notebook:
 
 * :func:`core_model_syntax` -- the measurement model of the codebook in lavaan syntax;
 * :func:`fit_core_cfa` -- the CFA of that model on a case's items (see *Missing data* below);
-* :func:`case_structure` -- parallel analysis, EFA, CFA, reliability and validity with verdicts and
+* :func:`run` -- parallel analysis, EFA, CFA, reliability and validity with verdicts and
   sentences in English and Chinese;
-* :func:`write_structure_results` -- the machine-readable results;
+* :func:`write_results` -- the machine-readable results;
 * :func:`cross_case_invariance` -- configural, metric and scalar invariance with the case as group.
 
 Conventions
@@ -61,11 +61,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from emstudy.stats.cfa import CFAResult, InvarianceResult, cfa, invariance, parse_model
-from emstudy.survey.codebook import Codebook
-from emstudy.stats.efa import EFAResult, ParallelAnalysisResult, efa, parallel_analysis
+from emstudy.errors import EmstudyWarning, MissingDataWarning
 from emstudy.fileio import write_csv, write_json
-from emstudy.stats.reliability import average_variance_extracted, composite_reliability, htmt
+from emstudy.stats.cfa import CFAResult, InvarianceResult, cfa, invariance, parse_model
+from emstudy.stats.efa import EFAResult, ParallelAnalysisResult, efa, parallel_analysis
+from emstudy.stats.validity import average_variance_extracted, composite_reliability, htmt
+from emstudy.steps import files
+from emstudy.steps.context import EncodedResults
+from emstudy.survey.codebook import Codebook
 
 __all__ = [
     "CRITERIA",
@@ -73,10 +76,11 @@ __all__ = [
     "core_model_syntax",
     "display_loadings",
     "fit_core_cfa",
-    "case_structure",
-    "write_structure_results",
+    "run",
+    "write_results",
     "cross_case_invariance",
 ]
+
 
 def _single_thread_blas(func):
     """Run ``func`` with one BLAS thread.
@@ -84,7 +88,7 @@ def _single_thread_blas(func):
     The matrices here are small (48 x 48); with multithreaded BLAS and the pipeline running two
     notebooks on two cores, threads oversubscribe the machine and spin: measured on the synthetic
     study, the 3-construct invariance took 28 s with the default threads and 4.2 s with one, a
-    case's :func:`case_structure` 15-30 s and 3 s. Uses ``threadpoolctl`` (a dependency of
+    case's :func:`run` 15-30 s and 3 s. Uses ``threadpoolctl`` (a dependency of
     scikit-learn) when available; results do not depend on the number of threads.
     """
 
@@ -92,6 +96,7 @@ def _single_thread_blas(func):
     def wrapper(*args, **kwargs):
         try:
             from threadpoolctl import threadpool_limits
+
             limit = threadpool_limits(limits=1, user_api="blas")
         except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
             limit = contextlib.nullcontext()
@@ -103,11 +108,15 @@ def _single_thread_blas(func):
 
 #: Cut-offs used for the verdicts, with their sources.
 CRITERIA = {
-    "cfi_good": 0.95, "cfi_acceptable": 0.90,          # Hu & Bentler (1999)
-    "rmsea_good": 0.06, "rmsea_acceptable": 0.08,      # Hu & Bentler (1999)
-    "srmr_good": 0.08,                                 # Hu & Bentler (1999)
-    "cr_min": 0.70, "ave_min": 0.50,                   # Fornell & Larcker (1981)
-    "htmt_strict": 0.85, "htmt_lenient": 0.90,         # Henseler, Ringle & Sarstedt (2015)
+    "cfi_good": 0.95,
+    "cfi_acceptable": 0.90,  # Hu & Bentler (1999)
+    "rmsea_good": 0.06,
+    "rmsea_acceptable": 0.08,  # Hu & Bentler (1999)
+    "srmr_good": 0.08,  # Hu & Bentler (1999)
+    "cr_min": 0.70,
+    "ave_min": 0.50,  # Fornell & Larcker (1981)
+    "htmt_strict": 0.85,
+    "htmt_lenient": 0.90,  # Henseler, Ringle & Sarstedt (2015)
 }
 
 
@@ -230,7 +239,7 @@ def fit_core_cfa(
     complete = data.dropna()
     n_listwise = len(complete)
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        warnings.simplefilter("always", EmstudyWarning)
         if n_listwise > _n_free(model):
             fit, how = cfa(mm, complete), "listwise"
         else:
@@ -242,7 +251,7 @@ def fit_core_cfa(
 
 @dataclass(frozen=True, eq=False)
 class StructureResults:
-    """Factor structure of one case (see :func:`case_structure`).
+    """Factor structure of one case (see :func:`run`).
 
     Attributes
     ----------
@@ -288,17 +297,35 @@ class StructureResults:
     def fit_table(self) -> pd.DataFrame:
         """CFA fit indices (chi-square, df, CFI, TLI, RMSEA with CI, SRMR) as one row."""
         f = self.cfa.fit
-        return pd.DataFrame([{
-            "n": self.n_cfa, "missing": self.cfa_missing, "chisq": f.chisq, "df": f.df,
-            "pvalue": f.pvalue, "cfi": f.cfi, "tli": f.tli, "rmsea": f.rmsea,
-            "rmsea_ci_lower": f.rmsea_ci_lower, "rmsea_ci_upper": f.rmsea_ci_upper, "srmr": f.srmr,
-        }], index=pd.Index([self.case_id], name="case"))
+        return pd.DataFrame(
+            [
+                {
+                    "n": self.n_cfa,
+                    "missing": self.cfa_missing,
+                    "chisq": f.chisq,
+                    "df": f.df,
+                    "pvalue": f.pvalue,
+                    "cfi": f.cfi,
+                    "tli": f.tli,
+                    "rmsea": f.rmsea,
+                    "rmsea_ci_lower": f.rmsea_ci_lower,
+                    "rmsea_ci_upper": f.rmsea_ci_upper,
+                    "srmr": f.srmr,
+                }
+            ],
+            index=pd.Index([self.case_id], name="case"),
+        )
 
     def cfa_loadings(self) -> pd.DataFrame:
         """Standardized loadings (std.all) in long form: ``construct, item, loading``."""
         rows = self.cfa.params[self.cfa.params["op"] == "=~"]
-        return pd.DataFrame({"construct": rows["lhs"].to_numpy(), "item": rows["rhs"].to_numpy(),
-                             "loading": rows["std_all"].to_numpy(dtype=float)})
+        return pd.DataFrame(
+            {
+                "construct": rows["lhs"].to_numpy(),
+                "item": rows["rhs"].to_numpy(),
+                "loading": rows["std_all"].to_numpy(dtype=float),
+            }
+        )
 
     def parallel_table(self) -> pd.DataFrame:
         """Observed and simulated eigenvalues (factors and components)."""
@@ -306,9 +333,11 @@ class StructureResults:
 
     def __repr__(self) -> str:
         f = self.cfa.fit
-        return (f"StructureResults(case={self.case_id!r}, parallel n_factors={self.parallel.n_factors}, "
-                f"CFA n={self.n_cfa} ({self.cfa_missing}), CFI={f.cfi:.3f}, RMSEA={f.rmsea:.3f}, "
-                f"SRMR={f.srmr:.3f})")
+        return (
+            f"StructureResults(case={self.case_id!r}, parallel n_factors={self.parallel.n_factors}, "
+            f"CFA n={self.n_cfa} ({self.cfa_missing}), CFI={f.cfi:.3f}, RMSEA={f.rmsea:.3f}, "
+            f"SRMR={f.srmr:.3f})"
+        )
 
 
 def _level(value: float, good: float, acceptable: float | None, higher: bool) -> str:
@@ -326,33 +355,67 @@ def _verdicts(fit: CFAResult, validity: pd.DataFrame, ht: pd.DataFrame) -> pd.Da
     off = ht.to_numpy()[np.triu_indices(len(ht), k=1)]
     max_htmt = float(np.max(off)) if off.size else float("nan")
     rows = [
-        ("CFI", f.cfi, f">= {c['cfi_good']} good, >= {c['cfi_acceptable']} acceptable",
-         _level(f.cfi, c["cfi_good"], c["cfi_acceptable"], True), "Hu & Bentler 1999"),
-        ("RMSEA", f.rmsea, f"<= {c['rmsea_good']} good, <= {c['rmsea_acceptable']} acceptable",
-         _level(f.rmsea, c["rmsea_good"], c["rmsea_acceptable"], False), "Hu & Bentler 1999"),
-        ("SRMR", f.srmr, f"<= {c['srmr_good']}", _level(f.srmr, c["srmr_good"], None, False),
-         "Hu & Bentler 1999"),
-        ("min CR", float(validity["cr"].min()), f">= {c['cr_min']}",
-         "good" if bool(validity["cr_ok"].all()) else "poor", "Fornell & Larcker 1981"),
-        ("min AVE", float(validity["ave"].min()), f">= {c['ave_min']}",
-         "good" if bool(validity["ave_ok"].all()) else "poor", "Fornell & Larcker 1981"),
-        ("Fornell-Larcker", float(validity["fornell_larcker"].mean()),
-         "sqrt(AVE) > every latent correlation (share of constructs)",
-         "good" if bool(validity["fornell_larcker"].all()) else "poor", "Fornell & Larcker 1981"),
-        ("max HTMT", max_htmt, f"< {c['htmt_strict']} strict, < {c['htmt_lenient']} lenient",
-         "good" if max_htmt < c["htmt_strict"] else
-         ("acceptable" if max_htmt < c["htmt_lenient"] else "poor"), "Henseler et al. 2015"),
+        (
+            "CFI",
+            f.cfi,
+            f">= {c['cfi_good']} good, >= {c['cfi_acceptable']} acceptable",
+            _level(f.cfi, c["cfi_good"], c["cfi_acceptable"], True),
+            "Hu & Bentler 1999",
+        ),
+        (
+            "RMSEA",
+            f.rmsea,
+            f"<= {c['rmsea_good']} good, <= {c['rmsea_acceptable']} acceptable",
+            _level(f.rmsea, c["rmsea_good"], c["rmsea_acceptable"], False),
+            "Hu & Bentler 1999",
+        ),
+        ("SRMR", f.srmr, f"<= {c['srmr_good']}", _level(f.srmr, c["srmr_good"], None, False), "Hu & Bentler 1999"),
+        (
+            "min CR",
+            float(validity["cr"].min()),
+            f">= {c['cr_min']}",
+            "good" if bool(validity["cr_ok"].all()) else "poor",
+            "Fornell & Larcker 1981",
+        ),
+        (
+            "min AVE",
+            float(validity["ave"].min()),
+            f">= {c['ave_min']}",
+            "good" if bool(validity["ave_ok"].all()) else "poor",
+            "Fornell & Larcker 1981",
+        ),
+        (
+            "Fornell-Larcker",
+            float(validity["fornell_larcker"].mean()),
+            "sqrt(AVE) > every latent correlation (share of constructs)",
+            "good" if bool(validity["fornell_larcker"].all()) else "poor",
+            "Fornell & Larcker 1981",
+        ),
+        (
+            "max HTMT",
+            max_htmt,
+            f"< {c['htmt_strict']} strict, < {c['htmt_lenient']} lenient",
+            "good" if max_htmt < c["htmt_strict"] else ("acceptable" if max_htmt < c["htmt_lenient"] else "poor"),
+            "Henseler et al. 2015",
+        ),
     ]
-    return pd.DataFrame(rows, columns=["criterion", "value", "threshold", "verdict", "source"]
-                        ).set_index("criterion")
+    return pd.DataFrame(rows, columns=["criterion", "value", "threshold", "verdict", "source"]).set_index("criterion")
 
 
 _FIT_ZH = {"good": "良好", "acceptable": "可接受", "poor": "不理想"}
 
 
-def _sentences(case_id: str, pa: ParallelAnalysisResult, n_constructs: int, res_fit: CFAResult,
-               how: str, n_cfa: int, n_listwise: int, validity: pd.DataFrame,
-               verdicts: pd.DataFrame) -> dict[str, list[str]]:
+def _sentences(
+    case_id: str,
+    pa: ParallelAnalysisResult,
+    n_constructs: int,
+    res_fit: CFAResult,
+    how: str,
+    n_cfa: int,
+    n_listwise: int,
+    validity: pd.DataFrame,
+    verdicts: pd.DataFrame,
+) -> dict[str, list[str]]:
     f = res_fit.fit
     v = verdicts["verdict"]
     n_cr = int(validity["cr_ok"].sum())
@@ -360,9 +423,12 @@ def _sentences(case_id: str, pa: ParallelAnalysisResult, n_constructs: int, res_
     n_fl = int(validity["fornell_larcker"].sum())
     k = len(validity)
     max_htmt = float(verdicts.loc["max HTMT", "value"])
-    how_en = ("complete cases" if how == "listwise" else
-              f"the pairwise-deletion covariance matrix (only {n_listwise} complete cases)")
-    how_zh = ("完整个案" if how == "listwise" else f"成对删除的协方差矩阵（完整个案仅{n_listwise}份）")
+    how_en = (
+        "complete cases"
+        if how == "listwise"
+        else f"the pairwise-deletion covariance matrix (only {n_listwise} complete cases)"
+    )
+    how_zh = "完整个案" if how == "listwise" else f"成对删除的协方差矩阵（完整个案仅{n_listwise}份）"
     en = [
         f"Parallel analysis (psych convention, 95th percentile of simulated eigenvalues) suggests "
         f"{pa.n_factors} factors and {pa.n_components} components; the instrument has {n_constructs} "
@@ -389,7 +455,7 @@ def _sentences(case_id: str, pa: ParallelAnalysisResult, n_constructs: int, res_
 
 
 @_single_thread_blas
-def case_structure(encoded, *, seed: int, n_iter: int = 20) -> StructureResults:
+def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureResults:
     """Parallel analysis, EFA, CFA, reliability and validity of the shared instrument in one case.
 
     Parameters
@@ -415,7 +481,7 @@ def case_structure(encoded, *, seed: int, n_iter: int = 20) -> StructureResults:
 
     Examples
     --------
-    >>> res = case_structure(load_encoded("..", "yima"), seed=20190719)  # doctest: +SKIP
+    >>> res = run(load_encoded("..", "yima"), seed=20190719)  # doctest: +SKIP
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ValueError(f"seed: expected an integer, got {seed!r}")
@@ -425,7 +491,7 @@ def case_structure(encoded, *, seed: int, n_iter: int = 20) -> StructureResults:
     k = len(scales)
     notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        warnings.simplefilter("always", EmstudyWarning)  # recorded into the notes; others pass through
         pa = parallel_analysis(items, n_iter=n_iter, seed=int(seed))
         ef = efa(items, k, method="minres", rotation="oblimin")
     notes.extend(str(w.message) for w in caught)
@@ -446,25 +512,44 @@ def case_structure(encoded, *, seed: int, n_iter: int = 20) -> StructureResults:
         cr = composite_reliability(loads)
         ave = average_variance_extracted(loads)
         others = corr.loc[c].drop(c).abs()
-        rows.append({"construct": c, "cr": cr, "ave": ave, "sqrt_ave": float(np.sqrt(ave)),
-                     "max_latent_corr": float(others.max()),
-                     "fornell_larcker": bool(np.sqrt(ave) > others.max()),
-                     "cr_ok": bool(cr >= CRITERIA["cr_min"]), "ave_ok": bool(ave >= CRITERIA["ave_min"])})
+        rows.append(
+            {
+                "construct": c,
+                "cr": cr,
+                "ave": ave,
+                "sqrt_ave": float(np.sqrt(ave)),
+                "max_latent_corr": float(others.max()),
+                "fornell_larcker": bool(np.sqrt(ave) > others.max()),
+                "cr_ok": bool(cr >= CRITERIA["cr_min"]),
+                "ave_ok": bool(ave >= CRITERIA["ave_min"]),
+            }
+        )
     validity = pd.DataFrame(rows).set_index("construct")
     ht = htmt(items, scales, missing="pairwise")
     ht = pd.DataFrame(ht.to_numpy(dtype=float), index=list(ht.index), columns=list(ht.columns))
     verdicts = _verdicts(fit, validity, ht)
     sentences = _sentences(encoded.case.id, pa, k, fit, how, sum(fit.n_obs), n_listwise, validity, verdicts)
     return StructureResults(
-        case_id=encoded.case.id, n_respondents=len(items), model=model, parallel=pa, efa=ef, cfa=fit,
-        cfa_missing=how, n_listwise=n_listwise, n_cfa=int(sum(fit.n_obs)), validity=validity,
-        latent_correlations=corr, htmt=ht, verdicts=verdicts, sentences=sentences,
+        case_id=encoded.case.id,
+        n_respondents=len(items),
+        model=model,
+        parallel=pa,
+        efa=ef,
+        cfa=fit,
+        cfa_missing=how,
+        n_listwise=n_listwise,
+        n_cfa=int(sum(fit.n_obs)),
+        validity=validity,
+        latent_correlations=corr,
+        htmt=ht,
+        verdicts=verdicts,
+        sentences=sentences,
         notes=tuple(dict.fromkeys(notes)),
     )
 
 
-def write_structure_results(results: StructureResults, results_dir: str | Path) -> list[Path]:
-    """Write the results of :func:`case_structure` into ``results_dir`` (atomic, byte-stable).
+def write_results(results: StructureResults, results_dir: str | Path) -> list[Path]:
+    """Write the results of :func:`run` into ``results_dir`` (atomic, byte-stable).
 
     Files: ``parallel_analysis.csv``, ``efa_loadings.csv``, ``cfa_fit.json``, ``cfa_loadings.csv``,
     ``validity.csv``, ``htmt.csv``, ``structure_summary.json`` (verdicts, sentences, notes).
@@ -478,43 +563,57 @@ def write_structure_results(results: StructureResults, results_dir: str | Path) 
     d = Path(results_dir)
     f = results.cfa.fit
     fit_json = {
-        "case": results.case_id, "estimator": "ML", "missing": results.cfa_missing,
-        "n_listwise": results.n_listwise, "n": results.n_cfa, "n_respondents": results.n_respondents,
+        "case": results.case_id,
+        "estimator": "ML",
+        "missing": results.cfa_missing,
+        "n_listwise": results.n_listwise,
+        "n": results.n_cfa,
+        "n_respondents": results.n_respondents,
         "converged": bool(results.cfa.converged),
         "model": results.model,
         "fit": {k: (None if pd.isna(v) else round(float(v), 6)) for k, v in f.to_series().items()},
     }
     summary = {
         "case": results.case_id,
-        "parallel_analysis": {"n_factors": results.parallel.n_factors,
-                              "n_components": results.parallel.n_components,
-                              "n_iter": results.parallel.n_iter, "quantile": results.parallel.quantile},
-        "efa": {"n_factors": results.efa.n_factors, "method": "minres", "rotation": "oblimin",
-                "convention": "psych::fa(fm='minres', rotate='oblimin'), Pearson pairwise"},
-        "verdicts": {k: {"value": round(float(r["value"]), 6), "threshold": r["threshold"],
-                         "verdict": r["verdict"], "source": r["source"]}
-                     for k, r in results.verdicts.iterrows()},
+        "parallel_analysis": {
+            "n_factors": results.parallel.n_factors,
+            "n_components": results.parallel.n_components,
+            "n_iter": results.parallel.n_iter,
+            "quantile": results.parallel.quantile,
+        },
+        "efa": {
+            "n_factors": results.efa.n_factors,
+            "method": "minres",
+            "rotation": "oblimin",
+            "convention": "psych::fa(fm='minres', rotate='oblimin'), Pearson pairwise",
+        },
+        "verdicts": {
+            k: {
+                "value": round(float(r["value"]), 6),
+                "threshold": r["threshold"],
+                "verdict": r["verdict"],
+                "source": r["source"],
+            }
+            for k, r in results.verdicts.iterrows()
+        },
         "criteria": CRITERIA,
         "sentences": dict(results.sentences),
         "notes": list(results.notes),
     }
     return [
-        write_csv(d / "parallel_analysis.csv", results.parallel.table),
-        write_csv(d / "efa_loadings.csv", results.efa.loadings),
-        write_json(d / "cfa_fit.json", fit_json),
-        write_csv(d / "cfa_loadings.csv", results.cfa_loadings(), index=False),
-        write_csv(d / "validity.csv", results.validity),
-        write_csv(d / "htmt.csv", results.htmt),
-        write_json(d / "structure_summary.json", summary),
+        write_csv(d / files.PARALLEL_ANALYSIS, results.parallel.table),
+        write_csv(d / files.EFA_LOADINGS, results.efa.loadings),
+        write_json(d / files.CFA_FIT, fit_json),
+        write_csv(d / files.CFA_LOADINGS, results.cfa_loadings(), index=False),
+        write_csv(d / files.VALIDITY, results.validity),
+        write_csv(d / files.HTMT, results.htmt),
+        write_json(d / files.STRUCTURE_SUMMARY, summary),
     ]
 
 
 @_single_thread_blas
 def cross_case_invariance(
-    encoded_by_case: Mapping[str, object],
-    *,
-    model: str,
-    missing: Literal["auto", "listwise", "pairwise"] = "auto",
+    encoded_by_case: Mapping[str, object], *, model: str, missing: Literal["auto", "listwise", "pairwise"] = "auto"
 ) -> InvarianceResult:
     """Measurement invariance of ``model`` across cases (group = case), by :func:`emstudy.stats.cfa.invariance`.
 
@@ -568,12 +667,16 @@ def cross_case_invariance(
         n_complete = sum(len(b.dropna()) for b in blocks.values())
         how = "listwise" if n_complete > _n_free(model) * len(blocks) else "pairwise"
     if how == "pairwise":
-        moments = {case_id: _pairwise_moments(block, f"encoded_by_case[{case_id!r}]")
-                   for case_id, block in blocks.items()}
-        return invariance(mm, group="case",
-                          sample_cov={c: m[0] for c, m in moments.items()},
-                          sample_mean={c: m[1] for c, m in moments.items()},
-                          sample_nobs={c: m[2] for c, m in moments.items()})
+        moments = {
+            case_id: _pairwise_moments(block, f"encoded_by_case[{case_id!r}]") for case_id, block in blocks.items()
+        }
+        return invariance(
+            mm,
+            group="case",
+            sample_cov={c: m[0] for c, m in moments.items()},
+            sample_mean={c: m[1] for c, m in moments.items()},
+            sample_nobs={c: m[2] for c, m in moments.items()},
+        )
     frames = []
     for case_id, block in blocks.items():
         frame = block.dropna().reset_index(drop=True)
@@ -581,5 +684,5 @@ def cross_case_invariance(
         frames.append(frame)
     data = pd.concat(frames, ignore_index=True)
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="cfa: .* rows with missing values were removed")
+        warnings.simplefilter("ignore", MissingDataWarning)
         return invariance(mm, data, "case")

@@ -10,54 +10,50 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from emstudy.survey.codebook import Codebook
 from emstudy.errors import EmstudyError
-from emstudy.survey.schema import load_yaml_model
+from emstudy.survey.codebook import Codebook
+from emstudy.survey.schema import StrictModel, load_yaml_model
 
 __all__ = ["Case", "load_case", "CASE_ID_PATTERN", "check_case_id"]
 
 CASE_ID_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Names(_Strict):
+class Names(StrictModel):
     en: str
     zh: str
 
 
-class Place(_Strict):
+class Place(StrictModel):
     en: str
     zh: str
     level: str
 
 
-class Event(_Strict):
+class Event(StrictModel):
     en: str
     zh: str
     date: dt.date | str | None = None
     note: str | None = None
 
 
-class Dimension(_Strict):
+class Dimension(StrictModel):
     id: str
     en: str
     zh: str
     constructs: tuple[str, ...] = Field(min_length=1)
 
 
-class Framework(_Strict):
+class Framework(StrictModel):
     id: str
     en: str
     zh: str
     dimensions: tuple[Dimension, ...] = Field(min_length=2)
 
 
-class Statement(_Strict):
+class Statement(StrictModel):
     """A problem or recommendation in the project's own words, tied to constructs."""
 
     en: str
@@ -65,7 +61,7 @@ class Statement(_Strict):
     constructs: tuple[str, ...] = Field(min_length=1)
 
 
-class Sample(_Strict):
+class Sample(StrictModel):
     n: int = Field(ge=150, le=450)
     roles: dict[str, float]
 
@@ -77,7 +73,7 @@ class Sample(_Strict):
         return self
 
 
-class Case(_Strict):
+class Case(StrictModel):
     """A validated case description.
 
     Attributes
@@ -115,11 +111,15 @@ class Case(_Strict):
 
     def referenced_constructs(self) -> list[tuple[str, str]]:
         """(key path, construct id) for every construct the case file names."""
-        refs = [(f"framework.dimensions.{k}.constructs", c)
-                for k, d in enumerate(self.framework.dimensions) for c in d.constructs]
+        refs = [
+            (f"framework.dimensions.{k}.constructs", c)
+            for k, d in enumerate(self.framework.dimensions)
+            for c in d.constructs
+        ]
         refs += [(f"problems.{k}.constructs", c) for k, p in enumerate(self.problems) for c in p.constructs]
-        refs += [(f"recommendations.{k}.constructs", c)
-                 for k, r in enumerate(self.recommendations) for c in r.constructs]
+        refs += [
+            (f"recommendations.{k}.constructs", c) for k, r in enumerate(self.recommendations) for c in r.constructs
+        ]
         refs += [("weaknesses", c) for c in self.weaknesses]
         return refs
 

@@ -13,18 +13,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from emstudy.survey.schema import load_yaml_model
+from emstudy.survey.schema import StrictModel, load_yaml_model
 
 __all__ = ["Anchor", "Item", "Construct", "Codebook", "load_codebook"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Anchor(_Strict):
+class Anchor(StrictModel):
     """One labelled answer: its numeric code and its English and Chinese labels."""
 
     code: int
@@ -32,7 +28,7 @@ class Anchor(_Strict):
     zh: str
 
 
-class Level(_Strict):
+class Level(StrictModel):
     """One level of a categorical question (a demographic)."""
 
     code: str
@@ -40,7 +36,7 @@ class Level(_Strict):
     zh: str
 
 
-class Item(_Strict):
+class Item(StrictModel):
     """One Likert item: identifier, wording in English and Chinese, and whether it is reverse-keyed."""
 
     id: str = Field(pattern=r"^[A-Z]{3}[0-9]$")
@@ -49,7 +45,7 @@ class Item(_Strict):
     reverse: bool = False
 
 
-class Construct(_Strict):
+class Construct(StrictModel):
     """A construct measured by 3 to 5 Likert items."""
 
     id: str = Field(pattern=r"^[a-z_]+$")
@@ -59,7 +55,7 @@ class Construct(_Strict):
     items: tuple[Item, ...] = Field(min_length=3, max_length=5)
 
 
-class Scale(_Strict):
+class Scale(StrictModel):
     min: int
     max: int
     anchors: tuple[Anchor, ...]
@@ -72,37 +68,37 @@ class Scale(_Strict):
         return self
 
 
-class Column(_Strict):
+class Column(StrictModel):
     name: str
     header: str
 
 
-class Rating(_Strict):
+class Rating(StrictModel):
     id: str
     en: str
     zh: str
     anchors: tuple[Anchor, ...] = Field(min_length=2)
 
 
-class Demographic(_Strict):
+class Demographic(StrictModel):
     id: str
     en: str
     zh: str
     levels: tuple[Level, ...] = Field(min_length=2)
 
 
-class OpenQuestion(_Strict):
+class OpenQuestion(StrictModel):
     id: str
     en: str
     zh: str
 
 
-class Title(_Strict):
+class Title(StrictModel):
     en: str
     zh: str
 
 
-class Codebook(_Strict):
+class Codebook(StrictModel):
     """The validated instrument.
 
     Attributes

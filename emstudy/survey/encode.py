@@ -9,6 +9,7 @@ nor a missing code is reported with its row and column; nothing is silently drop
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -17,11 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from emstudy.survey.codebook import Codebook
 from emstudy.errors import EmstudyError
+from emstudy.survey.codebook import Codebook
 
-__all__ = ["EncodingError", "EncodedSurvey", "encode", "decode", "reverse_key", "construct_scores",
-           "resolve_columns"]
+__all__ = ["EncodingError", "EncodedSurvey", "encode", "decode", "reverse_key", "construct_scores", "resolve_columns"]
 
 _MAX_LISTED = 20
 
@@ -71,8 +71,16 @@ class EncodedSurvey:
     def valid(self) -> EncodedSurvey:
         """The respondents with no quality flag."""
         keep = ~self.flags["any"]
-        return EncodedSurvey(self.items[keep], self.answers[keep], self.background[keep], self.open_text[keep],
-                             self.flags[keep], self.unmapped_columns, self.source, self.rules)
+        return EncodedSurvey(
+            self.items[keep],
+            self.answers[keep],
+            self.background[keep],
+            self.open_text[keep],
+            self.flags[keep],
+            self.unmapped_columns,
+            self.source,
+            self.rules,
+        )
 
 
 def _normal(value: object) -> str:
@@ -125,20 +133,36 @@ def _lookup(anchors: Iterable[object], code_of: Mapping[str, object]) -> dict[st
     return table
 
 
-def _encode_column(values: pd.Series, table: Mapping[str, object], missing: set[str], *, source: str,
-                   column: str, expected: str, ids: pd.Index, problems: list[str]) -> pd.Series:
+def _encode_column(
+    values: pd.Series,
+    table: Mapping[str, object],
+    missing: set[str],
+    *,
+    source: str,
+    column: str,
+    expected: str,
+    ids: pd.Index,
+    problems: list[str],
+) -> pd.Series:
     keys = values.map(_normal)
     out = keys.map(table)
     is_missing = keys.isin(missing)
     bad = out.isna() & ~is_missing
     for pos in np.flatnonzero(bad.to_numpy()):
-        problems.append(f"row {pos + 1} (respondent {ids[pos]}), column {column!r}: value {values.iloc[pos]!r} "
-                        f"is not {expected}")
+        problems.append(
+            f"row {pos + 1} (respondent {ids[pos]}), column {column!r}: value {values.iloc[pos]!r} is not {expected}"
+        )
     return out
 
 
-def encode(raw: pd.DataFrame, codebook: Codebook, *, source: str = "<data>",
-           speeding_fraction: float = 1 / 3, straightlining_min_answered: float = 0.8) -> EncodedSurvey:
+def encode(
+    raw: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    source: str = "<data>",
+    speeding_fraction: float = 1 / 3,
+    straightlining_min_answered: float = 0.8,
+) -> EncodedSurvey:
     """Encode a raw response table.
 
     Parameters
@@ -177,62 +201,100 @@ def encode(raw: pd.DataFrame, codebook: Codebook, *, source: str = "<data>",
     found, unmapped = resolve_columns(raw.columns, codebook)
     missing_items = [i for i in codebook.item_ids if i not in found]
     if missing_items:
-        raise EmstudyError(f"{source}: missing item column(s) {', '.join(missing_items)}; expected headers such as "
-                           f"{codebook.export_headers[missing_items[0]]!r} or the item id")
+        raise EmstudyError(
+            f"{source}: missing item column(s) {', '.join(missing_items)}; expected headers such as "
+            f"{codebook.export_headers[missing_items[0]]!r} or the item id"
+        )
     id_col = found.get(codebook.id_column.name)
-    if id_col is not None:
-        ids = pd.Index(raw[id_col].map(lambda v: _normal(v) or None), name="respondent_id")
-        if ids.isna().any():
-            pos = int(np.flatnonzero(ids.isna())[0])
-            raise EmstudyError(f"{source}: row {pos + 1}, column {id_col!r}: respondent id is empty")
-    else:
-        ids = pd.Index([str(k) for k in range(1, len(raw) + 1)], name="respondent_id")
+    ids = _respondent_ids(raw, id_col, source)
     missing = {_normal(m) for m in codebook.missing_codes}
     problems: list[str] = []
-    lo, hi = codebook.scale.min, codebook.scale.max
-    likert = _lookup(codebook.scale.anchors, {})
-    expected = f"a code {lo}-{hi} or an anchor label such as {codebook.scale.anchors[-1].zh!r}/{codebook.scale.anchors[-1].en!r}"
-    answers = pd.DataFrame({item: _encode_column(raw[found[item]], likert, missing, source=source,
-                                                 column=found[item], expected=expected, ids=ids,
-                                                 problems=problems).to_numpy(dtype=float)
-                            for item in codebook.item_ids}, index=ids)
-    background = pd.DataFrame(index=ids)
-    for demo in codebook.demographics:
-        if demo.id in found:
-            table = {_normal(k): lvl.code for lvl in demo.levels for k in (lvl.code, lvl.en, lvl.zh)}
-            labels = ", ".join(repr(lvl.zh) for lvl in demo.levels)
-            col = _encode_column(raw[found[demo.id]], table, missing, source=source, column=found[demo.id],
-                                 expected=f"one of {labels}", ids=ids, problems=problems)
-            background[demo.id] = col.to_numpy(dtype=object)
-    if codebook.overall.id in found:
-        table = _lookup(codebook.overall.anchors, {})
-        col = _encode_column(raw[found[codebook.overall.id]], table, missing, source=source,
-                             column=found[codebook.overall.id], expected="an overall rating 1-5 or its label",
-                             ids=ids, problems=problems)
-        background[codebook.overall.id] = col.to_numpy(dtype=float)
-    duration_name = codebook.duration_column.name
-    if duration_name in found:
-        numeric = pd.to_numeric(raw[found[duration_name]].map(_normal).replace("", np.nan), errors="coerce")
-        raw_dur = raw[found[duration_name]].map(_normal)
-        for pos in np.flatnonzero((numeric.isna() & (raw_dur != "")).to_numpy() | (numeric < 0).to_numpy()):
-            problems.append(f"row {pos + 1} (respondent {ids[pos]}), column {found[duration_name]!r}: value "
-                            f"{raw[found[duration_name]].iloc[pos]!r} is not a duration in seconds")
-        background[duration_name] = numeric.to_numpy(dtype=float)
+    encode_column = functools.partial(_encode_column, missing=missing, source=source, ids=ids, problems=problems)
+    answers = _encode_items(raw, codebook, found, encode_column)
+    background = _encode_background(raw, codebook, found, encode_column)
+    _encode_duration(raw, codebook, found, ids, background, problems)
     if problems:
         raise EncodingError(source, problems)
     open_name = codebook.open_question.id
-    open_text = (raw[found[open_name]].fillna("").astype(str).set_axis(ids) if open_name in found
-                 else pd.Series("", index=ids, dtype=object))
+    open_text = (
+        raw[found[open_name]].fillna("").astype(str).set_axis(ids)
+        if open_name in found
+        else pd.Series("", index=ids, dtype=object)
+    )
     open_text.name = open_name
     items = reverse_key(answers, codebook)
-    flags = quality_flags(answers, background, codebook, speeding_fraction=speeding_fraction,
-                          straightlining_min_answered=straightlining_min_answered, has_id=id_col is not None)
+    flags = quality_flags(
+        answers,
+        background,
+        codebook,
+        speeding_fraction=speeding_fraction,
+        straightlining_min_answered=straightlining_min_answered,
+        has_id=id_col is not None,
+    )
     rules = {
         "straightlining": f"the same answer to every Likert item, with at least {straightlining_min_answered:.0%} answered",
         "speeding": f"duration below {speeding_fraction:.2f} of the median duration",
         "duplicate": "a repeated respondent id, or the same answers and background as an earlier respondent",
     }
     return EncodedSurvey(items, answers, background, open_text, flags, tuple(unmapped), source, rules)
+
+
+def _respondent_ids(raw: pd.DataFrame, id_col: str | None, source: str) -> pd.Index:
+    """Respondent ids from the id column (none may be empty), or 1..n when the export has none."""
+    if id_col is None:
+        return pd.Index([str(k) for k in range(1, len(raw) + 1)], name="respondent_id")
+    ids = pd.Index(raw[id_col].map(lambda v: _normal(v) or None), name="respondent_id")
+    if ids.isna().any():
+        pos = int(np.flatnonzero(ids.isna())[0])
+        raise EmstudyError(f"{source}: row {pos + 1}, column {id_col!r}: respondent id is empty")
+    return ids
+
+
+def _encode_items(raw: pd.DataFrame, codebook: Codebook, found: dict, encode_column) -> pd.DataFrame:
+    """The Likert items as codes (labels or codes in the export; problems collected, not raised)."""
+    lo, hi = codebook.scale.min, codebook.scale.max
+    likert = _lookup(codebook.scale.anchors, {})
+    last = codebook.scale.anchors[-1]
+    expected = f"a code {lo}-{hi} or an anchor label such as {last.zh!r}/{last.en!r}"
+    columns = {
+        item: encode_column(raw[found[item]], likert, column=found[item], expected=expected).to_numpy(dtype=float)
+        for item in codebook.item_ids
+    }
+    return pd.DataFrame(columns, index=encode_column.keywords["ids"])
+
+
+def _encode_background(raw: pd.DataFrame, codebook: Codebook, found: dict, encode_column) -> pd.DataFrame:
+    """Demographics (as their level codes) and the overall rating."""
+    background = pd.DataFrame(index=encode_column.keywords["ids"])
+    for demo in codebook.demographics:
+        if demo.id in found:
+            table = {_normal(k): lvl.code for lvl in demo.levels for k in (lvl.code, lvl.en, lvl.zh)}
+            labels = ", ".join(repr(lvl.zh) for lvl in demo.levels)
+            col = encode_column(raw[found[demo.id]], table, column=found[demo.id], expected=f"one of {labels}")
+            background[demo.id] = col.to_numpy(dtype=object)
+    if codebook.overall.id in found:
+        table = _lookup(codebook.overall.anchors, {})
+        column = found[codebook.overall.id]
+        col = encode_column(raw[column], table, column=column, expected="an overall rating 1-5 or its label")
+        background[codebook.overall.id] = col.to_numpy(dtype=float)
+    return background
+
+
+def _encode_duration(
+    raw: pd.DataFrame, codebook: Codebook, found: dict, ids: pd.Index, background: pd.DataFrame, problems: list[str]
+) -> None:
+    """The completion time in seconds into ``background``; text or negative values are problems."""
+    duration_name = codebook.duration_column.name
+    if duration_name not in found:
+        return
+    numeric = pd.to_numeric(raw[found[duration_name]].map(_normal).replace("", np.nan), errors="coerce")
+    raw_dur = raw[found[duration_name]].map(_normal)
+    for pos in np.flatnonzero((numeric.isna() & (raw_dur != "")).to_numpy() | (numeric < 0).to_numpy()):
+        problems.append(
+            f"row {pos + 1} (respondent {ids[pos]}), column {found[duration_name]!r}: value "
+            f"{raw[found[duration_name]].iloc[pos]!r} is not a duration in seconds"
+        )
+    background[duration_name] = numeric.to_numpy(dtype=float)
 
 
 def reverse_key(answers: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
@@ -245,8 +307,15 @@ def reverse_key(answers: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return out
 
 
-def quality_flags(answers: pd.DataFrame, background: pd.DataFrame, codebook: Codebook, *,
-                  speeding_fraction: float, straightlining_min_answered: float, has_id: bool) -> pd.DataFrame:
+def quality_flags(
+    answers: pd.DataFrame,
+    background: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    speeding_fraction: float,
+    straightlining_min_answered: float,
+    has_id: bool,
+) -> pd.DataFrame:
     """Straight-lining, speeding and duplicate flags (see ``encode``)."""
     values = answers.to_numpy(dtype=float)
     answered = np.sum(~np.isnan(values), axis=1)
@@ -262,11 +331,17 @@ def quality_flags(answers: pd.DataFrame, background: pd.DataFrame, codebook: Cod
     else:
         speeding = np.zeros(len(answers), dtype=bool)
     dup_id = answers.index.duplicated(keep="first") if has_id else np.zeros(len(answers), dtype=bool)
-    content = pd.concat([answers.reset_index(drop=True),
-                         background.drop(columns=[duration_name], errors="ignore").reset_index(drop=True)], axis=1)
+    content = pd.concat(
+        [
+            answers.reset_index(drop=True),
+            background.drop(columns=[duration_name], errors="ignore").reset_index(drop=True),
+        ],
+        axis=1,
+    )
     dup_content = content.duplicated(keep="first").to_numpy()
-    flags = pd.DataFrame({"straightlining": straight, "speeding": speeding, "duplicate": dup_id | dup_content},
-                         index=answers.index)
+    flags = pd.DataFrame(
+        {"straightlining": straight, "speeding": speeding, "duplicate": dup_id | dup_content}, index=answers.index
+    )
     flags["any"] = flags.any(axis=1)
     return flags
 

@@ -30,30 +30,35 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from emstudy.survey.codebook import Codebook
 from emstudy.errors import EmstudyError
+from emstudy.survey.codebook import Codebook
 from emstudy.survey.readers import DURATION_COLUMNS, parse_duration_seconds
-from emstudy.survey.schema import load_yaml_model
+from emstudy.survey.schema import StrictModel, load_yaml_model
 
-__all__ = ["ColumnMapping", "DurationSpec", "MappingReport", "LabelProblem", "SurveyReport", "load_mapping",
-           "apply_mapping", "validate_survey",
-           "prepare_cells", "mapping_template"]
+__all__ = [
+    "ColumnMapping",
+    "DurationSpec",
+    "MappingReport",
+    "LabelProblem",
+    "SurveyReport",
+    "load_mapping",
+    "apply_mapping",
+    "validate_survey",
+    "prepare_cells",
+    "mapping_template",
+]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DurationSpec(_Strict):
+class DurationSpec(StrictModel):
     """Where the time taken is and how plain numbers are meant (``auto`` and ``s``: seconds)."""
 
     column: str = Field(min_length=1)
     unit: Literal["auto", "s", "min"] = "auto"
 
 
-class ColumnMapping(_Strict):
+class ColumnMapping(StrictModel):
     """A validated mapping file (see the module docstring)."""
 
     columns: dict[str, str] = Field(default_factory=dict)
@@ -71,9 +76,11 @@ class ColumnMapping(_Strict):
         seen: dict[str, str] = {}
         for column, name in self.columns.items():
             if name not in fields:
-                raise EmstudyError(f"{where}columns.{column}: unknown field {name!r}; expected an item id "
-                                   f"(e.g. PLN1), a demographic ({', '.join(d.id for d in codebook.demographics)}), "
-                                   f"{codebook.overall.id!r} or {codebook.open_question.id!r}")
+                raise EmstudyError(
+                    f"{where}columns.{column}: unknown field {name!r}; expected an item id "
+                    f"(e.g. PLN1), a demographic ({', '.join(d.id for d in codebook.demographics)}), "
+                    f"{codebook.overall.id!r} or {codebook.open_question.id!r}"
+                )
             if name in seen:
                 raise EmstudyError(f"{where}columns.{column}: field {name!r} is already mapped from {seen[name]!r}")
             seen[name] = column
@@ -83,8 +90,7 @@ class ColumnMapping(_Strict):
 
 
 def _fields(codebook: Codebook) -> set[str]:
-    return {*codebook.item_ids, *(d.id for d in codebook.demographics), codebook.overall.id,
-            codebook.open_question.id}
+    return {*codebook.item_ids, *(d.id for d in codebook.demographics), codebook.overall.id, codebook.open_question.id}
 
 
 def load_mapping(path: str | Path, codebook: Codebook | None = None) -> ColumnMapping:
@@ -115,10 +121,15 @@ class LabelProblem:
 
     def line(self) -> str:
         who = f" (respondent {self.first_respondent})" if self.first_respondent else ""
-        what = ("not a code or label of the codebook and not in the mapping's labels" if self.kind == "unmapped label"
-                else "off the scale")
-        return (f"row {self.first_row}{who}, column {self.column!r}: value {self.value!r} is {what} "
-                f"(field {self.field}; {self.count} cell(s))")
+        what = (
+            "not a code or label of the codebook and not in the mapping's labels"
+            if self.kind == "unmapped label"
+            else "off the scale"
+        )
+        return (
+            f"row {self.first_row}{who}, column {self.column!r}: value {self.value!r} is {what} "
+            f"(field {self.field}; {self.count} cell(s))"
+        )
 
 
 @dataclass(frozen=True)
@@ -174,8 +185,9 @@ def _known_answers(codebook: Codebook, name: str) -> tuple[dict[str, object], bo
     return {_norm(k): a.code for a in anchors for k in (a.code, a.en, a.zh)}, scale
 
 
-def apply_mapping(raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codebook, *,
-                  source: str = "<data>") -> tuple[pd.DataFrame, MappingReport]:
+def apply_mapping(
+    raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codebook, *, source: str = "<data>"
+) -> tuple[pd.DataFrame, MappingReport]:
     """Rename a survey's columns to the codebook's fields and its labels to codes.
 
     Parameters
@@ -206,37 +218,14 @@ def apply_mapping(raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codebook,
     from emstudy.survey.encode import resolve_columns
 
     cells = prepare_cells(raw)
-    absent = [c for c in (*mapping.columns, mapping.respondent_id, mapping.duration.column if mapping.duration else None)
-              if c is not None and c not in cells.columns]
-    if absent:
-        raise EmstudyError(f"{source}: column {absent[0]!r} named in the mapping is not in the survey; "
-                           f"its columns are {', '.join(map(repr, list(cells.columns)[:8]))}"
-                           f"{' ...' if len(cells.columns) > 8 else ''}")
+    _check_named_columns(cells, mapping, source)
     rename = dict(mapping.columns)
     if mapping.respondent_id is not None:
         rename[mapping.respondent_id] = codebook.id_column.name
     duration_name = codebook.duration_column.name
-    duration_col = mapping.duration.column if mapping.duration else None
-    unit = mapping.duration.unit if mapping.duration else "auto"
-    if duration_col is None and codebook.duration_column.header not in cells.columns \
-            and duration_name not in cells.columns:
-        duration_col = next((c for c in cells.columns if str(c).strip() in DURATION_COLUMNS), None)
-    duration_problems: list[str] = []
+    duration_col, duration_problems = _convert_duration(cells, mapping, codebook)
     if duration_col is not None:
         rename[duration_col] = duration_name
-        seconds = []
-        factor = 60.0 if unit == "min" else 1.0
-        for pos, value in enumerate(cells[duration_col]):
-            try:
-                plain = isinstance(value, (int, float, np.integer, np.floating)) or _is_number(value)
-                secs = parse_duration_seconds(value, where=f"row {pos + 1}, column {duration_col!r}")
-                seconds.append(secs * factor if plain else secs)
-            except EmstudyError as exc:
-                duration_problems.append(str(exc))
-                seconds.append(value)  # kept as it was: the encoder reports it with its row and column
-                continue
-        cells[duration_col] = [s if not isinstance(s, float) else ("" if math.isnan(s) else
-                               (int(s) if s.is_integer() else s)) for s in seconds]
     # ignored columns are dropped: they are expected and not part of the codebook
     out = cells.drop(columns=[c for c in mapping.ignore if c in cells.columns]).rename(columns=rename)
     found, unmapped = resolve_columns(out.columns, codebook)
@@ -244,44 +233,126 @@ def apply_mapping(raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codebook,
     ignored = set(mapping.ignore)
     unmapped_columns = tuple(c for c in unmapped if c not in ignored and c not in extra)
     missing = tuple(i for i in codebook.item_ids if i not in found)
+    problems = _map_labels(out, found, rename, mapping, codebook)
+    report = MappingReport(unmapped_columns, missing, tuple(problems), tuple(duration_problems), rename)
+    return out, report
+
+
+def _check_named_columns(cells: pd.DataFrame, mapping: ColumnMapping, source: str) -> None:
+    """Every column the mapping names must be in the survey."""
+    absent = [
+        c
+        for c in (*mapping.columns, mapping.respondent_id, mapping.duration.column if mapping.duration else None)
+        if c is not None and c not in cells.columns
+    ]
+    if absent:
+        raise EmstudyError(
+            f"{source}: column {absent[0]!r} named in the mapping is not in the survey; "
+            f"its columns are {', '.join(map(repr, list(cells.columns)[:8]))}"
+            f"{' ...' if len(cells.columns) > 8 else ''}"
+        )
+
+
+def _convert_duration(cells: pd.DataFrame, mapping: ColumnMapping, codebook: Codebook) -> tuple[str | None, list[str]]:
+    """Convert the duration column (the mapping's, or one named as platforms do) to seconds, in place.
+
+    Returns the column converted (None when there is none to convert) and the cells that are not durations
+    (kept as they were: the encoder reports them with their row and column).
+    """
+    duration_col = mapping.duration.column if mapping.duration else None
+    unit = mapping.duration.unit if mapping.duration else "auto"
+    if (
+        duration_col is None
+        and codebook.duration_column.header not in cells.columns
+        and codebook.duration_column.name not in cells.columns
+    ):
+        duration_col = next((c for c in cells.columns if str(c).strip() in DURATION_COLUMNS), None)
+    duration_problems: list[str] = []
+    if duration_col is None:
+        return None, duration_problems
+    seconds = []
+    factor = 60.0 if unit == "min" else 1.0
+    for pos, value in enumerate(cells[duration_col]):
+        try:
+            plain = isinstance(value, (int, float, np.integer, np.floating)) or _is_number(value)
+            secs = parse_duration_seconds(value, where=f"row {pos + 1}, column {duration_col!r}")
+            seconds.append(secs * factor if plain else secs)
+        except EmstudyError as exc:
+            duration_problems.append(str(exc))
+            seconds.append(value)  # kept as it was: the encoder reports it with its row and column
+            continue
+    cells[duration_col] = [
+        s if not isinstance(s, float) else ("" if math.isnan(s) else (int(s) if s.is_integer() else s)) for s in seconds
+    ]
+    return duration_col, duration_problems
+
+
+def _map_labels(
+    out: pd.DataFrame, found: dict[str, str], rename: dict[str, str], mapping: ColumnMapping, codebook: Codebook
+) -> list[LabelProblem]:
+    """Replace the mapping's labels by codes in every answer column of ``out`` (in place), reverse-keying
+    when the survey already reversed them; returns the labels and codes it could not place, by first row."""
     missing_codes = {_norm(m) for m in codebook.missing_codes}
     problems: list[LabelProblem] = []
-    lo, hi = codebook.scale.min, codebook.scale.max
     reverse = set(codebook.reverse_items) if mapping.reverse_already_applied else set()
     id_col = found.get(codebook.id_column.name)
-    respondent = ([_norm(v) for v in out[id_col]] if id_col is not None
-                  else [str(k) for k in range(1, len(out) + 1)])
+    respondent = [_norm(v) for v in out[id_col]] if id_col is not None else [str(k) for k in range(1, len(out) + 1)]
     for name, column in found.items():
-        if name in (codebook.id_column.name, duration_name, codebook.open_question.id):
+        if name in (codebook.id_column.name, codebook.duration_column.name, codebook.open_question.id):
             continue
         known, scale = _known_answers(codebook, name)
-        own = {_norm(k): v for k, v in {**mapping.labels, **mapping.item_labels.get(name, {})}.items()} \
-            if scale else {_norm(k): v for k, v in mapping.item_labels.get(name, {}).items()}
+        own = (
+            {_norm(k): v for k, v in {**mapping.labels, **mapping.item_labels.get(name, {})}.items()}
+            if scale
+            else {_norm(k): v for k, v in mapping.item_labels.get(name, {}).items()}
+        )
         values = out[column]
-        new = []
-        bad: dict[tuple[str, str], list[int]] = {}
-        for pos, value in enumerate(values):
-            key = _norm(value)
-            if key in own:
-                code = own[key]
-            elif key in known or key in missing_codes:
-                code = value
-            else:
-                kind = "out of range" if (scale and _is_number(key)) else "unmapped label"
-                bad.setdefault((str(value), kind), []).append(pos + 1)
-                new.append(value)
-                continue
-            if name in reverse and _is_number(_norm(code)) and lo <= float(_norm(code)) <= hi:
-                code = lo + hi - int(float(_norm(code)))
-            new.append(code)
+        new, bad = _map_column(
+            values,
+            known,
+            own,
+            missing_codes,
+            scale=scale,
+            reverse=name in reverse,
+            bounds=(codebook.scale.min, codebook.scale.max),
+        )
         out[column] = pd.Series(new, index=values.index, dtype=object)
         mapped_from = next((k for k, v in rename.items() if v == column), column)
         for (value, kind), rows in bad.items():
-            problems.append(LabelProblem(mapped_from, name, value, len(rows), rows[0], kind,
-                                         respondent[rows[0] - 1]))
+            problems.append(LabelProblem(mapped_from, name, value, len(rows), rows[0], kind, respondent[rows[0] - 1]))
     problems.sort(key=lambda p: (p.first_row, p.column))
-    report = MappingReport(unmapped_columns, missing, tuple(problems), tuple(duration_problems), rename)
-    return out, report
+    return problems
+
+
+def _map_column(
+    values: pd.Series,
+    known: dict[str, object],
+    own: dict[str, object],
+    missing_codes: set[str],
+    *,
+    scale: bool,
+    reverse: bool,
+    bounds: tuple[int, int],
+) -> tuple[list[object], dict[tuple[str, str], list[int]]]:
+    """One column's cells mapped to codes, and the cells that could not be (by value and kind: 1-based rows)."""
+    lo, hi = bounds
+    new = []
+    bad: dict[tuple[str, str], list[int]] = {}
+    for pos, value in enumerate(values):
+        key = _norm(value)
+        if key in own:
+            code = own[key]
+        elif key in known or key in missing_codes:
+            code = value
+        else:
+            kind = "out of range" if (scale and _is_number(key)) else "unmapped label"
+            bad.setdefault((str(value), kind), []).append(pos + 1)
+            new.append(value)
+            continue
+        if reverse and _is_number(_norm(code)) and lo <= float(_norm(code)) <= hi:
+            code = lo + hi - int(float(_norm(code)))
+        new.append(code)
+    return new, bad
 
 
 def _is_number(text: object) -> bool:
@@ -341,8 +412,9 @@ class SurveyReport:
         return "\n".join(self.lines)
 
 
-def validate_survey(raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codebook, *,
-                    source: str = "<data>") -> SurveyReport:
+def validate_survey(
+    raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codebook, *, source: str = "<data>"
+) -> SurveyReport:
     """Map and encode a survey and report everything that matters before an analysis.
 
     Reports unmapped columns, labels not in the mapping, codes off the scale, bad durations, missing item
@@ -365,8 +437,10 @@ def validate_survey(raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codeboo
         lines.append(f"durations that cannot be read: {len(mrep.duration_problems)}")
         lines += [f"  {d}" for d in mrep.duration_problems[:20]]
     if mrep.missing_columns:
-        msg = (f"{source}: missing item column(s) {', '.join(mrep.missing_columns)}; map them in the mapping's "
-               f"`columns` or use headers such as {codebook.export_headers[mrep.missing_columns[0]]!r}")
+        msg = (
+            f"{source}: missing item column(s) {', '.join(mrep.missing_columns)}; map them in the mapping's "
+            f"`columns` or use headers such as {codebook.export_headers[mrep.missing_columns[0]]!r}"
+        )
         lines.append(msg)
         return SurveyReport(source, tuple(lines), (msg,))
     for p in mrep.problems:
@@ -388,8 +462,11 @@ def validate_survey(raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codeboo
     worst = missing[missing > 0].sort_values(ascending=False, kind="stable")
     lines.append("missingness per item: " + (", ".join(f"{i} {v:.3f}" for i, v in worst.items()) or "none"))
     flags = survey.flags
-    for name, label in (("straightlining", "straight-liners"), ("speeding", "speeders"),
-                        ("duplicate", "duplicate submissions")):
+    for name, label in (
+        ("straightlining", "straight-liners"),
+        ("speeding", "speeders"),
+        ("duplicate", "duplicate submissions"),
+    ):
         ids = list(flags.index[flags[name]])
         shown = ", ".join(map(str, ids[:10])) + (" ..." if len(ids) > 10 else "")
         lines.append(f"{label}: {len(ids)}" + (f" (respondents {shown})" if ids else ""))
@@ -397,8 +474,10 @@ def validate_survey(raw: pd.DataFrame, mapping: ColumnMapping, codebook: Codeboo
     has_id = codebook.id_column.name in resolve_columns(table.columns, codebook)[0]
     if has_id and len(dup_ids):
         positions = np.flatnonzero(survey.items.index.isin(dup_ids[:1])) + 1
-        msg = (f"{source}: duplicate respondent id {dup_ids[0]!r} (rows {', '.join(map(str, positions))}); "
-               "each respondent id must be unique")
+        msg = (
+            f"{source}: duplicate respondent id {dup_ids[0]!r} (rows {', '.join(map(str, positions))}); "
+            "each respondent id must be unique"
+        )
         lines.append(f"duplicate respondent ids: {len(set(dup_ids))}")
         blocking.append(msg)
     else:

@@ -1,23 +1,20 @@
 """Free-text answers: scrubbed before anything shows them, then counted and written for the reports.
 
-Notebook 01 calls :func:`open_answers` (every answer through :mod:`emstudy.survey.privacy`, with the names listed in
-the case file's ``scrub_names``), shows :func:`answer_counts` and writes both with :func:`write_open_answers`.
-Later steps read ``open_answer_counts.csv``; none of them goes back to the raw file's free text.
+Notebook 01 (:mod:`emstudy.steps.data_quality`) calls :func:`open_answers` (every answer through
+:mod:`emstudy.survey.privacy`, with the names listed in the case file's ``scrub_names``), shows
+:func:`answer_counts` and writes both after :func:`check_no_personal_data`. Later steps read
+``open_answer_counts.csv``; none of them goes back to the raw file's free text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 
 from emstudy.errors import EmstudyError
 
-__all__ = ["open_answers", "answer_counts", "write_open_answers", "OPEN_ANSWERS_FILE", "OPEN_COUNTS_FILE"]
-
-OPEN_ANSWERS_FILE = "open_answers.csv"
-OPEN_COUNTS_FILE = "open_answer_counts.csv"
+__all__ = ["open_answers", "answer_counts", "check_no_personal_data"]
 
 
 def open_answers(ctx, names: Sequence[str] = (), *, valid_only: bool = True) -> pd.DataFrame:
@@ -87,23 +84,24 @@ def answer_counts(answers: pd.DataFrame, *, n_respondents: int, column: str | No
     return frame
 
 
-def write_open_answers(answers: pd.DataFrame, counts: pd.DataFrame, results_dir: str | Path) -> list[Path]:
-    """Write ``open_answers.csv`` (respondent id and scrubbed answer) and ``open_answer_counts.csv`` atomically.
+def check_no_personal_data(frame: pd.DataFrame, *, name: str) -> None:
+    """Refuse a table whose text columns still hold a phone number, ID number or e-mail address.
 
-    As a last guard, refuses to write when :func:`emstudy.survey.privacy.find_personal_data` still finds a phone,
-    ID or e-mail in a text column of either table (it would if ``answers`` had not come from :func:`open_answers`).
+    The last guard before open answers are written: :func:`emstudy.survey.privacy.find_personal_data` finds
+    none in answers that came from :func:`open_answers`.
+
+    Raises
+    ------
+    EmstudyError
+        Naming the table (``name``) and the kinds of personal data found.
     """
-    from emstudy.fileio import write_csv
     from emstudy.survey.privacy import find_personal_data
 
-    for name, frame in ((OPEN_ANSWERS_FILE, answers), (OPEN_COUNTS_FILE, counts)):
-        text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-        found = [hit for c in text_columns for value in frame[c].dropna().astype(str)
-                 for hit in find_personal_data(value)]
-        if found:
-            kinds = sorted({kind for kind, _span in found})
-            raise EmstudyError(f"{name}: personal data ({', '.join(kinds)}) left in free text; "
-                               "pass the answers through emstudy.survey.open_text.open_answers before writing")
-    results_dir = Path(results_dir)
-    return [write_csv(results_dir / OPEN_ANSWERS_FILE, answers),
-            write_csv(results_dir / OPEN_COUNTS_FILE, counts, index=False, float_format="%.4f")]
+    text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    found = [hit for c in text_columns for value in frame[c].dropna().astype(str) for hit in find_personal_data(value)]
+    if found:
+        kinds = sorted({kind for kind, _span in found})
+        raise EmstudyError(
+            f"{name}: personal data ({', '.join(kinds)}) left in free text; "
+            "pass the answers through emstudy.survey.open_text.open_answers before writing"
+        )

@@ -49,14 +49,7 @@ from typing import Literal
 
 import pandas as pd
 
-__all__ = [
-    "KINDS",
-    "TAGS",
-    "scrub_text",
-    "scrub_frame",
-    "find_personal_data",
-    "is_valid_resident_id",
-]
+__all__ = ["KINDS", "TAGS", "scrub_text", "scrub_frame", "find_personal_data", "is_valid_resident_id"]
 
 KINDS: tuple[str, ...] = ("email", "id", "phone", "name")
 """The kinds of personal data :func:`find_personal_data` reports."""
@@ -89,9 +82,7 @@ _EXISTING_TAG = "|".join(
     re.escape(tag) for style in TAGS.values() for tag in sorted(style.values(), key=len, reverse=True)
 )
 
-_BASE_PATTERN = (
-    f"(?P<tag>{_EXISTING_TAG})|(?P<email>{_EMAIL})|(?P<id>{_ID})|(?P<phone>{_MOBILE}|{_LANDLINE})"
-)
+_BASE_PATTERN = f"(?P<tag>{_EXISTING_TAG})|(?P<email>{_EMAIL})|(?P<id>{_ID})|(?P<phone>{_MOBILE}|{_LANDLINE})"
 _BASE_RE = re.compile(_BASE_PATTERN)
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -209,12 +200,7 @@ def find_personal_data(text: str, *, names: Iterable[str] = ()) -> list[tuple[st
     return list(_iter_matches(text, _clean_names(names)))
 
 
-def scrub_text(
-    text: str,
-    *,
-    names: Iterable[str] = (),
-    replacement_style: Literal["tag", "zh"] = "tag",
-) -> str:
+def scrub_text(text: str, *, names: Iterable[str] = (), replacement_style: Literal["tag", "zh"] = "tag") -> str:
     """Replace phone numbers, resident ID numbers, e-mail addresses and listed names by tags.
 
     Parameters

@@ -28,8 +28,11 @@ def quality_summary(survey: EncodedSurvey) -> dict[str, object]:
 def missing_by_item(survey: EncodedSurvey, codebook: Codebook) -> pd.DataFrame:
     """Share of missing answers per item among valid respondents, with the construct of each item."""
     valid = survey.valid().items
-    rows = [{"construct": c, "item": i, "missing_share": float(valid[i].isna().mean())}
-            for c, items in codebook.scales().items() for i in items]
+    rows = [
+        {"construct": c, "item": i, "missing_share": float(valid[i].isna().mean())}
+        for c, items in codebook.scales().items()
+        for i in items
+    ]
     return pd.DataFrame(rows).set_index("item")
 
 
@@ -39,26 +42,3 @@ def answer_distribution(survey: EncodedSurvey, codebook: Codebook) -> pd.DataFra
     codes = range(codebook.scale.min, codebook.scale.max + 1)
     table = {code: (answers == code).sum() / answers.notna().sum() for code in codes}
     return pd.DataFrame(table)
-
-
-def write_quality_results(survey: EncodedSurvey, codebook: Codebook, results_dir, *, case_id: str,
-                          synthetic: bool) -> list:
-    """Write ``data_quality.json``, ``missing_by_item.csv`` and ``encoded.csv`` (valid respondents) atomically.
-
-    ``encoded.csv`` holds the reverse-keyed item scores and the background of the respondents kept for
-    analysis; later notebooks read it instead of encoding the raw file again.
-    """
-    from pathlib import Path
-
-    from emstudy.fileio import write_csv, write_json
-
-    results_dir = Path(results_dir)
-    summary = quality_summary(survey)
-    summary.update({"case": case_id, "synthetic": synthetic})
-    valid = survey.valid()
-    encoded = pd.concat([valid.background, valid.items], axis=1)
-    return [
-        write_json(results_dir / "data_quality.json", summary),
-        write_csv(results_dir / "missing_by_item.csv", missing_by_item(survey, codebook)),
-        write_csv(results_dir / "encoded.csv", encoded, float_format="%g"),
-    ]

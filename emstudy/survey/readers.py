@@ -71,11 +71,7 @@ def _column_letter(index: int) -> str:
 
 
 def read_survey(
-    path: str | Path,
-    *,
-    sheet: str | int | None = None,
-    encoding: str | None = None,
-    delimiter: str | None = None,
+    path: str | Path, *, sheet: str | int | None = None, encoding: str | None = None, delimiter: str | None = None
 ) -> pd.DataFrame:
     """Read a survey export into a data frame of its cells.
 
@@ -201,7 +197,9 @@ def _decode(p: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
         except LookupError as exc:
             raise _fail(p, f"unknown encoding {encoding!r}") from exc
         except UnicodeDecodeError as exc:
-            raise _fail(p, f"cannot be decoded as {encoding} (byte 0x{data[exc.start]:02x} at offset {exc.start})") from exc
+            raise _fail(
+                p, f"cannot be decoded as {encoding} (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+            ) from exc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
@@ -254,9 +252,7 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_csv(
-    p: Path, data: bytes, *, encoding: str | None, delimiter: str | None
-) -> tuple[pd.DataFrame, str, str]:
+def _read_csv(p: Path, data: bytes, *, encoding: str | None, delimiter: str | None) -> tuple[pd.DataFrame, str, str]:
     text, used = _decode(p, data, encoding)
     if "\x00" in text:
         raise _fail(p, "contains NUL bytes; expected a text (CSV) file")
@@ -279,7 +275,7 @@ def _read_csv(
             if not any(cell.strip() for cell in record):
                 continue  # blank line
             if len(record) > len(header):
-                extra = record[len(header):]
+                extra = record[len(header) :]
                 if any(cell.strip() for cell in extra):
                     raise _fail(
                         p,
@@ -382,9 +378,7 @@ def _read_stat(
     reader = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
     kind = "SPSS" if fmt == "sav" else "Stata"
     try:
-        df, meta = reader(
-            io.BytesIO(data), apply_value_formats=True, formats_as_category=False, encoding=encoding
-        )
+        df, meta = reader(io.BytesIO(data), apply_value_formats=True, formats_as_category=False, encoding=encoding)
     except Exception as exc:  # pyreadstat raises ReadstatError, PyreadstatError, UnicodeDecodeError...
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise _fail(p, f"is not a readable {kind} file (truncated or corrupt: {msg})") from exc
@@ -487,7 +481,9 @@ def parse_duration_seconds(value: Any, *, where: str | None = None) -> float:
     """
     prefix = f"{where}: " if where else ""
 
-    def bad(why: str = "expected seconds or a duration like '120秒', '2分30秒', '1小时2分', '00:02:30'") -> SurveyFileError:
+    def bad(
+        why: str = "expected seconds or a duration like '120秒', '2分30秒', '1小时2分', '00:02:30'",
+    ) -> SurveyFileError:
         return SurveyFileError(f"{prefix}value {value!r} is not a duration; {why}")
 
     if value is None:

@@ -6,11 +6,18 @@ from pathlib import Path
 from typing import TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from emstudy.errors import EmstudyError
 
-__all__ = ["load_yaml_model", "format_validation_error"]
+__all__ = ["StrictModel", "load_yaml_model", "format_validation_error"]
+
+
+class StrictModel(BaseModel):
+    """Base of every model read from the project's YAML files: unknown keys are errors, instances are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
 
 M = TypeVar("M", bound=BaseModel)
 

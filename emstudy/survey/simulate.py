@@ -29,12 +29,19 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from emstudy.fileio import atomic_write_bytes
 from emstudy.survey.cases import Case
 from emstudy.survey.codebook import Codebook
 from emstudy.survey.encode import decode
-from emstudy.fileio import atomic_write_bytes
 
-__all__ = ["SimulationSettings", "simulate_case", "expected_construct_means", "truth_json", "STUDY_SEED"]
+__all__ = [
+    "SimulationSettings",
+    "simulate_case",
+    "expected_construct_means",
+    "truth_json",
+    "truth_file_name",
+    "STUDY_SEED",
+]
 
 STUDY_SEED = 20190719
 
@@ -66,8 +73,13 @@ class SimulationSettings:
     weakness_means: tuple[float, ...] = (-0.45, -0.35, -0.25, -0.20)
     role_shift: tuple[tuple[str, float], ...] = (("gov", 0.35), ("ent", 0.05), ("res", -0.20))
     outcome_weights: tuple[tuple[str, float], ...] = (
-        ("response", 0.25), ("organisation", 0.15), ("information", 0.15), ("plan", 0.10),
-        ("resources", 0.10), ("warning", 0.05))
+        ("response", 0.25),
+        ("organisation", 0.15),
+        ("information", 0.15),
+        ("plan", 0.10),
+        ("resources", 0.10),
+        ("warning", 0.05),
+    )
     outcome_intercept: float = 0.30
     overall_thresholds: tuple[float, ...] = (-1.5, -0.6, 0.3, 1.2)
     missing_rate: float = 0.02
@@ -108,8 +120,9 @@ def _expected_code(mean: float, thresholds: tuple[float, ...]) -> float:
     return 1.0 + float(sum(norm.sf(t - mean) for t in thresholds))
 
 
-def expected_construct_means(case: Case, codebook: Codebook,
-                             settings: SimulationSettings = SimulationSettings()) -> dict[str, float]:
+def expected_construct_means(
+    case: Case, codebook: Codebook, settings: SimulationSettings = SimulationSettings()
+) -> dict[str, float]:
     """Population mean of each construct score (1-5, reverse keys applied) among attentive respondents.
 
     Exact under the model: for item ``j`` of construct ``c`` and role ``r``, ``x*`` is normal with mean
@@ -130,14 +143,14 @@ def expected_construct_means(case: Case, codebook: Codebook,
                 m = settings.outcome_intercept + sum(w * shift[role] for w in weights.values())
             else:
                 m = mu[construct.id] + shift[role]
-            total += share * np.mean([_expected_code(loadings[i.id] * m, settings.thresholds)
-                                      for i in construct.items])
+            total += share * np.mean([_expected_code(loadings[i.id] * m, settings.thresholds) for i in construct.items])
         out[construct.id] = round(float(total), 6)
     return out
 
 
-def simulate_case(case: Case, codebook: Codebook, settings: SimulationSettings = SimulationSettings()
-                  ) -> tuple[pd.DataFrame, dict]:
+def simulate_case(
+    case: Case, codebook: Codebook, settings: SimulationSettings = SimulationSettings()
+) -> tuple[pd.DataFrame, dict]:
     """Draw one case's synthetic survey.
 
     Returns
@@ -147,78 +160,23 @@ def simulate_case(case: Case, codebook: Codebook, settings: SimulationSettings =
     truth : dict
         The generator's parameters and what it drew (careless respondents, duplicates, expected means).
     """
+    # the draws happen in a fixed order on one generator: reordering the steps below changes the data
     rng = _case_rng(settings.seed, case.id, 2)
     n = case.sample.n
-    constructs = codebook.construct_ids
-    k = len(constructs)
     loadings = instrument_loadings(codebook, settings)
     mu = case_means(case, codebook, settings)
-    shift = dict(settings.role_shift)
-    weights = dict(settings.outcome_weights)
-
-    roles_codes = list(case.sample.roles)
-    roles = rng.choice(roles_codes, size=n, p=[case.sample.roles[r] for r in roles_codes])
-    corr = np.full((k, k), settings.rho) + (1 - settings.rho) * np.eye(k)
-    chol = np.linalg.cholesky(corr)
-    z = rng.standard_normal((n, k)) @ chol.T
-    base = np.array([mu[c] for c in constructs])
-    role_shift = np.array([shift[r] for r in roles])
-    eta = z + base + role_shift[:, None]
-    w = np.array([weights.get(c, 0.0) for c in constructs])
-    resid_sd = float(np.sqrt(1.0 - w @ corr @ w))
-    eff = settings.outcome_intercept + role_shift * w.sum() + z @ w + resid_sd * rng.standard_normal(n)
-    latent = {c: eta[:, j] for j, c in enumerate(constructs)}
-    latent[codebook.outcome.id] = eff
-
-    answers = {}
-    for construct in codebook.all_constructs:
-        for item in construct.items:
-            lam = loadings[item.id]
-            xstar = lam * latent[construct.id] + np.sqrt(1 - lam**2) * rng.standard_normal(n)
-            code = _cut(xstar, settings.thresholds)
-            answers[item.id] = (codebook.scale.min + codebook.scale.max - code) if item.reverse else code
-    answers = pd.DataFrame(answers).astype(float)
-    overall = _cut(eff + 0.5 * rng.standard_normal(n), settings.overall_thresholds)
+    latent = _draw_latent(rng, case, codebook, settings, mu)
+    answers = _draw_answers(rng, codebook, loadings, latent, settings, n)
+    overall = _cut(latent.effectiveness + 0.5 * rng.standard_normal(n), settings.overall_thresholds)
     duration = np.round(rng.lognormal(np.log(420), 0.3, size=n)).astype(int)
-
-    # careless respondents, drawn from distinct rows
-    n_straight = round(settings.straightline_rate * n)
-    n_speed = round(settings.speeding_rate * n)
-    careless = rng.choice(n, size=n_straight + n_speed, replace=False)
-    straight_rows, speed_rows = np.sort(careless[:n_straight]), np.sort(careless[n_straight:])
-    for row in straight_rows:
-        answers.iloc[row, :] = float(rng.integers(3, 6))
-    for row in speed_rows:
-        answers.iloc[row, :] = rng.integers(1, 6, size=answers.shape[1]).astype(float)
-        duration[row] = int(rng.integers(40, 100))
-
+    careless, straight_rows, speed_rows = _add_careless(rng, answers, duration, settings, n)
     # item nonresponse (only among attentive respondents, so that the flags stay unambiguous)
     attentive = np.setdiff1d(np.arange(n), careless)
     cells = rng.random(answers.shape)
     cells[careless, :] = 1.0
     answers = answers.mask(cells < settings.missing_rate)
     dont_know = (cells >= settings.missing_rate) & (cells < settings.missing_rate + settings.dont_know_rate)
-
-    labels = decode(answers, codebook, lang="zh")
-    labels = labels.mask(pd.DataFrame(dont_know, columns=labels.columns), "不清楚")
-    demo = {d.id: d for d in codebook.demographics}
-    role_label = {lvl.code: lvl.zh for lvl in demo["role"].levels}
-    suggestions = []
-    for row in range(n):
-        if rng.random() < settings.open_answer_rate:
-            weakest = constructs[int(np.argmin(eta[row]))]
-            suggestions.append(_SUGGESTIONS[weakest])
-        else:
-            suggestions.append("")
-    raw = pd.DataFrame({codebook.id_column.name: np.arange(1, n + 1)})
-    raw["role"] = [role_label[r] for r in roles]
-    for did in ("gender", "age", "education"):
-        levels = demo[did].levels
-        raw[did] = [levels[i].zh for i in rng.integers(0, len(levels), size=n)]
-    raw = pd.concat([raw, labels.reset_index(drop=True)], axis=1)
-    raw[codebook.overall.id] = [codebook.overall.anchors[c - 1].zh for c in overall]
-    raw[codebook.open_question.id] = suggestions
-    raw[codebook.duration_column.name] = duration
+    raw = _export_table(rng, codebook, answers, dont_know, latent, overall, duration, settings)
 
     # duplicated submissions: an attentive respondent submits twice (new serial number, same answers)
     dup_sources = np.sort(rng.choice(attentive, size=settings.n_duplicates, replace=False))
@@ -230,14 +188,153 @@ def simulate_case(case: Case, codebook: Codebook, settings: SimulationSettings =
     ids = raw[codebook.export_headers[codebook.id_column.name]]
     attentive_mask = np.ones(n, dtype=bool)
     attentive_mask[careless] = False
-    truth = {
+    drawn = {
+        "straightlining_ids": [int(ids.iloc[r]) for r in straight_rows],
+        "speeding_ids": [int(ids.iloc[r]) for r in speed_rows],
+        "duplicate_ids": [int(i) for i in dups[codebook.id_column.name]],
+        "duplicate_of_ids": [int(ids.iloc[r]) for r in dup_sources],
+        "role_counts": {r: int(np.sum(latent.roles == r)) for r in case.sample.roles},
+        "sample_latent_means": {
+            c: round(float(latent.eta[attentive_mask, j].mean()), 6) for j, c in enumerate(codebook.construct_ids)
+        },
+    }
+    return raw, _truth(
+        case, codebook, settings, n_rows=int(len(raw)), mu=mu, loadings=loadings, resid_sd=latent.resid_sd, drawn=drawn
+    )
+
+
+@dataclass(frozen=True)
+class _Latent:
+    """What :func:`_draw_latent` drew: roles, construct scores (n x k), the outcome and its residual SD."""
+
+    roles: np.ndarray
+    eta: np.ndarray
+    effectiveness: np.ndarray
+    resid_sd: float
+
+
+def _draw_latent(
+    rng: np.random.Generator, case: Case, codebook: Codebook, settings: SimulationSettings, mu: dict[str, float]
+) -> _Latent:
+    """Roles by the case's shares, correlated construct scores shifted by role, and the outcome."""
+    n = case.sample.n
+    constructs = codebook.construct_ids
+    k = len(constructs)
+    shift = dict(settings.role_shift)
+    weights = dict(settings.outcome_weights)
+    roles_codes = list(case.sample.roles)
+    roles = rng.choice(roles_codes, size=n, p=[case.sample.roles[r] for r in roles_codes])
+    corr = np.full((k, k), settings.rho) + (1 - settings.rho) * np.eye(k)
+    chol = np.linalg.cholesky(corr)
+    z = rng.standard_normal((n, k)) @ chol.T
+    base = np.array([mu[c] for c in constructs])
+    role_shift = np.array([shift[r] for r in roles])
+    eta = z + base + role_shift[:, None]
+    w = np.array([weights.get(c, 0.0) for c in constructs])
+    resid_sd = float(np.sqrt(1.0 - w @ corr @ w))
+    eff = settings.outcome_intercept + role_shift * w.sum() + z @ w + resid_sd * rng.standard_normal(n)
+    return _Latent(roles, eta, eff, resid_sd)
+
+
+def _draw_answers(
+    rng: np.random.Generator,
+    codebook: Codebook,
+    loadings: dict[str, float],
+    latent: _Latent,
+    settings: SimulationSettings,
+    n: int,
+) -> pd.DataFrame:
+    """Item codes (as answered: reverse-keyed items mirrored) from the latent scores, item by item."""
+    scores = {c: latent.eta[:, j] for j, c in enumerate(codebook.construct_ids)}
+    scores[codebook.outcome.id] = latent.effectiveness
+    answers = {}
+    for construct in codebook.all_constructs:
+        for item in construct.items:
+            lam = loadings[item.id]
+            xstar = lam * scores[construct.id] + np.sqrt(1 - lam**2) * rng.standard_normal(n)
+            code = _cut(xstar, settings.thresholds)
+            answers[item.id] = (codebook.scale.min + codebook.scale.max - code) if item.reverse else code
+    return pd.DataFrame(answers).astype(float)
+
+
+def _add_careless(
+    rng: np.random.Generator, answers: pd.DataFrame, duration: np.ndarray, settings: SimulationSettings, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Straight-liners and speeders, drawn from distinct rows; changes ``answers`` and ``duration`` in place.
+
+    Returns the careless rows and, sorted, the straight-lining and the speeding rows.
+    """
+    n_straight = round(settings.straightline_rate * n)
+    n_speed = round(settings.speeding_rate * n)
+    careless = rng.choice(n, size=n_straight + n_speed, replace=False)
+    straight_rows, speed_rows = np.sort(careless[:n_straight]), np.sort(careless[n_straight:])
+    for row in straight_rows:
+        answers.iloc[row, :] = float(rng.integers(3, 6))
+    for row in speed_rows:
+        answers.iloc[row, :] = rng.integers(1, 6, size=answers.shape[1]).astype(float)
+        duration[row] = int(rng.integers(40, 100))
+    return careless, straight_rows, speed_rows
+
+
+def _export_table(
+    rng: np.random.Generator,
+    codebook: Codebook,
+    answers: pd.DataFrame,
+    dont_know: np.ndarray,
+    latent: _Latent,
+    overall: np.ndarray,
+    duration: np.ndarray,
+    settings: SimulationSettings,
+) -> pd.DataFrame:
+    """The export's columns (codebook ids, Chinese labels): serial number, background, items, overall
+    rating, open suggestion (about the respondent's weakest construct) and duration."""
+    n = len(answers)
+    constructs = codebook.construct_ids
+    labels = decode(answers, codebook, lang="zh")
+    labels = labels.mask(pd.DataFrame(dont_know, columns=labels.columns), "不清楚")
+    demo = {d.id: d for d in codebook.demographics}
+    role_label = {lvl.code: lvl.zh for lvl in demo["role"].levels}
+    suggestions = []
+    for row in range(n):
+        if rng.random() < settings.open_answer_rate:
+            weakest = constructs[int(np.argmin(latent.eta[row]))]
+            suggestions.append(_SUGGESTIONS[weakest])
+        else:
+            suggestions.append("")
+    raw = pd.DataFrame({codebook.id_column.name: np.arange(1, n + 1)})
+    raw["role"] = [role_label[r] for r in latent.roles]
+    for did in ("gender", "age", "education"):
+        levels = demo[did].levels
+        raw[did] = [levels[i].zh for i in rng.integers(0, len(levels), size=n)]
+    raw = pd.concat([raw, labels.reset_index(drop=True)], axis=1)
+    raw[codebook.overall.id] = [codebook.overall.anchors[c - 1].zh for c in overall]
+    raw[codebook.open_question.id] = suggestions
+    raw[codebook.duration_column.name] = duration
+    return raw
+
+
+def _truth(
+    case: Case,
+    codebook: Codebook,
+    settings: SimulationSettings,
+    *,
+    n_rows: int,
+    mu: dict[str, float],
+    loadings: dict[str, float],
+    resid_sd: float,
+    drawn: dict,
+) -> dict:
+    """The truth file's content: the generator's parameters, what it drew and the expected construct means."""
+    weights = dict(settings.outcome_weights)
+    return {
         "synthetic": True,
-        "note": "SYNTHETIC DATA generated by emstudy.survey.simulate; not the thesis's responses.",
+        # names the module as it was called when the committed data were drawn, so that they reproduce
+        "note": "SYNTHETIC DATA generated by emstudy.simulate; not the thesis's responses.",
         "case": case.id,
         "parameters": {
             "seed": settings.seed,
-            "n_rows": int(len(raw)),
-            "n_respondents": n,
+            "n_rows": n_rows,
+            "n_respondents": case.sample.n,
             "role_shares": dict(case.sample.roles),
             "role_shift": dict(settings.role_shift),
             "latent_means": mu,
@@ -245,24 +342,26 @@ def simulate_case(case: Case, codebook: Codebook, settings: SimulationSettings =
             "construct_correlation": settings.rho,
             "loadings": loadings,
             "thresholds": list(settings.thresholds),
-            "outcome_weights": {c: weights.get(c, 0.0) for c in constructs},
+            "outcome_weights": {c: weights.get(c, 0.0) for c in codebook.construct_ids},
             "outcome_intercept": settings.outcome_intercept,
             "outcome_residual_sd": round(resid_sd, 6),
             "missing_rate": settings.missing_rate,
             "dont_know_rate": settings.dont_know_rate,
         },
-        "drawn": {
-            "straightlining_ids": [int(ids.iloc[r]) for r in straight_rows],
-            "speeding_ids": [int(ids.iloc[r]) for r in speed_rows],
-            "duplicate_ids": [int(i) for i in dups[codebook.id_column.name]],
-            "duplicate_of_ids": [int(ids.iloc[r]) for r in dup_sources],
-            "role_counts": {r: int(np.sum(roles == r)) for r in roles_codes},
-            "sample_latent_means": {c: round(float(eta[attentive_mask, j].mean()), 6)
-                                    for j, c in enumerate(constructs)},
-        },
+        "drawn": drawn,
         "expected_construct_means": expected_construct_means(case, codebook, settings),
     }
-    return raw, truth
+
+
+def truth_file_name(case_id: str) -> str:
+    """Name of a synthetic case's truth file, written beside its raw data.
+
+    Examples
+    --------
+    >>> truth_file_name("yima")
+    'yima.truth.json'
+    """
+    return f"{case_id}.truth.json"
 
 
 def truth_json(truth: dict) -> bytes:
@@ -275,12 +374,13 @@ def raw_csv(raw: pd.DataFrame) -> bytes:
     return raw.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
 
 
-def write_case(case: Case, codebook: Codebook, out_dir: Path,
-               settings: SimulationSettings = SimulationSettings()) -> list[Path]:
+def write_case(
+    case: Case, codebook: Codebook, out_dir: Path, settings: SimulationSettings = SimulationSettings()
+) -> list[Path]:
     """Simulate one case and write ``<case>.csv`` and ``<case>.truth.json`` atomically."""
     raw, truth = simulate_case(case, codebook, settings)
     csv_path = out_dir / f"{case.id}.csv"
-    truth_path = out_dir / f"{case.id}.truth.json"
+    truth_path = out_dir / truth_file_name(case.id)
     atomic_write_bytes(csv_path, raw_csv(raw))
     atomic_write_bytes(truth_path, truth_json(truth))
     return [csv_path, truth_path]

@@ -1,4 +1,4 @@
-# Reference values for emstudy/cfa.py, computed with R lavaan.
+# Reference values for emstudy/stats/cfa/ (tests/test_stats_cfa.py), computed with R lavaan.
 # Run from the repository root:  Rscript tests/reference/cfa.R
 # Writes tests/reference/cfa.json and (if absent) tests/reference/data/HolzingerSwineford1939.csv
 suppressPackageStartupMessages({

@@ -1,4 +1,4 @@
-# Reference values for tests/test_comparison.py: cross-case comparison on the encoded synthetic study.
+# Reference values for tests/test_steps_compare.py: cross-case comparison on the encoded synthetic study.
 # Run from the project root: Rscript tests/reference/compare_synthetic.R
 # Reads analysis/<case>/results/encoded.csv (written by notebook 01; items reverse-keyed), builds construct
 # scores as emstudy does (mean of the answered items when at least 3 of the 4 are answered).

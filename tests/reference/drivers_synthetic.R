@@ -1,4 +1,4 @@
-# Reference values for tests/test_drivers_study.py (notebook 04, case drivers) on the synthetic Wencheng data.
+# Reference values for tests/test_steps_drivers.py (notebook 04, case drivers) on the synthetic Wencheng data.
 # Run from the project root: Rscript tests/reference/drivers_synthetic.R
 # Reads analysis/wencheng/results/encoded.csv (written by notebook 01: kept respondents, reverse keys applied).
 library(sandwich); library(MASS); library(jsonlite)

@@ -1,4 +1,4 @@
-# Reference values for tests/test_efa.py (emstudy.efa), computed with R psych.
+# Reference values for tests/test_stats_efa.py (emstudy.stats.efa, emstudy.stats.correlation), computed with R psych.
 # Run from the repository root:  Rscript tests/reference/efa.R
 # Writes tests/reference/efa.json (and tests/reference/data/bfi.csv if it does not exist yet).
 suppressPackageStartupMessages({

@@ -1,4 +1,4 @@
-# Reference values for emstudy/models.py (tests/test_models.py reads models.json).
+# Reference values for emstudy/stats/regression.py, pooled.py, groups.py, multitest.py (tests/test_stats_regression.py, test_stats_pooled.py, test_stats_groups.py read models.json).
 #
 # Run from the repository root:  Rscript tests/reference/models.R
 # Produced with R 4.2.2, psychTools 2.2.9, sandwich 3.0.2, MASS 7.3-58.2, lme4 1.1-31, jsonlite 1.8.4.

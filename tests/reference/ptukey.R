@@ -1,4 +1,4 @@
-# Reference values for emstudy/distributions.py (tests/test_distributions.py reads ptukey.json).
+# Reference values for emstudy/stats/distributions.py (tests/test_stats_distributions.py reads ptukey.json).
 #
 # Run from the repository root:  Rscript tests/reference/ptukey.R
 # Produced with R 4.2.2 (stats::ptukey, stats::qtukey), jsonlite 1.8.4.

@@ -1,4 +1,4 @@
-# Reference values for emstudy/reliability.py, computed with R psych, semTools and lavaan.
+# Reference values for emstudy/stats/reliability.py, omega.py, factorability.py, validity.py (tests/test_stats_*.py), computed with R psych, semTools and lavaan.
 # Run from the repository root:  Rscript tests/reference/reliability.R
 # Writes tests/reference/reliability.json and (if absent) tests/reference/data/bfi.csv and
 # tests/reference/data/HolzingerSwineford1939.csv.

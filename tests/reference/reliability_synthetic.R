@@ -1,4 +1,4 @@
-# Reference values for tests/test_reliability_study.py: reliability of the project's own synthetic data.
+# Reference values for tests/test_steps_reliability.py: reliability of the project's own synthetic data.
 # Reads analysis/<case>/results/encoded.csv (written by notebook 01: kept respondents, reverse-keyed items
 # already reversed) for two cases and writes tests/reference/reliability_synthetic.json.
 # Run from the project root: Rscript tests/reference/reliability_synthetic.R

@@ -1,15 +1,23 @@
-"""Confirmatory factor analysis and measurement invariance, following lavaan's conventions."""
+"""Confirmatory factor analysis and measurement invariance, following lavaan's conventions.
 
-from emstudy.stats.cfa.estimate import (
-    CFAResult,
-    FitMeasures,
-    InvarianceResult,
-    MeasurementModel,
-    cfa,
-    chisq_difference,
-    invariance,
-    parse_model,
-)
+Modules
+-------
+syntax
+    :class:`MeasurementModel` and :func:`parse_model` (lavaan's ``=~`` syntax).
+estimate
+    :func:`cfa` and its result :class:`CFAResult` (input in ``_data``).
+engine
+    Parameter table, model-implied moments, ML discrepancy and optimizer (private).
+fit
+    :class:`FitMeasures`, lavaan's ``fitMeasures``.
+invariance
+    :func:`chisq_difference`, :func:`invariance` and :class:`InvarianceResult`.
+"""
+
+from emstudy.stats.cfa.estimate import CFAResult, cfa
+from emstudy.stats.cfa.fit import FitMeasures
+from emstudy.stats.cfa.invariance import InvarianceResult, chisq_difference, invariance
+from emstudy.stats.cfa.syntax import MeasurementModel, parse_model
 
 __all__ = [
     "MeasurementModel",

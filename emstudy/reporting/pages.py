@@ -1,0 +1,406 @@
+"""The study's reports: one per case (:func:`case_report`) and the cross-case summary (:func:`summary_report`),
+in English and Chinese, with the synthetic-data banner on their first screen."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+import pandas as pd
+
+from emstudy.reporting.document import FigureRef, Report, Section, Table
+from emstudy.survey.cases import Case
+from emstudy.survey.codebook import Codebook
+
+
+class CaseFindings(Protocol):
+    """What a report reads of :class:`emstudy.steps.findings.CaseFindings` (the reporting layer does not
+    import the steps)."""
+
+    case: Case
+    synthetic: bool
+    findings: Sequence
+    priorities: pd.DataFrame
+    recommendations: Sequence
+    tables: Mapping[str, pd.DataFrame]
+
+
+__all__ = ["case_report", "summary_report", "count_word", "LANGS", "SYNTHETIC_NOTICE"]
+
+LANGS = ("en", "zh")
+"""The languages every report is written in."""
+
+SYNTHETIC_NOTICE = {
+    "en": (
+        "SYNTHETIC DATA: these results come from emstudy's seeded synthetic study built on the shared "
+        "instrument, not from the thesis's questionnaires, whose raw responses are not public."
+    ),
+    "zh": "合成数据：以下结果来自emstudy基于统一问卷生成的可复现合成数据，并非原论文的问卷数据（原始数据未公开）。",
+}
+"""First line of every notebook and report on synthetic data."""
+
+_TEXT = {
+    "en": {
+        "case_title": "Emergency management in {name}: findings and recommendations",
+        "summary_title": "{n} places compared: local emergency management in China",
+        "banner_source": "This report reconstructs the case studied in the thesis whose abstract is {abstract} "
+        "({framework}), measured with emstudy's shared instrument.",
+        "the_case": "The case",
+        "quality": "Data and quality",
+        "reliability": "Reliability and validity",
+        "structure": "Factor structure",
+        "profile": "Construct profile",
+        "priorities": "Priorities and drivers",
+        "comparison": "Compared with the other places",
+        "recommendations": "Recommendations",
+        "not_run": "The {step} step has not been run for this case, so it is not reported.",
+        "framework_table": "Framework dimensions and the constructs they map onto",
+        "dimension": "dimension",
+        "constructs": "constructs",
+        "construct": "construct",
+        "mean": "mean",
+        "ci_lower": "95% CI low",
+        "ci_upper": "95% CI high",
+        "n": "n",
+        "profile_caption": "Construct means with 95% confidence intervals (1 = strongly disagree, 5 = strongly agree)",
+        "means_caption": "Construct means",
+        "rec_line": "{rank}. [{dimension}] {text}{thesis}",
+        "thesis_mark": " (also recommended by the thesis)",
+        "no_priority": "No construct is rated clearly below this place's average.",
+        "problems": "Problems the thesis reports: {problems}",
+        "sources": "Sources: {files}",
+        "cases": "The cases",
+        "shared": "Shared and particular weaknesses",
+        "invariance": "Measurement invariance",
+        "case": "case",
+        "framework": "framework",
+        "n_valid": "questionnaires analysed",
+        "top": "top priorities",
+        "pattern": "pattern",
+        "cases_col": "cases",
+        "heatmap_caption": "Construct means by place",
+        "profiles_caption": "Construct profiles of the {n} places",
+        "rel_caption": "Reliability by construct (alpha with Feldt 95% CI, omega total)",
+        "ipa_caption": "Importance-performance map: importance is the standardized weight of a construct for "
+        "perceived effectiveness, performance its mean (95% CI); the shaded upper left is "
+        "\u201cconcentrate here\u201d (Martilla & James 1977)",
+        "mixed_data": "Synthetic data: {synthetic}. From survey files: {real}.",
+        "list_sep": ", ",
+        "open": "In respondents' own words",
+        "open_caption": "Most frequent answers to the open question, quoted as written after scrubbing phone, ID, "
+        "e-mail and listed names",
+        "answer": "answer",
+        "share": "share of respondents",
+        "reliability_table_cols": {
+            "construct": "construct",
+            "alpha": "alpha",
+            "alpha_ci_lower": "CI low",
+            "alpha_ci_upper": "CI high",
+            "omega_total": "omega",
+        },
+    },
+    "zh": {
+        "case_title": "{name}应急管理：研究发现与对策建议",
+        "summary_title": "{n}地比较：中国基层政府应急管理",
+        "banner_source": "本报告以emstudy统一问卷重建摘要文件{abstract}所对应学位论文的案例（{framework}）。",
+        "the_case": "案例概况",
+        "quality": "数据与质量",
+        "reliability": "信度与效度",
+        "structure": "因子结构",
+        "profile": "构念得分概况",
+        "priorities": "优先事项与影响因素",
+        "comparison": "与其他地区比较",
+        "recommendations": "对策建议",
+        "not_run": "本案例尚未运行{step}步骤，故不作报告。",
+        "framework_table": "分析框架维度及其对应的构念",
+        "dimension": "维度",
+        "constructs": "构念",
+        "construct": "构念",
+        "mean": "均值",
+        "ci_lower": "95%置信下限",
+        "ci_upper": "95%置信上限",
+        "n": "样本量",
+        "profile_caption": "各构念均值及95%置信区间（1=非常不同意，5=非常同意）",
+        "means_caption": "构念均值",
+        "rec_line": "{rank}. 【{dimension}】{text}{thesis}",
+        "thesis_mark": "（原论文亦提出此类建议）",
+        "no_priority": "没有构念明显低于本地平均水平。",
+        "problems": "原论文指出的问题：{problems}",
+        "sources": "数据来源：{files}",
+        "cases": "案例",
+        "shared": "共性问题与个性问题",
+        "invariance": "测量等值性",
+        "case": "案例",
+        "framework": "分析框架",
+        "n_valid": "有效问卷",
+        "top": "首要优先事项",
+        "pattern": "类型",
+        "cases_col": "涉及地区",
+        "heatmap_caption": "各地构念均值",
+        "profiles_caption": "{n}地构念得分剖面",
+        "rel_caption": "各构念信度（alpha及Feldt 95%置信区间，omega总系数）",
+        "ipa_caption": "重要性-表现分析图：重要性为各构念对应急管理成效感知的标准化回归系数，表现为其均值（95%置信区间）；"
+        "左上阴影区为“重点改进区”（Martilla & James 1977）",
+        "mixed_data": "合成数据案例：{synthetic}。来自问卷文件的案例：{real}。",
+        "list_sep": "、",
+        "open": "受访者的原话",
+        "open_caption": "开放题最常见的回答（已去除电话、身份证号、邮箱及所列姓名）",
+        "answer": "回答",
+        "share": "占受访者比例",
+        "reliability_table_cols": {
+            "construct": "构念",
+            "alpha": "alpha",
+            "alpha_ci_lower": "置信下限",
+            "alpha_ci_upper": "置信上限",
+            "omega_total": "omega",
+        },
+    },
+}
+
+
+_NUMBER_WORDS = {
+    "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"),
+    "zh": tuple("零一二三四五六七八九十"),
+}
+
+
+def count_word(n: int, lang: str) -> str:
+    """``n`` as a word for the reports' sentences ("four", "四"); digits above twelve (English) or ten (Chinese).
+
+    Examples
+    --------
+    >>> count_word(4, "en"), count_word(5, "zh"), count_word(11, "en"), count_word(13, "en")
+    ('four', '五', 'eleven', '13')
+    """
+    if lang not in _NUMBER_WORDS:
+        raise ValueError(f"lang: expected 'en' or 'zh', got {lang!r}")
+    words = _NUMBER_WORDS[lang]
+    return words[n] if 0 <= n < len(words) else str(n)
+
+
+_OPEN_SHOWN = 5
+"""How many of the most frequent open answers a case report quotes."""
+
+
+def _banner(lang: str, synthetic: bool) -> list[str]:
+    return [SYNTHETIC_NOTICE[lang]] if synthetic else []
+
+
+def _open_answer_tables(cf: CaseFindings, lang: str) -> list[Table]:
+    """The most frequent open answers of a case (none when nobody answered)."""
+    t = _TEXT[lang]
+    counts = cf.tables.get("open_answers")
+    if counts is None or not len(counts):
+        return []
+    top = counts.head(_OPEN_SHOWN)
+    return [
+        Table(
+            t["open_caption"],
+            pd.DataFrame({t["answer"]: top["answer"], t["n"]: top["n"], t["share"]: top["share"]}),
+            digits=3,
+        )
+    ]
+
+
+def _reliability_tables(cf: CaseFindings, codebook: Codebook, lang: str) -> list[Table]:
+    """The reliability table of notebook 02 with construct labels (none when the step has not run)."""
+    t = _TEXT[lang]
+    if "reliability" not in cf.tables:
+        return []
+    cols = t["reliability_table_cols"]
+    frame = cf.tables["reliability"]
+    keep = [c for c in cols if c in frame.columns]
+    shown = frame[keep].copy()
+    if "construct" in shown.columns:
+        shown["construct"] = [
+            codebook.label(c, lang) if c in codebook.construct_ids or c == codebook.outcome.id else c
+            for c in shown["construct"]
+        ]
+    return [Table(t["rel_caption"], shown.rename(columns=cols), digits=3)]
+
+
+def case_report(
+    cf: CaseFindings,
+    codebook: Codebook,
+    *,
+    lang: str,
+    figure_path: str | None = None,
+    ipa_figure_path: str | None = None,
+) -> Report:
+    """The report of one case from its :class:`emstudy.steps.findings.CaseFindings`.
+
+    ``figure_path`` and ``ipa_figure_path`` (relative to ``reports/``) are the construct profile and the
+    importance-performance map, shown when given.
+    """
+    t = _TEXT[lang]
+    case = cf.case
+    name = case.name.en if lang == "en" else case.name.zh
+    framework = case.framework.en if lang == "en" else case.framework.zh
+    banner = _banner(lang, cf.synthetic) + [
+        t["banner_source"].format(abstract=case.source_abstract, framework=framework)
+    ]
+    by_kind: dict[str, list] = {}
+    for f in cf.findings:
+        by_kind.setdefault(f.kind, []).append(f)
+
+    def section(title: str, kinds: Sequence[str], fallback: Sequence[str] = (), **parts) -> Section:
+        paragraphs = [f.text(lang) for kind in kinds[:1] for f in by_kind.get(kind, [])] or list(fallback)
+        paragraphs += [f.text(lang) for kind in kinds[1:] for f in by_kind.get(kind, [])]
+        sources = [s for kind in kinds for s in sorted({f.source for f in by_kind.get(kind, [])})]
+        return Section(title, paragraphs=paragraphs, source=", ".join(sources), **parts)
+
+    not_run = lambda step: [t["not_run"].format(step=step)]  # noqa: E731
+    sections = [_case_section(cf, codebook, lang), section(t["quality"], ["data"])]
+    if "open" in by_kind:
+        sections.append(section(t["open"], ["open"], tables=_open_answer_tables(cf, lang)))
+    sections.append(
+        section(
+            t["reliability"], ["reliability"], not_run("02_reliability"), tables=_reliability_tables(cf, codebook, lang)
+        )
+    )
+    sections.append(section(t["structure"], ["structure"], not_run("03_structure")))
+    sections.append(_profile_section(cf, codebook, lang, figure_path))
+    ipa_figures = [FigureRef(t["ipa_caption"], ipa_figure_path)] if ipa_figure_path else []
+    sections.append(section(t["priorities"], ["priority", "drivers"], [t["no_priority"]], figures=ipa_figures))
+    sections.append(section(t["comparison"], ["comparison"], not_run("05_compare")))
+    sections.append(_recommendations_section(cf, lang))
+    return Report(t["case_title"].format(name=name), lang, banner, sections)
+
+
+def _case_section(cf: CaseFindings, codebook: Codebook, lang: str) -> Section:
+    """The case itself: place, event, the thesis's problems and its framework mapped onto constructs."""
+    t = _TEXT[lang]
+    case = cf.case
+    dims = pd.DataFrame(
+        {
+            t["dimension"]: [d.en if lang == "en" else d.zh for d in case.framework.dimensions],
+            t["constructs"]: [
+                ", ".join(codebook.label(c, lang) for c in d.constructs) for d in case.framework.dimensions
+            ],
+        }
+    )
+    place = case.place.en if lang == "en" else case.place.zh
+    event = case.event.en if lang == "en" else case.event.zh
+    problems = (" " if lang == "en" else "").join(p.en if lang == "en" else p.zh for p in case.problems)
+    return Section(
+        t["the_case"],
+        paragraphs=[place, event, t["problems"].format(problems=problems)],
+        tables=[Table(t["framework_table"], dims)],
+    )
+
+
+def _profile_section(cf: CaseFindings, codebook: Codebook, lang: str, figure_path: str | None) -> Section:
+    """Construct means with their intervals, and the profile figure when given."""
+    t = _TEXT[lang]
+    means = cf.tables["means"]
+    shown = pd.DataFrame(
+        {
+            t["construct"]: [codebook.label(c, lang) for c in means["construct"]],
+            t["mean"]: means["mean"],
+            t["ci_lower"]: means["ci_lower"],
+            t["ci_upper"]: means["ci_upper"],
+            t["n"]: means["n"],
+        }
+    )
+    figures = [FigureRef(t["profile_caption"], figure_path)] if figure_path else []
+    return Section(t["profile"], tables=[Table(t["means_caption"], shown)], figures=figures)
+
+
+def _recommendations_section(cf: CaseFindings, lang: str) -> Section:
+    """The ranked recommendations, marking those the thesis itself made."""
+    t = _TEXT[lang]
+    recs = [
+        t["rec_line"].format(
+            rank=r.rank,
+            dimension=r.dimension_en if lang == "en" else r.dimension_zh,
+            text=r.en if lang == "en" else r.zh,
+            thesis=t["thesis_mark"] if r.made_by_thesis else "",
+        )
+        for r in cf.recommendations
+    ]
+    return Section(t["recommendations"], paragraphs=recs or [t["no_priority"]], source="data/recommendations.yml")
+
+
+def summary_report(
+    case_findings: Sequence[CaseFindings],
+    codebook: Codebook,
+    *,
+    lang: str,
+    shared: pd.DataFrame,
+    invariance_verdict: str | None,
+    figures: Sequence[tuple[str, str]] = (),
+) -> Report:
+    """The cross-case summary from every case's findings and the comparison results.
+
+    ``invariance_verdict`` is the English verdict of notebook 05 (``invariance.json``); the Chinese report
+    states it in Chinese. ``figures`` holds (caption key, relative path) pairs, the caption key one of
+    ``heatmap_caption`` or ``profiles_caption``.
+    """
+    t = _TEXT[lang]
+    if lang == "zh":
+        invariance_verdict = _zh_verdict(invariance_verdict)
+    label = lambda c: codebook.label(c, lang)  # noqa: E731
+    name_of = lambda cf: cf.case.name.en if lang == "en" else cf.case.name.zh  # noqa: E731
+    synthetic = [name_of(cf) for cf in case_findings if cf.synthetic]
+    banner = _banner(lang, bool(synthetic))
+    if synthetic and len(synthetic) < len(case_findings):  # a user's own case beside the synthetic study
+        real = [name_of(cf) for cf in case_findings if not cf.synthetic]
+        banner.append(t["mixed_data"].format(synthetic=t["list_sep"].join(synthetic), real=t["list_sep"].join(real)))
+    banner += [
+        "Each place is reconstructed from its thesis's abstract (see the case reports); the comparison uses "
+        "one shared instrument."
+        if lang == "en"
+        else "各地案例依据相应学位论文摘要重建（见各案例报告），比较采用统一问卷。"
+    ]
+    rows = []
+    for cf in case_findings:
+        quality = next((f for f in cf.findings if f.kind == "data"), None)
+        rows.append(
+            {
+                t["case"]: cf.case.name.en if lang == "en" else cf.case.name.zh,
+                t["framework"]: cf.case.framework.en if lang == "en" else cf.case.framework.zh,
+                t["n_valid"]: "" if quality is None else str(quality.values["n_valid"]),
+                t["top"]: ", ".join(label(c) for c in cf.priorities["construct"].head(3)),
+            }
+        )
+    shared_shown = shared.copy()
+    shared_shown["construct"] = [label(c) for c in shared_shown["construct"]]
+    shared_shown = shared_shown.rename(
+        columns={"construct": t["construct"], "cases": t["cases_col"], "pattern": t["pattern"]}
+    )[[t["construct"], t["cases_col"], t["pattern"]]]
+    sections = [
+        Section(t["cases"], tables=[Table(t["cases"], pd.DataFrame(rows))]),
+        Section(
+            t["shared"],
+            tables=[Table(t["shared"], shared_shown)],
+            figures=[FigureRef(t[key].format(n=count_word(len(case_findings), lang)), path) for key, path in figures],
+        ),
+        Section(t["invariance"], paragraphs=[invariance_verdict or t["not_run"].format(step="05_compare")]),
+    ]
+    for cf in case_findings:
+        name = cf.case.name.en if lang == "en" else cf.case.name.zh
+        recs = [
+            t["rec_line"].format(
+                rank=r.rank,
+                dimension=r.dimension_en if lang == "en" else r.dimension_zh,
+                text=r.en if lang == "en" else r.zh,
+                thesis="",
+            )
+            for r in cf.recommendations[:3]
+        ]
+        sections.append(Section(f"{t['recommendations']}: {name}", paragraphs=recs or [t["no_priority"]]))
+    title = t["summary_title"].format(n=count_word(len(case_findings), lang))
+    return Report(title[:1].upper() + title[1:], lang, banner, sections)
+
+
+def _zh_verdict(verdict: str | None) -> str | None:
+    if verdict is None:
+        return None
+    for level, text in (
+        ("Scalar", "标量等值成立：各地的载荷与截距相等，可以比较各地的构念均值。"),
+        ("Metric", "仅度量等值成立：各地载荷相等，可比较变量间关系，但不宜直接比较均值。"),
+        ("Configural", "仅形态等值成立：各地因子结构相同，但不宜比较载荷或均值。"),
+    ):
+        if verdict.startswith(level):
+            return text
+    return f"测量等值性检验结论（英文）：{verdict}"

@@ -1,0 +1,104 @@
+"""The statistics of emstudy: formulas only (frames in, frozen results out; no codebook, paths or sentences).
+
+This is the public index. Every name below is checked against the field's reference software by the
+tests named beside it (expected values from the R scripts in ``tests/reference/``, the R call quoted
+beside each value), except where a line says otherwise.
+
+>>> from emstudy.stats import cronbach_alpha, omega, kmo, efa, cfa, invariance, compare_groups, drivers
+"""
+
+from emstudy.stats.cfa import (
+    CFAResult,
+    FitMeasures,
+    InvarianceResult,
+    MeasurementModel,
+    cfa,
+    chisq_difference,
+    invariance,
+    parse_model,
+)
+from emstudy.stats.correlation import polychoric
+from emstudy.stats.descriptives import MeanCI, mean_ci
+from emstudy.stats.distributions import studentized_range_cdf, studentized_range_ppf, studentized_range_sf
+from emstudy.stats.efa import EFAResult, ParallelAnalysisResult, efa, parallel_analysis
+from emstudy.stats.factorability import BartlettResult, KMOResult, bartlett_sphericity, kmo
+from emstudy.stats.groups import GroupComparison, compare_groups, dunn, games_howell, tukey_hsd
+from emstudy.stats.ipa import IPAResult, importance_performance
+from emstudy.stats.multitest import holm
+from emstudy.stats.omega import OmegaResult, omega
+from emstudy.stats.pooled import PooledResult, pooled_model
+from emstudy.stats.regression import DriversResult, OrdinalResult, drivers, ordinal_drivers
+from emstudy.stats.reliability import (
+    AlphaResult,
+    SplitHalfResult,
+    cronbach_alpha,
+    item_statistics,
+    reliability_table,
+    split_half,
+)
+from emstudy.stats.validity import average_variance_extracted, composite_reliability, htmt
+
+__all__ = [
+    # reliability (psych::alpha, alpha.ci, splitHalf, omega; tests/test_stats_reliability.py, test_stats_omega.py)
+    "cronbach_alpha",
+    "item_statistics",
+    "split_half",
+    "omega",
+    "reliability_table",
+    # factorability (psych::KMO, cortest.bartlett; tests/test_stats_factorability.py)
+    "kmo",
+    "bartlett_sphericity",
+    # convergent and discriminant validity (semTools::compRelSEM, AVE, htmt; tests/test_stats_validity.py)
+    "composite_reliability",
+    "average_variance_extracted",
+    "htmt",
+    # exploratory factor analysis (psych::fa, fa.parallel, polychoric; tests/test_stats_efa.py)
+    "efa",
+    "parallel_analysis",
+    "polychoric",
+    # confirmatory factor analysis and invariance (lavaan::cfa, fitMeasures, lavTestLRT; tests/test_stats_cfa.py)
+    "parse_model",
+    "cfa",
+    "invariance",
+    "chisq_difference",
+    # regression (lm + sandwich::vcovHC, MASS::polr; tests/test_stats_regression.py)
+    "drivers",
+    "ordinal_drivers",
+    # pooled models (lme4::lmer REML, lm + HC3; tests/test_stats_pooled.py)
+    "pooled_model",
+    # group comparisons (oneway.test, aov, TukeyHSD, kruskal.test, Games-Howell and Dunn by their
+    # definitions in R; tests/test_stats_groups.py)
+    "compare_groups",
+    "games_howell",
+    "tukey_hsd",
+    "dunn",
+    # multiple testing (p.adjust(method = "holm"); tests/test_stats_multitest.py)
+    "holm",
+    # descriptives (t.test's interval, by its definition; tests/test_stats_descriptives.py)
+    "mean_ci",
+    # importance-performance analysis: a composition of drivers() and mean_ci(), each checked against R
+    # (tests/test_stats_ipa.py checks the composition)
+    "importance_performance",
+    # the studentized range distribution (ptukey, qtukey; tests/test_stats_distributions.py)
+    "studentized_range_cdf",
+    "studentized_range_sf",
+    "studentized_range_ppf",
+    # result classes
+    "AlphaResult",
+    "SplitHalfResult",
+    "OmegaResult",
+    "KMOResult",
+    "BartlettResult",
+    "EFAResult",
+    "ParallelAnalysisResult",
+    "MeasurementModel",
+    "FitMeasures",
+    "CFAResult",
+    "InvarianceResult",
+    "DriversResult",
+    "OrdinalResult",
+    "PooledResult",
+    "GroupComparison",
+    "MeanCI",
+    "IPAResult",
+]

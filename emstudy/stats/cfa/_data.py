@@ -1,0 +1,283 @@
+"""Input of the CFA: raw data or summary statistics turned into per-group moments.
+
+:func:`_prepare_data` takes a data frame (listwise deletion, one block per group) and
+:func:`_prepare_moments` lavaan-style summary statistics (``sample.cov``, ``sample.mean``,
+``sample.nobs``); both return the group labels, the biased (divisor N) covariance matrices, the
+means and the group sizes, after checking that every matrix is positive definite.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from emstudy.errors import MissingDataWarning
+from emstudy.stats.cfa.syntax import MeasurementModel
+
+__all__: list[str] = []
+
+
+def _check_data_columns(mm: MeasurementModel, data: object, group: str | None) -> pd.DataFrame:
+    """Check that ``data`` holds the model variables (numeric) and ``group``; return those columns."""
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
+    obs = list(mm.observed)
+    for v in obs:
+        if v not in data.columns:
+            raise ValueError(f"model: variable {v!r} is not a column of data")
+    for f in mm.factors:
+        if f in data.columns:
+            raise ValueError(f"model: factor name {f!r} is also a column of data; latent names must differ")
+    cols = obs + ([group] if group is not None else [])
+    if group is not None and group not in data.columns:
+        raise ValueError(f"group: column {group!r} is not in data")
+    df = data[cols]
+    for v in obs:
+        if not pd.api.types.is_numeric_dtype(df[v]) or pd.api.types.is_bool_dtype(df[v]):
+            raise ValueError(f"data: variable {v!r} is not numeric (dtype {df[v].dtype})")
+    return df
+
+
+def _block_moments(X: np.ndarray, obs: list[str], where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and biased (divisor N) covariance matrix of one group's complete rows ``X``, checked to
+    be positive definite; ``where`` names the group in the error messages."""
+    n = X.shape[0]
+    p = len(obs)
+    if n <= p:
+        raise ValueError(f"data: too few observations{where}: {n} complete rows for {p} observed variables")
+    mean = X.mean(axis=0)
+    C = (X - mean).T @ (X - mean) / n
+    sd = np.sqrt(np.diag(C))
+    const = [obs[j] for j in range(p) if sd[j] <= 1e-12 * max(1.0, abs(mean[j]))]
+    if const:
+        raise ValueError(
+            f"data: sample covariance matrix{where} is not positive definite: variable(s) {const} are constant"
+        )
+    smallest = _min_correlation_eigenvalue(C)
+    if smallest <= 1e-10:
+        raise ValueError(
+            f"data: sample covariance matrix{where} is not positive definite "
+            f"(smallest eigenvalue of the correlation matrix {smallest:.3g}); some observed "
+            "variables are linearly dependent (duplicated items or a sum score?)"
+        )
+    return mean, C
+
+
+def _prepare_data(mm: MeasurementModel, data: pd.DataFrame, group: str | None, *, raw: bool = False):
+    """Per-group moments of raw ``data`` after listwise deletion (warned with
+    :class:`~emstudy.errors.MissingDataWarning`); with ``raw=True`` also the data blocks."""
+    df = _check_data_columns(mm, data, group)
+    obs = list(mm.observed)
+    complete = df.dropna()
+    dropped = len(df) - len(complete)
+    if dropped:
+        warnings.warn(
+            f"cfa: {dropped} of {len(df)} rows with missing values were removed (listwise deletion)",
+            MissingDataWarning,
+            stacklevel=3,
+        )
+    if group is None:
+        labels = [""]
+        blocks = [complete[obs].to_numpy(dtype=float)]
+    else:
+        labels = [str(v) for v in pd.unique(complete[group])]
+        blocks = [complete.loc[complete[group].astype(str) == lab, obs].to_numpy(dtype=float) for lab in labels]
+        if len(labels) < 2:
+            raise ValueError(f"group: column {group!r} has fewer than two groups")
+    S, means, ns = [], [], []
+    for lab, X in zip(labels, blocks):
+        where = f" in group {lab!r}" if group is not None else ""
+        mean, C = _block_moments(X, obs, where)
+        S.append(C)
+        means.append(mean)
+        ns.append(X.shape[0])
+    if raw:
+        return labels, S, means, ns, blocks
+    return labels, S, means, ns
+
+
+def _check_cov_labels(arg: str, cov: object, mm: MeasurementModel) -> None:
+    """Check the shape and the variable names of one user-supplied covariance matrix."""
+    obs = list(mm.observed)
+    if not isinstance(cov, pd.DataFrame):
+        raise ValueError(
+            f"{arg}: expected a pandas DataFrame with the variable names as index and columns, got {type(cov).__name__}"
+        )
+    nrow, ncol = cov.shape
+    if nrow != ncol:
+        raise ValueError(f"{arg}: expected a square matrix, got {nrow} rows and {ncol} columns")
+    if cov.index.has_duplicates or cov.columns.has_duplicates:
+        raise ValueError(f"{arg}: variable names in the index or columns are repeated")
+    if set(cov.index) != set(cov.columns):
+        odd = sorted(map(str, set(cov.index) ^ set(cov.columns)))
+        raise ValueError(f"{arg}: index and columns must name the same variables; they differ in {odd}")
+    absent = [v for v in obs if v not in cov.columns]
+    if absent:
+        raise ValueError(
+            f"{arg}: model variable(s) {absent} are not in the matrix; add their rows and "
+            "columns or remove them from the model"
+        )
+    for f in mm.factors:
+        if f in cov.columns:
+            raise ValueError(f"model: factor name {f!r} is also a variable of {arg}; latent names must differ")
+
+
+def _check_sample_cov(arg: str, cov: object, mm: MeasurementModel) -> np.ndarray:
+    """Validate one user-supplied covariance matrix; return it over the model variables."""
+    _check_cov_labels(arg, cov, mm)
+    obs = list(mm.observed)
+    sub = cov.loc[obs, obs]
+    try:
+        S = sub.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{arg}: entries must be numbers") from None
+    if not np.isfinite(S).all():
+        i, j = np.argwhere(~np.isfinite(S))[0]
+        raise ValueError(
+            f"{arg}: missing or infinite entry for ({obs[i]!r}, {obs[j]!r}); every pair of model "
+            "variables needs a covariance"
+        )
+    scale = max(float(np.max(np.abs(S))), np.finfo(float).tiny)
+    asym = np.abs(S - S.T)
+    if np.max(asym) > 1e-8 * scale:
+        i, j = np.unravel_index(np.argmax(asym), asym.shape)
+        raise ValueError(
+            f"{arg}: not symmetric: entry ({obs[i]!r}, {obs[j]!r}) is {S[i, j]:.6g} but "
+            f"({obs[j]!r}, {obs[i]!r}) is {S[j, i]:.6g}"
+        )
+    S = (S + S.T) / 2.0
+    nonpos = [obs[j] for j in range(len(obs)) if S[j, j] <= 0]
+    if nonpos:
+        raise ValueError(f"{arg}: not positive definite: the variance of {nonpos} is zero or negative")
+    smallest = _min_correlation_eigenvalue(S)
+    if smallest <= 1e-10:
+        raise ValueError(
+            f"{arg}: not positive definite (smallest eigenvalue of the correlation matrix "
+            f"{smallest:.3g}); some observed variables are linearly dependent, or the matrix was "
+            "assembled from inconsistent pieces (e.g. pairwise deletion)"
+        )
+    return S
+
+
+def _min_correlation_eigenvalue(cov: np.ndarray) -> float:
+    """Smallest eigenvalue of the correlation matrix of ``cov`` (positive variances assumed): the scale-free
+    test of positive definiteness used for raw-data and user-supplied covariance matrices alike."""
+    sd = np.sqrt(np.diag(cov))
+    return float(np.linalg.eigvalsh(cov / np.outer(sd, sd))[0])
+
+
+def _check_sample_mean(arg: str, mean: object, mm: MeasurementModel) -> np.ndarray:
+    """Validate one user-supplied mean vector; return it over the model variables."""
+    obs = list(mm.observed)
+    if not isinstance(mean, pd.Series):
+        raise ValueError(f"{arg}: expected a pandas Series indexed by variable name, got {type(mean).__name__}")
+    if mean.index.has_duplicates:
+        raise ValueError(f"{arg}: variable names in the index are repeated")
+    absent = [v for v in obs if v not in mean.index]
+    if absent:
+        raise ValueError(f"{arg}: model variable(s) {absent} have no mean; add them to the Series")
+    try:
+        mu = mean.loc[obs].to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{arg}: entries must be numbers") from None
+    if not np.isfinite(mu).all():
+        bad = [v for v, x in zip(obs, mu) if not np.isfinite(x)]
+        raise ValueError(f"{arg}: missing or infinite mean for {bad}")
+    return mu
+
+
+def _check_sample_nobs(arg: str, n: object, p: int) -> int:
+    """Validate one number of observations (an integer above the number of variables)."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+        raise ValueError(
+            f"{arg}: expected a positive integer (the number of observations behind the matrix), got {n!r}"
+        )
+    if n <= 0:
+        raise ValueError(f"{arg}: expected a positive integer, got {n}")
+    if n <= p:
+        raise ValueError(f"{arg}: {n} observations for {p} observed variables; need more observations than variables")
+    return int(n)
+
+
+def _check_group_keys(
+    sample_cov: Mapping[object, pd.DataFrame],
+    sample_mean: Mapping[object, pd.Series] | None,
+    sample_nobs: Mapping[object, int] | None,
+) -> list:
+    """Check that a mapping ``sample_cov`` has at least two groups, distinct labels, and that
+    ``sample_mean`` and ``sample_nobs`` are mappings with the same keys; return the keys."""
+    keys = list(sample_cov.keys())
+    if len(keys) < 2:
+        raise ValueError(
+            "sample_cov: a mapping gives one matrix per group and needs at least two groups; "
+            "for a single group pass the DataFrame itself"
+        )
+    labels = [str(k) for k in keys]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"sample_cov: group keys {keys} are not distinct as text")
+    if sample_nobs is None:
+        raise ValueError(
+            "sample_nobs: required with sample_cov; pass a mapping group -> number of "
+            "observations with the keys of sample_cov"
+        )
+    if sample_mean is None:
+        raise ValueError(
+            "sample_mean: a multi-group model has a mean structure, so the means are needed; "
+            "pass a mapping group -> Series of means with the keys of sample_cov"
+        )
+    for arg, obj in (("sample_mean", sample_mean), ("sample_nobs", sample_nobs)):
+        if not isinstance(obj, Mapping):
+            raise ValueError(
+                f"{arg}: sample_cov is a mapping of groups, so {arg} must be a mapping with "
+                f"the same keys, got {type(obj).__name__}"
+            )
+        absent = [k for k in keys if k not in obj]
+        extra = [k for k in obj if k not in sample_cov]
+        if absent or extra:
+            raise ValueError(
+                f"{arg}: group keys do not match those of sample_cov {keys}: "
+                f"missing {absent}, not in sample_cov {extra}"
+            )
+    return keys
+
+
+def _prepare_moments(
+    mm: MeasurementModel,
+    sample_cov: pd.DataFrame | Mapping[object, pd.DataFrame],
+    sample_mean: pd.Series | Mapping[object, pd.Series] | None,
+    sample_nobs: int | Mapping[object, int] | None,
+) -> tuple[list[str], list[np.ndarray], list[np.ndarray], list[int]]:
+    """Summary-statistics input (lavaan's ``sample.cov``, ``sample.mean``, ``sample.nobs``).
+
+    Each covariance matrix is taken as the unbiased one (divisor N - 1) and multiplied by
+    (N - 1) / N, so that ML works with the biased matrix as it does with raw data (lavaan's
+    ``sample.cov.rescale = TRUE`` for ``likelihood = "normal"``).
+    """
+    obs = list(mm.observed)
+    p = len(obs)
+    if isinstance(sample_cov, Mapping):
+        keys = _check_group_keys(sample_cov, sample_mean, sample_nobs)
+        labels = [str(k) for k in keys]
+        S, means, ns = [], [], []
+        for k in keys:
+            S.append(_check_sample_cov(f"sample_cov[{k!r}]", sample_cov[k], mm))
+            means.append(_check_sample_mean(f"sample_mean[{k!r}]", sample_mean[k], mm))
+            ns.append(_check_sample_nobs(f"sample_nobs[{k!r}]", sample_nobs[k], p))
+    else:
+        for arg, obj in (("sample_mean", sample_mean), ("sample_nobs", sample_nobs)):
+            if isinstance(obj, Mapping):
+                raise ValueError(
+                    f"{arg}: a mapping of groups needs sample_cov to be a mapping with the same "
+                    "keys (one covariance matrix per group)"
+                )
+        if sample_nobs is None:
+            raise ValueError("sample_nobs: required with sample_cov (the number of observations behind the matrix)")
+        labels = [""]
+        S = [_check_sample_cov("sample_cov", sample_cov, mm)]
+        ns = [_check_sample_nobs("sample_nobs", sample_nobs, p)]
+        means = [np.zeros(p) if sample_mean is None else _check_sample_mean("sample_mean", sample_mean, mm)]
+    S = [s * (n - 1) / n for s, n in zip(S, ns)]
+    return labels, S, means, ns

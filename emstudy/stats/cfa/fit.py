@@ -1,0 +1,188 @@
+"""Fit measures of a CFA as lavaan's ``fitMeasures`` defines them (ML, ``likelihood="normal"``).
+
+:class:`FitMeasures` holds them; :func:`_fit_measures` computes them from a converged engine,
+:func:`_rmsea_ci` the RMSEA interval and p-close, :func:`_saturated_trace` the saturated-model
+term of the Yuan-Bentler scaling factor used by the MLR estimator.
+
+References
+----------
+Browne, M. W., & Cudeck, R. (1993). Alternative ways of assessing model fit. In Bollen & Long
+(Eds.), Testing Structural Equation Models (pp. 136-162). Sage.
+Steiger, J. H. (1998). A note on multiple sample extensions of the RMSEA fit index.
+Structural Equation Modeling, 5, 411-419.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from emstudy.stats.cfa.engine import _Engine
+
+__all__ = ["FitMeasures"]
+
+
+@dataclass(frozen=True)
+class FitMeasures:
+    """Fit indices as lavaan's ``fitMeasures`` defines them (ML, ``likelihood="normal"``).
+
+    ``to_series()`` returns them under lavaan's names (``chisq``, ``baseline.chisq``,
+    ``rmsea.ci.lower``, ``unrestricted.logl`` ...). ``srmr`` is Bentler's SRMR (lavaan's
+    ``srmr`` = ``srmr_bentler``), including mean residuals when there is a mean structure.
+    """
+
+    npar: int
+    n: int
+    chisq: float
+    df: int
+    pvalue: float
+    baseline_chisq: float
+    baseline_df: int
+    baseline_pvalue: float
+    cfi: float
+    tli: float
+    rmsea: float
+    rmsea_ci_lower: float
+    rmsea_ci_upper: float
+    rmsea_pvalue: float
+    srmr: float
+    logl: float
+    unrestricted_logl: float
+    aic: float
+    bic: float
+    bic2: float
+    chisq_scaled: float = float("nan")
+    chisq_scaling_factor: float = float("nan")
+    pvalue_scaled: float = float("nan")
+
+    _LAVAAN = {
+        "baseline_chisq": "baseline.chisq",
+        "baseline_df": "baseline.df",
+        "baseline_pvalue": "baseline.pvalue",
+        "rmsea_ci_lower": "rmsea.ci.lower",
+        "rmsea_ci_upper": "rmsea.ci.upper",
+        "rmsea_pvalue": "rmsea.pvalue",
+        "unrestricted_logl": "unrestricted.logl",
+        "n": "ntotal",
+        "chisq_scaled": "chisq.scaled",
+        "chisq_scaling_factor": "chisq.scaling.factor",
+        "pvalue_scaled": "pvalue.scaled",
+    }
+
+    def to_series(self) -> pd.Series:
+        """Fit measures as a Series indexed by lavaan's names."""
+        names = [f for f in self.__dataclass_fields__ if not f.startswith("_")]
+        return pd.Series({self._LAVAAN.get(f, f): getattr(self, f) for f in names}, dtype=float)
+
+    def __repr__(self) -> str:
+        scaled = f"chisq_scaled={self.chisq_scaled:.3f}, " if np.isfinite(self.chisq_scaled) else ""
+        return (
+            f"FitMeasures(chisq={self.chisq:.3f}, df={self.df}, p={self.pvalue:.3g}, {scaled}"
+            f"CFI={self.cfi:.3f}, TLI={self.tli:.3f}, RMSEA={self.rmsea:.3f} "
+            f"[{self.rmsea_ci_lower:.3f}, {self.rmsea_ci_upper:.3f}], SRMR={self.srmr:.3f}, "
+            f"AIC={self.aic:.1f}, BIC={self.bic:.1f})"
+        )
+
+
+def _saturated_trace(X: np.ndarray, S: np.ndarray) -> float:
+    """trace(A1^-1 B1) for the saturated covariance model at the sample moments."""
+    p = S.shape[0]
+    iu = np.triu_indices(p)
+    E = np.zeros((len(iu[0]), p, p))
+    for k, (i, j) in enumerate(zip(*iu)):
+        E[k, i, j] = 1.0
+        E[k, j, i] = 1.0
+    Si = np.linalg.inv(S)
+    n = X.shape[0]
+    SE = np.einsum("ij,ajk->aik", Si, E)
+    A = n * 0.5 * np.einsum("aij,bji->ab", SE, SE)
+    Y = (X - X.mean(axis=0)) @ Si
+    sc = -0.5 * np.einsum("ij,qji->q", Si, E)[None, :] + 0.5 * np.einsum("ni,qij,nj->nq", Y, E, Y)
+    return float(np.trace(np.linalg.solve(A, sc.T @ sc)))
+
+
+def _rmsea_ci(chisq: float, df: int, N: float, G: int) -> tuple[float, float, float]:
+    if df <= 0:
+        return np.nan, np.nan, np.nan
+
+    def root(target: float) -> float:
+        if stats.chi2.cdf(chisq, df) < target:
+            return 0.0
+        hi = max(chisq, 1.0)
+        while stats.ncx2.cdf(chisq, df, hi) > target:
+            hi *= 2.0
+        lam = optimize.brentq(lambda nc: stats.ncx2.cdf(chisq, df, nc) - target, 1e-12, hi, xtol=1e-12, rtol=1e-14)
+        return float(np.sqrt(lam / (N * df)) * np.sqrt(G))
+
+    lower = root(0.95)
+    upper = root(0.05)
+    ncp0 = N * df * 0.05**2 / G
+    pclose = float(stats.ncx2.sf(chisq, df, ncp0))
+    return lower, upper, pclose
+
+
+def _fit_measures(eng: _Engine, x: np.ndarray, fmin: float) -> FitMeasures:
+    p, G, N = eng.p, eng.G, eng.N
+    npar = eng.nfree
+    moments = p * (p + 1) // 2 + (p if eng.meanstructure else 0)
+    df = G * moments - npar
+    chisq = float(N * fmin)
+    pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan
+    bchisq = float(sum(n * (np.sum(np.log(np.diag(s))) - ld) for n, s, ld in zip(eng.ns, eng.S, eng.logdetS)))
+    bdf = G * p * (p - 1) // 2
+    bp = float(stats.chi2.sf(bchisq, bdf))
+    t1 = max(chisq - df, 0.0)
+    t2 = max(chisq - df, bchisq - bdf, 0.0)
+    cfi = 1.0 if t2 == 0 else 1.0 - t1 / t2
+    tli = (bchisq / bdf - chisq / df) / (bchisq / bdf - 1.0) if df > 0 else np.nan
+    rmsea = float(np.sqrt(max((chisq - df) / (df * N), 0.0)) * np.sqrt(G)) if df > 0 else np.nan
+    lo, up, pclose = _rmsea_ci(chisq, df, N, G)
+    logl = 0.0
+    ulogl = 0.0
+    srmr_sq = 0.0
+    for g in range(G):
+        Sigma, mu = eng.implied(x, g)
+        Si = np.linalg.inv(Sigma)
+        d = eng.means[g] - mu
+        ld = np.linalg.slogdet(Sigma)[1]
+        n = eng.ns[g]
+        logl += -n / 2 * (p * np.log(2 * np.pi) + ld + np.trace(eng.S[g] @ Si) + d @ Si @ d)
+        ulogl += -n / 2 * (p * np.log(2 * np.pi) + eng.logdetS[g] + p)
+        sd = np.sqrt(np.diag(eng.S[g]))
+        R = (eng.S[g] - Sigma) / np.outer(sd, sd)
+        iu = np.triu_indices(p)
+        ss = np.sum(R[iu] ** 2)
+        cnt = len(iu[0])
+        if eng.meanstructure:
+            ss += np.sum((d / sd) ** 2)
+            cnt += p
+        srmr_sq += n / N * np.sqrt(ss / cnt)
+    srmr = float(srmr_sq)
+    aic = -2 * logl + 2 * npar
+    bic = -2 * logl + npar * np.log(N)
+    bic2 = -2 * logl + npar * np.log((N + 2) / 24)
+    return FitMeasures(
+        npar=npar,
+        n=int(N),
+        chisq=chisq,
+        df=int(df),
+        pvalue=pvalue,
+        baseline_chisq=bchisq,
+        baseline_df=int(bdf),
+        baseline_pvalue=bp,
+        cfi=float(cfi),
+        tli=float(tli),
+        rmsea=rmsea,
+        rmsea_ci_lower=lo,
+        rmsea_ci_upper=up,
+        rmsea_pvalue=pclose,
+        srmr=srmr,
+        logl=float(logl),
+        unrestricted_logl=float(ulogl),
+        aic=float(aic),
+        bic=float(bic),
+        bic2=float(bic2),
+    )

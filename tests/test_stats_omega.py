@@ -1,0 +1,71 @@
+"""Tests of emstudy.stats.omega against R psych 2.2.9 (psych::omega).
+
+Expected values come from tests/reference/reliability.R -> tests/reference/reliability.json.
+bfi: psychTools::bfi with A1, C4, C5, E1, E2, O2, O5 reversed as 7 - x; ``x`` below is the
+listwise-complete subset of a scale's items (``keyed[complete.cases(keyed[, items]), items]``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emstudy.errors import ModelWarning
+from emstudy.stats.omega import omega
+
+REF_DIR = Path(__file__).resolve().parent / "reference"
+REF = json.loads((REF_DIR / "reliability.json").read_text())
+SCALES = {s: d["items"] for s, d in REF["scales"].items()}
+ALL25 = REF["omega_all25"]["items"]
+
+EXACT = 1e-6  # tolerance the issue sets for alpha, CI, r.drop, KMO, Bartlett, HTMT, CR, AVE
+OMEGA = 1e-4  # tolerance the issue sets for omega
+
+
+@pytest.fixture(scope="module")
+def bfi() -> pd.DataFrame:
+    data = pd.read_csv(REF_DIR / "data" / "bfi.csv")
+    for v in REF["reversed"]:
+        data[v] = 7 - data[v]
+    return data
+
+
+@pytest.mark.parametrize("scale", list(SCALES))
+def test_single_factor_omega_total_matches_psych(bfi: pd.DataFrame, scale: str) -> None:
+    ref = REF["scales"][scale]
+    res = omega(bfi[SCALES[scale]], n_factors=1)
+    assert res.omega_total_single == pytest.approx(
+        ref["omega_total_1f"], abs=OMEGA
+    )  # psych::omega(x, nfactors=1)$omega.tot
+    assert res.omega_total == pytest.approx(ref["omega_total_1f"], abs=OMEGA)
+    assert np.isnan(res.omega_h)
+
+
+def test_omega_three_factors_matches_psych(bfi: pd.DataFrame) -> None:
+    ref = REF["omega_ace"]  # A, C and E items (15), listwise
+    res = omega(bfi[ref["items"]])  # n_factors = 3, psych's default
+    assert res.n == ref["n"]
+    assert res.omega_h == pytest.approx(ref["omega_h"], abs=OMEGA)  # psych::omega(x, nfactors=3)$omega_h
+    assert res.omega_total == pytest.approx(ref["omega_total"], abs=OMEGA)  # psych::omega(x, nfactors=3)$omega.tot
+    # psych::omega(x, nfactors=3)$schmid$sl[, "g"]
+    np.testing.assert_allclose(res.g_loadings, ref["g_loadings"], atol=OMEGA)
+
+
+def test_omega_five_factors_on_all_items_matches_psych(bfi: pd.DataFrame) -> None:
+    ref = REF["omega_all25"]
+    res = omega(bfi[ref["items"]], n_factors=5)
+    assert res.omega_h == pytest.approx(ref["omega_h"], abs=OMEGA)  # psych::omega(x25, nfactors=5)$omega_h
+    assert res.omega_total == pytest.approx(ref["omega_total"], abs=OMEGA)  # psych::omega(x25, nfactors=5)$omega.tot
+
+
+def test_omega_warns_when_not_identified(bfi: pd.DataFrame) -> None:
+    # 3 factors for 5 items: negative degrees of freedom; psych's omega_h is then optimizer-dependent
+    with pytest.warns(ModelWarning, match="not identified"):
+        omega(bfi[SCALES["A"]])
+
+
+# ------------------------------------------------------------------------------------- split half

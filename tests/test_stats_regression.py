@@ -1,0 +1,152 @@
+"""Tests of emstudy.stats.regression (drivers: OLS + HC3; ordinal_drivers: polr) against R
+(tests/reference/models.R -> models.json) and by construction. The ``bfi`` fixture is in conftest.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emstudy.stats import regression
+
+REF_DIR = Path(__file__).parent / "reference"
+REF = json.loads((REF_DIR / "models.json").read_text())
+
+
+def test_scale_scores_match_r(bfi):
+    # colMeans of rowMeans(cbind(7 - A1, A2, ...), na.rm = TRUE) etc. in models.R
+    for k, v in REF["scale_means"].items():
+        assert bfi[k].mean() == pytest.approx(v, abs=1e-12)
+
+
+def test_drivers_hc3_matches_r(bfi):
+    res = regression.drivers(
+        bfi,
+        outcome="agree",
+        predictors=["consc", "extra", "neuro", "open"],
+        covariates=["gender"],
+        categorical=["gender"],
+    )
+    ref = REF["ols"]
+    # lm(agree ~ consc + extra + neuro + open + gender) with gender a factor; R names "gender2"
+    assert list(res.table.index) == ["Intercept", "consc", "extra", "neuro", "open", "gender[T.2]"]
+    assert res.n == ref["n"] and res.df_resid == ref["df_resid"]
+    assert res.n_dropped == 2800 - ref["n"]
+    t = res.table
+    # coef(fit); sqrt(diag(sandwich::vcovHC(fit, type = "HC3"))); b/se; 2*pt(-|t|, df); b -/+ qt(.975, df)*se
+    for col, rcol in [
+        ("coef", "coef"),
+        ("se", "se_hc3"),
+        ("t", "t"),
+        ("pvalue", "p"),
+        ("ci_lower", "ci_lower"),
+        ("ci_upper", "ci_upper"),
+    ]:
+        np.testing.assert_allclose(t[col].to_numpy(), ref[rcol], rtol=0, atol=1e-6, err_msg=col)
+    # coef(lm(... , data = dz)) with agree, consc, extra, neuro, open z-scored, gender left as dummy
+    np.testing.assert_allclose(t["beta_std"].to_numpy()[1:], ref["beta_std"][1:], atol=1e-6)
+    assert np.isnan(t["beta_std"].iloc[0])
+    # 1 / (1 - summary(lm(X[, cn] ~ X[, -cn]))$r.squared) over model.matrix(fit)[, -1]
+    np.testing.assert_allclose(t["vif"].to_numpy()[1:], ref["vif"], atol=1e-6)
+    # summary(fit)$r.squared, $adj.r.squared
+    assert res.r2 == pytest.approx(ref["r2"], abs=1e-10)
+    assert res.adj_r2 == pytest.approx(ref["adj_r2"], abs=1e-10)
+    frame = res.to_frame()
+    assert list(frame.columns[:3]) == ["term", "coef", "se"]
+    assert "HC3" in res.summary() and "reference level 1" in res.summary()
+
+
+def test_drivers_collinearity_names_columns():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=50), "b": rng.normal(size=50), "c": rng.normal(size=50)})
+    df["d"] = df.a + 2 * df.b
+    df["y"] = rng.normal(size=50)
+    with pytest.raises(ValueError, match=r"collinear.*\['a', 'b', 'd'\]"):
+        regression.drivers(df, outcome="y", predictors=["a", "b", "c", "d"])
+    df["k"] = 3.0
+    with pytest.raises(ValueError, match=r"collinear.*'Intercept', 'k'"):
+        regression.drivers(df, outcome="y", predictors=["a", "k"])
+
+
+def test_drivers_missing_policy_and_checks():
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"x": rng.normal(size=40), "y": rng.normal(size=40)})
+    df.loc[3, "x"] = np.nan
+    assert regression.drivers(df, outcome="y", predictors=["x"]).n_dropped == 1
+    with pytest.raises(ValueError, match="missing='raise'.*'x'"):
+        regression.drivers(df, outcome="y", predictors=["x"], missing="raise")
+    with pytest.raises(ValueError, match="'nope'"):
+        regression.drivers(df, outcome="y", predictors=["nope"])
+    df["s"] = "a"
+    with pytest.raises(ValueError, match="'s'.*numeric"):
+        regression.drivers(df, outcome="y", predictors=["s"])
+
+
+@pytest.mark.parametrize("link,key", [("logit", "polr_logistic"), ("probit", "polr_probit")])
+def test_ordinal_drivers_match_polr(bfi, link, key):
+    ref = REF[key]
+    res = regression.ordinal_drivers(
+        bfi, outcome="education", predictors=["agree", "consc", "extra", "neuro", "open"], link=link
+    )
+    assert res.n == ref["n"] and res.converged
+    # polr(education ~ agree + consc + extra + neuro + open, Hess = TRUE, method = link): coef, sqrt(diag(vcov))
+    np.testing.assert_allclose(res.coefficients["coef"].to_numpy(), ref["coef"], atol=1e-4)
+    np.testing.assert_allclose(res.coefficients["se"].to_numpy(), ref["se"], atol=1e-4)
+    # pf$zeta (logit P(Y <= k) = zeta_k - eta) and their SEs from vcov(pf)
+    assert list(res.thresholds.index) == ref["threshold"]
+    np.testing.assert_allclose(res.thresholds["zeta"].to_numpy(), ref["zeta"], atol=1e-4)
+    np.testing.assert_allclose(res.thresholds["se"].to_numpy(), ref["zeta_se"], atol=1e-4)
+    # logLik(pf)
+    assert res.loglik == pytest.approx(ref["loglik"], abs=1e-4)
+    tidy = res.to_frame()
+    assert list(tidy["kind"]).count("threshold") == 4
+
+
+def test_ordinal_drivers_ordered_labels_and_checks():
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=300)
+    codes = np.digitize(0.8 * x + rng.logistic(size=300), [-1.0, 0.5])
+    labels = pd.Categorical.from_codes(codes, categories=["low", "mid", "high"], ordered=True)
+    df = pd.DataFrame({"y": labels, "x": x})
+    res = regression.ordinal_drivers(df, outcome="y", predictors=["x"])
+    assert res.levels == ("low", "mid", "high")
+    assert list(res.thresholds.index) == ["low|mid", "mid|high"]
+    # thresholds increase and the slope has the generating sign (higher x -> higher categories)
+    assert res.thresholds["zeta"].is_monotonic_increasing and res.coefficients.loc["x", "coef"] > 0
+    assert res.coefficients.loc["x", "odds_ratio"] == pytest.approx(np.exp(res.coefficients.loc["x", "coef"]))
+    assert "zeta_k - x'beta" in res.summary()
+    with pytest.raises(ValueError, match="link"):
+        regression.ordinal_drivers(df, outcome="y", predictors=["x"], link="cauchit")
+    with pytest.raises(ValueError, match="'y'.*at least 2 observed levels"):
+        regression.ordinal_drivers(df.assign(y="low"), outcome="y", predictors=["x"])
+
+
+def test_pvalue_columns_are_named_pvalue(bfi):
+    d = regression.drivers(bfi, outcome="agree", predictors=["consc"])
+    assert list(d.table.columns[:6]) == ["coef", "se", "t", "pvalue", "ci_lower", "ci_upper"]
+    o = regression.ordinal_drivers(bfi, outcome="education", predictors=["agree"])
+    assert list(o.coefficients.columns[:6]) == ["coef", "se", "z", "pvalue", "ci_lower", "ci_upper"]
+
+
+def test_ordinal_nonconvergence_is_an_emstudy_convergence_warning(monkeypatch):
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    from emstudy.errors import ConvergenceWarning
+
+    rng = np.random.default_rng(8)
+    df = pd.DataFrame({"x": rng.normal(size=200)})
+    df["y"] = np.digitize(df.x + rng.logistic(size=200), [-1.0, 0.5])
+    fit = OrderedModel.fit
+
+    def stopped(self, *args, **kwargs):
+        res = fit(self, *args, **kwargs)
+        res.mle_retvals["converged"] = False
+        return res
+
+    monkeypatch.setattr(OrderedModel, "fit", stopped)
+    with pytest.warns(ConvergenceWarning, match=r"(?s)did not converge.*merge rare levels"):
+        res = regression.ordinal_drivers(df, outcome="y", predictors=["x"])
+    assert not res.converged

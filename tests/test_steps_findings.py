@@ -1,0 +1,116 @@
+"""Findings rules and the recommendation catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from emstudy.errors import EmstudyError
+from emstudy.steps.findings import load_catalogue, priorities, recommend, shared_priorities
+
+ROOT_ANALYSIS = Path(__file__).resolve().parents[1] / "analysis"
+
+
+@pytest.fixture(scope="module")
+def catalogue(project, codebook):
+    return load_catalogue(project.root / "data" / "recommendations.yml", codebook=codebook, case_ids=project.case_ids())
+
+
+def test_catalogue_covers_every_construct_in_both_languages(catalogue, codebook):
+    for construct in codebook.construct_ids:
+        entries = catalogue.for_construct(construct)
+        assert entries, construct
+        assert all(e.en and e.zh for e in entries)
+
+
+def test_catalogue_with_unknown_construct_is_rejected(tmp_path, project, codebook):
+    data = yaml.safe_load((project.root / "data" / "recommendations.yml").read_text(encoding="utf-8"))
+    data["entries"][0]["constructs"] = ["morale"]
+    path = tmp_path / "recommendations.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(EmstudyError, match=r"entries\.0\.constructs: unknown construct 'morale'"):
+        load_catalogue(path, codebook=codebook)
+
+
+def test_priorities_are_constructs_clearly_below_the_case_mean():
+    means = pd.DataFrame(
+        {"construct": ["a", "b", "c", "d"], "mean": [3.0, 3.6, 2.5, 3.5], "ci_upper": [3.1, 3.7, 2.7, 3.6]}
+    )
+    # case mean = 3.15: a (upper 3.1) and c (upper 2.7) are below it; c is lower, so it ranks first
+    table = priorities(means)
+    assert list(table["construct"]) == ["c", "a"]
+    assert list(table["rank"]) == [1, 2]
+    assert table["case_mean"].iloc[0] == pytest.approx(3.15)
+
+
+def test_priorities_name_a_missing_column():
+    with pytest.raises(ValueError, match="column 'ci_upper'"):
+        priorities(pd.DataFrame({"construct": ["a"], "mean": [3.0]}))
+
+
+def test_recommendations_speak_the_cases_framework(project, codebook, catalogue):
+    wencheng = project.case("wencheng", codebook)
+    recs = recommend(wencheng, codebook, catalogue, ["information", "recovery"])
+    assert [r.construct for r in recs][:1] == ["information"]
+    assert recs[0].dimension_en.startswith("Response (Heath's 4R")
+    assert "反应" in recs[0].dimension_zh
+    assert all(r.made_by_thesis for r in recs)  # Wencheng's thesis recommends both
+    h = project.case("h_district", codebook)
+    outside = recommend(h, codebook, catalogue, ["information"])
+    assert outside[0].dimension_en.startswith("outside the thesis's framework")
+
+
+def test_an_entry_serving_two_priorities_is_given_once(project, codebook, catalogue):
+    case = project.case("chaoyang", codebook)
+    recs = recommend(case, codebook, catalogue, codebook.construct_ids)
+    ids = [r.entry_id for r in recs]
+    assert len(ids) == len(set(ids))
+    assert [r.rank for r in recs] == list(range(1, len(recs) + 1))
+
+
+def test_shared_priorities():
+    table = shared_priorities({"x": ["a", "b"], "y": ["a"], "z": ["c"]})
+    assert table.set_index("construct")["pattern"].to_dict() == {"a": "shared", "b": "particular", "c": "particular"}
+    assert table.iloc[0]["cases"] == "x, y"
+
+
+def test_run_and_write_a_case_and_the_summary(project_copy):
+    import shutil
+
+    from emstudy.steps import files, findings, summary
+
+    shutil.copytree(ROOT_ANALYSIS, project_copy.analysis_dir)
+    # without notebook 05's comparison with the other places, the case reports say that it has not run
+    (files.cross_case_results_dir(project_copy) / files.BELOW_OTHERS).unlink()
+    cf = findings.run(project_copy, "yima")
+    assert "comparison" in cf.missing_steps
+    written = findings.write_results(cf, project_copy.results_dir("yima"))
+    written += findings.write_reports(cf, project_copy)
+    names = sorted(p.relative_to(project_copy.root).as_posix() for p in written)
+    assert names == [
+        "analysis/yima/results/findings.json",
+        "reports/figures/yima_ipa.png",
+        "reports/figures/yima_profile.png",
+        "reports/yima.html",
+        "reports/yima.md",
+        "reports/yima.zh.html",
+        "reports/yima.zh.md",
+    ]
+    res = summary.run(project_copy, project_copy.case_ids())
+    assert [f.case.id for f in res.findings] == project_copy.case_ids()
+    written = summary.write_results(res, files.cross_case_results_dir(project_copy))
+    written += summary.write_reports(res, project_copy)
+    assert sorted(p.name for p in written) == [
+        "priorities_shared.csv",
+        "summary.html",
+        "summary.md",
+        "summary.zh.html",
+        "summary.zh.md",
+    ]
+    with pytest.raises(TypeError, match="results"):
+        findings.write_results(res, project_copy.root)
+    with pytest.raises(TypeError, match="results"):
+        summary.write_results(cf, project_copy.root)

@@ -1,0 +1,183 @@
+"""Reliability step of the study (notebook 02): emstudy.steps.reliability.
+
+Reference values: tests/reference/reliability_synthetic.json, written by
+``Rscript tests/reference/reliability_synthetic.R`` (psych 2.2.9) from analysis/<case>/results/encoded.csv.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emstudy.steps import reliability as reliability_step
+from emstudy.steps.context import load_encoded
+from emstudy.steps.reliability import MISSING_POLICY, RELIABILITY_THRESHOLDS, assess_reliability, reliability_sentences
+
+ROOT = Path(__file__).resolve().parents[1]
+REF = json.loads((ROOT / "tests" / "reference" / "reliability_synthetic.json").read_text(encoding="utf-8"))
+TOL = 1e-6
+
+
+@pytest.fixture(scope="module", params=sorted(REF["cases"]))
+def case(request):
+    enc = load_encoded(ROOT, request.param)
+    return request.param, enc, reliability_step.run(enc)
+
+
+def test_construct_alphas_match_psych(case):
+    cid, enc, rel = case
+    ref = REF["cases"][cid]
+    assert rel.n == ref["n_kept"]
+    assert list(rel.table.index) == list(ref["scales"])
+    for s, r in ref["scales"].items():
+        row = rel.table.loc[s]
+        assert int(row["n"]) == r["n"]  # nrow(na.omit(d[, cols]))
+        # psych::alpha(na.omit(d[, cols]), check.keys = FALSE)$total$raw_alpha
+        assert row["alpha"] == pytest.approx(r["raw_alpha"], abs=TOL)
+        # psych::alpha(na.omit(d[, cols]), check.keys = FALSE)$total$std.alpha
+        assert row["std_alpha"] == pytest.approx(r["std_alpha"], abs=TOL)
+
+
+def test_item_statistics_match_psych(case):
+    cid, enc, rel = case
+    ref = REF["cases"][cid]
+    assert len(rel.items) == 48
+    for s, r in ref["scales"].items():
+        for item, v in r["r_drop"].items():
+            assert rel.items.loc[item, "construct"] == s
+            # psych::alpha(na.omit(d[, cols]), check.keys = FALSE)$item.stats$r.drop
+            assert rel.items.loc[item, "r_drop"] == pytest.approx(v, abs=TOL), item
+            # psych::alpha(na.omit(d[, cols]), check.keys = FALSE)$alpha.drop$raw_alpha
+            assert rel.items.loc[item, "alpha_if_deleted"] == pytest.approx(r["alpha_if_deleted"][item], abs=TOL)
+        weakest = min(r["r_drop"], key=r["r_drop"].get)
+        assert rel.table.loc[s, "weakest_item"] == weakest
+        assert rel.table.loc[s, "weakest_r_drop"] == pytest.approx(r["r_drop"][weakest], abs=TOL)
+
+
+def test_kmo_and_bartlett_match_psych(case):
+    cid, enc, rel = case
+    ref = REF["cases"][cid]
+    # headline: pairwise-complete correlations of the raw items
+    # psych::KMO(d[, all_items])$MSA: raw items with missing values, i.e. cor(use = "pairwise")
+    assert rel.kmo.msa == pytest.approx(ref["kmo_pairwise"], abs=1e-12)
+    # min(crossprod(!is.na(d[, all_items])))
+    assert rel.bartlett.n == ref["n_pairwise_min"]
+    # psych::cortest.bartlett(cor(d[, all_items], use = "pairwise"), n = min(crossprod(!is.na(d[, all_items]))))
+    assert rel.bartlett.chisq == pytest.approx(ref["bartlett_pairwise"]["chisq"], abs=TOL)
+    assert rel.bartlett.df == ref["bartlett_pairwise"]["df"]
+    # sensitivity check on the complete cases
+    assert rel.kmo_listwise.n == ref["complete_all"] == rel.bartlett_listwise.n  # nrow(na.omit(d[, all_items]))
+    assert rel.kmo_listwise.msa == pytest.approx(ref["kmo"], abs=TOL)  # psych::KMO(cor(na.omit(items)))$MSA
+    # psych::cortest.bartlett(cor(na.omit(items)), n = nrow(na.omit(items)))
+    assert rel.bartlett_listwise.chisq == pytest.approx(ref["bartlett"]["chisq"], abs=TOL)
+    assert rel.bartlett_listwise.pvalue == pytest.approx(ref["bartlett"]["p"], rel=TOL, abs=0)
+    assert rel.listwise_note is None
+
+
+def test_listwise_sensitivity_is_dropped_with_a_reason_when_too_few_answer_everything(project):
+    # a small case: fewer complete cases than items makes the listwise correlation matrix singular;
+    # the pairwise headline is still computed
+    from emstudy.steps.context import load_encoded
+
+    enc = load_encoded(ROOT, "yima")
+    small = enc.__class__(**{**enc.__dict__, "items": enc.items.iloc[:100]})
+    n_complete = int(small.items.notna().all(axis=1).sum())
+    assert n_complete <= small.items.shape[1]
+    rel = reliability_step.run(small)
+    assert rel.kmo_listwise is None and rel.bartlett_listwise is None
+    assert rel.listwise_note == (
+        f"only {n_complete} respondents answered all 48 items, not more than the number "
+        "of items, so their correlation matrix is singular"
+    )
+    assert 0.5 < rel.kmo.msa < 1
+    assert list(rel.factorability().index) == ["KMO", "Bartlett chi2", "Bartlett df", "Bartlett p"]
+
+
+def test_synthetic_alphas_in_plausible_range(case):
+    # design.md: plausible alphas 0.6-0.95 for the synthetic study (0.75-0.90 in published studies).
+    # Observed on the synthetic data: 0.70-0.87 over the five cases (listwise per scale).
+    cid, enc, rel = case
+    assert rel.table["alpha"].between(0.60, 0.95).all(), rel.table["alpha"]
+    assert rel.table["omega_total"].between(0.60, 0.95).all()
+    assert (rel.table["weakest_r_drop"] >= RELIABILITY_THRESHOLDS["r_drop_min"]).all()
+
+
+def test_written_results(case, tmp_path):
+    cid, enc, rel = case
+    paths = reliability_step.write_results(rel, tmp_path)
+    assert sorted(p.name for p in paths) == ["item_statistics.csv", "reliability.csv", "reliability.json"]
+    summary = json.loads((tmp_path / "reliability.json").read_text(encoding="utf-8"))
+    assert summary["missing"] == MISSING_POLICY == "listwise"
+    assert summary["synthetic"] is True
+    assert summary["thresholds"] == RELIABILITY_THRESHOLDS
+    assert summary["kmo"]["overall"] == pytest.approx(REF["cases"][cid]["kmo_pairwise"], abs=1e-12)
+    assert summary["bartlett"]["df"] == REF["cases"][cid]["bartlett_pairwise"]["df"]
+    assert summary["listwise_sensitivity"]["kmo"] == pytest.approx(REF["cases"][cid]["kmo"], abs=TOL)
+    table = pd.read_csv(tmp_path / "reliability.csv", index_col="construct")
+    assert list(table.index) == list(REF["cases"][cid]["scales"])
+    assert "verdict" in table.columns
+    # the committed results of the notebook are the same numbers
+    committed = pd.read_csv(ROOT / "analysis" / cid / "results" / "reliability.csv", index_col="construct")
+    np.testing.assert_allclose(committed["alpha"], table["alpha"], atol=1e-6)
+
+
+def _table(alpha, omega, r_drop):
+    n = len(alpha)
+    return pd.DataFrame(
+        {
+            "alpha": alpha,
+            "alpha_ci_lower": np.array(alpha) - 0.03,
+            "alpha_ci_upper": np.array(alpha) + 0.03,
+            "omega_total": omega,
+            "weakest_item": [f"INF{i + 1}" for i in range(n)],
+            "weakest_r_drop": r_drop,
+        },
+        index=["information", "participation", "recovery", "plan"][:n],
+    )
+
+
+def test_verdicts_on_constructed_table():
+    t = assess_reliability(_table([0.85, 0.75, 0.69, 0.82], [0.86, 0.76, 0.71, 0.83], [0.5, 0.4, 0.45, 0.25]))
+    assert t["verdict"].tolist() == ["good", "acceptable", "below threshold", "weak item"]
+    assert t["meets"].tolist() == [True, True, False, False]
+    # omega below 0.70 alone also fails
+    t2 = assess_reliability(_table([0.72], [0.68], [0.5]))
+    assert t2["verdict"].tolist() == ["below threshold"]
+    # exactly at the threshold meets it (>=)
+    t3 = assess_reliability(_table([0.70], [0.70], [0.30]))
+    assert t3["verdict"].tolist() == ["acceptable"]
+    t4 = assess_reliability(_table([float("nan")], [0.9], [0.5]))
+    assert t4["verdict"].tolist() == ["below threshold"]
+
+
+def test_sentences_report_failure_in_both_languages():
+    enc = load_encoded(ROOT, "wencheng")
+    t = _table([0.85, 0.65], [0.86, 0.66], [0.52, 0.35])
+    en = reliability_sentences(t, enc.codebook, lang="en")
+    zh = reliability_sentences(t, enc.codebook, lang="zh")
+    assert len(en) == len(zh) == 2
+    assert en[0].startswith(
+        "Information release (信息发布): alpha = 0.85 [0.82, 0.88], omega = 0.86, "
+        "weakest item INF1 (r.drop = 0.52): meets the usual thresholds"
+    )
+    assert "does not meet the threshold" in en[1] and "alpha = 0.65" in en[1]
+    assert "meets the usual" not in en[1]
+    assert zh[0].startswith("信息发布（Information release）：alpha = 0.85")
+    assert "达到通常标准" in zh[0]
+    assert "未达到标准" in zh[1] and "alpha = 0.65" in zh[1]
+    assert "达到通常标准" not in zh[1]
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="lang"):
+        reliability_sentences(_table([0.8], [0.8], [0.5]), lang="fr")
+    with pytest.raises(ValueError, match="table"):
+        assess_reliability(pd.DataFrame({"alpha": [0.8]}))
+    with pytest.raises(ValueError, match="encoded"):
+        reliability_step.run(object())
+    with pytest.raises(ValueError, match="results"):
+        reliability_step.write_results(object(), ".")
