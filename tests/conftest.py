@@ -33,7 +33,7 @@ def project_copy(tmp_path: Path) -> Project:
 
 
 @pytest.fixture(scope="session")
-def bfi():
+def bfi_scales():
     """Scale scores of psychTools::bfi as in tests/reference/models.R (row means of available items, 7 - x
     reversed), with gender and education; shared by the tests of emstudy.stats.regression, .pooled, .groups."""
     import pandas as pd
@@ -55,6 +55,21 @@ def bfi():
             "education": b["education"],
         }
     )
+
+
+@pytest.fixture()
+def bfi_keyed():
+    """psychTools::bfi with the items that tests/reference/reliability.R reverses scored 7 - x (its
+    ``keyed``); shared by the tests of emstudy.stats.reliability, .omega, .factorability, .validity and
+    .factoring. Read afresh for each test, so a test cannot change another's data."""
+    import json
+
+    import pandas as pd
+
+    data = pd.read_csv(ROOT / "tests" / "reference" / "data" / "bfi.csv")
+    for v in json.loads((ROOT / "tests" / "reference" / "reliability.json").read_text())["reversed"]:
+        data[v] = 7 - data[v]
+    return data
 
 
 @pytest.fixture()

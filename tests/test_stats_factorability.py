@@ -1,7 +1,7 @@
 """Tests of emstudy.stats.factorability (KMO, Bartlett) against R psych 2.2.9.
 
 Expected values come from tests/reference/reliability.R -> tests/reference/reliability.json
-(bfi as in tests/test_stats_reliability.py). Also the pairwise-complete correlations of
+(the bfi_keyed fixture of conftest.py). Also the pairwise-complete correlations of
 emstudy.stats._moments that KMO and Bartlett use.
 """
 
@@ -26,23 +26,15 @@ EXACT = 1e-6  # tolerance the issue sets for alpha, CI, r.drop, KMO, Bartlett, H
 OMEGA = 1e-4  # tolerance the issue sets for omega
 
 
-@pytest.fixture(scope="module")
-def bfi() -> pd.DataFrame:
-    data = pd.read_csv(REF_DIR / "data" / "bfi.csv")
-    for v in REF["reversed"]:
-        data[v] = 7 - data[v]
-    return data
-
-
 # ------------------------------------------------------------------------------------------ alpha
 
 
 # ---------------------------------------------------------------------------------- KMO, Bartlett
 
 
-def test_kmo_matches_psych(bfi: pd.DataFrame) -> None:
+def test_kmo_matches_psych(bfi_keyed: pd.DataFrame) -> None:
     ref = REF["kmo25"]
-    res = fa.kmo(bfi[ALL25])
+    res = fa.kmo(bfi_keyed[ALL25])
     assert res.n == ref["n"]
     assert res.msa == pytest.approx(ref["msa"], abs=EXACT)  # psych::KMO(x25)$MSA
     np.testing.assert_allclose(res.msa_items.to_numpy(), ref["msai"], atol=EXACT)  # psych::KMO(x25)$MSAi
@@ -50,24 +42,24 @@ def test_kmo_matches_psych(bfi: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("scale", list(SCALES))
-def test_kmo_per_scale_matches_psych(bfi: pd.DataFrame, scale: str) -> None:
-    res = fa.kmo(bfi[SCALES[scale]])
+def test_kmo_per_scale_matches_psych(bfi_keyed: pd.DataFrame, scale: str) -> None:
+    res = fa.kmo(bfi_keyed[SCALES[scale]])
     assert res.msa == pytest.approx(REF["scales"][scale]["kmo"], abs=EXACT)  # psych::KMO(x)$MSA
 
 
-def test_bartlett_matches_psych(bfi: pd.DataFrame) -> None:
+def test_bartlett_matches_psych(bfi_keyed: pd.DataFrame) -> None:
     ref = REF["bartlett25"]
-    res = fa.bartlett_sphericity(bfi[ALL25])
+    res = fa.bartlett_sphericity(bfi_keyed[ALL25])
     assert res.n == ref["n"]
     assert res.chisq == pytest.approx(ref["chisq"], abs=EXACT)  # psych::cortest.bartlett(cor(x25), n=nrow(x25))$chisq
     assert res.df == ref["df"]  # ...$df
     assert res.pvalue == pytest.approx(ref["p"], abs=EXACT)  # ...$p.value
 
 
-def test_kmo_pairwise_matches_psych_on_raw_data(bfi: pd.DataFrame) -> None:
+def test_kmo_pairwise_matches_psych_on_raw_data(bfi_keyed: pd.DataFrame) -> None:
     # xp = keyed[, all25]: all 2800 rows with their missing values
     ref = REF["kmo25_pairwise"]
-    data = bfi[ALL25]
+    data = bfi_keyed[ALL25]
     assert len(data) == ref["nrow"] and data.isna().any().any()
     res = fa.kmo(data, missing="pairwise")
     assert res.missing == "pairwise"
@@ -80,22 +72,22 @@ def test_kmo_pairwise_matches_psych_on_raw_data(bfi: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("scale", list(SCALES))
-def test_kmo_pairwise_per_scale_matches_psych(bfi: pd.DataFrame, scale: str) -> None:
-    res = fa.kmo(bfi[SCALES[scale]], missing="pairwise")
+def test_kmo_pairwise_per_scale_matches_psych(bfi_keyed: pd.DataFrame, scale: str) -> None:
+    res = fa.kmo(bfi_keyed[SCALES[scale]], missing="pairwise")
     # psych::KMO(keyed[, items])$MSA (raw data with missing values: cor(use = "pairwise"))
     assert res.msa == pytest.approx(REF["scales"][scale]["kmo_pairwise"], abs=1e-12)
 
 
-def test_kmo_pairwise_without_missing_equals_listwise(bfi: pd.DataFrame) -> None:
-    x = bfi[ALL25].dropna()
+def test_kmo_pairwise_without_missing_equals_listwise(bfi_keyed: pd.DataFrame) -> None:
+    x = bfi_keyed[ALL25].dropna()
     a, b = fa.kmo(x, missing="pairwise"), fa.kmo(x)
     assert a.msa == b.msa and a.n == b.n == REF["kmo25"]["n"]
     assert a.msa == pytest.approx(REF["kmo25"]["msa"], abs=EXACT)  # psych::KMO(x25)$MSA
 
 
-def test_bartlett_pairwise_matches_psych(bfi: pd.DataFrame) -> None:
+def test_bartlett_pairwise_matches_psych(bfi_keyed: pd.DataFrame) -> None:
     ref = REF["bartlett25_pairwise"]
-    res = fa.bartlett_sphericity(bfi[ALL25], missing="pairwise")
+    res = fa.bartlett_sphericity(bfi_keyed[ALL25], missing="pairwise")
     assert res.n == ref["n"]  # min(psych::pairwiseCount(xp))
     # psych::cortest.bartlett(cor(xp, use = "pairwise"), n = min(psych::pairwiseCount(xp)))$chisq
     assert res.chisq == pytest.approx(ref["chisq"], abs=1e-8)

@@ -20,14 +20,6 @@ REF = json.loads((REF_DIR / "reliability.json").read_text())
 SCALES = {s: d["items"] for s, d in REF["scales"].items()}
 
 
-@pytest.fixture(scope="module")
-def bfi() -> pd.DataFrame:
-    data = pd.read_csv(REF_DIR / "data" / "bfi.csv")
-    for v in REF["reversed"]:
-        data[v] = 7 - data[v]
-    return data
-
-
 def _two_factor_r() -> np.ndarray:
     lam = np.kron(np.eye(2), np.full((4, 1), 0.7))
     lam[0, 1] = 0.3
@@ -37,8 +29,8 @@ def _two_factor_r() -> np.ndarray:
 
 
 @pytest.mark.parametrize("scale", list(SCALES))
-def test_fast_one_factor_minres_equals_bounded_optimizer(bfi: pd.DataFrame, scale: str) -> None:
-    r = bfi[SCALES[scale]].dropna().corr().to_numpy()
+def test_fast_one_factor_minres_equals_bounded_optimizer(bfi_keyed: pd.DataFrame, scale: str) -> None:
+    r = bfi_keyed[SCALES[scale]].dropna().corr().to_numpy()
     np.testing.assert_allclose(factoring.minres_one(r), factoring.minres_exact(r, 1), atol=1e-7)
 
 

@@ -1,5 +1,5 @@
 """Tests of emstudy.stats.groups (compare_groups and the post hoc procedures games_howell, tukey_hsd, dunn)
-against R (tests/reference/models.R -> models.json). The ``bfi`` fixture is in conftest.py."""
+against R (tests/reference/models.R -> models.json). The ``bfi_scales`` fixture is in conftest.py."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ def _pairs(res, key):
     return ph, ref
 
 
-def test_welch_and_games_howell_match_r(bfi):
-    res = groups.compare_groups(bfi, "agree", "education", method="welch")
+def test_welch_and_games_howell_match_r(bfi_scales):
+    res = groups.compare_groups(bfi_scales, "agree", "education", method="welch")
     om = res.omnibus.iloc[0]
     # oneway.test(agree ~ education, data = g, var.equal = FALSE): statistic, parameter, p.value
     assert om["statistic"] == pytest.approx(REF["welch"]["F"], abs=1e-6)
@@ -52,8 +52,8 @@ def test_welch_and_games_howell_match_r(bfi):
         np.testing.assert_allclose(ph[col].to_numpy(), ref[rcol], rtol=0, atol=1e-6, err_msg=col)
 
 
-def test_anova_and_tukey_match_r(bfi):
-    res = groups.compare_groups(bfi, "agree", "education", method="anova")
+def test_anova_and_tukey_match_r(bfi_scales):
+    res = groups.compare_groups(bfi_scales, "agree", "education", method="anova")
     om = res.omnibus.iloc[0]
     # summary(aov(agree ~ education, data = g))[[1]]: F value, Df, Pr(>F)
     assert om["statistic"] == pytest.approx(REF["anova"]["F"], abs=1e-6)
@@ -69,8 +69,8 @@ def test_anova_and_tukey_match_r(bfi):
         assert es[m] == pytest.approx(REF["effect_sizes"][m], abs=1e-10)
 
 
-def test_kruskal_and_dunn_match_r(bfi):
-    res = groups.compare_groups(bfi, "agree", "education", method="kruskal")
+def test_kruskal_and_dunn_match_r(bfi_scales):
+    res = groups.compare_groups(bfi_scales, "agree", "education", method="kruskal")
     om = res.omnibus.iloc[0]
     # kruskal.test(agree ~ education, data = g): statistic, parameter, p.value
     assert om["statistic"] == pytest.approx(REF["kruskal"]["H"], abs=1e-6)
@@ -111,9 +111,9 @@ def test_compare_groups_small_group_and_missing():
         ("kruskal", groups.dunn, "dunn"),
     ],
 )
-def test_posthoc_functions_equal_compare_groups_and_r(bfi, method, posthoc, key):
-    table = posthoc(bfi, "agree", "education")
-    pd.testing.assert_frame_equal(table, groups.compare_groups(bfi, "agree", "education", method=method).posthoc)
+def test_posthoc_functions_equal_compare_groups_and_r(bfi_scales, method, posthoc, key):
+    table = posthoc(bfi_scales, "agree", "education")
+    pd.testing.assert_frame_equal(table, groups.compare_groups(bfi_scales, "agree", "education", method=method).posthoc)
     # the R values of models.R (TukeyHSD, Games-Howell and Dunn by hand)
     assert list(table["pair"]) == REF[key]["pair"]
     np.testing.assert_allclose(table["pvalue_adj"].to_numpy(), REF[key]["p_adj"], rtol=0, atol=1e-6)
@@ -133,23 +133,23 @@ def test_posthoc_functions_equal_compare_groups_and_r(bfi, method, posthoc, key)
     ]
 
 
-def test_posthoc_options_and_checks(bfi):
-    wide = groups.games_howell(bfi, "agree", "education", conf_level=0.99)
-    narrow = groups.games_howell(bfi, "agree", "education")
+def test_posthoc_options_and_checks(bfi_scales):
+    wide = groups.games_howell(bfi_scales, "agree", "education", conf_level=0.99)
+    narrow = groups.games_howell(bfi_scales, "agree", "education")
     assert ((wide["ci_upper"] - wide["ci_lower"]) > (narrow["ci_upper"] - narrow["ci_lower"])).all()
-    raw = groups.dunn(bfi, "agree", "education", p_adjust="none")
+    raw = groups.dunn(bfi_scales, "agree", "education", p_adjust="none")
     # p.adjust(p, "none") leaves the p values; models.R's dn$p
     np.testing.assert_allclose(raw["pvalue_adj"].to_numpy(), REF["dunn"]["p"], rtol=0, atol=1e-6)
     with pytest.raises(ValueError, match="p_adjust"):
-        groups.dunn(bfi, "agree", "education", p_adjust="bonferroni")
+        groups.dunn(bfi_scales, "agree", "education", p_adjust="bonferroni")
     with pytest.raises(ValueError, match="conf_level"):
-        groups.tukey_hsd(bfi, "agree", "education", conf_level=95)
+        groups.tukey_hsd(bfi_scales, "agree", "education", conf_level=95)
     flat = pd.DataFrame({"g": list("aabb"), "y": [1.0, 1.0, 2.0, 3.0]})
     with pytest.raises(ValueError, match=r"\['a'\].*zero variance; Games-Howell"):
         groups.games_howell(flat, "y", "g")
 
 
-def test_group_comparison_frames_name_pvalue(bfi):
-    res = groups.compare_groups(bfi, "agree", "education")
+def test_group_comparison_frames_name_pvalue(bfi_scales):
+    res = groups.compare_groups(bfi_scales, "agree", "education")
     assert list(res.omnibus.columns) == ["test", "statistic", "df1", "df2", "pvalue"]
     assert {"omnibus_statistic", "omnibus_pvalue"} <= set(res.to_frame().columns)

@@ -1,7 +1,7 @@
 """Tests of emstudy.stats.omega against R psych 2.2.9 (psych::omega).
 
 Expected values come from tests/reference/reliability.R -> tests/reference/reliability.json.
-bfi: psychTools::bfi with A1, C4, C5, E1, E2, O2, O5 reversed as 7 - x; ``x`` below is the
+bfi_keyed (conftest.py): psychTools::bfi with A1, C4, C5, E1, E2, O2, O5 reversed as 7 - x; ``x`` below is the
 listwise-complete subset of a scale's items (``keyed[complete.cases(keyed[, items]), items]``).
 """
 
@@ -26,18 +26,10 @@ EXACT = 1e-6  # tolerance the issue sets for alpha, CI, r.drop, KMO, Bartlett, H
 OMEGA = 1e-4  # tolerance the issue sets for omega
 
 
-@pytest.fixture(scope="module")
-def bfi() -> pd.DataFrame:
-    data = pd.read_csv(REF_DIR / "data" / "bfi.csv")
-    for v in REF["reversed"]:
-        data[v] = 7 - data[v]
-    return data
-
-
 @pytest.mark.parametrize("scale", list(SCALES))
-def test_single_factor_omega_total_matches_psych(bfi: pd.DataFrame, scale: str) -> None:
+def test_single_factor_omega_total_matches_psych(bfi_keyed: pd.DataFrame, scale: str) -> None:
     ref = REF["scales"][scale]
-    res = omega(bfi[SCALES[scale]], n_factors=1)
+    res = omega(bfi_keyed[SCALES[scale]], n_factors=1)
     assert res.omega_total_single == pytest.approx(
         ref["omega_total_1f"], abs=OMEGA
     )  # psych::omega(x, nfactors=1)$omega.tot
@@ -45,9 +37,9 @@ def test_single_factor_omega_total_matches_psych(bfi: pd.DataFrame, scale: str) 
     assert np.isnan(res.omega_h)
 
 
-def test_omega_three_factors_matches_psych(bfi: pd.DataFrame) -> None:
+def test_omega_three_factors_matches_psych(bfi_keyed: pd.DataFrame) -> None:
     ref = REF["omega_ace"]  # A, C and E items (15), listwise
-    res = omega(bfi[ref["items"]])  # n_factors = 3, psych's default
+    res = omega(bfi_keyed[ref["items"]])  # n_factors = 3, psych's default
     assert res.n == ref["n"]
     assert res.omega_h == pytest.approx(ref["omega_h"], abs=OMEGA)  # psych::omega(x, nfactors=3)$omega_h
     assert res.omega_total == pytest.approx(ref["omega_total"], abs=OMEGA)  # psych::omega(x, nfactors=3)$omega.tot
@@ -55,17 +47,17 @@ def test_omega_three_factors_matches_psych(bfi: pd.DataFrame) -> None:
     np.testing.assert_allclose(res.g_loadings, ref["g_loadings"], atol=OMEGA)
 
 
-def test_omega_five_factors_on_all_items_matches_psych(bfi: pd.DataFrame) -> None:
+def test_omega_five_factors_on_all_items_matches_psych(bfi_keyed: pd.DataFrame) -> None:
     ref = REF["omega_all25"]
-    res = omega(bfi[ref["items"]], n_factors=5)
+    res = omega(bfi_keyed[ref["items"]], n_factors=5)
     assert res.omega_h == pytest.approx(ref["omega_h"], abs=OMEGA)  # psych::omega(x25, nfactors=5)$omega_h
     assert res.omega_total == pytest.approx(ref["omega_total"], abs=OMEGA)  # psych::omega(x25, nfactors=5)$omega.tot
 
 
-def test_omega_warns_when_not_identified(bfi: pd.DataFrame) -> None:
+def test_omega_warns_when_not_identified(bfi_keyed: pd.DataFrame) -> None:
     # 3 factors for 5 items: negative degrees of freedom; psych's omega_h is then optimizer-dependent
     with pytest.warns(ModelWarning, match="not identified"):
-        omega(bfi[SCALES["A"]])
+        omega(bfi_keyed[SCALES["A"]])
 
 
 # ------------------------------------------------------------------------------------- split half

@@ -1,5 +1,5 @@
 """Tests of emstudy.stats.pooled (pooled_model: random intercepts as lme4::lmer, fixed effects as lm + HC3)
-against R (tests/reference/models.R -> models.json). The ``bfi`` fixture is in conftest.py."""
+against R (tests/reference/models.R -> models.json). The ``bfi_scales`` fixture is in conftest.py."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ REF_DIR = Path(__file__).parent / "reference"
 REF = json.loads((REF_DIR / "models.json").read_text())
 
 
-def test_pooled_random_matches_lmer(bfi):
+def test_pooled_random_matches_lmer(bfi_scales):
     ref = REF["lmer"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        res = pooled.pooled_model(bfi, outcome="agree", predictors=["consc"], group="education", random=True)
+        res = pooled.pooled_model(bfi_scales, outcome="agree", predictors=["consc"], group="education", random=True)
     assert res.n == ref["n"] and res.n_groups == 5
     # fixef(mm), sqrt(diag(vcov(mm))) for lmer(agree ~ consc + (1 | education), REML = TRUE)
     np.testing.assert_allclose(res.table["coef"].to_numpy(), ref["coef"], atol=1e-4)
@@ -34,9 +34,9 @@ def test_pooled_random_matches_lmer(bfi):
     assert "ICC" in res.summary()
 
 
-def test_pooled_fixed_matches_lm_hc3(bfi):
+def test_pooled_fixed_matches_lm_hc3(bfi_scales):
     ref = REF["fixed_groups"]
-    res = pooled.pooled_model(bfi, outcome="agree", predictors=["consc"], group="education", random=False)
+    res = pooled.pooled_model(bfi_scales, outcome="agree", predictors=["consc"], group="education", random=False)
     # lm(agree ~ consc + education) with education a factor; sqrt(diag(vcovHC(fe, type = "HC3")))
     np.testing.assert_allclose(res.table["coef"].to_numpy(), ref["coef"], atol=1e-6)
     np.testing.assert_allclose(res.table["se"].to_numpy(), ref["se_hc3"], atol=1e-6)
@@ -67,7 +67,7 @@ def test_pooled_checks():
         pooled.pooled_model(df, outcome="y", predictors=["x"], group="x")
 
 
-def test_pooled_tables_name_pvalue(bfi):
+def test_pooled_tables_name_pvalue(bfi_scales):
     for random in (True, False):
-        res = pooled.pooled_model(bfi, outcome="agree", predictors=["consc"], group="education", random=random)
+        res = pooled.pooled_model(bfi_scales, outcome="agree", predictors=["consc"], group="education", random=random)
         assert list(res.table.columns) == ["coef", "se", "stat", "pvalue", "ci_lower", "ci_upper"]

@@ -1,5 +1,5 @@
 """Tests of emstudy.stats.regression (drivers: OLS + HC3; ordinal_drivers: polr) against R
-(tests/reference/models.R -> models.json) and by construction. The ``bfi`` fixture is in conftest.py."""
+(tests/reference/models.R -> models.json) and by construction. The ``bfi_scales`` fixture is in conftest.py."""
 
 from __future__ import annotations
 
@@ -16,15 +16,15 @@ REF_DIR = Path(__file__).parent / "reference"
 REF = json.loads((REF_DIR / "models.json").read_text())
 
 
-def test_scale_scores_match_r(bfi):
+def test_scale_scores_match_r(bfi_scales):
     # colMeans of rowMeans(cbind(7 - A1, A2, ...), na.rm = TRUE) etc. in models.R
     for k, v in REF["scale_means"].items():
-        assert bfi[k].mean() == pytest.approx(v, abs=1e-12)
+        assert bfi_scales[k].mean() == pytest.approx(v, abs=1e-12)
 
 
-def test_drivers_hc3_matches_r(bfi):
+def test_drivers_hc3_matches_r(bfi_scales):
     res = regression.drivers(
-        bfi,
+        bfi_scales,
         outcome="agree",
         predictors=["consc", "extra", "neuro", "open"],
         covariates=["gender"],
@@ -86,10 +86,10 @@ def test_drivers_missing_policy_and_checks():
 
 
 @pytest.mark.parametrize("link,key", [("logit", "polr_logistic"), ("probit", "polr_probit")])
-def test_ordinal_drivers_match_polr(bfi, link, key):
+def test_ordinal_drivers_match_polr(bfi_scales, link, key):
     ref = REF[key]
     res = regression.ordinal_drivers(
-        bfi, outcome="education", predictors=["agree", "consc", "extra", "neuro", "open"], link=link
+        bfi_scales, outcome="education", predictors=["agree", "consc", "extra", "neuro", "open"], link=link
     )
     assert res.n == ref["n"] and res.converged
     # polr(education ~ agree + consc + extra + neuro + open, Hess = TRUE, method = link): coef, sqrt(diag(vcov))
@@ -124,10 +124,10 @@ def test_ordinal_drivers_ordered_labels_and_checks():
         regression.ordinal_drivers(df.assign(y="low"), outcome="y", predictors=["x"])
 
 
-def test_pvalue_columns_are_named_pvalue(bfi):
-    d = regression.drivers(bfi, outcome="agree", predictors=["consc"])
+def test_pvalue_columns_are_named_pvalue(bfi_scales):
+    d = regression.drivers(bfi_scales, outcome="agree", predictors=["consc"])
     assert list(d.table.columns[:6]) == ["coef", "se", "t", "pvalue", "ci_lower", "ci_upper"]
-    o = regression.ordinal_drivers(bfi, outcome="education", predictors=["agree"])
+    o = regression.ordinal_drivers(bfi_scales, outcome="education", predictors=["agree"])
     assert list(o.coefficients.columns[:6]) == ["coef", "se", "z", "pvalue", "ci_lower", "ci_upper"]
 
 

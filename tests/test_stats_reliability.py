@@ -1,7 +1,7 @@
 """Tests of emstudy.stats.reliability against R psych 2.2.9.
 
 Expected values come from tests/reference/reliability.R -> tests/reference/reliability.json.
-bfi: psychTools::bfi with A1, C4, C5, E1, E2, O2, O5 reversed as 7 - x; ``x`` below is the
+bfi_keyed (conftest.py): psychTools::bfi with A1, C4, C5, E1, E2, O2, O5 reversed as 7 - x; ``x`` below is the
 listwise-complete subset of a scale's items (``keyed[complete.cases(keyed[, items]), items]``).
 """
 
@@ -27,21 +27,13 @@ EXACT = 1e-6  # tolerance the issue sets for alpha, CI, r.drop, KMO, Bartlett, H
 OMEGA = 1e-4  # tolerance the issue sets for omega
 
 
-@pytest.fixture(scope="module")
-def bfi() -> pd.DataFrame:
-    data = pd.read_csv(REF_DIR / "data" / "bfi.csv")
-    for v in REF["reversed"]:
-        data[v] = 7 - data[v]
-    return data
-
-
 # ------------------------------------------------------------------------------------------ alpha
 
 
 @pytest.mark.parametrize("scale", list(SCALES))
-def test_alpha_listwise_matches_psych(bfi: pd.DataFrame, scale: str) -> None:
+def test_alpha_listwise_matches_psych(bfi_keyed: pd.DataFrame, scale: str) -> None:
     ref = REF["scales"][scale]
-    res = rl.cronbach_alpha(bfi[SCALES[scale]])
+    res = rl.cronbach_alpha(bfi_keyed[SCALES[scale]])
     assert res.missing == "listwise"
     assert res.n == ref["n"]  # nrow(x)
     assert res.n_items == 5
@@ -61,9 +53,9 @@ def test_alpha_listwise_matches_psych(bfi: pd.DataFrame, scale: str) -> None:
 
 
 @pytest.mark.parametrize("scale", list(SCALES))
-def test_item_statistics_match_psych(bfi: pd.DataFrame, scale: str) -> None:
+def test_item_statistics_match_psych(bfi_keyed: pd.DataFrame, scale: str) -> None:
     ref = REF["scales"][scale]
-    items = rl.item_statistics(bfi[SCALES[scale]])
+    items = rl.item_statistics(bfi_keyed[SCALES[scale]])
     assert list(items.index) == SCALES[scale]
     assert items.attrs["missing"] == "listwise"
     np.testing.assert_array_equal(items["n"], ref["item_n"])  # psych::alpha(x)$item.stats$n
@@ -76,10 +68,10 @@ def test_item_statistics_match_psych(bfi: pd.DataFrame, scale: str) -> None:
 
 
 @pytest.mark.parametrize("scale", list(SCALES))
-def test_alpha_pairwise_matches_psych_default(bfi: pd.DataFrame, scale: str) -> None:
+def test_alpha_pairwise_matches_psych_default(bfi_keyed: pd.DataFrame, scale: str) -> None:
     # psych::alpha's default use = "pairwise" on all 2800 rows (with their missing answers)
     ref = REF["scales"][scale]
-    x = bfi[SCALES[scale]]
+    x = bfi_keyed[SCALES[scale]]
     res = rl.cronbach_alpha(x, missing="pairwise")
     assert res.missing == "pairwise"
     assert res.alpha == pytest.approx(
@@ -93,8 +85,8 @@ def test_alpha_pairwise_matches_psych_default(bfi: pd.DataFrame, scale: str) -> 
     assert res.alpha != pytest.approx(ref["raw_alpha"], abs=1e-5)  # the policy does change the answer
 
 
-def test_alpha_bootstrap_ci_is_seeded_and_brackets_alpha(bfi: pd.DataFrame) -> None:
-    x = bfi[SCALES["C"]]
+def test_alpha_bootstrap_ci_is_seeded_and_brackets_alpha(bfi_keyed: pd.DataFrame) -> None:
+    x = bfi_keyed[SCALES["C"]]
     a = rl.cronbach_alpha(x, method="bootstrap", n_boot=200, seed=11)
     b = rl.cronbach_alpha(x, method="bootstrap", n_boot=200, seed=11)
     assert (a.ci_lower, a.ci_upper) == (b.ci_lower, b.ci_upper)
@@ -104,8 +96,8 @@ def test_alpha_bootstrap_ci_is_seeded_and_brackets_alpha(bfi: pd.DataFrame) -> N
     assert a.ci_method == "bootstrap"
 
 
-def test_alpha_if_deleted_equals_alpha_of_the_remaining_items(bfi: pd.DataFrame) -> None:
-    x = bfi[SCALES["N"]].dropna()
+def test_alpha_if_deleted_equals_alpha_of_the_remaining_items(bfi_keyed: pd.DataFrame) -> None:
+    x = bfi_keyed[SCALES["N"]].dropna()
     items = rl.item_statistics(x)
     for name in x.columns:
         rest = rl.cronbach_alpha(x.drop(columns=name))
@@ -117,9 +109,9 @@ def test_alpha_if_deleted_equals_alpha_of_the_remaining_items(bfi: pd.DataFrame)
 
 
 @pytest.mark.parametrize("key", ["split_ac", "split_a4"])
-def test_split_half_even_items_matches_psych(bfi: pd.DataFrame, key: str) -> None:
+def test_split_half_even_items_matches_psych(bfi_keyed: pd.DataFrame, key: str) -> None:
     ref = REF[key]
-    res = rl.split_half(bfi[ref["items"]])
+    res = rl.split_half(bfi_keyed[ref["items"]])
     assert res.exhaustive
     assert res.n == ref["n"]
     assert res.lambda4 == pytest.approx(ref["max"], abs=EXACT)  # psych::splitHalf(x, check.keys=FALSE)$maxrb
@@ -131,11 +123,11 @@ def test_split_half_even_items_matches_psych(bfi: pd.DataFrame, key: str) -> Non
 
 
 @pytest.mark.parametrize("scale", list(SCALES))
-def test_split_half_lambdas_match_psych_on_odd_scales(bfi: pd.DataFrame, scale: str) -> None:
+def test_split_half_lambdas_match_psych_on_odd_scales(bfi_keyed: pd.DataFrame, scale: str) -> None:
     # With 5 items psych enumerates only half of the 10 distinct splits, so max/mean/min are not
     # compared; the lambdas that do not depend on the splits are.
     ref = REF["scales"][scale]
-    res = rl.split_half(bfi[SCALES[scale]])
+    res = rl.split_half(bfi_keyed[SCALES[scale]])
     assert res.n_splits == 10
     assert res.lambda2 == pytest.approx(
         ref["split_lambda2"], abs=EXACT
@@ -153,8 +145,8 @@ def test_split_half_lambdas_match_psych_on_odd_scales(bfi: pd.DataFrame, scale: 
 # ---------------------------------------------------------------------------------------- table
 
 
-def test_reliability_table_agrees_with_the_single_functions(bfi: pd.DataFrame) -> None:
-    table = rl.reliability_table(bfi, SCALES)
+def test_reliability_table_agrees_with_the_single_functions(bfi_keyed: pd.DataFrame) -> None:
+    table = rl.reliability_table(bfi_keyed, SCALES)
     assert list(table.columns) == [
         "n",
         "n_items",
@@ -186,24 +178,24 @@ def test_reliability_table_agrees_with_the_single_functions(bfi: pd.DataFrame) -
         )  # psych::alpha(x)$item.stats$r.drop
 
 
-def test_reliability_table_same_with_or_without_missing_rows(bfi: pd.DataFrame) -> None:
-    complete = bfi[ALL25].dropna()
+def test_reliability_table_same_with_or_without_missing_rows(bfi_keyed: pd.DataFrame) -> None:
+    complete = bfi_keyed[ALL25].dropna()
     a = rl.reliability_table(complete, SCALES)  # one shared covariance matrix
     b = rl.reliability_table(complete.assign(extra=np.nan), SCALES)  # unused column with NaN
     pd.testing.assert_frame_equal(a, b)
 
 
-def test_reliability_table_accepts_codebook_like_object(bfi: pd.DataFrame) -> None:
+def test_reliability_table_accepts_codebook_like_object(bfi_keyed: pd.DataFrame) -> None:
     class Book:
         def scales(self) -> dict[str, list[str]]:
             return {"A": SCALES["A"]}
 
-    table = rl.reliability_table(bfi, Book())
+    table = rl.reliability_table(bfi_keyed, Book())
     assert list(table.index) == ["A"]
 
 
-def test_reliability_table_pairwise_policy(bfi: pd.DataFrame) -> None:
-    table = rl.reliability_table(bfi, SCALES, missing="pairwise")
+def test_reliability_table_pairwise_policy(bfi_keyed: pd.DataFrame) -> None:
+    table = rl.reliability_table(bfi_keyed, SCALES, missing="pairwise")
     assert table.attrs["missing"] == "pairwise"
     for scale, ref in REF["scales"].items():
         assert table.loc[scale, "alpha"] == pytest.approx(
@@ -254,8 +246,8 @@ def test_bad_missing_policy() -> None:
         rl.cronbach_alpha(_frame(), missing="mean")
 
 
-def test_negative_r_drop_warns_and_names_item(bfi: pd.DataFrame) -> None:
-    x = bfi[SCALES["A"]].copy()
+def test_negative_r_drop_warns_and_names_item(bfi_keyed: pd.DataFrame) -> None:
+    x = bfi_keyed[SCALES["A"]].copy()
     x["A1"] = 7 - x["A1"]  # undo the reverse keying
     with pytest.warns(DataWarning, match=r"A1.*reverse-keyed"):
         rl.cronbach_alpha(x)
@@ -270,29 +262,29 @@ def test_negative_alpha_warns() -> None:
     assert res.alpha < 0
 
 
-def test_no_warning_for_well_keyed_scale(bfi: pd.DataFrame) -> None:
+def test_no_warning_for_well_keyed_scale(bfi_keyed: pd.DataFrame) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        rl.cronbach_alpha(bfi[SCALES["A"]])
-        rl.item_statistics(bfi[SCALES["A"]])
+        rl.cronbach_alpha(bfi_keyed[SCALES["A"]])
+        rl.item_statistics(bfi_keyed[SCALES["A"]])
 
 
-def test_results_are_frozen(bfi: pd.DataFrame) -> None:
-    res = rl.cronbach_alpha(bfi[SCALES["A"]])
+def test_results_are_frozen(bfi_keyed: pd.DataFrame) -> None:
+    res = rl.cronbach_alpha(bfi_keyed[SCALES["A"]])
     with pytest.raises(AttributeError):
         res.alpha = 0.0  # type: ignore[misc]
     assert "alpha=0.7038" in repr(res)
 
 
-def test_reliability_table_leaves_input_unchanged(bfi: pd.DataFrame) -> None:
-    complete = bfi[ALL25].dropna().astype(float)  # one float block: the case where a view could leak
+def test_reliability_table_leaves_input_unchanged(bfi_keyed: pd.DataFrame) -> None:
+    complete = bfi_keyed[ALL25].dropna().astype(float)  # one float block: the case where a view could leak
     before = complete.copy()
     rl.reliability_table(complete, SCALES)
     pd.testing.assert_frame_equal(complete, before)
 
 
-def test_array_input_and_nullable_integers_give_the_same_alpha(bfi: pd.DataFrame) -> None:
-    x = bfi[SCALES["E"]].dropna()
+def test_array_input_and_nullable_integers_give_the_same_alpha(bfi_keyed: pd.DataFrame) -> None:
+    x = bfi_keyed[SCALES["E"]].dropna()
     expected = REF["scales"]["E"]["raw_alpha"]  # psych::alpha(x, check.keys=FALSE)$total$raw_alpha
     assert rl.cronbach_alpha(x.to_numpy()).alpha == pytest.approx(expected, abs=EXACT)
-    assert rl.cronbach_alpha(bfi[SCALES["E"]].astype("Int64")).alpha == pytest.approx(expected, abs=EXACT)
+    assert rl.cronbach_alpha(bfi_keyed[SCALES["E"]].astype("Int64")).alpha == pytest.approx(expected, abs=EXACT)

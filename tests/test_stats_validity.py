@@ -23,31 +23,23 @@ EXACT = 1e-6  # tolerance the issue sets for alpha, CI, r.drop, KMO, Bartlett, H
 OMEGA = 1e-4  # tolerance the issue sets for omega
 
 
-@pytest.fixture(scope="module")
-def bfi() -> pd.DataFrame:
-    data = pd.read_csv(REF_DIR / "data" / "bfi.csv")
-    for v in REF["reversed"]:
-        data[v] = 7 - data[v]
-    return data
-
-
 # ------------------------------------------------------------------------------------------ alpha
 
 
 @pytest.mark.parametrize("mean", ["arithmetic", "geometric"])
-def test_htmt_matches_semtools(bfi: pd.DataFrame, mean: str) -> None:
+def test_htmt_matches_semtools(bfi_keyed: pd.DataFrame, mean: str) -> None:
     # arithmetic: semTools::htmt(model, data=keyed, htmt2=FALSE); geometric: semTools::htmt(model, data=keyed)
-    res = va.htmt(bfi, SCALES, mean=mean)
+    res = va.htmt(bfi_keyed, SCALES, mean=mean)
     assert list(res.index) == REF["htmt"]["constructs"]
     np.testing.assert_allclose(res.to_numpy(), np.array(REF["htmt"][mean]), atol=EXACT)
 
 
-def test_htmt_accepts_object_with_scales_method(bfi: pd.DataFrame) -> None:
+def test_htmt_accepts_object_with_scales_method(bfi_keyed: pd.DataFrame) -> None:
     class Book:
         def scales(self) -> dict[str, list[str]]:
             return SCALES
 
-    pd.testing.assert_frame_equal(va.htmt(bfi, Book()), va.htmt(bfi, SCALES))
+    pd.testing.assert_frame_equal(va.htmt(bfi_keyed, Book()), va.htmt(bfi_keyed, SCALES))
 
 
 @pytest.mark.parametrize("factor", ["visual", "textual", "speed"])
