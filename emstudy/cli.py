@@ -7,6 +7,7 @@ with status 2; nothing is printed as a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import hashlib
 import os
 import signal
@@ -23,6 +24,7 @@ from emstudy.survey.cases import check_case_id
 __all__ = ["main"]
 
 EXIT_USER_ERROR = 2
+_WRITE_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EROFS, errno.EACCES, errno.EPERM}
 
 
 def _project(args: argparse.Namespace) -> Project:
@@ -56,6 +58,12 @@ def _check_case_inputs(project: Project, case_ids: Sequence[str]) -> None:
             load_mapping(mpath, codebook)
 
 
+def _check_seed(seed: int) -> None:
+    """A seed is a whole number from 0 (numpy's seed sequences refuse negative ones)."""
+    if seed < 0:
+        raise EmstudyError(f"--seed {seed}: must be a whole number from 0 upwards, e.g. --seed 20190719")
+
+
 # -- subcommands --------------------------------------------------------------------------------------
 def cmd_cases(args: argparse.Namespace) -> int:
     project = _project(args)
@@ -67,13 +75,26 @@ def cmd_cases(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from emstudy.fileio import CHECKSUM_FILE, atomic_write_bytes, read_checksums, sha256_file, write_checksums
+    from emstudy.fileio import (
+        CHECKSUM_FILE,
+        atomic_write_bytes,
+        read_checksums,
+        sha256_file,
+        write_checksums,
+        write_error,
+    )
     from emstudy.survey.simulate import SimulationSettings, raw_csv, simulate_case, truth_file_name, truth_json
 
     project = _project(args)
     codebook = project.codebook()
+    _check_seed(args.seed)
     out = Path(args.out) if args.out else project.raw_dir
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise EmstudyError(f"{out}: --out must name a folder, but this is a file; give a new or existing folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(out, exc) from None
     settings = SimulationSettings(seed=args.seed)
     case_ids = _case_ids(project, args.case)
     planned: dict[str, bytes] = {}
@@ -101,27 +122,27 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from emstudy.runner.manifest import write_manifest
-    from emstudy.runner.pipeline import plan_tasks, run_tasks, source_fingerprint, task_key
+    from emstudy.runner.pipeline import TaskCache, available_cores, plan_tasks, run_lock, run_tasks, source_fingerprint
 
     project = _project(args)
     case_ids = _case_ids(project, args.case)
     all_cases = project.case_ids()
     _check_case_inputs(project, all_cases)
+    from emstudy.runner.newcase import privacy_warnings
+
+    for line in privacy_warnings(project, all_cases):
+        print(f"emstudy: warning: {line}", file=sys.stderr)
     tasks = plan_tasks(
         project, case_ids, notebooks=args.notebook, extra={"seed": args.seed, "lang": args.lang}, all_case_ids=all_cases
     )
-    source = source_fingerprint()
-    keys = {task.output: task_key(project, task, source=source, case_ids=all_cases) for task in tasks}
-    jobs = args.jobs or os.cpu_count() or 1
-    with _progress(len(tasks), "run") as bar:
-        records = run_tasks(
-            tasks,
-            jobs=jobs,
-            progress=lambda task: bar.update(),
-            keys=keys,
-            cache_dir=project.cache_dir,
-            force=args.force,
-        )
+    _check_seed(args.seed)
+    cache = TaskCache(project.root, project.cache_dir, source_fingerprint())
+    cores = available_cores()
+    jobs = min(args.jobs or cores, cores)
+    if args.jobs and args.jobs > cores:
+        print(f"emstudy: --jobs {args.jobs} is more than the {cores} cores available; using {cores}", file=sys.stderr)
+    with run_lock(project), _progress(len(tasks), "run") as bar:
+        records = run_tasks(tasks, jobs=jobs, progress=lambda task: bar.update(), cache=cache, force=args.force)
     manifest = write_manifest(project, records, parameters={"seed": args.seed, "lang": args.lang, "jobs": jobs})
     ran = sum(r.status == "ran" for r in records)
     print(
@@ -139,9 +160,46 @@ def cmd_verify(args: argparse.Namespace) -> int:
     print(f"checksums: {len(checked)} raw file(s) match {project.raw_dir / 'SHA256SUMS'}")
     if args.no_nbval:
         return 0
-    cmd = [sys.executable, "-m", "pytest", "--nbval", "-q", "-p", "no:cacheprovider", "analysis"]
+    # hidden files (a killed run's .*.tmp.ipynb, .ipynb_checkpoints) are never collected
+    cmd = [sys.executable, "-m", "pytest", "--nbval", "-q", "-p", "no:cacheprovider", "--ignore-glob=*/.*", "analysis"]
     print("nbval: " + " ".join(cmd[2:]), flush=True)
     return subprocess.call(cmd, cwd=project.root)
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    """Start JupyterLab on the project, its file browser opened at ``notebooks/``."""
+    project = _project(args)
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={project.root}",
+        "--LabApp.default_url=/lab/tree/notebooks",
+        *(["--no-browser"] if args.no_browser else []),
+        *([f"--ServerApp.port={args.port}"] if args.port else []),
+        *args.jupyter_args,
+    ]
+    print(
+        "JupyterLab on the project; the templates are in notebooks/. Run by hand, they read analysis/ and write "
+        f"under {project.scratch_dir.name}/ (git-ignored); `emstudy run` writes analysis/. Stop with Ctrl-C.",
+        flush=True,
+    )
+    return _run_server(cmd, cwd=project.root)
+
+
+def _run_server(cmd: list[str], *, cwd: Path) -> int:
+    """Run a server in the foreground; Ctrl-C or SIGTERM stops it cleanly (its kernels included)."""
+    proc = subprocess.Popen(cmd, cwd=cwd)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -159,6 +217,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
             report.blocking[0]
             + (f" (and {len(report.blocking) - 1} more problem(s) above)" if len(report.blocking) > 1 else "")
         )
+    return 0
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from emstudy.steps.context import read_survey_file
+    from emstudy.survey.mapping import mapping_template
+    from emstudy.survey.matching import propose_mapping, write_mapping_proposal
+
+    project = _project(args)
+    codebook = project.codebook()
+    path = Path(args.file)
+    raw = read_survey_file(path, sheet=args.sheet)
+    proposal = propose_mapping(raw.columns, codebook, source=str(path))
+    out = Path(args.out) if args.out else project.root / "data" / "mappings" / f"{path.stem}.yml"
+    write_mapping_proposal(out, proposal, codebook, force=args.force, replaceable=mapping_template(codebook))
+    for column in proposal.columns:
+        print(column.line())
+    print(f"{proposal.summary()}; wrote {out}: review it, then `emstudy validate {path} --mapping {out}`")
     return 0
 
 
@@ -258,6 +334,18 @@ def _add_study_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-nbval", action="store_true", help="only check the checksums")
     p.set_defaults(func=cmd_verify)
 
+    p = sub.add_parser(
+        "lab",
+        help="explore the notebooks in JupyterLab",
+        description="Start JupyterLab on the project, opened at notebooks/. A template run there by hand "
+        "reads the committed analysis/ and writes its results and reports under scratch/ (git-ignored). "
+        "Options after -- go to jupyter lab.",
+    )
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser (print the address instead)")
+    p.add_argument("--port", type=int, default=0, help="the server's port (default: 8888 or the next free one)")
+    p.add_argument("jupyter_args", nargs="*", metavar="OPTION", help="options for jupyter lab, after --")
+    p.set_defaults(func=cmd_lab)
+
 
 def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     """The commands for a user's own survey file and case."""
@@ -272,9 +360,12 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("file", help="the survey file")
     p.add_argument("--mapping", metavar="M", help="column mapping YAML (see data/mappings/)")
-    p.add_argument("--sheet", help="XLSX: sheet name (default: the first sheet)")
+    p.add_argument(
+        "--sheet", help="XLSX: sheet name (default: the active sheet if visible, else the first visible one)"
+    )
     p.add_argument("--encoding", help="CSV: text encoding (default: UTF-8, UTF-8 with BOM or GB18030, detected)")
     p.set_defaults(func=cmd_validate)
+    _add_map_command(sub)
 
     p = sub.add_parser(
         "checksum",
@@ -295,6 +386,22 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_new_case)
 
 
+def _add_map_command(sub: argparse._SubParsersAction) -> None:
+    """``emstudy map FILE``: propose a column mapping from a survey's header texts."""
+    p = sub.add_parser(
+        "map",
+        help="propose a column mapping from a survey's headers",
+        description="Match each column of a survey export to a codebook field by its header text (question "
+        "numbers are ignored), with a similarity score; mark ambiguous and unmatched columns; write the "
+        "mapping YAML for you to review, and print one line per column.",
+    )
+    p.add_argument("file", help="the survey file")
+    p.add_argument("--out", metavar="M", help="the mapping to write (default data/mappings/<file name>.yml)")
+    p.add_argument("--sheet", help="XLSX: the sheet to read (default: as `emstudy validate` reads it)")
+    p.add_argument("--force", action="store_true", help="replace an existing mapping file")
+    p.set_defaults(func=cmd_map)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -306,11 +413,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EmstudyError as exc:
         print(f"emstudy: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except OSError as exc:  # disk full or read-only folder where no step named the file
+        if exc.errno not in _WRITE_ERRNOS or exc.filename is None:
+            raise
+        from emstudy.fileio import write_error
+
+        print(f"emstudy: error: {write_error(exc.filename, exc)}", file=sys.stderr)
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print(
             "emstudy: interrupted; outputs written so far are complete, the rest were left as they were",
             file=sys.stderr,
         )
+        if argv is None:  # the command itself: every output is written atomically and the children are dead,
+            sys.stdout.flush()  # so skip the interpreter's slow teardown (about 1 s with the scientific stack)
+            sys.stderr.flush()
+            os._exit(130)
         return 130
     finally:
         if previous is not None:

@@ -6,6 +6,7 @@ run never leaves a half-written file and never removes the last good one.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -26,27 +27,90 @@ __all__ = [
     "write_checksums",
     "verify_checksums",
     "CHECKSUM_FILE",
+    "TEMPORARY_SUFFIXES",
+    "is_temporary",
+    "remove_temporaries",
+    "write_error",
 ]
 
 CHECKSUM_FILE = "SHA256SUMS"
 
+TEMPORARY_SUFFIXES: tuple[str, ...] = (".tmp", ".tmp.ipynb")
+"""Endings of the hidden temporary files (``.<name>.<random>.tmp``, papermill's ``.<nb>.<random>.tmp.ipynb``)
+that outputs are written through; a run that was killed may leave them, the next run removes them."""
+
+_NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_NOT_WRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def write_error(path: str | Path, exc: OSError) -> EmstudyError:
+    """A one-line :class:`EmstudyError` for a failed write: the file, the system's reason and what to do.
+
+    Examples
+    --------
+    >>> str(write_error("reports/x.md", OSError(28, "No space left on device")))
+    'reports/x.md: cannot write (No space left on device); free space on that disk and run again'
+    """
+    reason = exc.strerror or type(exc).__name__
+    if exc.errno in _NO_SPACE:
+        todo = "free space on that disk and run again"
+    elif exc.errno in _NOT_WRITABLE:
+        todo = "make the folder writable (or work on a writable copy of the project) and run again"
+    else:
+        todo = "check that the folder exists and can be written, then run again"
+    return EmstudyError(f"{path}: cannot write ({reason}); {todo}")
+
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
+    """Write ``data`` to ``path`` through a temporary file and an atomic rename.
+
+    Raises
+    ------
+    EmstudyError
+        When the file cannot be written (disk full, read-only folder, ...), naming it; the previous file
+        is kept and no temporary file is left.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIXES[0])
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise write_error(path, exc) from None
         raise
     return path
+
+
+def is_temporary(path: str | Path) -> bool:
+    """True for a hidden temporary file an atomic write goes through (see :data:`TEMPORARY_SUFFIXES`).
+
+    Examples
+    --------
+    >>> is_temporary("analysis/yima/.01_data_quality.k2j4.tmp.ipynb"), is_temporary("reports/yima.md")
+    (True, False)
+    """
+    name = Path(path).name
+    return name.startswith(".") and name.endswith(TEMPORARY_SUFFIXES)
+
+
+def remove_temporaries(*folders: str | Path) -> list[Path]:
+    """Remove the temporary files (:func:`is_temporary`) a killed run left under ``folders``; returns them."""
+    removed = []
+    for folder in folders:
+        for path in sorted(Path(folder).rglob(".*")) if Path(folder).is_dir() else []:
+            if path.is_file() and is_temporary(path):
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:

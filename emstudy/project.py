@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from emstudy.errors import EmstudyError
 from emstudy.survey.cases import Case, check_case_id, load_case
 from emstudy.survey.codebook import Codebook, load_codebook
 
-__all__ = ["Project", "RAW_EXTENSIONS"]
+__all__ = ["Project", "RAW_EXTENSIONS", "SCRATCH_DIR"]
 
 #: Raw file formats a case may use, in the order they are looked for.
 RAW_EXTENSIONS: tuple[str, ...] = (".csv", ".xlsx", ".sav", ".dta")
 
+#: The git-ignored folder that takes the place of ``analysis/`` and ``reports/`` when a template is run by
+#: hand (in JupyterLab): ``scratch/<case>/results/``, ``scratch/all/results/``, ``scratch/reports/``.
+SCRATCH_DIR = "scratch"
+
 
 @dataclass(frozen=True)
 class Project:
-    """A study tree: the folder holding ``data/``, ``notebooks/``, ``analysis/`` and ``reports/``."""
+    """A study tree: the folder holding ``data/``, ``notebooks/``, ``analysis/`` and ``reports/``.
+
+    Attributes
+    ----------
+    root : Path
+        The project folder.
+    outputs : Path or None
+        The folder that replaces ``analysis/`` (and holds ``reports/``) for what this project object writes:
+        None (the default) for the committed ``analysis/`` and ``reports/``; :meth:`scratch` sets it to
+        ``scratch/`` for an exploration that must not touch them.
+    """
 
     root: Path
+    outputs: Path | None = None
 
     @classmethod
     def find(cls, start: str | Path | None = None) -> Project:
@@ -30,8 +45,14 @@ class Project:
                 return cls(folder)
         raise EmstudyError(
             f"{here}: not inside an emstudy project (no data/codebooks and notebooks/ here or above); "
-            "run the command from the project folder or pass --root"
+            "work inside the project folder (the emstudy command: run it there or pass --root DIR; "
+            "a notebook: open it from the project's notebooks/ and leave project_root = None)"
         )
+
+    def scratch(self) -> Project:
+        """The same project writing its results and reports under ``scratch/`` (git-ignored) instead of the
+        committed ``analysis/`` and ``reports/``; what it reads from ``data/`` is unchanged."""
+        return replace(self, outputs=self.scratch_dir)
 
     # paths ------------------------------------------------------------------------------------------
     @property
@@ -51,12 +72,19 @@ class Project:
         return self.root / "notebooks"
 
     @property
+    def scratch_dir(self) -> Path:
+        """``scratch/``: where a template run by hand writes (see :meth:`scratch`; not committed)."""
+        return self.root / SCRATCH_DIR
+
+    @property
     def analysis_dir(self) -> Path:
-        return self.root / "analysis"
+        """``analysis/``, or the :attr:`outputs` folder that replaces it."""
+        return self.root / "analysis" if self.outputs is None else self.outputs
 
     @property
     def reports_dir(self) -> Path:
-        return self.root / "reports"
+        """``reports/``, or ``reports/`` inside the :attr:`outputs` folder."""
+        return self.root / "reports" if self.outputs is None else self.outputs / "reports"
 
     @property
     def cache_dir(self) -> Path:
@@ -77,6 +105,12 @@ class Project:
             When there is none, or more than one.
         """
         found = self._raw_candidates(case_id)
+        if not found and (self.cases_dir / f"{case_id}.yml").is_file():  # e.g. a scaffold not finished yet
+            raise EmstudyError(
+                f"{self.cases_dir / case_id}.yml: case {case_id!r} has no raw file yet; put the survey export "
+                f"at data/raw/{case_id}.csv (or .xlsx, .sav, .dta) and run `emstudy checksum {case_id}`, or "
+                "move this case file out of data/cases/ until the case is ready"
+            )
         if not found:
             raise EmstudyError(
                 f"{self.raw_dir / case_id}.*: no raw file for case {case_id!r}; put the survey "
@@ -118,7 +152,24 @@ class Project:
         return load_codebook(self.codebook_path)
 
     def case_ids(self) -> list[str]:
-        return sorted(p.stem for p in self.cases_dir.glob("*.yml"))
+        """Ids of the case files ``data/cases/<id>.yml``; hidden files (``.x.yml``, macOS's ``._x.yml``) are
+        not cases and are skipped.
+
+        Raises
+        ------
+        EmstudyError
+            Naming a case file whose name is not a valid case id.
+        """
+        found = sorted(p for p in self.cases_dir.glob("*.yml") if not p.name.startswith("."))
+        for path in found:
+            try:
+                check_case_id(path.stem)
+            except EmstudyError:
+                raise EmstudyError(
+                    f"{path}: {path.stem!r} is not a valid case id (lowercase letters, digits and '_', starting "
+                    "with a letter); rename the file, or move it out of data/cases/"
+                ) from None
+        return [p.stem for p in found]
 
     def case(self, case_id: str, codebook: Codebook | None = None) -> Case:
         path = self.cases_dir / f"{check_case_id(case_id)}.yml"

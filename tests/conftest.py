@@ -1,7 +1,12 @@
-"""Shared fixtures: the project tree, its codebook and cases."""
+"""Shared fixtures: the project tree, its codebook and cases.
+
+``EMSTUDY_TEST_ROOT`` names another study tree for the ``project`` fixture (default: this repository), so that
+the study-output tests can check a copy in which a user has added a case (tests/test_runner_newcase.py).
+"""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -16,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def project() -> Project:
-    return Project(ROOT)
+    return Project(Path(os.environ.get("EMSTUDY_TEST_ROOT") or ROOT).resolve())
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ def test_every_subcommand_has_help(command, capsys):
     assert "usage: emstudy" in capsys.readouterr().out
 
 
-def test_cases_lists_the_five_cases(project, capsys):
+def test_cases_lists_every_case(project, capsys):
     assert main(["--root", str(project.root), "cases"]) == 0
     out = capsys.readouterr().out
     for case_id in project.case_ids():
@@ -83,3 +83,57 @@ def test_outside_a_project_is_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["cases"]) == 2
     assert "not inside an emstudy project" in capsys.readouterr().err
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.startswith("emstudy: error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_bad_simulate_arguments_give_one_line(project_copy, tmp_path, capsys):
+    root = str(project_copy.root)
+    assert main(["--root", root, "simulate", "--seed", "-1", "--out", str(tmp_path / "new")]) == 2
+    assert "--seed -1: must be a whole number from 0 upwards" in _one_line_error(capsys)
+    a_file = tmp_path / "raw.csv"
+    a_file.write_text("x\n", encoding="utf-8")
+    assert main(["--root", root, "simulate", "--case", "yima", "--out", str(a_file)]) == 2
+    assert f"{a_file}: --out must name a folder" in _one_line_error(capsys)
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize(
+    ("errno_", "advice"),
+    [(28, "No space left on device.*free space"), (30, "Read-only file system.*make the folder writable")],
+)
+def test_disk_full_or_read_only_output_gives_one_line(project_copy, tmp_path, monkeypatch, capsys, errno_, advice):
+    # tests run as root, for whom chmod does not make a folder read-only: the failure is simulated
+    import os
+    import re
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno_, os.strerror(errno_))
+
+    out = tmp_path / "out"
+    monkeypatch.setattr("emstudy.fileio.os.replace", refuse)
+    assert main(["--root", str(project_copy.root), "simulate", "--case", "yima", "--out", str(out)]) == 2
+    err = _one_line_error(capsys)
+    assert re.search(rf"{re.escape(str(out))}/yima\.csv: cannot write \({advice}", err), err
+    assert [p.name for p in out.iterdir()] == []  # no temporary file left behind
+    # the same for the run: its cache folder cannot even be created
+    monkeypatch.setattr("emstudy.runner.pipeline.Path.mkdir", refuse)
+    assert main(["--root", str(project_copy.root), "run", "--case", "yima", "--notebook", "01_data_quality"]) == 2
+    assert ".emstudy-cache: cannot write" in _one_line_error(capsys)
+
+
+def test_jobs_are_capped_at_the_cores(project_copy, monkeypatch, capsys):
+    from emstudy.runner import pipeline
+
+    seen = {}
+    monkeypatch.setattr(pipeline, "run_tasks", lambda tasks, *, jobs, **kw: seen.setdefault("jobs", jobs) and [])
+    assert main(["--root", str(project_copy.root), "run", "--case", "yima", "--jobs", "1000"]) == 0
+    cores = pipeline.available_cores()
+    assert seen["jobs"] == cores
+    err = capsys.readouterr().err
+    assert f"--jobs 1000 is more than the {cores} cores available; using {cores}" in err
+    assert "error" not in err

@@ -42,6 +42,28 @@ def _xlsx_bytes(frame) -> bytes:
     return buf.getvalue()
 
 
+def _xlsx_input(kind: str, frame, inputs: Path) -> tuple[list[str], str]:
+    """The XLSX exports that cannot be read faithfully, built with openpyxl."""
+    import openpyxl
+
+    path = inputs / "survey.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "问卷"
+    ws.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        ws.append(list(row))
+    if kind == "xlsx formulas without cached values":
+        for r in range(2, len(frame) + 2):
+            ws[f"A{r}"] = "=ROW()-1"  # the respondent id as a formula, saved without its value
+        message = f"{path}: sheet '问卷': {len(frame)} formula cell(s) without a cached value (A2:A{len(frame) + 1})"
+    else:
+        ws.merge_cells("F4:F6")
+        message = f"{path}: sheet '问卷' has merged cells in the data (F4:F6)"
+    wb.save(path)
+    return ["validate", str(path)], message
+
+
 def make_input(kind: str, root: Path, inputs: Path, codebook) -> tuple[list[str], str]:
     """Write the bad input for ``kind``; return the command arguments and the expected message."""
     frame = good_frame(root)
@@ -110,6 +132,18 @@ def make_input(kind: str, root: Path, inputs: Path, codebook) -> tuple[list[str]
                     out.writestr(info, src.read(info))
         path.write_bytes(buf.getvalue())
         return ["validate", str(path)], f"{path}: is an XLSX workbook without any worksheet"
+    if kind == "question texts swapped (numbers kept)":
+        five, nine = header(codebook, "PLN1"), header(codebook, "ORG1")
+        swapped = {five: "5." + nine.split(".", 1)[1], nine: "9." + five.split(".", 1)[1]}
+        frame.rename(columns=swapped).to_csv(csv, index=False)
+        both = f"its number 5 is PLN1 (question 5, {five!r}) but its text is ORG1 (question 9, {nine!r})"
+        return validate, f"{csv}: column {swapped[five]!r}: {both}"
+    if kind in ("xlsx formulas without cached values", "xlsx merged cells in the body"):
+        return _xlsx_input(kind, frame, inputs)
+    if kind == "duplicate key in a mapping":
+        frame.to_csv(csv, index=False)
+        mapping.write_text("columns: {}\nlabels:\n  非常同意: 5\n  非常同意: 1\n", encoding="utf-8")
+        return validate, f"{mapping}: line 4, column 3: duplicate key '非常同意' (first given on line 3)"
     if kind == "yaml syntax error":
         frame.to_csv(csv, index=False)
         mapping.write_text("columns:\n  Q1: [PLN1\nlabels: {}\n", encoding="utf-8")
@@ -140,6 +174,10 @@ KINDS = [
     "duplicate respondent ids",
     "truncated xlsx",
     "xlsx missing a part",
+    "question texts swapped (numbers kept)",
+    "xlsx formulas without cached values",
+    "xlsx merged cells in the body",
+    "duplicate key in a mapping",
     "yaml syntax error",
     "yaml syntax error in a case mapping",
     "case id with a path (run)",

@@ -61,3 +61,45 @@ def test_interrupted_run_keeps_previous_outputs(project_copy, signum):
     assert main(command + ["--force"]) == 0
     assert temporaries(root) == []
     assert snapshot(analysis) == before  # same inputs, same bytes
+
+
+def _written_after(folder: Path, moment: float) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.stat().st_mtime > moment)
+
+
+@pytest.mark.parametrize(("signum", "group"), [(signal.SIGINT, True), (signal.SIGTERM, False)])
+def test_a_parallel_run_stops_within_2_seconds_and_writes_nothing_after(project_copy, signum, group):
+    # Ctrl-C reaches the whole process group (the kernels have sessions of their own); SIGTERM only the run
+    root = project_copy.root
+    command = ["--root", str(root), "run", "--case", "yima", "--case", "wencheng", "--notebook", "01_data_quality"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emstudy.cli", *command, "--notebook", "02_reliability", "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 90
+    while len(list((root / "analysis").glob("*/.01_data_quality.*.tmp.ipynb"))) < 2:  # both kernels at work
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the run never started executing both notebooks"
+        time.sleep(0.05)
+    time.sleep(1.0)
+    signalled, started = time.time(), time.monotonic()
+    os.killpg(proc.pid, signum) if group else os.kill(proc.pid, signum)
+    out, err = proc.communicate(timeout=30)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 130, err
+    assert elapsed < 2.0, f"the run took {elapsed:.2f} s to stop"
+    assert "emstudy: interrupted" in err and "Traceback" not in err
+    time.sleep(2.0)  # a kernel left running would write its results by now
+    assert _written_after(root / "analysis", signalled) == []
+
+    # what a killed run leaves is removed by the next run, and never collected by verify
+    stray = root / "analysis" / "yima" / ".01_data_quality.killed.tmp.ipynb"
+    stray.write_bytes(b"")
+    (root / "analysis" / "yima" / "results" / ".encoded.csv.killed.tmp").write_bytes(b"partial")
+    assert main(["--root", str(root), "run", "--case", "yima", "--notebook", "01_data_quality", "--jobs", "1"]) == 0
+    assert temporaries(root / "analysis") == []
+    stray.write_bytes(b"")
+    assert main(["--root", str(root), "verify"]) == 0

@@ -18,7 +18,7 @@ from emstudy.runner.pipeline import (
 
 def test_template_parameters_are_literals(project):
     params = template_parameters(project.notebooks_dir / "01_data_quality.ipynb")
-    assert set(params) == {"case_id", "project_root", "seed"}
+    assert set(params) == {"case_id", "project_root", "interactive", "seed"}
 
 
 def test_unknown_parameter_is_an_error(project):
@@ -149,6 +149,11 @@ def test_unchanged_inputs_are_cached_and_a_changed_input_reruns(project_copy, ca
     assert output.read_bytes() == first
     assert main([*args, "--force"]) == 0
     assert "1 notebook(s) executed" in capsys.readouterr().out
+    # a deleted output is never "cached": its producer runs again
+    (project_copy.results_dir("yima") / "encoded.csv").unlink()
+    assert main(args) == 0
+    assert "1 notebook(s) executed" in capsys.readouterr().out
+    assert (project_copy.results_dir("yima") / "encoded.csv").is_file() and output.read_bytes() == first
 
 
 def test_cross_case_templates_run_over_every_case(project_copy):
@@ -195,3 +200,156 @@ def test_a_run_prints_progress_but_no_kernel_warnings(project_copy, capfd):
     captured = capfd.readouterr()
     assert "1 notebook(s) executed" in captured.out
     assert "WARNING" not in captured.err and "ERROR" not in captured.err and "Traceback" not in captured.err
+
+
+# -- no stale output: what each task reads and writes decides what reruns ------------------------------------
+def _fake_execute(task):
+    """Stand-in for run_task: every output is a function of the contents of everything the task reads."""
+    import hashlib
+
+    digest = hashlib.sha256(task.template.read_bytes() + repr(sorted(task.parameters.items())).encode())
+    for path in sorted(task.reads):
+        digest.update(str(path).encode() + (path.read_bytes() if path.is_file() else b"<missing>"))
+    for path in (task.output, *task.writes):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{path.name} {digest.hexdigest()}\n", encoding="utf-8")
+    return task.output
+
+
+def _cached_run(project, *, notebooks=None):
+    from emstudy.runner.pipeline import TaskCache, run_tasks
+
+    tasks = plan_tasks(project, project.case_ids(), notebooks=notebooks, all_case_ids=project.case_ids())
+    cache = TaskCache(project.root, project.cache_dir, "source")
+    records = run_tasks(tasks, cache=cache, execute=_fake_execute)
+    return tasks, {(r.notebook, r.case_id) for r in records if r.status == "ran"}
+
+
+def _dependents(tasks, touched):
+    """Tasks that read ``touched`` (or use it as template), and, transitively, those reading what they write."""
+    todo = {(t.template.name, t.case_id) for t in tasks if touched in t.reads or touched == t.template}
+    changed = {p for t in tasks if (t.template.name, t.case_id) in todo for p in (t.output, *t.writes)}
+    while True:
+        more = {(t.template.name, t.case_id) for t in tasks if changed & set(t.reads)} - todo
+        if not more:
+            return todo
+        todo |= more
+        changed |= {p for t in tasks if (t.template.name, t.case_id) in more for p in (t.output, *t.writes)}
+
+
+def _snapshot(project):
+    return {
+        p: p.read_bytes()
+        for d in (project.analysis_dir, project.reports_dir)
+        if d.is_dir()
+        for p in d.rglob("*")
+        if p.is_file()
+    }
+
+
+def _touch(path):
+    if path.parent.name == "notebooks":  # a template stays a valid notebook
+        nb = nbformat.read(path, as_version=4)
+        nb.cells.append(nbformat.v4.new_markdown_cell("touched"))
+        nbformat.write(nb, path)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("\n# touched\n")
+
+
+@pytest.mark.parametrize(
+    "touched",
+    [
+        "data/raw/yima.csv",
+        "data/cases/wencheng.yml",
+        "data/mappings/chaoyang.yml",  # a mapping added to a case that had none
+        "data/private/yima.names.txt",
+        "data/codebooks/core.yml",
+        "data/recommendations.yml",
+        "notebooks/02_reliability.ipynb",
+        "notebooks/05_compare.ipynb",
+    ],
+)
+def test_touching_an_input_reruns_its_dependents_and_nothing_else(project_copy, touched):
+    tasks, ran = _cached_run(project_copy)
+    assert len(ran) == len(tasks)  # first run: everything
+    before = _snapshot(project_copy)
+    assert _cached_run(project_copy)[1] == set()  # second run: everything cached, no byte changed
+    assert _snapshot(project_copy) == before
+    _touch(project_copy.root / touched)
+    tasks = plan_tasks(project_copy, project_copy.case_ids(), all_case_ids=project_copy.case_ids())
+    expected = _dependents(tasks, project_copy.root / touched)
+    assert expected, f"nothing reads {touched}"
+    assert _cached_run(project_copy)[1] == expected
+    assert _cached_run(project_copy)[1] == set()
+
+
+def test_the_declared_dependencies_follow_the_data(project_copy):
+    tasks = {(t.template.stem, t.case_id): t for t in plan_tasks(project_copy, project_copy.case_ids())}
+    res = project_copy.results_dir
+    # 06 of every case reads the cross-case results of 05, which read every case's encoded data
+    assert _dependents(tasks.values(), project_copy.root / "data/raw/yima.csv") >= {
+        ("06_findings.ipynb", c) for c in project_copy.case_ids()
+    }
+    assert res("yima") / "encoded.csv" in tasks[("02_reliability", "yima")].reads
+    assert project_copy.reports_dir / "yima.zh.md" in tasks[("06_findings", "yima")].writes
+    assert project_copy.root / "data/recommendations.yml" not in tasks[("01_data_quality", "yima")].reads
+    assert res("wencheng") / "encoded.csv" not in tasks[("02_reliability", "yima")].reads
+    assert tasks[("06_findings", "yima")].case_ids == tuple(project_copy.case_ids())
+
+
+def test_a_new_case_refreshes_every_report_that_compares_cases(project_copy):
+    import shutil
+
+    _cached_run(project_copy)
+    for suffix in (".csv", ".truth.json"):
+        shutil.copy(project_copy.raw_dir / f"yima{suffix}", project_copy.raw_dir / f"newtown{suffix}")
+    shutil.copy(project_copy.cases_dir / "yima.yml", project_copy.cases_dir / "newtown.yml")
+    _, ran = _cached_run(project_copy)
+    per_case = {(f"{n}.ipynb", "newtown") for n in ("01_data_quality", "02_reliability", "03_structure", "04_drivers")}
+    findings = {("06_findings.ipynb", c) for c in project_copy.case_ids()}
+    assert ran == per_case | findings | {("05_compare.ipynb", "all"), ("07_summary.ipynb", "all")}
+
+
+@pytest.mark.parametrize(
+    ("change", "producer"),
+    [
+        ("analysis/yima/results/encoded.csv", ("01_data_quality.ipynb", "yima")),
+        ("analysis/all/results/below_others.csv", ("05_compare.ipynb", "all")),
+        ("analysis/wencheng/03_structure.ipynb", ("03_structure.ipynb", "wencheng")),
+        ("reports/chaoyang.zh.html", ("06_findings.ipynb", "chaoyang")),
+        ("reports/figures/heatmap.png", ("05_compare.ipynb", "all")),
+    ],
+)
+@pytest.mark.parametrize("how", ["edit", "delete"])
+def test_a_missing_or_edited_output_reruns_its_producer(project_copy, change, producer, how):
+    _cached_run(project_copy)
+    before = _snapshot(project_copy)
+    path = project_copy.root / change
+    path.unlink() if how == "delete" else _touch(path)
+    # the producer writes the same bytes again, so what reads them stays cached
+    assert _cached_run(project_copy)[1] == {producer}
+    assert _snapshot(project_copy) == before
+
+
+def test_an_edited_upstream_result_reruns_what_reads_it(project_copy):
+    _cached_run(project_copy)
+    _touch(project_copy.results_dir("yima") / "encoded.csv")
+    later = ["02_reliability", "03_structure", "04_drivers", "05_compare", "06_findings", "07_summary"]
+    tasks, ran = _cached_run(project_copy, notebooks=later)
+    assert ran == _dependents(tasks, project_copy.results_dir("yima") / "encoded.csv")
+    assert ("02_reliability.ipynb", "yima") in ran and ("02_reliability.ipynb", "wencheng") not in ran
+
+
+def test_every_results_file_has_one_producer():
+    from emstudy.runner.depends import STEP_RESULTS
+    from emstudy.steps import files
+
+    declared = [name for names in STEP_RESULTS.values() for name in names]
+    assert len(declared) == len(set(declared))
+    results = {
+        getattr(files, n) for n in files.__all__ if isinstance(getattr(files, n), str) and "." in getattr(files, n)
+    }
+    figures = {f for f in results if f.startswith("figures/")}
+    assert results - figures == set(declared)

@@ -288,3 +288,33 @@ def test_array_input_and_nullable_integers_give_the_same_alpha(bfi_keyed: pd.Dat
     expected = REF["scales"]["E"]["raw_alpha"]  # psych::alpha(x, check.keys=FALSE)$total$raw_alpha
     assert rl.cronbach_alpha(x.to_numpy()).alpha == pytest.approx(expected, abs=EXACT)
     assert rl.cronbach_alpha(bfi_keyed[SCALES["E"]].astype("Int64")).alpha == pytest.approx(expected, abs=EXACT)
+
+
+# ------------------------------------------------------------------------------- Spearman-Brown
+
+
+def test_spearman_brown_worked_value() -> None:
+    # Eisinga, te Grotenhuis & Pelzer (2013): rho_SB = 2 r / (1 + r); r = 0.5 -> 2/3
+    assert rl.spearman_brown(0.5) == pytest.approx(2 / 3, abs=1e-12)
+    assert rl.spearman_brown(0.0) == 0.0 and rl.spearman_brown(1.0) == 1.0
+
+
+@pytest.mark.parametrize("pair", [("A2", "A3"), ("C1", "C2"), ("O1", "O3")])
+def test_spearman_brown_is_standardized_alpha_of_two_items(bfi_keyed: pd.DataFrame, pair) -> None:
+    # standardized alpha is checked against psych::alpha(x)$total$std.alpha above; with k = 2 items it is
+    # k r / (1 + (k - 1) r) = 2 r / (1 + r), the Spearman-Brown coefficient of their correlation
+    x = bfi_keyed[list(pair)].dropna()
+    r = float(np.corrcoef(x.to_numpy(dtype=float).T)[0, 1])
+    sb = rl.spearman_brown(x)
+    assert sb == pytest.approx(rl.cronbach_alpha(x).std_alpha, abs=1e-12)
+    assert sb == pytest.approx(rl.spearman_brown(r), abs=1e-12)
+    assert sb > r  # the coefficient of the two-item sum exceeds the single correlation
+
+
+def test_spearman_brown_refuses_what_it_cannot_compute(bfi_keyed: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="exactly two item columns"):
+        rl.spearman_brown(bfi_keyed[["A1", "A2", "A3"]])
+    with pytest.raises(ValueError, match="correlation in"):
+        rl.spearman_brown(-1.0)
+    with pytest.raises(ValueError, match="correlation in"):
+        rl.spearman_brown(1.5)

@@ -305,3 +305,28 @@ def test_ipa_low_performance_side_holds_listed_weaknesses(encoded_all):
                 assert w in ipa.concentrate, (cid, w)
         expected = f[important & low].sort_values("importance", ascending=False).index.tolist()
         assert ipa.concentrate == expected
+
+
+def test_one_role_leaves_role_out_and_skips_the_role_comparison(tmp_path):
+    enc = load_encoded(ROOT, "yima")
+    one = enc.__class__(**{**enc.__dict__, "background": enc.background.assign(role="res")})
+    rep = drivers_step.run(one)
+    assert rep.roles.empty and "gov_res_pvalue_adj" in rep.roles.columns
+    assert not any(str(t).startswith("role") for t in rep.drivers.table.index)
+    assert [m.en for m in rep.limitations] == [
+        "role left out of the drivers model: only one role (res) among the complete respondents",
+        "role comparison skipped: only one role (res) among the respondents",
+    ]
+    assert [m.zh for m in rep.limitations] == [
+        "作答完整的受访者仅有一类身份（居民），回归模型未纳入身份",
+        "受访者仅有一类身份（居民），未做身份比较",
+    ]
+    assert {m.en for m in rep.limitations} <= set(rep.notes)
+    assert "core constructs (OLS" in rep.sentences["en"][0] and "and role" not in rep.sentences["en"][0]
+    drivers_step.write_results(rep, tmp_path)
+    written = json.loads((tmp_path / "drivers.json").read_text(encoding="utf-8"))["limitations"]
+    assert written == [m.to_dict() for m in rep.limitations]
+    # two roles: the comparison runs, the absent role's columns are empty
+    two = enc.__class__(**{**enc.__dict__, "background": enc.background.replace({"role": {"gov": "ent"}})})
+    roles = drivers_step.role_comparison(two)
+    assert roles["mean_gov"].isna().all() and roles["gov_minus_res"].isna().all() and roles["pvalue"].notna().all()

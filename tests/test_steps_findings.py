@@ -114,3 +114,22 @@ def test_run_and_write_a_case_and_the_summary(project_copy):
         findings.write_results(res, project_copy.root)
     with pytest.raises(TypeError, match="results"):
         summary.write_results(cf, project_copy.root)
+
+
+def test_limitations_become_findings_in_both_languages(tmp_path):
+    import json
+
+    from emstudy.steps.findings import _step_sentences
+
+    path = tmp_path / "drivers.json"
+    lim = {
+        "en": "role comparison skipped: only one role (res) among the respondents",
+        "zh": "受访者仅有一类身份（居民），未做身份比较",
+    }
+    path.write_text(json.dumps({"sentences": {"en": ["A."], "zh": ["甲。"]}, "limitations": [lim]}), encoding="utf-8")
+    found = _step_sentences(path, "drivers", "drivers.json")
+    assert [(f.en, f.zh) for f in found] == [("A.", "甲。"), (f"Limitation: {lim['en']}.", f"局限：{lim['zh']}。")]
+    # a limitation written as one English string (before both languages were written) is refused, not pasted
+    path.write_text(json.dumps({"sentences": {"en": [], "zh": []}, "limitations": [lim["en"]]}), encoding="utf-8")
+    with pytest.raises(EmstudyError, match="drivers.json: limitations must be objects with 'en' and 'zh'"):
+        _step_sentences(path, "drivers", "drivers.json")

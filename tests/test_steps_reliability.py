@@ -181,3 +181,41 @@ def test_bad_arguments():
         reliability_step.run(object())
     with pytest.raises(ValueError, match="results"):
         reliability_step.write_results(object(), ".")
+
+
+def test_unusable_items_are_left_out_two_item_scales_get_spearman_brown_one_item_scales_none(tmp_path):
+    from emstudy.stats.reliability import cronbach_alpha, spearman_brown
+
+    enc = load_encoded(ROOT, "yima")
+    items = enc.items.copy()
+    items["PLN2"] = np.nan  # never answered
+    items["PLN3"] = 3.0  # every answer the same
+    items[["ORG2", "ORG3", "ORG4"]] = np.nan  # organisation keeps one item
+    rel = reliability_step.run(enc.__class__(**{**enc.__dict__, "items": items}))
+    t = rel.table
+    assert list(t.index) == list(enc.codebook.scales())  # every construct keeps its row, in codebook order
+    plan = t.loc["plan"]
+    assert plan["n_items"] == 2 and set(rel.items.query("construct == 'plan'").index) == {"PLN1", "PLN4"}
+    sb = spearman_brown(items[["PLN1", "PLN4"]])
+    assert plan["spearman_brown"] == pytest.approx(sb, abs=1e-12)
+    assert plan["std_alpha"] == pytest.approx(sb, abs=1e-12)  # equal for two items
+    assert plan["alpha"] == pytest.approx(cronbach_alpha(items[["PLN1", "PLN4"]]).alpha, abs=1e-12)
+    assert plan["verdict"] == ("acceptable" if 0.7 <= sb < 0.8 else "good" if sb >= 0.8 else "below threshold")
+    org = t.loc["organisation"]
+    assert org["verdict"] == "not computed" and np.isnan(org["alpha"])
+    assert org["reliability_note"] == "only 1 usable item(s) (ORG1)"
+    assert t.drop(index=["plan", "organisation"])["spearman_brown"].isna().all()
+    assert any("item PLN2 left out" in m.en for m in rel.limitations)
+    assert "量表organisation未计算信度：仅有1个可用题项（ORG1）" in [m.zh for m in rel.limitations]
+    assert "limitation: scale organisation: reliability not computed" in repr(rel)
+    en = dict(zip(t.index, rel.sentences["en"]))
+    assert "two items, Spearman-Brown coefficient = " in en["plan"]
+    assert en["organisation"].endswith("reliability not computed (only 1 usable item(s) (ORG1)).")
+    zh = dict(zip(t.index, rel.sentences["zh"]))
+    assert "Spearman-Brown 系数" in zh["plan"]
+    assert zh["organisation"].endswith("未计算信度（仅有1个可用题项（ORG1））。")
+    reliability_step.write_results(rel, tmp_path)
+    summary = json.loads((tmp_path / "reliability.json").read_text(encoding="utf-8"))
+    assert summary["limitations"] == [{"en": m.en, "zh": m.zh} for m in rel.limitations]
+    assert summary["verdicts"]["organisation"] == "not computed"
+    assert "limitations" not in json.loads((ROOT / "analysis" / "yima" / "results" / "reliability.json").read_text())

@@ -45,10 +45,18 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
 
 def test_codebook_with_too_few_items_is_rejected(tmp_path, project):
     data = yaml.safe_load(project.codebook_path.read_text(encoding="utf-8"))
-    data["constructs"][0]["items"] = data["constructs"][0]["items"][:2]
+    data["constructs"][0]["items"] = data["constructs"][0]["items"][:1]
     path = _write(tmp_path, "core.yml", data)
-    with pytest.raises(EmstudyError, match=r"constructs\.0\.items: .*at least 3"):
+    with pytest.raises(EmstudyError, match=r"constructs\.0\.items: .*at least 2"):
         load_codebook(path)
+
+
+def test_codebook_accepts_a_two_item_construct(tmp_path, project):
+    # two-item constructs are allowed; their reliability is the Spearman-Brown coefficient (Eisinga et al. 2013)
+    data = yaml.safe_load(project.codebook_path.read_text(encoding="utf-8"))
+    data["constructs"][0]["items"] = data["constructs"][0]["items"][:2]
+    cb = load_codebook(_write(tmp_path, "core.yml", data))
+    assert cb.scales()["plan"] == ["PLN1", "PLN2"]
 
 
 def test_codebook_with_duplicate_item_id_is_rejected(tmp_path, project):

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from emstudy.errors import EmstudyError
 from emstudy.steps.context import read_raw
 from emstudy.survey.encode import EncodingError, construct_scores, decode, encode, reverse_key
 
@@ -39,14 +40,19 @@ def test_encoding_round_trips(codebook, data, lang):
         np.testing.assert_array_equal(enc.items[item].to_numpy(), 6 - values[:, col])
 
 
-def test_item_columns_found_by_id_header_or_question_number(codebook):
+def test_item_columns_found_by_id_or_header_text_never_by_number_alone(codebook):
     answers = pd.DataFrame([[3.0] * len(codebook.item_ids)], columns=codebook.item_ids)
     by_id = encode(decode(answers, codebook), codebook)
     renamed = decode(answers, codebook).rename(
+        columns={i: f"Q{codebook.question_numbers[i]} {codebook.items[i].zh}" for i in codebook.item_ids}
+    )
+    by_text = encode(renamed, codebook)
+    pd.testing.assert_frame_equal(by_id.answers.reset_index(drop=True), by_text.answers.reset_index(drop=True))
+    number_only = decode(answers, codebook).rename(
         columns={i: f"Q{codebook.question_numbers[i]}. text" for i in codebook.item_ids}
     )
-    by_number = encode(renamed, codebook)
-    pd.testing.assert_frame_equal(by_id.answers.reset_index(drop=True), by_number.answers.reset_index(drop=True))
+    with pytest.raises(EmstudyError, match=r"column 'Q5\. text' is numbered like a question but its text matches"):
+        encode(number_only, codebook)
 
 
 @settings(max_examples=30, deadline=None)

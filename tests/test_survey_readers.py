@@ -12,6 +12,8 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from emstudy.errors import SurveyFileError
 from emstudy.survey.readers import parse_duration_seconds, read_survey, split_question_header
@@ -361,3 +363,153 @@ def test_csv_trailing_delimiters_are_dropped_but_blank_header_over_data_is_an_er
     path.write_text("a,b,\n1,2,\n3,4,x\n", encoding="utf-8")
     with pytest.raises(SurveyFileError, match=r"blankdata\.csv: column 3 has a blank header"):
         read_survey(path)
+
+
+# --- reads that would lose data: hidden sheets, formulas without values, merged body cells, BOMs ----------
+
+
+def _survey_rows(n: int, *, tag: str = "") -> list[list[object]]:
+    return [["序号", "1.您的性别", "5.预案"], *[[k, f"男{tag}", "同意"] for k in range(1, n + 1)]]
+
+
+def test_xlsx_hidden_first_sheet_is_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "hidden.xlsx"
+    wb = openpyxl.Workbook()
+    hidden = wb.active
+    hidden.title = "旧数据"
+    for row in _survey_rows(5, tag="旧"):
+        hidden.append(row)
+    visible = wb.create_sheet("问卷")
+    for row in _survey_rows(200):
+        visible.append(row)
+    hidden.sheet_state = "hidden"
+    wb.active = 0  # the active tab points at the hidden sheet, as a careless save leaves it
+    wb.save(path)
+    df = read_survey(path)
+    assert len(df) == 200 and df.attrs["source"]["sheet"] == "问卷"
+    assert set(df["1.您的性别"]) == {"男"}
+    # asked for by name or position, a hidden sheet is read
+    assert len(read_survey(path, sheet="旧数据")) == 5
+    assert len(read_survey(path, sheet=0)) == 5
+
+
+def test_xlsx_active_visible_sheet_and_all_hidden(tmp_path: Path) -> None:
+    path = tmp_path / "active.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["本表为导出说明"])
+    data = wb.create_sheet("问卷")
+    for row in _survey_rows(3):
+        data.append(row)
+    wb.active = 1
+    wb.save(path)
+    assert read_survey(path).attrs["source"]["sheet"] == "问卷"
+    # openpyxl refuses to save a workbook without a visible sheet: hide them in the saved XML
+    import io
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as out:
+        for info in src.infolist():
+            part = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                part = re.sub(rb' state="\w+"', b"", part).replace(b'<sheet name="', b'<sheet state="hidden" name="')
+            out.writestr(info, part)
+    path.write_bytes(buf.getvalue())
+    with pytest.raises(SurveyFileError, match=r"active\.xlsx: every sheet is hidden \('说明', '问卷'\); .*--sheet"):
+        read_survey(path)
+
+
+def test_xlsx_formulas_without_cached_values_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "formula.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "问卷"
+    ws.append(["序号", "5.预案", "6.修订"])
+    for k in range(1, 5):
+        ws.append([k, 4, f"=B{k + 1}+1"])  # openpyxl writes formulas without a cached value
+    wb.save(path)
+    with pytest.raises(SurveyFileError) as info:
+        read_survey(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: sheet '问卷': 4 formula cell(s) without a cached value (C2:C5)")
+    assert "open and save the file in Excel/WPS" in message and "export CSV" in message
+    assert "\n" not in message
+
+
+def test_xlsx_merged_cells_in_the_body_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "merged_body.xlsx"
+    _write_xlsx(path, _survey_rows(6), merge="B3:B5")
+    with pytest.raises(
+        SurveyFileError, match=r"merged_body\.xlsx: sheet '问卷' has merged cells in the data \(B3:B5\)"
+    ):
+        read_survey(path)
+    # a merge outside the data (below the last row) loses nothing
+    path = tmp_path / "merged_below.xlsx"
+    _write_xlsx(path, _survey_rows(6), merge="A20:C21")
+    assert len(read_survey(path)) == 6
+
+
+@pytest.mark.parametrize("n_boms", [1, 2, 3])
+@pytest.mark.parametrize("encoding", [None, "utf-8"])
+def test_csv_repeated_byte_order_marks_keep_the_id_column(tmp_path: Path, n_boms: int, encoding: str | None) -> None:
+    path = tmp_path / "boms.csv"
+    path.write_bytes(b"\xef\xbb\xbf" * n_boms + "序号,性别\n1,男\n2,女\n".encode())
+    df = read_survey(path, encoding=encoding)
+    assert list(df.columns) == ["序号", "性别"]
+    assert df["序号"].tolist() == ["1", "2"]
+
+
+def _slow_read(path: Path, data: bytes, delim: str) -> pd.DataFrame:
+    from emstudy.survey.readers import _decode, _read_csv_rows
+
+    text, _used = _decode(path, data, None)
+    return _read_csv_rows(path, text.lstrip("\ufeff"), delim)
+
+
+def test_fast_csv_reader_agrees_with_the_row_reader_on_the_study_files(project) -> None:
+    from emstudy.survey.readers import _read_csv_fast
+
+    for path in sorted(project.raw_dir.glob("*.csv")):
+        data = path.read_bytes()
+        df = read_survey(path)
+        fast = _read_csv_fast(path, data, 3 if data.startswith(b"\xef\xbb\xbf") else 0, "utf-8", ",")
+        assert fast is not None, path  # the clean exports take the fast path
+        pd.testing.assert_frame_equal(df, _slow_read(path, data, ","), check_exact=True)
+        pd.testing.assert_frame_equal(fast, df, check_exact=True)
+
+
+_CELLS = st.one_of(st.sampled_from(["", "  "]), st.text(alphabet=list('ab 同意,"\n\r;'), max_size=6))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    header=st.lists(st.text(alphabet="xyz问卷", min_size=1, max_size=3), min_size=1, max_size=4, unique=True),
+    body=st.lists(st.lists(_CELLS, min_size=0, max_size=5), min_size=1, max_size=6),
+    crlf=st.booleans(),
+)
+def test_fast_and_row_readers_give_the_same_table_or_the_same_error(tmp_path: Path, header, body, crlf) -> None:
+    import csv as csv_module
+    import io
+
+    from emstudy.survey.readers import _read_csv_fast
+
+    buf = io.StringIO()
+    csv_module.writer(buf, lineterminator="\r\n" if crlf else "\n").writerows([header, *body])
+    data = buf.getvalue().encode("utf-8")
+    path = tmp_path / "p.csv"
+    try:
+        slow: pd.DataFrame | str = _slow_read(path, data, ",")
+    except SurveyFileError as exc:
+        slow = str(exc)
+    try:
+        fast: pd.DataFrame | str | None = _read_csv_fast(path, data, 0, "utf-8", ",")
+    except SurveyFileError as exc:
+        fast = str(exc)
+    if fast is None:  # declined: the row reader decides
+        return
+    if isinstance(slow, str) or isinstance(fast, str):
+        assert fast == slow
+    else:
+        pd.testing.assert_frame_equal(fast, slow, check_exact=True)

@@ -3,6 +3,7 @@ in English and Chinese, with the synthetic-data banner on their first screen."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
@@ -11,6 +12,7 @@ import pandas as pd
 from emstudy.reporting.document import FigureRef, Report, Section, Table
 from emstudy.survey.cases import Case
 from emstudy.survey.codebook import Codebook
+from emstudy.survey.privacy import retag
 
 
 class CaseFindings(Protocol):
@@ -23,9 +25,10 @@ class CaseFindings(Protocol):
     priorities: pd.DataFrame
     recommendations: Sequence
     tables: Mapping[str, pd.DataFrame]
+    case_recommendations: Sequence
 
 
-__all__ = ["case_report", "summary_report", "count_word", "LANGS", "SYNTHETIC_NOTICE"]
+__all__ = ["case_report", "summary_report", "count_word", "from_thesis", "LANGS", "SYNTHETIC_NOTICE"]
 
 LANGS = ("en", "zh")
 """The languages every report is written in."""
@@ -45,6 +48,9 @@ _TEXT = {
         "summary_title": "{n} places compared: local emergency management in China",
         "banner_source": "This report reconstructs the case studied in the thesis whose abstract is {abstract} "
         "({framework}), measured with emstudy's shared instrument.",
+        "banner_own": "This report analyses the survey of {name}, mapped onto emstudy's shared instrument and read "
+        "through the case's own framework ({framework}).",
+        "banner_own_source": "Source: {source}.",
         "the_case": "The case",
         "quality": "Data and quality",
         "reliability": "Reliability and validity",
@@ -68,6 +74,11 @@ _TEXT = {
         "thesis_mark": " (also recommended by the thesis)",
         "no_priority": "No construct is rated clearly below this place's average.",
         "problems": "Problems the thesis reports: {problems}",
+        "problems_own": "Problems the study reports: {problems}",
+        "own_recs_thesis": "Recommendations of the thesis",
+        "own_recs_case": "Recommendations of the case study",
+        "own_rec_line": "{rank}. {text} (constructs: {constructs}{priority})",
+        "own_rec_priority": "; a priority in this survey: {constructs}",
         "sources": "Sources: {files}",
         "cases": "The cases",
         "shared": "Shared and particular weaknesses",
@@ -85,6 +96,12 @@ _TEXT = {
         "perceived effectiveness, performance its mean (95% CI); the shaded upper left is "
         "\u201cconcentrate here\u201d (Martilla & James 1977)",
         "mixed_data": "Synthetic data: {synthetic}. From survey files: {real}.",
+        "reconstructed_all": "Each place is reconstructed from its thesis's abstract (see the case reports); the "
+        "comparison uses one shared instrument.",
+        "reconstructed_some": "The places taken from theses are reconstructed from their abstracts, the others come "
+        "from their own surveys (see the case reports); the comparison uses one shared instrument.",
+        "reconstructed_none": "Each place comes from its own survey (see the case reports); the comparison uses one "
+        "shared instrument.",
         "list_sep": ", ",
         "open": "In respondents' own words",
         "open_caption": "Most frequent answers to the open question, quoted as written after scrubbing phone, ID, "
@@ -103,6 +120,8 @@ _TEXT = {
         "case_title": "{name}应急管理：研究发现与对策建议",
         "summary_title": "{n}地比较：中国基层政府应急管理",
         "banner_source": "本报告以emstudy统一问卷重建摘要文件{abstract}所对应学位论文的案例（{framework}）。",
+        "banner_own": "本报告分析{name}的问卷调查数据：数据按emstudy统一问卷编码，并依本案例自身的分析框架（{framework}）解读。",
+        "banner_own_source": "资料来源：{source}。",
         "the_case": "案例概况",
         "quality": "数据与质量",
         "reliability": "信度与效度",
@@ -126,6 +145,11 @@ _TEXT = {
         "thesis_mark": "（原论文亦提出此类建议）",
         "no_priority": "没有构念明显低于本地平均水平。",
         "problems": "原论文指出的问题：{problems}",
+        "problems_own": "本研究指出的问题：{problems}",
+        "own_recs_thesis": "原论文提出的对策建议",
+        "own_recs_case": "本案例研究提出的对策建议",
+        "own_rec_line": "{rank}. {text}（涉及构念：{constructs}{priority}）",
+        "own_rec_priority": "；其中{constructs}为本次调查的优先事项",
         "sources": "数据来源：{files}",
         "cases": "案例",
         "shared": "共性问题与个性问题",
@@ -142,6 +166,9 @@ _TEXT = {
         "ipa_caption": "重要性-表现分析图：重要性为各构念对应急管理成效感知的标准化回归系数，表现为其均值（95%置信区间）；"
         "左上阴影区为“重点改进区”（Martilla & James 1977）",
         "mixed_data": "合成数据案例：{synthetic}。来自问卷文件的案例：{real}。",
+        "reconstructed_all": "各地案例依据相应学位论文摘要重建（见各案例报告），比较采用统一问卷。",
+        "reconstructed_some": "来自学位论文的案例依据其摘要重建，其余案例来自各自的问卷调查（见各案例报告），比较采用统一问卷。",
+        "reconstructed_none": "各地案例均来自各自的问卷调查（见各案例报告），比较采用统一问卷。",
         "list_sep": "、",
         "open": "受访者的原话",
         "open_caption": "开放题最常见的回答（已去除电话、身份证号、邮箱及所列姓名）",
@@ -186,6 +213,44 @@ def _banner(lang: str, synthetic: bool) -> list[str]:
     return [SYNTHETIC_NOTICE[lang]] if synthetic else []
 
 
+_ABSTRACT_FILE = re.compile(r"[\w.-]+\.txt")
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def from_thesis(case: Case, *, synthetic: bool) -> bool:
+    """True when the case reconstructs a thesis: its data are synthetic, or its ``source_abstract`` names the
+    thesis's abstract file (``004_dde9e4339aefea6c.txt``). A case from a user's own survey is neither, and its
+    reports say that it analyses that survey instead of naming a thesis.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> from_thesis(NS(source_abstract="004_dde9e4339aefea6c.txt"), synthetic=False)
+    True
+    >>> from_thesis(NS(source_abstract="Student's own survey, 2024"), synthetic=False)
+    False
+    """
+    return synthetic or bool(_ABSTRACT_FILE.fullmatch(case.source_abstract.strip()))
+
+
+def _opening(cf: CaseFindings, lang: str) -> list[str]:
+    """The report's first lines: the synthetic notice and the thesis, or what a user's own case analyses."""
+    t = _TEXT[lang]
+    case = cf.case
+    framework = case.framework.en if lang == "en" else case.framework.zh
+    if from_thesis(case, synthetic=cf.synthetic):
+        return _banner(lang, cf.synthetic) + [
+            t["banner_source"].format(abstract=case.source_abstract, framework=framework)
+        ]
+    name = case.name.en if lang == "en" else case.name.zh
+    opening = t["banner_own"].format(name=name, framework=framework)
+    source = case.source_abstract.strip().rstrip(".。")
+    # the Chinese report quotes the source only when it is written in Chinese (no English pasted into it)
+    if source and (lang == "en" or _CJK.search(source)):
+        opening += (" " if lang == "en" else "") + t["banner_own_source"].format(source=source)
+    return [opening]
+
+
 def _open_answer_tables(cf: CaseFindings, lang: str) -> list[Table]:
     """The most frequent open answers of a case (none when nobody answered)."""
     t = _TEXT[lang]
@@ -193,10 +258,11 @@ def _open_answer_tables(cf: CaseFindings, lang: str) -> list[Table]:
     if counts is None or not len(counts):
         return []
     top = counts.head(_OPEN_SHOWN)
+    answers = top["answer"] if lang == "en" else top["answer"].map(lambda a: retag(a, replacement_style="zh"))
     return [
         Table(
             t["open_caption"],
-            pd.DataFrame({t["answer"]: top["answer"], t["n"]: top["n"], t["share"]: top["share"]}),
+            pd.DataFrame({t["answer"]: answers, t["n"]: top["n"], t["share"]: top["share"]}),
             digits=3,
         )
     ]
@@ -235,10 +301,7 @@ def case_report(
     t = _TEXT[lang]
     case = cf.case
     name = case.name.en if lang == "en" else case.name.zh
-    framework = case.framework.en if lang == "en" else case.framework.zh
-    banner = _banner(lang, cf.synthetic) + [
-        t["banner_source"].format(abstract=case.source_abstract, framework=framework)
-    ]
+    banner = _opening(cf, lang)
     by_kind: dict[str, list] = {}
     for f in cf.findings:
         by_kind.setdefault(f.kind, []).append(f)
@@ -264,6 +327,7 @@ def case_report(
     sections.append(section(t["priorities"], ["priority", "drivers"], [t["no_priority"]], figures=ipa_figures))
     sections.append(section(t["comparison"], ["comparison"], not_run("05_compare")))
     sections.append(_recommendations_section(cf, lang))
+    sections += _own_recommendations_sections(cf, codebook, lang)
     return Report(t["case_title"].format(name=name), lang, banner, sections)
 
 
@@ -282,9 +346,10 @@ def _case_section(cf: CaseFindings, codebook: Codebook, lang: str) -> Section:
     place = case.place.en if lang == "en" else case.place.zh
     event = case.event.en if lang == "en" else case.event.zh
     problems = (" " if lang == "en" else "").join(p.en if lang == "en" else p.zh for p in case.problems)
+    problems_key = "problems" if from_thesis(case, synthetic=cf.synthetic) else "problems_own"
     return Section(
         t["the_case"],
-        paragraphs=[place, event, t["problems"].format(problems=problems)],
+        paragraphs=[place, event, t[problems_key].format(problems=problems)],
         tables=[Table(t["framework_table"], dims)],
     )
 
@@ -321,6 +386,27 @@ def _recommendations_section(cf: CaseFindings, lang: str) -> Section:
     return Section(t["recommendations"], paragraphs=recs or [t["no_priority"]], source="data/recommendations.yml")
 
 
+def _own_recommendations_sections(cf: CaseFindings, codebook: Codebook, lang: str) -> list[Section]:
+    """The case file's own ``recommendations`` (the thesis's, or the user's study's), each with the constructs
+    it addresses and which of them are priorities in the survey; none when the case file lists none."""
+    t = _TEXT[lang]
+    lines = []
+    for rank, rec in enumerate(cf.case_recommendations, start=1):
+        priority = [codebook.label(c, lang) for c in rec.constructs if c in rec.priority_constructs]
+        lines.append(
+            t["own_rec_line"].format(
+                rank=rank,
+                text=rec.en if lang == "en" else rec.zh,
+                constructs=t["list_sep"].join(codebook.label(c, lang) for c in rec.constructs),
+                priority=t["own_rec_priority"].format(constructs=t["list_sep"].join(priority)) if priority else "",
+            )
+        )
+    if not lines:
+        return []
+    title = t["own_recs_thesis"] if from_thesis(cf.case, synthetic=cf.synthetic) else t["own_recs_case"]
+    return [Section(title, paragraphs=lines, source=f"data/cases/{cf.case.id}.yml")]
+
+
 def summary_report(
     case_findings: Sequence[CaseFindings],
     codebook: Codebook,
@@ -346,12 +432,15 @@ def summary_report(
     if synthetic and len(synthetic) < len(case_findings):  # a user's own case beside the synthetic study
         real = [name_of(cf) for cf in case_findings if not cf.synthetic]
         banner.append(t["mixed_data"].format(synthetic=t["list_sep"].join(synthetic), real=t["list_sep"].join(real)))
-    banner += [
-        "Each place is reconstructed from its thesis's abstract (see the case reports); the comparison uses "
-        "one shared instrument."
-        if lang == "en"
-        else "各地案例依据相应学位论文摘要重建（见各案例报告），比较采用统一问卷。"
-    ]
+    n_thesis = sum(from_thesis(cf.case, synthetic=cf.synthetic) for cf in case_findings)
+    reconstructed = (
+        "reconstructed_all"
+        if n_thesis == len(case_findings)
+        else "reconstructed_none"
+        if n_thesis == 0
+        else "reconstructed_some"
+    )
+    banner.append(t[reconstructed])
     rows = []
     for cf in case_findings:
         quality = next((f for f in cf.findings if f.kind == "data"), None)
@@ -394,13 +483,21 @@ def summary_report(
 
 
 def _zh_verdict(verdict: str | None) -> str | None:
+    """The Chinese of notebook 05's invariance verdict (:func:`emstudy.steps.compare.means_verdict`); a verdict
+    it does not know is not pasted in English but pointed to."""
     if verdict is None:
         return None
     for level, text in (
         ("Scalar", "标量等值成立：各地的载荷与截距相等，可以比较各地的构念均值。"),
+        (
+            "Partial scalar",
+            "部分标量等值成立：在部分等值模型下可以比较各地的潜变量均值；观测量表均值只能近似比较（部分截距不等）。",
+        ),
+        ("Only metric", "仅度量等值成立：各地载荷相等，可比较变量间关系，但不宜直接比较均值。"),
+        ("Metric invariance does not hold", "度量等值不成立：各地这些构念的均值和变量间关系都不宜比较。"),
         ("Metric", "仅度量等值成立：各地载荷相等，可比较变量间关系，但不宜直接比较均值。"),
         ("Configural", "仅形态等值成立：各地因子结构相同，但不宜比较载荷或均值。"),
     ):
         if verdict.startswith(level):
             return text
-    return f"测量等值性检验结论（英文）：{verdict}"
+    return "测量等值性检验的结论见第05号笔记本的结果（analysis/all/results/invariance.json）。"

@@ -5,18 +5,25 @@ pipeline checks the raw data against its checksum, executes the template into a 
 kernel's working directory set to ``analysis/<case>/`` (where nbval will rerun it), strips what changes from
 run to run (timings, absolute paths), and renames the result into place. A failed cell raises an error that
 names the notebook, the case and the cell; the previous output stays where it was.
+
+Each task declares what it reads and writes (:mod:`emstudy.runner.depends`), and is skipped only when its
+inputs' contents and its recorded outputs are unchanged. Ctrl-C or SIGTERM stops a run at once: the kernels and
+worker processes are killed, no task starts and nothing is written after the signal; the temporary files a
+killed run leaves (``.*.tmp``, ``.*.tmp.ipynb``) are removed when the next run starts.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import hashlib
-import json
 import os
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +31,9 @@ from pathlib import Path
 import nbformat
 
 from emstudy.errors import EmstudyError
-from emstudy.fileio import atomic_write_bytes, verify_checksums
+from emstudy.fileio import atomic_write_bytes, remove_temporaries, verify_checksums, write_error
 from emstudy.project import Project
+from emstudy.runner.depends import TaskCache, declare
 from emstudy.steps.files import CROSS_CASE
 
 __all__ = [
@@ -38,7 +46,10 @@ __all__ = [
     "run_tasks",
     "stages",
     "task_key",
+    "TaskCache",
     "source_fingerprint",
+    "available_cores",
+    "run_lock",
     "normalise_notebook",
     "CROSS_CASE",
 ]
@@ -57,12 +68,19 @@ _VOLATILE_NB_PAPERMILL = (
 
 @dataclass(frozen=True)
 class NotebookTask:
-    """One notebook to execute for one case."""
+    """One notebook to execute for one case.
+
+    ``reads`` and ``writes`` are the files it reads and writes besides its template and notebook, and
+    ``case_ids`` the set of cases its results depend on (see :func:`emstudy.runner.depends.declare`).
+    """
 
     template: Path
     output: Path
     case_id: str
     parameters: Mapping[str, object]
+    reads: tuple[Path, ...] = ()
+    writes: tuple[Path, ...] = ()
+    case_ids: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -126,7 +144,8 @@ def plan_tasks(
     A template whose parameters cell defines ``case_id`` runs once per case into ``analysis/<case>/``; one that
     defines ``case_ids`` runs once across ``all_case_ids`` (default: ``case_ids``) into ``analysis/all/``, so a
     case run on its own still joins the comparison. ``extra`` parameters (seed, language, ...) are passed to
-    every template that defines them.
+    every template that defines them, and so is ``interactive=False`` (the templates' default, True, is for a
+    run by hand in JupyterLab, which writes under ``scratch/`` instead of ``analysis/`` and ``reports/``).
     """
     if notebooks is None:
         templates = discover_templates(project)
@@ -138,15 +157,22 @@ def plan_tasks(
             raise EmstudyError(f"{template}: notebook template not found")
         known = template_parameters(template)
         shared = {k: v for k, v in (extra or {}).items() if k in known}
+        if "interactive" in known:  # the templates default to True (a run by hand writes under scratch/)
+            shared["interactive"] = False
+        study = tuple(all_case_ids or case_ids)
         if "case_id" in known:
             for case_id in case_ids:
                 params = {"case_id": case_id, "project_root": "../..", **shared}
                 check_parameters(template, params)
-                tasks.append(NotebookTask(template, project.analysis_dir / case_id / template.name, case_id, params))
+                output = project.analysis_dir / case_id / template.name
+                reads, writes, cases = declare(project, template, case_id, study)
+                tasks.append(NotebookTask(template, output, case_id, params, reads, writes, cases))
         elif "case_ids" in known:
-            params = {"case_ids": list(all_case_ids or case_ids), "project_root": "../..", **shared}
+            params = {"case_ids": list(study), "project_root": "../..", **shared}
             check_parameters(template, params)
-            tasks.append(NotebookTask(template, project.analysis_dir / CROSS_CASE / template.name, CROSS_CASE, params))
+            output = project.analysis_dir / CROSS_CASE / template.name
+            reads, writes, cases = declare(project, template, CROSS_CASE, study)
+            tasks.append(NotebookTask(template, output, CROSS_CASE, params, reads, writes, cases))
         else:
             raise EmstudyError(
                 f"{template}: the parameters cell must define case_id (per case) or case_ids (across cases)"
@@ -227,10 +253,12 @@ def run_task(task: NotebookTask, *, kernel_name: str = "python3") -> Path:
     from papermill.exceptions import PapermillExecutionError
 
     workdir = task.output.parent
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "results").mkdir(exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=workdir, prefix=f".{task.output.stem}.", suffix=".tmp.ipynb")
-    os.close(fd)
+    try:
+        (workdir / "results").mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=workdir, prefix=f".{task.output.stem}.", suffix=".tmp.ipynb")
+        os.close(fd)
+    except OSError as exc:
+        raise write_error(Path(exc.filename or workdir), exc) from None
     try:
         try:
             pm.execute_notebook(
@@ -251,6 +279,10 @@ def run_task(task: NotebookTask, *, kernel_name: str = "python3") -> Path:
                 f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}; "
                 f"previous output {task.output} left in place"
             ) from None
+        except OSError as exc:  # papermill writing its temporary notebook (a kernel failure names no file)
+            if exc.filename is None:
+                raise
+            raise write_error(Path(exc.filename), exc) from None
         nb = normalise_notebook(nbformat.read(tmp, as_version=4), template_name=task.template.name)
         atomic_write_bytes(task.output, (nbformat.writes(nb) + "\n").encode("utf-8"))
     finally:
@@ -287,22 +319,58 @@ def source_fingerprint(package_dir: Path | None = None) -> str:
     return digest.hexdigest()
 
 
-def task_key(project: Project, task: NotebookTask, *, source: str, case_ids: Sequence[str]) -> str:
-    """Content hash of what a task's output depends on: template, parameters, library, codebook, the
-    recommendations catalogue, and each case's file, raw survey and mapping."""
-    digest = hashlib.sha256()
-    digest.update(task.template.read_bytes())
-    digest.update(json.dumps(dict(task.parameters), sort_keys=True, default=str).encode())
-    digest.update(source.encode())
-    digest.update(project.codebook_path.read_bytes())
-    catalogue = project.root / "data" / "recommendations.yml"  # read by the findings notebooks
-    digest.update(catalogue.read_bytes() if catalogue.is_file() else b"<missing>")
-    cases = case_ids if task.case_id == CROSS_CASE else [task.case_id]
-    for case_id in cases:
-        for path in (project.cases_dir / f"{case_id}.yml", project.raw_path(case_id), project.mapping_path(case_id)):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes() if path.is_file() else b"<missing>")
-    return digest.hexdigest()
+def task_key(project: Project, task: NotebookTask, *, source: str, case_ids: Sequence[str] | None = None) -> str:
+    """Content hash of what a task's output depends on (:meth:`emstudy.runner.depends.TaskCache.key`): template,
+    parameters, library, the set of cases and every file the task declares it reads. ``case_ids`` is kept for
+    compatibility; the set of cases is the task's own."""
+    return TaskCache(project.root, project.cache_dir, source).key(task)
+
+
+def available_cores() -> int:
+    """The number of cores this process may use (its CPU affinity where the system reports it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def run_lock(project: Project) -> Iterator[list[Path]]:
+    """Hold ``.emstudy-cache/run.lock`` for one run and remove the temporary files a killed run left under
+    ``analysis/``, ``reports/`` and the cache, before the run and again after it (an interrupted run's);
+    yields the files removed before.
+
+    Raises
+    ------
+    EmstudyError
+        When another run holds the lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock, still clean
+        fcntl = None
+    try:
+        project.cache_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(project.cache_dir / "run.lock", "a+")  # noqa: SIM115 - held for the whole run
+    except OSError as exc:
+        raise write_error(project.cache_dir, exc) from None
+    with handle:
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise EmstudyError(
+                    f"{project.cache_dir / 'run.lock'}: another `emstudy run` is working on this project; "
+                    "wait for it to finish (or stop it) and run again"
+                ) from None
+        try:
+            yield _clean(project)
+        finally:  # an interrupted run's children are dead by now: what they left is removed at once
+            _clean(project)
+
+
+def _clean(project: Project) -> list[Path]:
+    return remove_temporaries(project.analysis_dir, project.reports_dir, project.cache_dir)
 
 
 def run_tasks(
@@ -310,30 +378,30 @@ def run_tasks(
     *,
     jobs: int = 1,
     progress: Callable[[NotebookTask], None] | None = None,
-    keys: Mapping[Path, str] | None = None,
-    cache_dir: Path | None = None,
+    cache: TaskCache | None = None,
     force: bool = False,
+    execute: Callable[[NotebookTask], Path] = run_task,
 ) -> list[TaskRecord]:
     """Run tasks stage by stage (see :func:`stages`): within a stage the notebooks of one case run in
     template order and the cases run in parallel when ``jobs > 1``; a cross-case notebook runs when every
     case before it is done.
 
-    ``keys`` maps a task's output path to its :func:`task_key`. With ``keys`` and ``cache_dir``, a task whose key equals the one stored after its last successful run,
-    and whose output exists, is skipped (``cached``); once a task of a chain runs, the rest of the chain
-    runs too, and every later stage runs whenever a task of an earlier stage ran. ``force`` runs everything.
+    With ``cache``, a task whose key (computed just before it would run, from the contents of what it reads)
+    equals the one recorded after its last successful run, and whose recorded outputs are unchanged, is
+    skipped (``cached``). ``force`` runs everything. ``execute`` runs one task (default :func:`run_task`; a
+    module-level function, as it is sent to worker processes).
 
     All case tasks of a stage are attempted; if any fails, the first error (in task order) is raised after
-    the others end, and later stages are not run.
+    the others end, and later stages are not run. Ctrl-C or SIGTERM (in the main thread) kills the kernels and
+    workers at once and raises KeyboardInterrupt: no task starts and no output is written after the signal.
     """
-    keys = keys or {}
     records: list[TaskRecord] = []
-    for stage in stages(tasks):
-        upstream_ran = force or any(r.status == "ran" for r in records)
-        pairs = [(t, keys.get(t.output, "")) for t in stage]
-        if stage[0].case_id == CROSS_CASE:
-            records += _run_chain(pairs, cache_dir, upstream_ran, progress)
-        else:
-            records += _run_per_case(pairs, jobs=jobs, progress=progress, cache_dir=cache_dir, force=upstream_ran)
+    with _stop_on_signal():
+        for stage in stages(tasks):
+            if stage[0].case_id == CROSS_CASE:
+                records += _run_chain(stage, cache, force, progress, execute)
+            else:
+                records += _run_per_case(stage, jobs=jobs, progress=progress, cache=cache, force=force, run=execute)
     return records
 
 
@@ -352,85 +420,131 @@ def stages(tasks: Sequence[NotebookTask]) -> list[list[NotebookTask]]:
     return out
 
 
+# -- stopping at once -------------------------------------------------------------------------------------
+def _kill_children() -> None:
+    """SIGKILL every process this one started (worker processes, kernels, their children), at once.
+
+    A kernel sits in its own session, so it never sees the terminal's Ctrl-C, and must not write after it.
+    The direct children are stopped first, so that none can start a kernel between the listing and the kill;
+    a process that ends meanwhile is skipped.
+    """
+    import psutil
+
+    def children(proc: psutil.Process) -> list[psutil.Process]:
+        try:
+            return proc.children()
+        except psutil.Error:
+            return []
+
+    workers = children(psutil.Process())
+    for worker in workers:
+        with contextlib.suppress(psutil.Error):
+            worker.suspend()
+    found, frontier = list(workers), list(workers)
+    while frontier:
+        below = children(frontier.pop())
+        found += below
+        frontier += below
+    for proc in reversed(found):  # kernels first, then the workers that started them
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+
+
+def _stop(signum, frame):  # noqa: ARG001 - signal handler signature
+    _kill_children()
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _stop_on_signal() -> Iterator[None]:
+    """In the main thread: SIGINT and SIGTERM kill the run's children and raise KeyboardInterrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _worker_init() -> None:
+    """Worker processes leave Ctrl-C to the main process (which kills them); a SIGTERM sent to the whole
+    process group kills a worker's kernel with it at once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_exit)
+
+
+def _worker_exit(signum, frame):  # noqa: ARG001 - signal handler signature
+    _kill_children()
+    os._exit(128 + signum)
+
+
 def _run_per_case(
-    chains: Sequence[tuple[NotebookTask, str]],
+    stage: Sequence[NotebookTask],
     *,
     jobs: int,
     progress: Callable[[NotebookTask], None] | None,
-    cache_dir: Path | None,
+    cache: TaskCache | None,
     force: bool,
+    run: Callable[[NotebookTask], Path],
 ) -> list[TaskRecord]:
-    by_case: dict[str, list[tuple[NotebookTask, str]]] = {}
-    for task, key in chains:
-        by_case.setdefault(task.case_id, []).append((task, key))
+    by_case: dict[str, list[NotebookTask]] = {}
+    for task in stage:
+        by_case.setdefault(task.case_id, []).append(task)
     errors: dict[str, EmstudyError] = {}
     records: list[TaskRecord] = []
     if jobs <= 1 or len(by_case) <= 1:
         for case_id, chain in by_case.items():
             try:
-                records += _run_chain(chain, cache_dir, force, progress)
+                records += _run_chain(chain, cache, force, progress, run)
             except EmstudyError as exc:
                 errors[case_id] = exc
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {
-                pool.submit(_run_chain, chain, cache_dir, force, None): case_id for case_id, chain in by_case.items()
-            }
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(by_case)), initializer=_worker_init)
+        try:
+            futures = {pool.submit(_run_chain, chain, cache, force, None, run): c for c, chain in by_case.items()}
             for future in as_completed(futures):
                 case_id = futures[future]
                 try:
-                    done = future.result()
+                    records += future.result()
                 except EmstudyError as exc:
                     errors[case_id] = exc
                     continue
-                records += done
-                if progress:
-                    for task, _ in by_case[case_id]:
-                        progress(task)
+                for task in by_case[case_id] if progress else ():
+                    progress(task)
+        except BaseException:
+            _kill_children()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     if errors:
-        first = next(c for c in by_case if c in errors)
-        raise errors[first]
+        raise errors[next(c for c in by_case if c in errors)]
     return records
 
 
-def _stamp(cache_dir: Path, task: NotebookTask) -> Path:
-    return cache_dir / task.case_id / f"{task.template.stem}.key"
-
-
 def _run_chain(
-    chain: Sequence[tuple[NotebookTask, str]],
-    cache_dir: Path | None,
+    chain: Sequence[NotebookTask],
+    cache: TaskCache | None,
     force: bool,
     progress: Callable[[NotebookTask], None] | None,
+    run: Callable[[NotebookTask], Path] = run_task,
 ) -> list[TaskRecord]:
     records = []
-    for task, key in chain:
-        stamp = _stamp(cache_dir, task) if cache_dir and key else None
-        fresh = (
-            not force
-            and stamp is not None
-            and stamp.is_file()
-            and task.output.is_file()
-            and stamp.read_text(encoding="utf-8").strip() == key
-        )
+    for task in chain:
         started = time.perf_counter()
+        key = cache.key(task) if cache is not None else ""
+        fresh = not force and cache is not None and cache.is_fresh(task, key)
         if not fresh:
-            if stamp is not None:
-                stamp.unlink(missing_ok=True)
-            run_task(task)
-            if stamp is not None:
-                atomic_write_bytes(stamp, key.encode() + b"\n")
-            force = True  # what follows in the chain may read what this task wrote
-        records.append(
-            TaskRecord(
-                task.template.name,
-                task.case_id,
-                task.output.name,
-                "cached" if fresh else "ran",
-                round(time.perf_counter() - started, 3),
-                key,
-            )
-        )
+            if cache is not None:
+                cache.forget(task)
+            run(task)
+            if cache is not None:
+                cache.record(task, key)
+        status = "cached" if fresh else "ran"
+        seconds = round(time.perf_counter() - started, 3)
+        records.append(TaskRecord(task.template.name, task.case_id, task.output.name, status, seconds, key))
         if progress:
             progress(task)
     return records

@@ -34,6 +34,7 @@ from emstudy.stats.reliability import (
     cronbach_alpha,
     item_statistics,
     reliability_table,
+    spearman_brown,
     split_half,
 )
 from emstudy.stats.validity import average_variance_extracted, composite_reliability, htmt
@@ -45,6 +46,7 @@ __all__ = [
     "split_half",
     "omega",
     "reliability_table",
+    "spearman_brown",
     # factorability (psych::KMO, cortest.bartlett; tests/test_stats_factorability.py)
     "kmo",
     "bartlett_sphericity",

@@ -51,7 +51,15 @@ from emstudy.stats._moments import (
 from emstudy.stats.factorability import _check_nonsingular, _kmo_from_corr
 from emstudy.stats.omega import _omega_total_single
 
-__all__ = ["AlphaResult", "SplitHalfResult", "cronbach_alpha", "item_statistics", "reliability_table", "split_half"]
+__all__ = [
+    "AlphaResult",
+    "SplitHalfResult",
+    "cronbach_alpha",
+    "item_statistics",
+    "reliability_table",
+    "spearman_brown",
+    "split_half",
+]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -237,6 +245,54 @@ def cronbach_alpha(
         n_items=k,
         missing=missing,
     )
+
+
+def spearman_brown(items: Any, *, missing: MissingPolicy = "listwise") -> float:
+    """Spearman-Brown reliability of a two-item scale, ``2 r / (1 + r)`` of the inter-item correlation.
+
+    Parameters
+    ----------
+    items : float, DataFrame or 2-D array
+        The Pearson correlation ``r`` of the two items (a number in [-1, 1]), or the two items
+        themselves (respondents in rows, two numeric columns, reverse-keyed items already reversed).
+    missing : {"listwise", "pairwise"}
+        How the correlation of two item columns is computed (with two items both policies use the
+        respondents who answered both).
+
+    Returns
+    -------
+    float
+        The Spearman-Brown coefficient; for two items it equals standardized alpha
+        (``psych::alpha(x)$total$std.alpha``).
+
+    Raises
+    ------
+    ValueError
+        A correlation outside [-1, 1] or equal to -1, not exactly two item columns, fewer than three
+        complete respondents or a zero-variance item.
+
+    Examples
+    --------
+    >>> round(spearman_brown(0.5), 4)
+    0.6667
+
+    References
+    ----------
+    Eisinga, R., te Grotenhuis, M., & Pelzer, B. (2013). The reliability of a two-item scale: Pearson,
+    Cronbach, or Spearman-Brown? International Journal of Public Health, 58(4), 637-642.
+    """
+    if isinstance(items, (int, float, np.floating, np.integer)) and not isinstance(items, bool):
+        r = float(items)
+        if not -1.0 < r <= 1.0:
+            raise ValueError(f"items: expected a correlation in (-1, 1], got {r!r}")
+    else:
+        names, x = _numeric_matrix(_as_frame(items))
+        if x.shape[1] != 2:
+            raise ValueError(f"items: expected exactly two item columns, got {x.shape[1]} ({', '.join(names)})")
+        r = float(_moments_from_matrix(names, x, missing).corr[0, 1])
+        if r <= -1.0:
+            raise ValueError(f"items: the two items {list(names)} correlate -1; the coefficient is undefined")
+    return 2.0 * r / (1.0 + r)
 
 
 def _bootstrap_ci(

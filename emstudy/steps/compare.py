@@ -1,27 +1,21 @@
 """Study-level comparison across cases: means, differences, shared and particular weaknesses, pooled
 drivers, measurement invariance across cases, and the comparison figures.
 
-Every statistic comes from :mod:`emstudy.stats.regression` (group comparisons, pooled models) and
-:mod:`emstudy.stats.cfa` (invariance); this module arranges them across the cases and writes the results of
-``notebooks/05_compare.ipynb`` into ``analysis/all/results/``.
+Every statistic comes from :mod:`emstudy.stats` (group comparisons, pooled models, invariance); this module
+arranges them across the cases and writes the results of ``notebooks/05_compare.ipynb`` into
+``analysis/all/results/``.
 
 Conventions
 -----------
-* Construct scores are the codebook's scale means (1-5, reverse keys applied), as
-  :meth:`emstudy.steps.context.EncodedResults.scores`; a respondent lacking a score is left out of that
-  construct's analyses only.
-* *Below the other cases* (:func:`below_others`): for case ``a`` and construct ``c``, Welch's two-sample
-  t-test of the respondents of ``a`` against the respondents of all other cases pooled (R
-  ``t.test(x[case == a], x[case != a], var.equal = FALSE)``), two-sided; within each case the eleven
-  p values are Holm-adjusted (one family per case profile; Holm 1979). A construct is *significantly
-  below* when the adjusted p is below ``alpha`` and the case mean is lower than the pooled mean of the
-  other cases' respondents.
-* Invariance across cases (:func:`case_invariance`, through
-  :func:`emstudy.steps.structure.cross_case_invariance`) is tested on a documented sub-model (by default the
-  two core constructs with the lowest and the highest pooled mean, four items each), because the
-  eleven-construct model with listwise deletion on 44 items loses most respondents and is slow in a
-  notebook. Comparisons of means are meaningful at the scalar (or partial scalar) level only; at the
-  metric level only relations (regression slopes, correlations) may be compared (Meredith 1993).
+* Construct scores are the codebook's scale means (1-5, reverse keys applied); a respondent lacking a
+  score is left out of that construct's analyses only.
+* *Below the other cases* (:func:`below_others`): Welch's t-test of case ``a`` against all other cases
+  pooled (R ``t.test(x[case == a], x[case != a], var.equal = FALSE)``), two-sided, Holm-adjusted within each
+  case (Holm 1979); *significantly below* when the adjusted p < ``alpha`` and the case mean is lower.
+* Invariance across cases (:func:`case_invariance`) is tested on a documented sub-model (by default the
+  two core constructs with the lowest and the highest pooled mean): the eleven-construct model loses most
+  respondents listwise and is slow. Means compare at the scalar (or partial scalar) level only; at the
+  metric level only relations (slopes, correlations) may be compared (Meredith 1993).
 
 References
 ----------
@@ -35,7 +29,7 @@ Meredith, W. (1993). Measurement invariance, factor analysis and factorial invar
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -52,6 +46,7 @@ from emstudy.stats.multitest import holm
 from emstudy.stats.pooled import pooled_model
 from emstudy.steps import files
 from emstudy.steps.context import CASE_COLUMN, CrossCase
+from emstudy.survey.limits import Limitation, case_exclusions, group_exclusions
 
 __all__ = [
     "CaseMeans",
@@ -509,6 +504,8 @@ class CaseInvariance:
     level : str
     verdict : str
         What the level allows one to compare (see :func:`means_verdict`).
+    excluded : dict of str to emstudy.survey.limits.Limitation
+        Cases left out of the fit, with the reason (``limitations`` in the JSON when there are any).
     """
 
     constructs: tuple[str, ...]
@@ -518,6 +515,7 @@ class CaseInvariance:
     n_dropped: int
     level: str
     verdict: str
+    excluded: Mapping[str, Limitation] = field(default_factory=dict)
 
     def table(self) -> pd.DataFrame:
         """Fit and comparison table of the invariance levels."""
@@ -558,6 +556,7 @@ class CaseInvariance:
             "freed_intercepts": list(self.result.freed_intercepts),
             "levels": json.loads(t.to_json(orient="records", double_precision=15)),
             "latent_means": json.loads(self.latent_means().to_json(orient="records", double_precision=15)),
+            **({"limitations": case_exclusions(self.excluded)} if self.excluded else {}),
         }
 
     def __repr__(self) -> str:
@@ -583,12 +582,11 @@ def case_invariance(cc: CrossCase, *, constructs: Sequence[str], model: str | No
 
     Notes
     -----
-    The fit is :func:`emstudy.steps.structure.cross_case_invariance` (:func:`emstudy.stats.cfa.invariance` with
-    group = case: ML on the item scores, delta CFI >= -.01 and delta RMSEA <= .015), with its
-    ``missing="auto"``: listwise when the complete cases outnumber the configural model's free parameters
-    (respondents missing an item of the sub-model are then left out and counted in ``n_dropped``), else each
-    case enters through its pairwise-deletion means and covariances with N = all its respondents
-    (``n_dropped`` = 0).
+    :func:`emstudy.steps.structure.cross_case_invariance` (ML, delta CFI >= -.01 and delta RMSEA <= .015),
+    ``missing="auto"``: listwise when the complete cases outnumber the free parameters (the others counted in
+    ``n_dropped``), else pairwise means and covariances with N = all respondents (``n_dropped`` = 0). A case
+    with an unusable item of the sub-model or no more respondents than its items is left out
+    (:func:`emstudy.survey.limits.group_exclusions`; ``excluded``).
     """
     from emstudy.steps.structure import core_model_syntax, cross_case_invariance
 
@@ -602,10 +600,13 @@ def case_invariance(cc: CrossCase, *, constructs: Sequence[str], model: str | No
     if model is None:
         lines = {ln.split("=~")[0].strip(): ln for ln in core_model_syntax(cc.codebook).splitlines()}
         model = "\n".join(lines[c] for c in constructs)
-    res = cross_case_invariance({c: cc.encoded[c] for c in cc.case_ids}, model=model)
+    observed = [i for c in constructs for i in scales[c] if i in model]
+    out = group_exclusions({c: cc.encoded[c].items for c in cc.case_ids}, observed)
+    res = cross_case_invariance({c: cc.encoded[c] for c in cc.case_ids if c not in out}, model=model)
     n_used = int(sum(res.fits["configural"].n_obs))
+    kept = int(len(cc.items)) - sum(len(cc.encoded[c].items) for c in out)
     return CaseInvariance(
-        tuple(constructs), model, res, n_used, int(len(cc.items) - n_used), res.level, means_verdict(res.level)
+        tuple(constructs), model, res, n_used, kept - n_used, res.level, means_verdict(res.level), out
     )
 
 

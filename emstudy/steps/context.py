@@ -1,6 +1,13 @@
 """What a notebook needs to start: the project, the case, the codebook and the encoded survey.
 
-Notebooks call :func:`open_case` once; everything they compute comes from library functions.
+Notebooks call :func:`open_case` (or :func:`load_encoded`, :func:`load_all`) once; everything they compute
+comes from library functions.
+
+Where a notebook writes depends on how it runs. ``emstudy run`` executes the templates with
+``interactive=False``: results go to ``analysis/<case>/results/`` and reports to ``reports/``. A template opened
+in JupyterLab keeps its default ``interactive=True``: it reads what the committed study holds (``data/`` and the
+earlier steps' results under ``analysis/``) and writes under ``scratch/`` (git-ignored) instead, so exploring
+never changes the committed study (:func:`output_project`).
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ __all__ = [
     "CaseContext",
     "EncodedResults",
     "CrossCase",
+    "find_project",
+    "output_project",
     "open_case",
     "load_encoded",
     "load_all",
@@ -33,9 +42,34 @@ __all__ = [
 ]
 
 
+def find_project(project_root: str | Path | None = None) -> Project:
+    """The project a notebook works on: the one at or above ``project_root``, or above the working directory
+    when it is None (a template opened from ``notebooks/``, or executed in ``analysis/<case>/``)."""
+    return Project.find(project_root)
+
+
+def output_project(project: Project, *, interactive: bool) -> Project:
+    """Where a notebook writes: ``project`` itself (``analysis/``, ``reports/``) for ``emstudy run``
+    (``interactive=False``), or :meth:`Project.scratch` (``scratch/``, git-ignored) for a run by hand.
+
+    Parameters
+    ----------
+    project : Project
+        The project the notebook reads.
+    interactive : bool
+        The templates' ``interactive`` parameter: True unless ``emstudy run`` passed False.
+    """
+    if not isinstance(interactive, bool):
+        raise TypeError(f"interactive: expected True or False, got {interactive!r}")
+    return project.scratch() if interactive else project
+
+
 @dataclass(frozen=True)
 class CaseContext:
-    """A case ready for analysis."""
+    """A case ready for analysis.
+
+    ``output`` is the project its results are written to (:func:`output_project`); None means ``project``.
+    """
 
     project: Project
     case: Case
@@ -43,10 +77,12 @@ class CaseContext:
     raw_path: Path
     survey: EncodedSurvey
     synthetic: bool
+    output: Project | None = None
 
     @property
     def results_dir(self) -> Path:
-        return self.project.results_dir(self.case.id)
+        """Where this case's results are written (``analysis/<case>/results``, or under ``scratch/``)."""
+        return (self.output or self.project).results_dir(self.case.id)
 
 
 def read_raw(path: str | Path) -> pd.DataFrame:
@@ -111,21 +147,30 @@ def read_case_survey(
     return raw_path, table
 
 
-def open_case(project_root: str | Path, case_id: str) -> CaseContext:
+def open_case(project_root: str | Path | None, case_id: str, *, interactive: bool = False) -> CaseContext:
     """Load a case, check its raw file against the checksum manifest, read it (any supported format, through
-    ``data/mappings/<case>.yml`` when present) and encode it."""
-    project = Project.find(project_root)
+    ``data/mappings/<case>.yml`` when present) and encode it.
+
+    ``project_root`` None finds the project above the working directory (:func:`find_project`); with
+    ``interactive`` the context's ``results_dir`` lies under ``scratch/`` (:func:`output_project`).
+    """
+    project = find_project(project_root)
+    output = output_project(project, interactive=interactive)
     codebook = project.codebook()
     case = project.case(case_id, codebook)
     raw_path, table = read_case_survey(project, case_id, codebook)
     survey = encode(table, codebook, source=str(raw_path.relative_to(project.root)))
     synthetic = project.is_synthetic(case_id)
-    return CaseContext(project, case, codebook, raw_path, survey, synthetic)
+    return CaseContext(project, case, codebook, raw_path, survey, synthetic, output)
 
 
 @dataclass(frozen=True)
 class EncodedResults:
-    """The respondents kept by notebook 01 (``analysis/<case>/results/encoded.csv``)."""
+    """The respondents kept by notebook 01 (``analysis/<case>/results/encoded.csv``).
+
+    ``output`` is the project the later step's results are written to (:func:`output_project`); None means
+    ``project``.
+    """
 
     project: Project
     case: Case
@@ -133,10 +178,12 @@ class EncodedResults:
     items: pd.DataFrame
     background: pd.DataFrame
     synthetic: bool
+    output: Project | None = None
 
     @property
     def results_dir(self) -> Path:
-        return self.project.results_dir(self.case.id)
+        """Where the step's results are written (``analysis/<case>/results``, or under ``scratch/``)."""
+        return (self.output or self.project).results_dir(self.case.id)
 
     def scores(self) -> pd.DataFrame:
         """Construct scores (core and outcome) of the kept respondents."""
@@ -145,11 +192,16 @@ class EncodedResults:
         return construct_scores(self.items, self.codebook)
 
 
-def load_encoded(project_root: str | Path, case_id: str) -> EncodedResults:
-    """Read what notebook 01 wrote for a case; later notebooks start here instead of re-encoding raw data."""
+def load_encoded(project_root: str | Path | None, case_id: str, *, interactive: bool = False) -> EncodedResults:
+    """Read what notebook 01 wrote for a case; later notebooks start here instead of re-encoding raw data.
+
+    Always reads the committed ``analysis/<case>/results/encoded.csv``; ``project_root`` and ``interactive``
+    are as in :func:`open_case` (with ``interactive`` the results are written under ``scratch/``).
+    """
     from emstudy.errors import EmstudyError
 
-    project = Project.find(project_root)
+    project = find_project(project_root)
+    output = output_project(project, interactive=interactive)
     codebook = project.codebook()
     case = project.case(case_id, codebook)
     path = project.results_dir(case_id) / files.ENCODED
@@ -161,7 +213,7 @@ def load_encoded(project_root: str | Path, case_id: str) -> EncodedResults:
     items = frame[codebook.item_ids].astype(float)
     background = frame.drop(columns=codebook.item_ids)
     synthetic = project.is_synthetic(case_id)
-    return EncodedResults(project, case, codebook, items, background, synthetic)
+    return EncodedResults(project, case, codebook, items, background, synthetic, output)
 
 
 CASE_COLUMN = "case"
@@ -188,6 +240,8 @@ class CrossCase:
         True if any case's data is synthetic.
     encoded : dict of str to emstudy.steps.context.EncodedResults
         What :func:`emstudy.steps.context.load_encoded` returned for each case.
+    output : Project or None
+        Where the cross-case results and figures are written (:func:`output_project`; set by :func:`load_all`).
     """
 
     case_ids: tuple[str, ...]
@@ -198,6 +252,22 @@ class CrossCase:
     cases: Mapping[str, Case]
     synthetic: bool
     encoded: Mapping[str, EncodedResults] = field(default_factory=dict, repr=False)
+    output: Project | None = field(default=None, repr=False)
+
+    @property
+    def results_dir(self) -> Path:
+        """Where the cross-case results are written: ``analysis/all/results`` (or ``scratch/all/results``)."""
+        return files.cross_case_results_dir(self._output())
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where the cross-case figures go: ``reports/`` (or ``scratch/reports``)."""
+        return self._output().reports_dir
+
+    def _output(self) -> Project:
+        if self.output is None:
+            raise ValueError("this CrossCase has no output project; build it with load_all(...)")
+        return self.output
 
     @property
     def constructs(self) -> list[str]:
@@ -213,27 +283,34 @@ class CrossCase:
         return f"CrossCase(cases={list(self.case_ids)}, n={n}, synthetic={self.synthetic})"
 
 
-def load_all(project_root: str | Path, case_ids: Sequence[str]) -> CrossCase:
+def load_all(
+    project_root: str | Path | None, case_ids: Sequence[str] | None = None, *, interactive: bool = False
+) -> CrossCase:
     """Load what notebook 01 wrote for each case and stack the cases.
 
     Parameters
     ----------
-    project_root : str or Path
-    case_ids : sequence of str
-        At least two distinct case ids.
+    project_root : str or Path or None
+        As in :func:`open_case` (None: the project above the working directory).
+    case_ids : sequence of str, optional
+        At least two distinct case ids; None (a template's default) means every case in ``data/cases/``.
+    interactive : bool, default False
+        Write the cross-case results and figures under ``scratch/`` (:func:`output_project`); what is read
+        is the committed ``analysis/`` either way.
 
     Returns
     -------
     CrossCase
     """
-    case_ids = list(case_ids)
+    project = find_project(project_root)
+    case_ids = project.case_ids() if case_ids is None else list(case_ids)
     if len(case_ids) < 2 or len(set(case_ids)) != len(case_ids):
         raise ValueError(f"case_ids: expected at least two distinct case ids, got {case_ids}")
     items, scores, background, cases, encoded = [], [], [], {}, {}
     synthetic = False
     codebook = None
     for cid in case_ids:
-        enc = load_encoded(project_root, cid)
+        enc = load_encoded(project.root, cid, interactive=interactive)
         encoded[cid] = enc
         codebook = enc.codebook
         cases[cid] = enc.case
@@ -248,6 +325,7 @@ def load_all(project_root: str | Path, case_ids: Sequence[str]) -> CrossCase:
         out[CASE_COLUMN] = out[CASE_COLUMN].astype(cat)
         return out
 
+    output = output_project(project, interactive=interactive)
     return CrossCase(
-        tuple(case_ids), stack(items), stack(scores), stack(background), codebook, cases, synthetic, encoded
+        tuple(case_ids), stack(items), stack(scores), stack(background), codebook, cases, synthetic, encoded, output
     )

@@ -41,6 +41,7 @@ from emstudy.stats.ipa import IPAResult, importance_performance
 from emstudy.stats.regression import DriversResult, OrdinalResult, drivers, ordinal_drivers
 from emstudy.steps import files
 from emstudy.steps.context import EncodedResults
+from emstudy.survey.limits import Limitation, model_role_limit, role_limit
 
 __all__ = [
     "ROLE_ORDER",
@@ -50,6 +51,7 @@ __all__ = [
     "case_drivers",
     "case_ordinal_drivers",
     "role_comparison",
+    "drivers_limitations",
     "case_ipa",
     "drivers_sentences",
     "run",
@@ -60,6 +62,19 @@ __all__ = [
 ROLE_ORDER = ("res", "ent", "gov")
 _ROLE = "role"
 _OVERALL = "overall"
+_ROLE_COLUMNS = (
+    "n",
+    *(f"mean_{r}" for r in ROLE_ORDER),
+    "F",
+    "df1",
+    "df2",
+    "pvalue",
+    "omega_squared",
+    "gov_minus_res",
+    "gov_res_pvalue_adj",
+    "gov_res_ci_lower",
+    "gov_res_ci_upper",
+)
 
 
 def _check_encoded(encoded: object) -> None:
@@ -180,14 +195,18 @@ def case_drivers(encoded: EncodedResults, *, notes: list[str] | None = None) -> 
     """
     frame = study_frame(encoded)
     cb = encoded.codebook
+    complete = frame.dropna(subset=[cb.outcome.id, *cb.construct_ids])
+    single = model_role_limit(complete[_ROLE])
+    if single and notes is not None:
+        notes.append(single.en)
     return _quiet(
         drivers,
         notes,
         frame,
         outcome=cb.outcome.id,
         predictors=cb.construct_ids,
-        covariates=[_ROLE],
-        categorical=[_ROLE],
+        covariates=[] if single else [_ROLE],
+        categorical=[] if single else [_ROLE],
         cov_type="HC3",
         missing="listwise",
     )
@@ -234,12 +253,19 @@ def role_comparison(encoded: EncodedResults, *, notes: list[str] | None = None) 
     frame = study_frame(encoded)
     cb = encoded.codebook
     rows = []
+    skipped = role_limit(frame[_ROLE])
+    if skipped:
+        if notes is not None:
+            notes.append(skipped.en)
+        return pd.DataFrame(columns=["construct", *_ROLE_COLUMNS]).set_index("construct")
+    no_pair = pd.Series(np.nan, index=["diff", "pvalue_adj", "ci_lower", "ci_upper"])
     for c in [*cb.construct_ids, cb.outcome.id]:
         res = _quiet(compare_groups, notes, frame, c, _ROLE, method="welch")
         om = res.omnibus.iloc[0]
         eff = res.effect_sizes.set_index("measure")["value"]
-        pair = res.posthoc.set_index("pair").loc["gov-res"]
-        desc = res.descriptives
+        pairs = res.posthoc.set_index("pair")
+        pair = pairs.loc["gov-res"] if "gov-res" in pairs.index else no_pair
+        desc = res.descriptives.reindex(list(ROLE_ORDER))
         rows.append(
             {
                 "construct": c,
@@ -285,6 +311,28 @@ def case_ipa(encoded: EncodedResults, *, conf_level: float = 0.95, notes: list[s
     )
 
 
+def drivers_limitations(encoded: EncodedResults) -> list[Limitation]:
+    """What the case's data cannot support in notebook 04, in English and Chinese.
+
+    Role left out of the drivers model (fewer than two roles among the complete respondents) and the role
+    comparison skipped (:func:`emstudy.survey.limits.role_limit`).
+
+    Parameters
+    ----------
+    encoded : emstudy.steps.context.EncodedResults
+
+    Returns
+    -------
+    list of emstudy.survey.limits.Limitation
+    """
+    frame = study_frame(encoded)
+    cb = encoded.codebook
+    zh = {lvl.code: lvl.zh for d in cb.demographics if d.id == _ROLE for lvl in d.levels}
+    complete = frame.dropna(subset=[cb.outcome.id, *cb.construct_ids])
+    found = (model_role_limit(complete[_ROLE], labels_zh=zh), role_limit(frame[_ROLE], labels_zh=zh))
+    return [m for m in found if m is not None]
+
+
 @dataclass(frozen=True, eq=False)
 class DriversResults:
     """Everything notebook 04 shows and writes for one case."""
@@ -298,6 +346,7 @@ class DriversResults:
     weaknesses: tuple[str, ...]
     sentences: dict
     notes: tuple[str, ...]
+    limitations: tuple[Limitation, ...] = ()
 
     def driver_table(self) -> pd.DataFrame:
         """The OLS table for display: term, b, SE (HC3), t, p, 95% CI, beta, VIF."""
@@ -347,12 +396,13 @@ def drivers_sentences(drv: DriversResult, ipa: IPAResult, codebook, *, n_top: in
         p = "p < .001" if r["pvalue"] < 0.001 else f"p = {r['pvalue']:.3f}".replace("0.", ".", 1)
         return f"{codebook.label(c, lang)} (β = {r['beta_std']:.2f}, b = {r['coef']:.2f}, {p})"
 
+    with_role = any(str(term).startswith(_ROLE) for term in drv.table.index)
     head_en = (
-        f"Perceived effectiveness regressed on the eleven core constructs and role (OLS, HC3 SE, "
+        f"Perceived effectiveness regressed on the eleven core constructs{' and role' if with_role else ''} (OLS, HC3 SE, "
         f"n = {drv.n}, {drv.n_dropped} incomplete respondents dropped) gives R² = {drv.r2:.3f}."
     )
     head_zh = (
-        f"以十一个核心构念和身份为自变量对应急管理成效感知进行回归（普通最小二乘，HC3稳健标准误，"
+        f"以十一个核心构念{'和身份' if with_role else ''}为自变量对应急管理成效感知进行回归（普通最小二乘，HC3稳健标准误，"
         f"n = {drv.n}，剔除{drv.n_dropped}份不完整问卷），R² = {drv.r2:.3f}。"
     )
     if len(top):
@@ -409,6 +459,7 @@ def run(encoded: EncodedResults) -> DriversResults:
         weaknesses=tuple(encoded.case.weaknesses),
         sentences=drivers_sentences(drv, ipa, encoded.codebook),
         notes=tuple(dict.fromkeys(notes)),
+        limitations=tuple(drivers_limitations(encoded)),
     )
 
 
@@ -457,6 +508,7 @@ def write_results(results: DriversResults, results_dir: str | Path) -> list[Path
         "ipa": {"concentrate": list(report.ipa.concentrate), "listed_weaknesses": list(report.weaknesses)},
         "sentences": dict(report.sentences),
         "notes": list(report.notes),
+        **({"limitations": [m.to_dict() for m in report.limitations]} if report.limitations else {}),
     }
     return [
         write_csv(d / files.CONSTRUCT_MEANS, report.means),

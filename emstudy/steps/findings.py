@@ -3,7 +3,9 @@
 Findings are statements that cite their numbers and record the result they came from (file and key). The
 rules read the results that the notebooks wrote under ``analysis/<case>/results/``; they never recompute a
 statistic. Recommendations come from the catalogue ``data/recommendations.yml``: a case receives the
-entries of its priority constructs, ranked, phrased through the dimension of its own framework.
+entries of its priority constructs, ranked, phrased through the dimension of its own framework. The case
+file's own ``recommendations`` (the thesis's, or a user's study's) are reported beside them, each with the
+constructs it addresses and which of those are priorities in the survey.
 
 Priority rule. A construct is a *priority* of a case when the upper end of its 95% confidence interval lies
 below the mean of the case's construct means (it is rated clearly worse than the case's system as a whole).
@@ -23,15 +25,18 @@ from pydantic import Field
 
 from emstudy.errors import EmstudyError
 from emstudy.project import Project
-from emstudy.reporting.pages import count_word
+from emstudy.reporting.pages import count_word, from_thesis
 from emstudy.steps import files
 from emstudy.survey.cases import Case
 from emstudy.survey.codebook import Codebook
+from emstudy.survey.privacy import retag
 from emstudy.survey.schema import StrictModel, load_yaml_model
 
 __all__ = [
     "Finding",
     "Recommendation",
+    "CaseRecommendation",
+    "case_recommendations",
     "Catalogue",
     "load_catalogue",
     "priorities",
@@ -125,6 +130,36 @@ class Recommendation:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class CaseRecommendation:
+    """A recommendation of the case file itself, with the constructs it addresses that are priorities of the
+    case in the survey (a subset of ``constructs``, possibly empty)."""
+
+    rank: int
+    en: str
+    zh: str
+    constructs: tuple[str, ...]
+    priority_constructs: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rank": self.rank,
+            "en": self.en,
+            "zh": self.zh,
+            "constructs": list(self.constructs),
+            "priority_constructs": list(self.priority_constructs),
+        }
+
+
+def case_recommendations(case: Case, priority_constructs: Sequence[str]) -> list[CaseRecommendation]:
+    """The case file's own ``recommendations``, in their order, each marked with its priority constructs."""
+    chosen = set(priority_constructs)
+    return [
+        CaseRecommendation(k, r.en, r.zh, tuple(r.constructs), tuple(c for c in r.constructs if c in chosen))
+        for k, r in enumerate(case.recommendations, start=1)
+    ]
+
+
 def priorities(
     means: pd.DataFrame, *, construct_col: str = "construct", mean_col: str = "mean", upper_col: str = "ci_upper"
 ) -> pd.DataFrame:
@@ -159,11 +194,12 @@ def priorities(
 
 
 def recommend(
-    case: Case, codebook: Codebook, catalogue: Catalogue, priority_constructs: Sequence[str]
+    case: Case, codebook: Codebook, catalogue: Catalogue, priority_constructs: Sequence[str], *, thesis: bool = True
 ) -> list[Recommendation]:
     """Catalogue entries for the priority constructs, in priority order, phrased in the case's framework.
 
     An entry that serves several priority constructs is given once, at its first (highest) priority.
+    ``thesis=False`` (a user's own case) names the case's framework instead of the thesis's.
     """
     given: set[str] = set()
     out: list[Recommendation] = []
@@ -173,8 +209,8 @@ def recommend(
             dim_en, dim_zh = f"{dim.en} ({case.framework.en})", f"{dim.zh}（{case.framework.zh}）"
         except KeyError:
             label = codebook.construct(construct)
-            dim_en = f"outside the thesis's framework: {label.en} (shared instrument)"
-            dim_zh = f"论文框架之外：{label.zh}（统一问卷）"
+            dim_en = f"outside the {'thesis' if thesis else 'case'}'s framework: {label.en} (shared instrument)"
+            dim_zh = f"{'论文' if thesis else '本案例'}框架之外：{label.zh}（统一问卷）"
         for entry in catalogue.for_construct(construct):
             if entry.id in given:
                 continue
@@ -226,6 +262,7 @@ class CaseFindings:
     recommendations: tuple[Recommendation, ...]
     tables: Mapping[str, pd.DataFrame]
     missing_steps: tuple[str, ...]
+    case_recommendations: tuple[CaseRecommendation, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -243,6 +280,7 @@ class CaseFindings:
                 for _, r in self.priorities.iterrows()
             ],
             "recommendations": [r.to_dict() for r in self.recommendations],
+            "case_recommendations": [r.to_dict() for r in self.case_recommendations],
             "missing_steps": list(self.missing_steps),
         }
 
@@ -261,7 +299,15 @@ def _step_sentences(path: Path, kind: str, source: str) -> list[Finding]:
     en, zh = data["sentences"].get("en", []), data["sentences"].get("zh", [])
     if len(en) != len(zh):
         raise EmstudyError(f"{path}: sentences.en and sentences.zh differ in length ({len(en)} vs {len(zh)})")
-    return [Finding(f"{kind}-{k + 1}", kind, e, z, source) for k, (e, z) in enumerate(zip(en, zh))]
+    out = [Finding(f"{kind}-{k + 1}", kind, e, z, source) for k, (e, z) in enumerate(zip(en, zh))]
+    # what the data could not support (emstudy.survey.limits), as the step wrote it: {"en": ..., "zh": ...}
+    lims = data.get("limitations", [])
+    if not all(isinstance(m, dict) and isinstance(m.get("en"), str) and isinstance(m.get("zh"), str) for m in lims):
+        raise EmstudyError(f"{path}: limitations must be objects with 'en' and 'zh'; rerun the step that wrote it")
+    return out + [
+        Finding(f"{kind}-limit-{k + 1}", kind, f"Limitation: {m['en']}.", f"局限：{m['zh']}。", source)
+        for k, m in enumerate(lims)
+    ]
 
 
 def run(project: Project, case_id: str, *, catalogue: Catalogue | None = None) -> CaseFindings:
@@ -317,9 +363,11 @@ def run(project: Project, case_id: str, *, catalogue: Catalogue | None = None) -
     else:
         missing.append("comparison")
 
-    recs = recommend(case, codebook, catalogue, list(prio["construct"]))
     synthetic = project.is_synthetic(case_id)
-    return CaseFindings(case, synthetic, tuple(findings), means, prio, tuple(recs), tables, tuple(missing))
+    chosen = list(prio["construct"])
+    recs = recommend(case, codebook, catalogue, chosen, thesis=from_thesis(case, synthetic=synthetic))
+    own = tuple(case_recommendations(case, chosen))
+    return CaseFindings(case, synthetic, tuple(findings), means, prio, tuple(recs), tables, tuple(missing), own)
 
 
 def _quality_finding(quality: Mapping, source: str) -> Finding:
@@ -360,7 +408,7 @@ def _open_answer_finding(counts: pd.DataFrame, n_valid: int, source: str) -> Fin
         f"{len(counts)} different suggestions; the most frequent, given by {int(top['n'])}, was "
         f"\u201c{top['answer']}\u201d (quoted after scrubbing personal data).",
         f"{n_valid}名有效受访者中有{n_answered}人（{share:.0%}）回答了开放题，共{len(counts)}种不同建议；"
-        f"最常见的建议（{int(top['n'])}人）为“{top['answer']}”（已去除个人信息）。",
+        f"最常见的建议（{int(top['n'])}人）为“{retag(top['answer'], replacement_style='zh')}”（已去除个人信息）。",
         source,
         {"n_answered": n_answered, "n_different": int(len(counts))},
     )

@@ -26,9 +26,10 @@ import pandas as pd
 from emstudy.errors import DataWarning, ModelWarning
 from emstudy.fileio import write_csv, write_json
 from emstudy.stats.factorability import BartlettResult, KMOResult, bartlett_sphericity, kmo
-from emstudy.stats.reliability import cronbach_alpha, item_statistics, reliability_table
+from emstudy.stats.reliability import cronbach_alpha, item_statistics, reliability_table, spearman_brown
 from emstudy.steps import files
 from emstudy.steps.context import EncodedResults
+from emstudy.survey.limits import Limitation, ScaleScreen, screen_scales
 
 __all__ = [
     "RELIABILITY_THRESHOLDS",
@@ -72,7 +73,7 @@ MISSING_POLICY_TEXT = (
 #: Missing-data policy of KMO and Bartlett over all items.
 FACTORABILITY_POLICY = "pairwise"
 
-_VERDICTS = ("good", "acceptable", "weak item", "below threshold")
+_VERDICTS = ("good", "acceptable", "weak item", "below threshold", "not computed")
 
 _NEEDED = ("alpha", "alpha_ci_lower", "alpha_ci_upper", "omega_total", "weakest_item", "weakest_r_drop")
 
@@ -186,6 +187,10 @@ def reliability_sentences(table: pd.DataFrame, codebook: Any = None, *, lang: st
     out = []
     for cid, row in t.iterrows():
         en, zh = _label(codebook, cid, "en"), _label(codebook, cid, "zh")
+        special = _special_sentence(row, en, zh, codebook is None, lang)
+        if special:
+            out.append(special)
+            continue
         nums = (
             f"alpha = {_f(row['alpha'])} [{_f(row['alpha_ci_lower'])}, {_f(row['alpha_ci_upper'])}], "
             f"omega = {_f(row['omega_total'])}, "
@@ -226,6 +231,25 @@ def reliability_sentences(table: pd.DataFrame, codebook: Any = None, *, lang: st
     return out
 
 
+def _special_sentence(row: pd.Series, en: str, zh: str, bare: bool, lang: str) -> str | None:
+    """The sentence of a scale not computed or measured by two items (Spearman-Brown), else None."""
+    sb = row.get("spearman_brown", math.nan)
+    if row["verdict"] != "not computed" and (sb is None or pd.isna(sb)):
+        return None
+    th = RELIABILITY_THRESHOLDS["alpha_acceptable"]
+    if lang == "en":
+        name = en if bare or en == zh else f"{en} ({zh})"
+        if row["verdict"] == "not computed":
+            return f"{name}: reliability not computed ({row.get('reliability_note', '')})."
+        meets = "meets" if row["meets"] else "does not meet"
+        return f"{name}: two items, Spearman-Brown coefficient = {_f(sb)}: {meets} the threshold ({th:.2f})."
+    name = zh if bare or en == zh else f"{zh}（{en}）"
+    if row["verdict"] == "not computed":
+        return f"{name}：未计算信度（{row.get('reliability_note_zh', row.get('reliability_note', ''))}）。"
+    meets = "达到" if row["meets"] else "未达到"
+    return f"{name}：两个题项，Spearman-Brown 系数 = {_f(sb)}：{meets}标准（{th:.2f}）。"
+
+
 @dataclass(frozen=True)
 class ReliabilityResults:
     """Reliability of one case.
@@ -246,6 +270,9 @@ class ReliabilityResults:
     kmo_listwise, bartlett_listwise : the same on the respondents who answered all items (sensitivity
         check; each item misses about 2.5% in the synthetic study, so this keeps about a third), or
         ``None`` when they cannot be computed; ``listwise_note`` then says why.
+    limitations : what the data could not support (items left out, scales not computed, two-item scales
+        reported with the Spearman-Brown coefficient; :func:`emstudy.survey.limits.screen_scales`), each
+        in English and Chinese (written as ``{"en": ..., "zh": ...}``).
     """
 
     case_id: str
@@ -259,16 +286,18 @@ class ReliabilityResults:
     kmo_listwise: KMOResult | None = field(default=None, repr=False)
     bartlett_listwise: BartlettResult | None = field(default=None, repr=False)
     listwise_note: str | None = None
+    limitations: tuple[Limitation, ...] = ()
 
     def __repr__(self) -> str:
         counts = self.table["verdict"].value_counts()
         v = ", ".join(f"{k}: {int(counts[k])}" for k in _VERDICTS if k in counts)
+        lim = "".join(f"\nlimitation: {m}" for m in self.limitations)
         return (
             f"ReliabilityResults(case={self.case_id!r}, n={self.n}, constructs={len(self.table)} "
             f"({v}), alpha {self.table['alpha'].min():.3f}-{self.table['alpha'].max():.3f}, "
             f"KMO={self.kmo.msa:.3f}, Bartlett chi2({self.bartlett.df})={self.bartlett.chisq:.1f}, "
             f"p={self.bartlett.pvalue:.3g}, missing={MISSING_POLICY!r} per scale, "
-            f"{FACTORABILITY_POLICY!r} over all items)"
+            f"{FACTORABILITY_POLICY!r} over all items){lim}"
         )
 
     def factorability(self) -> pd.DataFrame:
@@ -317,23 +346,17 @@ def run(encoded: EncodedResults) -> ReliabilityResults:
             raise ValueError(f"encoded: expected EncodedResults from load_encoded (no .{attr})")
     items: pd.DataFrame = encoded.items
     codebook = encoded.codebook
-    scales: dict[str, list[str]] = codebook.scales()
-    all_items = [c for cols in scales.values() for c in cols]
+    screen = screen_scales(items, codebook.scales())
+    scales = screen.computable()
+    all_items = [c for cols in screen.scales.values() for c in cols]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)  # possibly unreversed items (negative r.drop)
         warnings.simplefilter("ignore", ModelWarning)  # singular correlation matrix of a scale (KMO not computed)
-        table = reliability_table(items, scales, missing=MISSING_POLICY)
-        std = {s: cronbach_alpha(items[cols], missing=MISSING_POLICY).std_alpha for s, cols in scales.items()}
-        frames = []
-        for s, cols in scales.items():
-            st = item_statistics(items[cols], missing=MISSING_POLICY)
-            st.insert(0, "construct", s)
-            frames.append(st)
+        table, frames = _scale_tables(items, scales, screen)
         k = kmo(items[all_items], missing=FACTORABILITY_POLICY)
         b = bartlett_sphericity(items[all_items], missing=FACTORABILITY_POLICY)
         kl, bl, note = _listwise_factorability(items[all_items])
-    table.insert(table.columns.get_loc("alpha") + 1, "std_alpha", pd.Series(std))
-    table = assess_reliability(table)
+    table = _assess_with_limits(table, screen)
     table.index.name = "construct"
     item_frame = pd.concat(frames)
     item_frame.index.name = "item"
@@ -350,7 +373,67 @@ def run(encoded: EncodedResults) -> ReliabilityResults:
         kmo_listwise=kl,
         bartlett_listwise=bl,
         listwise_note=note,
+        limitations=screen.notes,
     )
+
+
+def _scale_tables(
+    items: pd.DataFrame, scales: dict[str, list[str]], screen: ScaleScreen
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """The construct table (scales of three or more items from :func:`reliability_table`; two-item scales
+    with their raw alpha, standardized alpha and Spearman-Brown coefficient; scales not computed as empty
+    rows) in codebook order, and the item statistics of every computed scale."""
+    wide = {s: cols for s, cols in scales.items() if len(cols) > 2}
+    table = reliability_table(items, wide, missing=MISSING_POLICY) if wide else pd.DataFrame()
+    std = {s: cronbach_alpha(items[cols], missing=MISSING_POLICY).std_alpha for s, cols in scales.items()}
+    rows = {}
+    for s, cols in scales.items():
+        if len(cols) == 2:
+            a = cronbach_alpha(items[cols], missing=MISSING_POLICY)
+            st = item_statistics(items[cols], missing=MISSING_POLICY)
+            rows[s] = {
+                "n": a.n,
+                "n_items": 2,
+                "alpha": a.alpha,
+                "alpha_ci_lower": a.ci_lower,
+                "alpha_ci_upper": a.ci_upper,
+                "mean_inter_item_r": a.average_r,
+                "weakest_item": str(st["r_drop"].idxmin()),
+                "weakest_r_drop": float(st["r_drop"].min()),
+                "spearman_brown": spearman_brown(items[cols], missing=MISSING_POLICY),
+            }
+    for s in screen.not_computed:
+        why = screen.not_computed[s]
+        rows[s] = {"n_items": len(screen.scales[s]), "reliability_note": why.en, "reliability_note_zh": why.zh}
+    if rows:
+        table = pd.concat([table, pd.DataFrame.from_dict(rows, orient="index")])
+        table = table.reindex([s for s in screen.scales if s in table.index])
+        table["weakest_item"] = table["weakest_item"].astype(object)
+    table.insert(table.columns.get_loc("alpha") + 1, "std_alpha", pd.Series(std, dtype=float))
+    frames = []
+    for s, cols in scales.items():
+        st = item_statistics(items[cols], missing=MISSING_POLICY)
+        st.insert(0, "construct", s)
+        frames.append(st)
+    return table, frames
+
+
+def _assess_with_limits(table: pd.DataFrame, screen: ScaleScreen) -> pd.DataFrame:
+    """:func:`assess_reliability`, with two-item scales judged by their Spearman-Brown coefficient (omega is
+    not identified for two items) and scales not computed marked ``"not computed"``."""
+    t = assess_reliability(table)
+    if "spearman_brown" in t.columns:
+        two = t["spearman_brown"].notna()
+        sb_ok = (t["spearman_brown"] >= RELIABILITY_THRESHOLDS["alpha_acceptable"]) & two
+        good = (t["spearman_brown"] >= RELIABILITY_THRESHOLDS["alpha_good"]) & two
+        t.loc[two, "meets_alpha"] = sb_ok[two]
+        t.loc[two, "meets_omega"] = sb_ok[two]
+        t.loc[two, "meets"] = sb_ok[two] & t.loc[two, "meets_r_drop"]
+        t.loc[two, "verdict"] = [
+            ("good" if g else "acceptable") if m else "below threshold" for m, g in zip(sb_ok[two], good[two])
+        ]
+    t.loc[t.index.isin(list(screen.not_computed)), "verdict"] = "not computed"
+    return t
 
 
 def _listwise_factorability(items: pd.DataFrame) -> tuple[KMOResult | None, BartlettResult | None, str | None]:
@@ -427,6 +510,7 @@ def write_results(results: ReliabilityResults, results_dir: str | Path) -> list[
         "verdicts": {str(c): str(v) for c, v in results.table["verdict"].items()},
         "thresholds": dict(RELIABILITY_THRESHOLDS),
         "sentences": {lang: list(s) for lang, s in results.sentences.items()},
+        **({"limitations": [m.to_dict() for m in results.limitations]} if results.limitations else {}),
     }
     return [
         write_csv(d / files.RELIABILITY_TABLE, results.table),

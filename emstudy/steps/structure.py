@@ -20,21 +20,17 @@ Conventions
 
 Missing data
 ------------
-The brief for this step asks for the CFA on complete cases. With 48 items and about 2.5 % of answers
-missing or "don't know" at random, only about 30 % of respondents answer every item (55-102 per case),
-fewer than the 162 free parameters of the 12-factor model, so ML on complete cases is not estimable.
-:func:`fit_core_cfa` therefore uses complete cases only when there are more of them than free
+With 48 items and about 2.5 % of answers missing at random, only about 30 % of respondents answer every
+item (55-102 per case), fewer than the 162 free parameters of the 12-factor model, so ML on complete cases
+is not estimable. :func:`fit_core_cfa` uses complete cases only when there are more of them than free
 parameters; otherwise it fits the ML discrepancy to the pairwise-deletion covariance matrix (consistent
-when data are missing completely at random, as in the synthetic study; Brown 2015, ch. 9), with N = all
-respondents. The matrix (each covariance divided by the number of respondents who answered both items)
-goes to :func:`emstudy.stats.cfa.cfa` as summary statistics (``sample_cov``, ``sample_nobs``, as lavaan's
-``sample.cov``); since ``cfa`` treats it as unbiased and multiplies it by (N - 1) / N, it is passed
-times N / (N - 1), so ML is fitted to the pairwise matrix itself. Point estimates are those of ML on that
-matrix; the chi-square and the fit indices that use it treat the matrix as if it were complete-data
-(slightly optimistic standard errors; Savalei & Bentler 2009 describe the correction of the two-stage
-approach, not implemented here). The result says which was used (``cfa_missing``) and both numbers
-(``n_listwise``, ``n_cfa``). :func:`cross_case_invariance` passes each case's pairwise means and matrix
-the same way (``missing="pairwise"``).
+under MCAR; Brown 2015, ch. 9), with N = all respondents. The matrix (each covariance divided by the number
+of respondents who answered both items) goes to :func:`emstudy.stats.cfa.cfa` as summary statistics
+(lavaan's ``sample.cov``) times N / (N - 1), since ``cfa`` treats it as unbiased, so ML is fitted to the
+pairwise matrix itself. The chi-square and the fit indices treat the matrix as complete-data (slightly
+optimistic standard errors; Savalei & Bentler 2009 describe the two-stage correction, not implemented
+here). The result says which was used (``cfa_missing``) and both numbers (``n_listwise``, ``n_cfa``).
+:func:`cross_case_invariance` passes each case's pairwise means and matrix the same way.
 
 References
 ----------
@@ -69,6 +65,7 @@ from emstudy.stats.validity import average_variance_extracted, composite_reliabi
 from emstudy.steps import files
 from emstudy.steps.context import EncodedResults
 from emstudy.survey.codebook import Codebook
+from emstudy.survey.limits import Limitation, heywood_limit, model_exclusions, screen_scales
 
 __all__ = [
     "CRITERIA",
@@ -276,6 +273,9 @@ class StructureResults:
         ``{"en": [...], "zh": [...]}``.
     notes : tuple of str
         Warnings raised by the estimators (Heywood cases, ...).
+    limitations : tuple of Limitation
+        Items left out (all missing, zero variance) and constructs dropped from the model for want of
+        two usable items (:func:`emstudy.survey.limits.screen_scales`), in English and Chinese.
     """
 
     case_id: str
@@ -293,6 +293,7 @@ class StructureResults:
     verdicts: pd.DataFrame
     sentences: Mapping[str, list[str]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    limitations: tuple[Limitation, ...] = ()
 
     def fit_table(self) -> pd.DataFrame:
         """CFA fit indices (chi-square, df, CFI, TLI, RMSEA with CI, SRMR) as one row."""
@@ -336,7 +337,7 @@ class StructureResults:
         return (
             f"StructureResults(case={self.case_id!r}, parallel n_factors={self.parallel.n_factors}, "
             f"CFA n={self.n_cfa} ({self.cfa_missing}), CFI={f.cfi:.3f}, RMSEA={f.rmsea:.3f}, "
-            f"SRMR={f.srmr:.3f})"
+            f"SRMR={f.srmr:.3f})" + "".join(f"\nlimitation: {m}" for m in self.limitations)
         )
 
 
@@ -485,9 +486,10 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ValueError(f"seed: expected an integer, got {seed!r}")
-    codebook = encoded.codebook
-    items = encoded.items[codebook.item_ids].astype(float)
-    scales = codebook.scales()
+    screen = screen_scales(encoded.items, encoded.codebook.scales())
+    scales = {c: cols for c, cols in screen.scales.items() if len(cols) >= 2}
+    limitations = model_exclusions(screen, scales)
+    items = encoded.items[[i for cols in scales.values() for i in cols]].astype(float)
     k = len(scales)
     notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
@@ -495,7 +497,7 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
         pa = parallel_analysis(items, n_iter=n_iter, seed=int(seed))
         ef = efa(items, k, method="minres", rotation="oblimin")
     notes.extend(str(w.message) for w in caught)
-    model = core_model_syntax(codebook)
+    model = "\n".join(f"{c} =~ {' + '.join(cols)}" for c, cols in scales.items())  # core_model_syntax when complete
     fit, how, n_listwise, cfa_notes = fit_core_cfa(items, model)
     notes.extend(cfa_notes)
 
@@ -509,8 +511,10 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
     rows = []
     for c in facs:
         loads = lam.loc[lam["lhs"] == c, "std_all"].to_numpy(dtype=float)
-        cr = composite_reliability(loads)
-        ave = average_variance_extracted(loads)
+        if np.abs(loads).max() > 1:  # a Heywood case (standardized loading beyond 1): CR and AVE undefined
+            limitations.append(heywood_limit(c))
+        ok = np.abs(loads).max() <= 1
+        cr, ave = (composite_reliability(loads), average_variance_extracted(loads)) if ok else (np.nan, np.nan)
         others = corr.loc[c].drop(c).abs()
         rows.append(
             {
@@ -545,6 +549,7 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
         verdicts=verdicts,
         sentences=sentences,
         notes=tuple(dict.fromkeys(notes)),
+        limitations=tuple(limitations),
     )
 
 
@@ -599,6 +604,7 @@ def write_results(results: StructureResults, results_dir: str | Path) -> list[Pa
         "criteria": CRITERIA,
         "sentences": dict(results.sentences),
         "notes": list(results.notes),
+        **({"limitations": [m.to_dict() for m in results.limitations]} if results.limitations else {}),
     }
     return [
         write_csv(d / files.PARALLEL_ANALYSIS, results.parallel.table),

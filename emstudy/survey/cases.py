@@ -84,6 +84,9 @@ class Case(StrictModel):
     scrub_names : tuple of str
         Names of people (officials, respondents, interviewees) that free-text answers may mention; the
         privacy scrubber replaces them in every output, besides phone, ID and e-mail patterns it finds itself.
+        Still read for older case files, but names are personal data: they belong in the git-ignored
+        ``data/private/<id>.names.txt`` (:func:`emstudy.survey.privacy.names_file`), and ``emstudy run``
+        warns while a case file lists them here.
     """
 
     id: str = Field(pattern=CASE_ID_PATTERN)

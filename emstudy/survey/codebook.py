@@ -46,13 +46,14 @@ class Item(StrictModel):
 
 
 class Construct(StrictModel):
-    """A construct measured by 3 to 5 Likert items."""
+    """A construct measured by 2 to 5 Likert items (a two-item construct's reliability is the Spearman-Brown
+    coefficient, :func:`emstudy.stats.reliability.spearman_brown`; Eisinga et al. 2013)."""
 
     id: str = Field(pattern=r"^[a-z_]+$")
     en: str
     zh: str
     phase: Literal["prevention", "warning", "response", "recovery"] | None = None
-    items: tuple[Item, ...] = Field(min_length=3, max_length=5)
+    items: tuple[Item, ...] = Field(min_length=2, max_length=5)
 
 
 class Scale(StrictModel):

@@ -1,7 +1,8 @@
 """From a raw response table to numeric item scores, with quality flags.
 
-``encode`` accepts the columns of a survey export under the codebook's item ids, under the export headers
-(``5.本地应急预案…``) or under any header that starts with the question number (``5.``, ``5、``, ``Q5.``).
+``encode`` accepts the columns of a survey export under the codebook's item ids or under headers whose text
+is a field's (``5.本地应急预案…``, ``Q5 本地应急预案…``); the question number alone never decides
+(:mod:`emstudy.survey.matching`).
 Cells may hold Chinese or English anchor labels or numeric codes; declared missing codes become missing;
 reverse-keyed items are scored ``min + max - code``. Every value that is neither a code on the scale, a label,
 nor a missing code is reported with its row and column; nothing is silently dropped.
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 
 from emstudy.errors import EmstudyError
+from emstudy.survey.cells import distinct_cells
 from emstudy.survey.codebook import Codebook
+from emstudy.survey.matching import resolve_columns
 
 __all__ = ["EncodingError", "EncodedSurvey", "encode", "decode", "reverse_key", "construct_scores", "resolve_columns"]
 
@@ -93,34 +95,11 @@ def _normal(value: object) -> str:
     return str(value).strip().casefold()
 
 
-def resolve_columns(columns: Iterable[str], codebook: Codebook) -> tuple[dict[str, str], list[str]]:
-    """Map codebook field names to the raw table's columns.
-
-    Returns ``(field -> column, unmapped columns)``. A column matches a field when it equals the field id, the
-    export header, or starts with the field's question number followed by ``.``, ``、``, ``．`` or ``:``
-    (optionally prefixed with ``Q``).
-    """
-    numbers = codebook.question_numbers
-    headers = codebook.export_headers
-    by_number = {n: name for name, n in numbers.items()}
-    found: dict[str, str] = {}
-    unmapped: list[str] = []
-    for col in columns:
-        text = str(col).strip()
-        name = None
-        if text in headers:
-            name = text
-        else:
-            name = next((f for f, h in headers.items() if h == text), None)
-        if name is None:
-            m = re.match(r"^[Qq]?(\d+)\s*[.、．:：]", text)
-            if m and int(m.group(1)) in by_number:
-                name = by_number[int(m.group(1))]
-        if name is None or name in found:
-            unmapped.append(text)
-        else:
-            found[name] = col
-    return found, unmapped
+def _normal_keys(values: pd.Series) -> pd.Series:
+    """``values.map(_normal)``, computed once per distinct cell."""
+    codes, distinct = distinct_cells(values)
+    keys = np.array([_normal(v) for v in distinct] + [""], dtype=object)[:-1]
+    return pd.Series(keys[codes], index=values.index, name=values.name, dtype=object)
 
 
 def _lookup(anchors: Iterable[object], code_of: Mapping[str, object]) -> dict[str, object]:
@@ -144,7 +123,7 @@ def _encode_column(
     ids: pd.Index,
     problems: list[str],
 ) -> pd.Series:
-    keys = values.map(_normal)
+    keys = _normal_keys(values)
     out = keys.map(table)
     is_missing = keys.isin(missing)
     bad = out.isna() & ~is_missing
@@ -188,7 +167,8 @@ def encode(
     EncodingError
         Listing every value outside the scale with its row (1-based data row), respondent and column.
     EmstudyError
-        When item columns are missing.
+        When item columns are missing, or a column's question number and text name different fields, or a
+        numbered column matches no field (or one another column holds); the message names the column.
 
     Examples
     --------
@@ -198,7 +178,7 @@ def encode(
     """
     if not 0 < speeding_fraction < 1:
         raise ValueError(f"speeding_fraction must lie in (0, 1), got {speeding_fraction}")
-    found, unmapped = resolve_columns(raw.columns, codebook)
+    found, unmapped = resolve_columns(raw.columns, codebook, source=source, strict=True)
     missing_items = [i for i in codebook.item_ids if i not in found]
     if missing_items:
         raise EmstudyError(
@@ -287,8 +267,8 @@ def _encode_duration(
     duration_name = codebook.duration_column.name
     if duration_name not in found:
         return
-    numeric = pd.to_numeric(raw[found[duration_name]].map(_normal).replace("", np.nan), errors="coerce")
-    raw_dur = raw[found[duration_name]].map(_normal)
+    raw_dur = _normal_keys(raw[found[duration_name]])
+    numeric = pd.to_numeric(raw_dur.replace("", np.nan), errors="coerce")
     for pos in np.flatnonzero((numeric.isna() & (raw_dur != "")).to_numpy() | (numeric < 0).to_numpy()):
         problems.append(
             f"row {pos + 1} (respondent {ids[pos]}), column {found[duration_name]!r}: value "

@@ -26,13 +26,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from emstudy.errors import EmstudyError
+from emstudy.survey.cells import distinct_cells
 from emstudy.survey.codebook import Codebook
 from emstudy.survey.readers import DURATION_COLUMNS, parse_duration_seconds
 from emstudy.survey.schema import StrictModel, load_yaml_model
@@ -141,6 +142,7 @@ class MappingReport:
     problems: tuple[LabelProblem, ...] = ()
     duration_problems: tuple[str, ...] = ()
     renamed: dict[str, str] = field(default_factory=dict)
+    column_problems: tuple[str, ...] = ()  # numbered columns that match no field, several, or one already held
 
     @property
     def unmapped_labels(self) -> list[LabelProblem]:
@@ -157,8 +159,8 @@ def prepare_cells(raw: pd.DataFrame) -> pd.DataFrame:
     ``read_survey`` gives CSV columns pandas' string dtype with missing cells as ``NA``; numbers from XLSX and
     SPSS/Stata files stay numbers.
     """
-    out = raw.astype(object)
-    return out.where(raw.notna(), "")
+    columns = {j: raw.iloc[:, j].to_numpy(dtype=object, na_value="") for j in range(raw.shape[1])}
+    return pd.DataFrame(columns, index=raw.index).set_axis(raw.columns, axis=1)
 
 
 def _norm(value: object) -> str:
@@ -215,7 +217,7 @@ def apply_mapping(
     EmstudyError
         When a column the mapping names is not in the survey.
     """
-    from emstudy.survey.encode import resolve_columns
+    from emstudy.survey.matching import match_columns
 
     cells = prepare_cells(raw)
     _check_named_columns(cells, mapping, source)
@@ -228,13 +230,14 @@ def apply_mapping(
         rename[duration_col] = duration_name
     # ignored columns are dropped: they are expected and not part of the codebook
     out = cells.drop(columns=[c for c in mapping.ignore if c in cells.columns]).rename(columns=rename)
-    found, unmapped = resolve_columns(out.columns, codebook)
+    match = match_columns(out.columns, codebook, source=source, explicit={v: k for k, v in rename.items()})
+    found, unmapped = match.found, match.unmapped
     extra = {codebook.id_column.name, duration_name}
     ignored = set(mapping.ignore)
     unmapped_columns = tuple(c for c in unmapped if c not in ignored and c not in extra)
     missing = tuple(i for i in codebook.item_ids if i not in found)
     problems = _map_labels(out, found, rename, mapping, codebook)
-    report = MappingReport(unmapped_columns, missing, tuple(problems), tuple(duration_problems), rename)
+    report = MappingReport(unmapped_columns, missing, tuple(problems), tuple(duration_problems), rename, match.problems)
     return out, report
 
 
@@ -270,20 +273,28 @@ def _convert_duration(cells: pd.DataFrame, mapping: ColumnMapping, codebook: Cod
     duration_problems: list[str] = []
     if duration_col is None:
         return None, duration_problems
-    seconds = []
     factor = 60.0 if unit == "min" else 1.0
-    for pos, value in enumerate(cells[duration_col]):
+    values = cells[duration_col]
+    codes, distinct = distinct_cells(values)  # each distinct cell is parsed once
+    seconds = np.empty(len(distinct), dtype=object)
+    failed = np.zeros(len(distinct), dtype=bool)
+    for k, value in enumerate(distinct):
         try:
             plain = isinstance(value, (int, float, np.integer, np.floating)) or _is_number(value)
-            secs = parse_duration_seconds(value, where=f"row {pos + 1}, column {duration_col!r}")
-            seconds.append(secs * factor if plain else secs)
+            secs = parse_duration_seconds(value)
+            seconds[k] = secs * factor if plain else secs
+        except EmstudyError:
+            failed[k] = True
+            seconds[k] = value  # kept as it was: the encoder reports it with its row and column
+    for pos in np.flatnonzero(failed[codes]):
+        try:
+            parse_duration_seconds(values.iloc[pos], where=f"row {pos + 1}, column {duration_col!r}")
         except EmstudyError as exc:
             duration_problems.append(str(exc))
-            seconds.append(value)  # kept as it was: the encoder reports it with its row and column
-            continue
-    cells[duration_col] = [
+    shown = [
         s if not isinstance(s, float) else ("" if math.isnan(s) else (int(s) if s.is_integer() else s)) for s in seconds
     ]
+    cells[duration_col] = np.asarray(shown + [None], dtype=object)[:-1][codes].tolist()
     return duration_col, duration_problems
 
 
@@ -296,7 +307,10 @@ def _map_labels(
     problems: list[LabelProblem] = []
     reverse = set(codebook.reverse_items) if mapping.reverse_already_applied else set()
     id_col = found.get(codebook.id_column.name)
-    respondent = [_norm(v) for v in out[id_col]] if id_col is not None else [str(k) for k in range(1, len(out) + 1)]
+
+    def respondent(row: int) -> str:
+        return _norm(out[id_col].iloc[row - 1]) if id_col is not None else str(row)
+
     for name, column in found.items():
         if name in (codebook.id_column.name, codebook.duration_column.name, codebook.open_question.id):
             continue
@@ -319,7 +333,7 @@ def _map_labels(
         out[column] = pd.Series(new, index=values.index, dtype=object)
         mapped_from = next((k for k, v in rename.items() if v == column), column)
         for (value, kind), rows in bad.items():
-            problems.append(LabelProblem(mapped_from, name, value, len(rows), rows[0], kind, respondent[rows[0] - 1]))
+            problems.append(LabelProblem(mapped_from, name, value, len(rows), rows[0], kind, respondent(rows[0])))
     problems.sort(key=lambda p: (p.first_row, p.column))
     return problems
 
@@ -334,25 +348,31 @@ def _map_column(
     reverse: bool,
     bounds: tuple[int, int],
 ) -> tuple[list[object], dict[tuple[str, str], list[int]]]:
-    """One column's cells mapped to codes, and the cells that could not be (by value and kind: 1-based rows)."""
+    """One column's cells mapped to codes, and the cells that could not be (by value and kind: 1-based rows).
+
+    Each distinct cell is looked up once (:func:`~emstudy.survey.cells.distinct_cells`)."""
     lo, hi = bounds
-    new = []
-    bad: dict[tuple[str, str], list[int]] = {}
-    for pos, value in enumerate(values):
+    codes, distinct = distinct_cells(values)
+    mapped = np.empty(len(distinct) + 1, dtype=object)  # one spare slot keeps numpy from unpacking sequences
+    failed: dict[int, tuple[str, str]] = {}
+    for k, value in enumerate(distinct):
         key = _norm(value)
         if key in own:
             code = own[key]
         elif key in known or key in missing_codes:
             code = value
         else:
-            kind = "out of range" if (scale and _is_number(key)) else "unmapped label"
-            bad.setdefault((str(value), kind), []).append(pos + 1)
-            new.append(value)
+            failed[k] = (str(value), "out of range" if (scale and _is_number(key)) else "unmapped label")
+            mapped[k] = value
             continue
         if reverse and _is_number(_norm(code)) and lo <= float(_norm(code)) <= hi:
             code = lo + hi - int(float(_norm(code)))
-        new.append(code)
-    return new, bad
+        mapped[k] = code
+    bad: dict[tuple[str, str], list[int]] = {}
+    if failed:
+        for pos in np.flatnonzero(np.isin(codes, list(failed))):
+            bad.setdefault(failed[int(codes[pos])], []).append(int(pos) + 1)
+    return mapped[codes], bad
 
 
 def _is_number(text: object) -> bool:
@@ -423,12 +443,17 @@ def validate_survey(
     rejects, and duplicate respondent ids (an id must identify one respondent). Flagged respondents are not
     blocking: they are excluded from the analysis.
     """
-    from emstudy.survey.encode import EncodingError, encode, resolve_columns
+    from emstudy.survey.encode import EncodingError, encode
+    from emstudy.survey.matching import resolve_columns
 
     table, mrep = apply_mapping(raw, mapping, codebook, source=source)
     lines = [f"{source}: {len(raw)} row(s), {raw.shape[1]} column(s)"]
     blocking: list[str] = []
     lines.append("unmapped columns: " + (", ".join(map(repr, mrep.unmapped_columns)) or "none"))
+    if mrep.column_problems:  # a numbered column that cannot be placed: encode would refuse it
+        lines.append(f"column problems: {len(mrep.column_problems)}")
+        lines += [f"  {p}" for p in mrep.column_problems]
+        blocking += mrep.column_problems
     lines.append(f"unmapped labels: {len(mrep.unmapped_labels) or 'none'}")
     lines += [f"  {p.line()}" for p in mrep.unmapped_labels]
     lines.append(f"out-of-range values: {len(mrep.out_of_range) or 'none'}")
@@ -442,7 +467,7 @@ def validate_survey(
             f"`columns` or use headers such as {codebook.export_headers[mrep.missing_columns[0]]!r}"
         )
         lines.append(msg)
-        return SurveyReport(source, tuple(lines), (msg,))
+        return SurveyReport(source, tuple(lines), (*blocking, msg))
     for p in mrep.problems:
         blocking.append(f"{source}: {p.line()}")
     if mrep.duration_problems:
@@ -483,4 +508,15 @@ def validate_survey(
     else:
         lines.append("duplicate respondent ids: none")
     lines.append(f"kept for analysis: {int((~flags['any']).sum())} of {len(flags)}")
+    lines += _limitation_lines(survey, codebook)
     return SurveyReport(source, tuple(lines), tuple(blocking))
+
+
+def _limitation_lines(survey: Any, codebook: Codebook) -> list[str]:
+    """What the run will leave out for these respondents (``emstudy.survey.limits``), as warnings."""
+    from emstudy.survey.limits import case_limitations
+
+    kept = survey.valid()
+    roles = kept.background["role"] if "role" in kept.background else pd.Series(dtype=object)
+    found = case_limitations(kept.items, roles, codebook.scales(), n_predictors=len(codebook.construct_ids))
+    return [f"analysis limitations: {len(found) or 'none'}"] + [f"  warning: {m}" for m in found]

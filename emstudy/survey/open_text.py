@@ -1,7 +1,8 @@
 """Free-text answers: scrubbed before anything shows them, then counted and written for the reports.
 
 Notebook 01 (:mod:`emstudy.steps.data_quality`) calls :func:`open_answers` (every answer through
-:mod:`emstudy.survey.privacy`, with the names listed in the case file's ``scrub_names``), shows
+:mod:`emstudy.survey.privacy`, with the names listed in the git-ignored ``data/private/<case>.names.txt``
+and, for case files written before that file existed, under the case file's ``scrub_names``), shows
 :func:`answer_counts` and writes both after :func:`check_no_personal_data`. Later steps read
 ``open_answer_counts.csv``; none of them goes back to the raw file's free text.
 """
@@ -25,7 +26,8 @@ def open_answers(ctx, names: Sequence[str] = (), *, valid_only: bool = True) -> 
     ctx : emstudy.steps.context.CaseContext
         From :func:`emstudy.steps.context.open_case`.
     names : sequence of str
-        Person names to scrub besides the case file's ``scrub_names`` and the scrubber's own patterns.
+        Person names to scrub besides those of ``data/private/<case>.names.txt`` (and the case file's
+        ``scrub_names``, read for older case files) and the scrubber's own patterns.
     valid_only : bool
         Only the respondents kept for analysis (default).
 
@@ -35,12 +37,13 @@ def open_answers(ctx, names: Sequence[str] = (), *, valid_only: bool = True) -> 
         Indexed by respondent id, one column per open question (``suggestion``), scrubbed, non-empty
         answers only, surrounding white space removed.
     """
-    from emstudy.survey.privacy import scrub_frame
+    from emstudy.survey.privacy import names_file, read_names_file, scrub_frame
 
     survey = ctx.survey.valid() if valid_only else ctx.survey
     text = survey.open_text.fillna("").astype(str).str.strip()
     frame = text[text != ""].to_frame()
-    listed = tuple(dict.fromkeys([*ctx.case.scrub_names, *names]))
+    private = read_names_file(names_file(ctx.project.root, ctx.case.id))
+    listed = tuple(dict.fromkeys([*private, *ctx.case.scrub_names, *names]))
     return scrub_frame(frame, columns=[text.name], names=listed)
 
 

@@ -45,11 +45,26 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 
-__all__ = ["KINDS", "TAGS", "scrub_text", "scrub_frame", "find_personal_data", "is_valid_resident_id"]
+from emstudy.errors import EmstudyError
+
+__all__ = [
+    "KINDS",
+    "TAGS",
+    "scrub_text",
+    "scrub_frame",
+    "find_personal_data",
+    "is_valid_resident_id",
+    "retag",
+    "NAMES_DIR",
+    "names_file",
+    "read_names_file",
+    "files_holding_names",
+]
 
 KINDS: tuple[str, ...] = ("email", "id", "phone", "name")
 """The kinds of personal data :func:`find_personal_data` reports."""
@@ -245,6 +260,24 @@ def scrub_text(text: str, *, names: Iterable[str] = (), replacement_style: Liter
     return "".join(parts)
 
 
+def retag(text: str, *, replacement_style: Literal["tag", "zh"]) -> str:
+    """Scrubbed text with its tags in the other style, e.g. to quote an answer in a Chinese report.
+
+    Examples
+    --------
+    >>> retag("请联系[NAME]，电话[PHONE]", replacement_style="zh")
+    '请联系[姓名]，电话[电话]'
+    >>> retag("[邮箱]", replacement_style="tag")
+    '[EMAIL]'
+    """
+    if replacement_style not in TAGS:
+        raise ValueError(f"replacement_style: expected one of {sorted(TAGS)}, got {replacement_style!r}")
+    for kind, tag in TAGS[replacement_style].items():
+        for style in TAGS.values():
+            text = text.replace(style[kind], tag)
+    return text
+
+
 def scrub_frame(
     df: pd.DataFrame,
     *,
@@ -308,3 +341,80 @@ def scrub_frame(
 
 def _is_text(s: pd.Series) -> bool:
     return s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
+
+
+# -- names to scrub: a git-ignored file per case ---------------------------------------------------------------
+NAMES_DIR = "data/private"
+"""Folder (relative to the project root, git-ignored) of the files listing each case's names to scrub."""
+
+
+def names_file(root: str | Path, case_id: str) -> Path:
+    """``<root>/data/private/<case>.names.txt``: the names a case's free-text answers may mention.
+
+    The names of people are personal data themselves, so they are kept out of the committed case file, in a
+    git-ignored file of one name per line (blank lines and lines starting with ``#`` are ignored).
+    """
+    return Path(root) / NAMES_DIR / f"{case_id}.names.txt"
+
+
+def read_names_file(path: str | Path) -> tuple[str, ...]:
+    """The names listed in a names file (see :func:`names_file`); none when the file does not exist.
+
+    Raises
+    ------
+    EmstudyError
+        When the file is not UTF-8 text, or a name holds ``[`` or ``]`` (it could overlap a replacement tag).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = Path(d) / "x.names.txt"
+    ...     _ = p.write_text("# officials\\n王小明\\n\\n  李四 \\n", encoding="utf-8")
+    ...     read_names_file(p)
+    ('王小明', '李四')
+    """
+    path = Path(path)
+    if not path.is_file():
+        return ()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EmstudyError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8, one name per line") from None
+    names: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        name = line.strip()
+        if not name or name.startswith("#"):
+            continue
+        if "[" in name or "]" in name:
+            raise EmstudyError(f"{path}: line {number}: a name may not contain '[' or ']'; remove the brackets")
+        names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
+def files_holding_names(paths: Iterable[str | Path], names: Iterable[str], *, chunk_size: int = 1 << 23) -> list[Path]:
+    """The files whose bytes contain one of ``names`` (encoded as UTF-8 or GB18030), in the order given.
+
+    Used to warn when a file under version control holds a name listed for scrubbing. The files are read in
+    chunks of ``chunk_size`` bytes (overlapping by the longest name), so memory does not grow with their
+    size. Compressed formats (XLSX, zipped SPSS) are not looked into.
+    """
+    needles = sorted(
+        {n.encode(enc) for n in _clean_names(names) for enc in ("utf-8", "gb18030")}, key=len, reverse=True
+    )
+    if not needles:
+        return []
+    overlap = len(needles[0]) - 1
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if not path.is_file():
+            continue
+        with path.open("rb") as handle:
+            tail = b""
+            while chunk := handle.read(chunk_size):
+                block = tail + chunk
+                if any(n in block for n in needles):
+                    found.append(path)
+                    break
+                tail = block[-overlap:] if overlap else b""
+    return found

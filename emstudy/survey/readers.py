@@ -9,6 +9,7 @@ checksum of exactly what was parsed. Every problem a user can fix raises
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -18,6 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from emstudy.errors import SurveyFileError
@@ -154,6 +156,7 @@ def read_survey(
         df, source["sheet"] = _read_xlsx(p, data, sheet=sheet)
     else:
         df, meta, source["encoding"] = _read_stat(p, data, fmt=fmt, encoding=encoding)
+    del data  # a big file's bytes are not kept while the table is analysed
     if len(df) == 0:
         raise _fail(p, "has a header row but no data rows")
     source["n_rows"] = int(len(df))
@@ -253,15 +256,96 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _read_csv(p: Path, data: bytes, *, encoding: str | None, delimiter: str | None) -> tuple[pd.DataFrame, str, str]:
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        raise _fail(p, f"delimiter must be a single character, got {delimiter!r}")
+    used = _detect_codec(p, data, encoding)
+    if used in ("utf-8", "utf-8-sig", "gb18030") and b"\x00" not in data:
+        # Every byte-order mark at the start is dropped: an export saved twice with a BOM starts with two,
+        # and the second would otherwise stick to the first column's name.
+        start = 0
+        while data.startswith(_UTF8_BOM, start):
+            start += len(_UTF8_BOM)
+        head = codecs.getincrementaldecoder(used)().decode(data[start : start + _SNIFF_BYTES])
+        delim = delimiter or _sniff_delimiter(head)
+        df = _read_csv_fast(p, data, start, used, delim)
+        if df is not None:
+            return df, used, delim
     text, used = _decode(p, data, encoding)
+    text = text.lstrip("\ufeff")
     if "\x00" in text:
         raise _fail(p, "contains NUL bytes; expected a text (CSV) file")
-    if delimiter is None:
-        delim = _sniff_delimiter(text)
-    else:
-        if not isinstance(delimiter, str) or len(delimiter) != 1:
-            raise _fail(p, f"delimiter must be a single character, got {delimiter!r}")
-        delim = delimiter
+    delim = delimiter or _sniff_delimiter(text)
+    return _read_csv_rows(p, text, delim), used, delim
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_SNIFF_BYTES = 1 << 16
+
+
+def _detect_codec(p: Path, data: bytes, encoding: str | None) -> str:
+    """The codec that decodes all of ``data`` (checked in slices, so no decoded copy of a big file is kept)."""
+    if encoding is not None or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _decode(p, data, encoding)[1]  # explicit encodings and UTF-16 are read by the row-by-row reader
+    for codec, _name in _ENCODINGS:
+        if codec == "utf-8-sig" and not data.startswith(_UTF8_BOM):
+            continue
+        decoder = codecs.getincrementaldecoder(codec)()
+        try:
+            for k in range(0, len(data), 1 << 22):
+                decoder.decode(data[k : k + (1 << 22)])
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return codec
+    return _decode(p, data, encoding)[1]  # raises the message naming the first bad byte
+
+
+def _read_csv_fast(p: Path, data: bytes, start: int, codec: str, delim: str) -> pd.DataFrame | None:
+    """pandas' C parser on a well-formed file; None when the file needs the row-by-row reader's checks
+    (ragged rows, unbalanced quotes): that reader then gives the same table or the message naming the line."""
+    try:
+        grid = pd.read_csv(
+            io.BytesIO(memoryview(data)[start:]),
+            sep=delim,
+            header=None,
+            dtype=str,
+            na_values=[""],
+            keep_default_na=False,
+            skip_blank_lines=True,
+            encoding="utf-8" if codec == "utf-8-sig" else codec,
+            engine="c",
+            quotechar='"',
+            doublequote=True,
+            escapechar=None,
+            comment=None,
+            skipinitialspace=False,
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OverflowError):
+        return None
+    if any(isinstance(c, str) and "\ufeff" in c for c in grid.iloc[0]):
+        return None
+    # Rows whose cells are all blank (",,," or spaces) are skipped, as blank lines are.
+    first = grid[0]
+    maybe = np.flatnonzero((first.isna() | (first.str.strip() == "")).to_numpy())
+    if len(maybe):
+        sub = grid.iloc[maybe]
+        blank = np.logical_and.reduce([(sub[c].isna() | (sub[c].str.strip() == "")).to_numpy() for c in grid.columns])
+        grid = grid.drop(index=grid.index[maybe[blank]])
+    if len(grid) == 0:
+        return None
+    header = ["" if pd.isna(h) else str(h).strip() for h in grid.iloc[0]]
+    body = grid.iloc[1:].reset_index(drop=True)
+    del grid
+    keep = [j for j, h in enumerate(header) if h or body[j].notna().any()]
+    for j in keep:
+        if not header[j]:
+            raise _fail(p, f"column {j + 1} has a blank header; every column needs its own name in the first row")
+    names = _check_headers(p, [header[j] for j in keep], spreadsheet=False)
+    return body[keep].set_axis(names, axis=1)
+
+
+def _read_csv_rows(p: Path, text: str, delim: str) -> pd.DataFrame:
+    """The row-by-row reader (csv module): any encoding, ragged rows and malformed quotes with their line."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     header: list[str] | None = None
     rows: list[list[str | None]] = []
@@ -297,8 +381,7 @@ def _read_csv(p: Path, data: bytes, *, encoding: str | None, delimiter: str | No
         if not header[j]:
             raise _fail(p, f"column {j + 1} has a blank header; every column needs its own name in the first row")
     names = _check_headers(p, [header[j] for j in keep], spreadsheet=False)
-    df = pd.DataFrame([[row[j] for j in keep] for row in rows], columns=names, dtype="str")
-    return df, used, delim
+    return pd.DataFrame([[row[j] for j in keep] for row in rows], columns=names, dtype="str")
 
 
 # --- XLSX ------------------------------------------------------------------------------------------------
@@ -320,28 +403,18 @@ def _read_xlsx(p: Path, data: bytes, *, sheet: str | int | None) -> tuple[pd.Dat
         raise _fail(p, f"is not a valid XLSX workbook (truncated or corrupt: {type(exc).__name__}: {exc})") from exc
     except Exception as exc:  # openpyxl raises a variety of parser errors on damaged XML
         raise _fail(p, f"is not a valid XLSX workbook ({type(exc).__name__}: {exc})") from exc
-    names = wb.sheetnames
-    if not names:
+    if not wb.sheetnames:
         raise _fail(p, "is an XLSX workbook without any worksheet; expected the survey table on a sheet")
-    if sheet is None:
-        name = names[0]
-    elif isinstance(sheet, int) and not isinstance(sheet, bool):
-        if not 0 <= sheet < len(names):
-            raise _fail(p, f"sheet={sheet} is out of range; the workbook has {len(names)} sheet(s): {names}")
-        name = names[sheet]
-    elif isinstance(sheet, str):
-        if sheet not in names:
-            raise _fail(p, f"no sheet named {sheet!r}; the sheets are {names}")
-        name = sheet
-    else:
-        raise _fail(p, f"sheet must be a sheet name or a 0-based position, got {sheet!r}")
+    name = _choose_sheet(p, wb, sheet)
     ws = wb[name]
     grid = [list(row) for row in ws.iter_rows(values_only=True)]
+    merged = [r for r in ws.merged_cells.ranges]
     wb.close()
     # Drop fully empty rows (formatting often extends the used range) and fully empty columns.
-    grid = [row for row in grid if any(not _is_blank(v) for v in row)]
-    if not grid:
+    rows = [i for i, row in enumerate(grid) if any(not _is_blank(v) for v in row)]
+    if not rows:
         raise _fail(p, f"sheet {name!r} is empty")
+    grid = [grid[i] for i in rows]
     width = max(len(row) for row in grid)
     grid = [row + [None] * (width - len(row)) for row in grid]
     keep = [j for j in range(width) if any(not _is_blank(row[j]) for row in grid)]
@@ -358,9 +431,105 @@ def _read_xlsx(p: Path, data: bytes, *, sheet: str | int | None) -> tuple[pd.Dat
                     "every column needs its own name in the first row",
                 ) from None
         raise
+    _check_merged_body(p, name, merged, header_row=rows[0] + 1, last_row=rows[-1] + 1)
+    _check_cached_formulas(p, data, name, grid_rows=[i + 1 for i in rows], keep=keep, grid=grid)
     body = [[None if _is_blank(row[j]) else row[j] for j in keep] for row in grid[1:]]
     df = pd.DataFrame(body, columns=headers, dtype=object)
     return df, name
+
+
+def _choose_sheet(p: Path, wb: Any, sheet: str | int | None) -> str:
+    """The sheet asked for; by default the active sheet when it is visible, else the first visible one.
+
+    A hidden sheet is read only when asked for by name or position; a workbook whose sheets are all hidden
+    is an error naming them.
+    """
+    names = wb.sheetnames
+    if sheet is None:
+        visible = [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
+        if not visible:
+            raise _fail(
+                p,
+                f"every sheet is hidden ({', '.join(map(repr, names))}); unhide the survey sheet in Excel/WPS "
+                "or pass --sheet NAME",
+            )
+        active = wb.active
+        return active.title if active is not None and active.title in visible else visible[0]
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        if not 0 <= sheet < len(names):
+            raise _fail(p, f"sheet={sheet} is out of range; the workbook has {len(names)} sheet(s): {names}")
+        return names[sheet]
+    if isinstance(sheet, str):
+        if sheet not in names:
+            raise _fail(p, f"no sheet named {sheet!r}; the sheets are {names}")
+        return sheet
+    raise _fail(p, f"sheet must be a sheet name or a 0-based position, got {sheet!r}")
+
+
+def _check_merged_body(p: Path, name: str, merged: list[Any], *, header_row: int, last_row: int) -> None:
+    """Merged cells below the header keep their value in the top-left cell only: refuse them."""
+    body = [r for r in merged if r.max_row > header_row and r.min_row <= last_row]
+    if body:
+        ranges = ", ".join(r.coord for r in sorted(body, key=lambda r: (r.min_row, r.min_col))[:5])
+        raise _fail(
+            p,
+            f"sheet {name!r} has merged cells in the data ({ranges}); a merged range keeps its value in its "
+            "first cell only, so unmerge them in Excel/WPS (and fill each cell) or export CSV",
+        )
+
+
+_FORMULA_TYPES = frozenset({"ArrayFormula", "DataTableFormula"})
+
+
+def _check_cached_formulas(
+    p: Path, data: bytes, name: str, *, grid_rows: list[int], keep: list[int], grid: list[list[Any]]
+) -> None:
+    """Formula cells saved without a cached value read as empty: refuse them, naming the cells."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        has_formula = any(
+            info.filename.startswith("xl/worksheets/") and re.search(rb"<f[ >/]", zf.read(info.filename))
+            for info in zf.infolist()
+        )
+    if not has_formula:
+        return
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    formulas = {}
+    for r, row in enumerate(wb[name].iter_rows(values_only=True), start=1):
+        for c, value in enumerate(row, start=1):
+            if (isinstance(value, str) and value.startswith("=")) or type(value).__name__ in _FORMULA_TYPES:
+                formulas[(r, c)] = value
+    wb.close()
+    row_pos = {r: i for i, r in enumerate(grid_rows)}
+    uncached = [
+        f"{_column_letter(c - 1)}{r}"
+        for (r, c) in sorted(formulas, key=lambda rc: (rc[1], rc[0]))
+        if r not in row_pos or (c - 1 < len(grid[row_pos[r]]) and grid[row_pos[r]][c - 1] is None)
+    ]
+    if uncached:
+        cells = _cell_ranges(uncached)
+        raise _fail(
+            p,
+            f"sheet {name!r}: {len(uncached)} formula cell(s) without a cached value ({cells}) would read as "
+            "empty; open and save the file in Excel/WPS so the values are cached, or export CSV",
+        )
+
+
+def _cell_ranges(cells: list[str]) -> str:
+    """Cells such as ``C2 C3 C4 E7`` (sorted by column, then row) as ``C2:C4, E7`` (at most five ranges)."""
+    out: list[str] = []
+    start = prev = None
+    for cell in cells + [None]:
+        m = re.match(r"([A-Z]+)(\d+)", cell) if cell else None
+        cur = (m.group(1), int(m.group(2))) if m else None
+        if prev is not None and cur is not None and cur[0] == prev[0] and cur[1] == prev[1] + 1:
+            prev = cur
+            continue
+        if start is not None:
+            out.append(f"{start[0]}{start[1]}" + (f":{prev[0]}{prev[1]}" if prev != start else ""))
+        start = prev = cur
+    return ", ".join(out[:5]) + (f" and {len(out) - 5} more range(s)" if len(out) > 5 else "")
 
 
 def _is_blank(value: Any) -> bool:

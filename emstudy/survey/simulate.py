@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from emstudy.errors import EmstudyError
 from emstudy.fileio import atomic_write_bytes
 from emstudy.survey.cases import Case
 from emstudy.survey.codebook import Codebook
@@ -88,6 +89,10 @@ class SimulationSettings:
     speeding_rate: float = 0.02
     n_duplicates: int = 2
     open_answer_rate: float = 0.4
+
+    def __post_init__(self) -> None:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            raise EmstudyError(f"seed: expected a whole number from 0 upwards, got {self.seed!r}")
 
 
 def _case_rng(seed: int, case_id: str, stream: int) -> np.random.Generator:

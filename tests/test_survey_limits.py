@@ -1,0 +1,181 @@
+"""What a small or unusual case cannot support: the rules (emstudy.survey.limits), `emstudy validate`'s warnings,
+and a case with one role, an all-missing item and a constant item run through every notebook end to end."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emstudy.cli import main
+from emstudy.project import Project
+from emstudy.survey import limits
+from emstudy.survey.simulate import simulate_case
+
+
+def _items(n: int = 40, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    f = rng.normal(size=(n, 1))
+    x = np.clip(np.round(3 + f + rng.normal(scale=0.8, size=(n, 4))), 1, 5)
+    return pd.DataFrame(x, columns=["A1", "A2", "A3", "A4"])
+
+
+def test_screen_items_names_all_missing_and_constant_items() -> None:
+    x = _items()
+    x["A2"] = np.nan
+    x["A3"] = 3.0
+    assert limits.screen_items(x) == {"A2": "every answer is missing", "A3": "every answer is 3 (zero variance)"}
+    assert limits.screen_items(_items()) == {}
+
+
+def test_screen_scales_leaves_out_items_and_says_what_is_not_computed() -> None:
+    x = _items()
+    x["A2"] = np.nan
+    x["A3"] = 3.0
+    x["B1"], x["B2"] = x["A1"], 4.0
+    s = limits.screen_scales(x, {"A": ["A1", "A2", "A3", "A4"], "B": ["B1", "B2"]})
+    assert s.scales == {"A": ["A1", "A4"], "B": ["B1"]}
+    assert set(s.excluded_items) == {"A2", "A3", "B2"}
+    assert list(s.not_computed) == ["B"] and s.not_computed["B"].en == "only 1 usable item(s) (B1)"
+    assert s.not_computed["B"].zh == "仅有1个可用题项（B1）"
+    assert s.excluded_items["A3"].zh == "所有回答均为3（方差为零）"
+    assert s.computable() == {"A": ["A1", "A4"]}
+    assert any("scale A: two usable items; reliability is the Spearman-Brown coefficient" in n.en for n in s.notes)
+    assert any(n.en.startswith("scale B: reliability not computed") for n in s.notes)
+    assert "量表B未计算信度：仅有1个可用题项（B1）" in [n.zh for n in s.notes]
+    assert "题项A2未纳入所属量表和因子分析：所有回答均缺失" in [n.zh for n in s.notes]
+    assert all(_reads_chinese(n.zh) for n in s.notes)
+
+
+def test_screen_scales_needs_three_complete_respondents() -> None:
+    x = pd.DataFrame({"A1": [np.nan, 2.0, 3.0], "A2": [1.0, 3.0, 2.0], "A3": [2.0, 2.0, 4.0]})
+    s = limits.screen_scales(x, {"A": ["A1", "A2", "A3"]})
+    assert s.scales == {"A": ["A1", "A2", "A3"]}
+    assert "only 2 respondent(s) answered all of" in s.not_computed["A"].en
+    assert s.not_computed["A"].zh == "仅2名受访者答完了A1, A2, A3，至少需要3名"
+
+
+def test_role_factor_model_and_group_limits() -> None:
+    assert limits.role_limit(pd.Series(["res"] * 5), labels_zh={"res": "居民"}) == limits.Limitation(
+        "role comparison skipped: only one role (res) among the respondents", "受访者仅有一类身份（居民），未做身份比较"
+    )
+    few = limits.role_limit(pd.Series(["res", "res", "gov"]), labels_zh={"gov": "政府工作人员"})
+    assert (
+        "gov have fewer than two respondents" in few.en and few.zh == "身份为政府工作人员的受访者不足两人，未做身份比较"
+    )
+    assert limits.role_limit(pd.Series(["res", "res", "gov", "gov"])) is None
+    assert limits.model_role_limit(pd.Series(["res", "gov"])) is None
+    assert limits.model_role_limit(pd.Series(["ent"])).zh == "作答完整的受访者仅有一类身份（ent），回归模型未纳入身份"
+    fa = limits.factor_analysis_limit(48, 48)
+    assert fa and "48名受访者、48个题项" in fa.zh and limits.factor_analysis_limit(49, 48) is None
+    m = limits.model_limit(13, 13, what="m", what_zh="模型M")
+    assert m.en.startswith("m not fitted: 13") and m.zh.startswith("未拟合模型M：仅13名")
+    assert limits.model_limit(14, 13) is None
+    x = _items()
+    y = x.assign(A2=2.0)
+    assert limits.group_exclusions({"x": x, "y": y, "z": x.head(4)}, ["A1", "A2", "A3", "A4"]) == {
+        "y": limits.Limitation("item A2: every answer is 2 (zero variance)", "题项A2：所有回答均为2（方差为零）"),
+        "z": limits.Limitation("4 respondents for 4 items", "仅4名受访者、4个题项"),
+    }
+    z = limits.Limitation("4 respondents for 4 items", "仅4名受访者、4个题项")
+    assert limits.case_exclusions({"z": z}) == [
+        {
+            "en": "case z left out: 4 respondents for 4 items",
+            "zh": "案例z未纳入跨案例测量等值性模型：仅4名受访者、4个题项",
+        }
+    ]
+
+
+def _reads_chinese(text: str) -> bool:
+    """Mostly Chinese: no run of three English words (ids such as PLN2 and numbers are fine)."""
+    import re
+
+    return re.search(r"[A-Za-z]{2,}[ ,;:]+[A-Za-z]{2,}[ ,;:]+[A-Za-z]{2,}", text) is None and bool(
+        re.search(r"[\u4e00-\u9fff]", text)
+    )
+
+
+CASE = "oddplace"
+
+
+def _odd_survey(project: Project, codebook) -> pd.DataFrame:
+    """160 synthetic respondents, all residents, PLN2 never answered and PLN3 always '一般' (3)."""
+    yima = project.case("yima", codebook)
+    case = yima.model_copy(update={"id": CASE, "sample": yima.sample.model_copy(update={"n": 160})})
+    raw, _truth = simulate_case(case, codebook)
+    h = codebook.export_headers
+    res = next(lvl.zh for d in codebook.demographics if d.id == "role" for lvl in d.levels if lvl.code == "res")
+    raw[h["role"]] = res
+    raw[h["PLN2"]] = ""
+    raw[h["PLN3"]] = "一般"
+    return raw
+
+
+def test_validate_warns_about_what_the_run_will_leave_out(project, codebook, tmp_path, capsys) -> None:
+    path = tmp_path / "odd.csv"
+    _odd_survey(project, codebook).to_csv(path, index=False)
+    assert main(["--root", str(project.root), "validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "analysis limitations: 4" in out
+    assert "warning: scale plan: two usable items; reliability is the Spearman-Brown coefficient" in out
+    assert "warning: item PLN2 left out of its scale and of the factor analyses: every answer is missing" in out
+    assert "warning: item PLN3 left out of its scale and of the factor analyses: every answer is 3" in out
+    assert "warning: role comparison skipped: only one role (res) among the respondents" in out
+
+
+def test_validate_finds_no_limitation_in_a_study_case(project, capsys) -> None:
+    assert main(["--root", str(project.root), "validate", str(project.raw_file("yima"))]) == 0
+    assert "analysis limitations: none" in capsys.readouterr().out
+
+
+def test_odd_case_runs_through_every_notebook_and_reports_its_limitations(tmp_path, project, codebook) -> None:
+    root = tmp_path
+    for name in ("data", "notebooks", "analysis", "reports"):
+        shutil.copytree(project.root / name, root / name)
+    cli = ["--root", str(root)]
+    assert main([*cli, "new-case", CASE]) == 0
+    case_file = root / "data" / "cases" / f"{CASE}.yml"
+    text = case_file.read_text(encoding="utf-8").replace("TODO：", "测试").replace("TODO: ", "test ")
+    case_file.write_text(text, encoding="utf-8")
+    _odd_survey(Project(root), codebook).to_csv(root / "data" / "raw" / f"{CASE}.csv", index=False)
+    assert main([*cli, "checksum", CASE]) == 0
+
+    assert main([*cli, "run", "--case", CASE, "--jobs", "2"]) == 0
+
+    from emstudy.runner.pipeline import discover_templates, template_parameters
+
+    for template in discover_templates(Project(root)):
+        where = CASE if "case_id" in template_parameters(template) else "all"
+        assert (root / "analysis" / where / template.name).is_file(), template.name
+    results = root / "analysis" / CASE / "results"
+    rel = json.loads((results / "reliability.json").read_text(encoding="utf-8"))
+    assert any("item PLN2 left out" in m["en"] for m in rel["limitations"])
+    assert any("item PLN3 left out" in m["en"] for m in rel["limitations"])
+    assert any("scale plan: two usable items" in m["en"] for m in rel["limitations"])
+    assert all(_reads_chinese(m["zh"]) for m in rel["limitations"])
+    table = pd.read_csv(results / "reliability.csv", index_col="construct")
+    assert table.loc["plan", "n_items"] == 2
+    assert table.loc["plan", "spearman_brown"] == pytest.approx(table.loc["plan", "std_alpha"], abs=1e-6)
+    structure = json.loads((results / "structure_summary.json").read_text(encoding="utf-8"))
+    assert {"en": "item PLN2 left out: every answer is missing", "zh": "题项PLN2未纳入模型：所有回答均缺失"} in (
+        structure["limitations"]
+    )
+    assert "PLN2" not in json.loads((results / "cfa_fit.json").read_text(encoding="utf-8"))["model"]
+    drivers = json.loads((results / "drivers.json").read_text(encoding="utf-8"))
+    assert {
+        "en": "role comparison skipped: only one role (res) among the respondents",
+        "zh": "受访者仅有一类身份（居民），未做身份比较",
+    } in drivers["limitations"]
+    assert pd.read_csv(results / "roles.csv").empty
+    notebook = (root / "analysis" / CASE / "02_reliability.ipynb").read_text(encoding="utf-8")
+    assert "limitation: item PLN2 left out" in notebook
+    report = (root / "reports" / f"{CASE}.md").read_text(encoding="utf-8")
+    assert "Limitation: role comparison skipped: only one role (res)" in report
+    assert "Limitation: item PLN2 left out" in report
+    report_zh = (root / "reports" / f"{CASE}.zh.md").read_text(encoding="utf-8")
+    assert "局限：受访者仅有一类身份（居民），未做身份比较。" in report_zh
+    assert "局限：题项PLN2未纳入所属量表和因子分析：所有回答均缺失。" in report_zh
+    assert "role comparison skipped" not in report_zh and "left out" not in report_zh
