@@ -7,6 +7,7 @@ import pytest
 
 from emstudy.errors import EmstudyError
 from emstudy.runner.pipeline import (
+    KERNEL_START_ATTEMPTS,
     NotebookTask,
     check_parameters,
     normalise_notebook,
@@ -66,6 +67,61 @@ def test_failing_cell_names_notebook_and_cell_and_keeps_previous_output(tmp_path
         run_task(task)
     assert output.read_text(encoding="utf-8") == "previous good output"
     assert [p.name for p in output.parent.iterdir() if p.name.endswith(".ipynb")] == ["99_fail.ipynb"]
+
+
+def _flaky_kernel(monkeypatch, failures: int, message: str = "Kernel didn't respond in 60 seconds") -> list:
+    """papermill.execute_notebook whose kernel fails to start ``failures`` times, then runs the template."""
+    import papermill
+
+    calls = []
+
+    def execute(template, output, **kwargs):
+        calls.append(kwargs["cwd"])
+        if len(calls) <= failures:
+            raise RuntimeError(message)
+        nb = nbformat.read(template, as_version=4)
+        nbformat.write(nb, output)
+        return nb
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute)
+    return calls
+
+
+def _ok_task(tmp_path):
+    template = tmp_path / "98_ok.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("case_id = 'x'", metadata={"tags": ["parameters"]})]
+    nbformat.write(nb, template)
+    output = tmp_path / "analysis" / "x" / "98_ok.ipynb"
+    output.parent.mkdir(parents=True)
+    output.write_text("previous good output", encoding="utf-8")
+    return NotebookTask(template, output, "x", {"case_id": "x"})
+
+
+def test_a_kernel_that_fails_to_start_is_started_again(tmp_path, monkeypatch):
+    # two parallel workers' kernels can race for a port ("Address already in use"): the kernel never answers
+    calls = _flaky_kernel(monkeypatch, failures=KERNEL_START_ATTEMPTS - 1)
+    task = _ok_task(tmp_path)
+    assert run_task(task) == task.output
+    assert len(calls) == KERNEL_START_ATTEMPTS
+    assert nbformat.read(task.output, as_version=4).cells[0].source == "case_id = 'x'"
+
+
+def test_a_kernel_that_never_starts_is_one_line_and_keeps_the_previous_output(tmp_path, monkeypatch):
+    calls = _flaky_kernel(monkeypatch, failures=KERNEL_START_ATTEMPTS)
+    task = _ok_task(tmp_path)
+    with pytest.raises(EmstudyError, match=r"98_ok.ipynb \[x\]: the 'python3' kernel failed to start 3 times"):
+        run_task(task)
+    assert len(calls) == KERNEL_START_ATTEMPTS
+    assert task.output.read_text(encoding="utf-8") == "previous good output"
+    assert [p.name for p in task.output.parent.iterdir() if p.name.endswith(".ipynb")] == ["98_ok.ipynb"]
+
+
+def test_a_kernel_that_dies_in_a_cell_is_not_retried(tmp_path, monkeypatch):
+    calls = _flaky_kernel(monkeypatch, failures=1, message="Kernel died")  # not a start failure
+    with pytest.raises(RuntimeError, match="Kernel died"):
+        run_task(_ok_task(tmp_path))
+    assert len(calls) == 1
 
 
 def test_normalise_removes_timings_and_random_ids():

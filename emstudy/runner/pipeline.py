@@ -241,6 +241,50 @@ def _kernel_manager_option() -> dict[str, type]:
     return {"kernel_manager_class": _KernelManager}
 
 
+#: How often a kernel that failed to start is started again. jupyter_client picks each kernel's five ports by
+#: binding to a free port and releasing it; another process's kernel (a parallel worker) can take one in
+#: between, and the new kernel then dies with "Address already in use" before it answers. A fresh kernel
+#: gets fresh ports; a kernel that fails this often has a real problem, reported in one line.
+KERNEL_START_ATTEMPTS = 3
+
+
+def _is_kernel_start_failure(exc: BaseException) -> bool:
+    """A kernel that never became ready (jupyter_client says so only in its message; a kernel that dies while
+    running a cell is nbclient's DeadKernelError, a subclass, and is not retried)."""
+    return type(exc) is RuntimeError and str(exc).startswith(
+        ("Kernel didn't respond", "Kernel died before replying to kernel_info")
+    )
+
+
+def _execute_with_fresh_kernel(task: NotebookTask, output: str, *, kernel_name: str) -> None:
+    """papermill's execution of ``task`` into ``output``, starting the kernel again if it failed to start."""
+    import papermill as pm
+
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        try:
+            pm.execute_notebook(
+                str(task.template),
+                output,
+                parameters=dict(task.parameters),
+                cwd=str(task.output.parent),
+                kernel_name=kernel_name,
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                extra_arguments=_KERNEL_ARGUMENTS,
+                **_kernel_manager_option(),
+            )
+            return
+        except RuntimeError as exc:
+            if not _is_kernel_start_failure(exc):
+                raise
+            if attempt == KERNEL_START_ATTEMPTS:
+                raise EmstudyError(
+                    f"{task.label}: the {kernel_name!r} kernel failed to start {attempt} times ({exc}); "
+                    "check that ipykernel is installed in this environment, then run again"
+                ) from None
+
+
 def run_task(task: NotebookTask, *, kernel_name: str = "python3") -> Path:
     """Execute one task; on success the output replaces the previous one atomically.
 
@@ -249,7 +293,6 @@ def run_task(task: NotebookTask, *, kernel_name: str = "python3") -> Path:
     EmstudyError
         Naming the notebook, the case and the failing cell (the previous output is kept).
     """
-    import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     workdir = task.output.parent
@@ -261,18 +304,7 @@ def run_task(task: NotebookTask, *, kernel_name: str = "python3") -> Path:
         raise write_error(Path(exc.filename or workdir), exc) from None
     try:
         try:
-            pm.execute_notebook(
-                str(task.template),
-                tmp,
-                parameters=dict(task.parameters),
-                cwd=str(workdir),
-                kernel_name=kernel_name,
-                progress_bar=False,
-                log_output=False,
-                request_save_on_cell_execute=False,
-                extra_arguments=_KERNEL_ARGUMENTS,
-                **_kernel_manager_option(),
-            )
+            _execute_with_fresh_kernel(task, tmp, kernel_name=kernel_name)
         except PapermillExecutionError as exc:
             raise EmstudyError(
                 f"{task.label}: cell {exc.cell_index} (execution count {exc.exec_count}) failed: "
