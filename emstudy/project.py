@@ -7,7 +7,7 @@ from pathlib import Path
 
 from emstudy.errors import EmstudyError
 from emstudy.survey.cases import Case, check_case_id, load_case
-from emstudy.survey.codebook import Codebook, load_codebook
+from emstudy.survey.codebook import Codebook, extend_codebook, load_codebook, load_extension
 
 __all__ = ["Project", "RAW_EXTENSIONS", "SCRATCH_DIR"]
 
@@ -58,6 +58,10 @@ class Project:
     @property
     def codebook_path(self) -> Path:
         return self.root / "data" / "codebooks" / "core.yml"
+
+    def extension_path(self, case_id: str) -> Path:
+        """``data/codebooks/<case>.yml``: the case's own constructs (optional; see :meth:`codebook`)."""
+        return self.codebook_path.parent / f"{check_case_id(case_id)}.yml"
 
     @property
     def cases_dir(self) -> Path:
@@ -148,8 +152,22 @@ class Project:
         return self.truth_path(case_id).is_file()
 
     # loading ----------------------------------------------------------------------------------------
-    def codebook(self) -> Codebook:
-        return load_codebook(self.codebook_path)
+    def codebook(self, case_id: str | None = None) -> Codebook:
+        """The shared core codebook; with ``case_id``, that case's codebook: the core extended by the case's
+        own constructs when ``data/codebooks/<case>.yml`` exists (:func:`~emstudy.survey.codebook.extend_codebook`).
+
+        Raises
+        ------
+        EmstudyError
+            A bad codebook or extension, naming the file and the key.
+        """
+        core = load_codebook(self.codebook_path)
+        if case_id is None:
+            return core
+        path = self.extension_path(case_id)
+        if path == self.codebook_path or not path.is_file():
+            return core
+        return extend_codebook(core, load_extension(path), source=path.relative_to(self.root))
 
     def case_ids(self) -> list[str]:
         """Ids of the case files ``data/cases/<id>.yml``; hidden files (``.x.yml``, macOS's ``._x.yml``) are

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from emstudy.errors import EmstudyError
+from emstudy.project import Project
 from emstudy.survey.codebook import load_codebook
 
 
@@ -70,3 +72,69 @@ def test_codebook_with_duplicate_item_id_is_rejected(tmp_path, project):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(EmstudyError, match=r"nothere\.yml: file not found"):
         load_codebook(tmp_path / "nothere.yml")
+
+
+# -- a case's own constructs (data/codebooks/<case>.yml) ------------------------------------------------------
+def _extension(*constructs: dict) -> dict:
+    return {"constructs": list(constructs)}
+
+
+def _construct(cid: str, *item_ids: str, **extra: object) -> dict:
+    items = [{"id": i, "en": f"item {i}", "zh": f"题项{i}"} for i in item_ids]
+    return {"id": cid, "en": cid, "zh": cid, "items": items, **extra}
+
+
+def _project_with(tmp_path: Path, project, extension: dict | None) -> Project:
+    (tmp_path / "data" / "codebooks").mkdir(parents=True)
+    shutil.copy(project.codebook_path, tmp_path / "data" / "codebooks" / "core.yml")
+    if extension is not None:
+        _write(tmp_path / "data" / "codebooks", "newtown.yml", extension)
+    return Project(tmp_path)
+
+
+def test_extension_adds_constructs_after_the_core_and_keeps_its_question_numbers(tmp_path, project, codebook):
+    ext = _extension(_construct("drills", "DRL1", "DRL2"), _construct("volunteers", "VOL1", "VOL2", "VOL3"))
+    ext["constructs"][1]["items"][2]["reverse"] = True
+    local = _project_with(tmp_path, project, ext)
+    cb = local.codebook("newtown")
+    assert cb.construct_ids == [*codebook.construct_ids, "drills", "volunteers"]
+    assert cb.core_construct_ids == codebook.construct_ids
+    assert cb.extension_ids == ("drills", "volunteers")
+    assert cb.scales()["drills"] == ["DRL1", "DRL2"]
+    assert "VOL3" in cb.reverse_items
+    assert {k: cb.question_numbers[k] for k in codebook.question_numbers} == codebook.question_numbers
+    assert cb.question_numbers["DRL1"] == max(codebook.question_numbers.values()) + 1
+    assert local.codebook() == codebook  # the core, and every other case's codebook, unchanged
+    assert local.codebook("yima") == codebook
+
+
+@pytest.mark.parametrize(
+    ("extension", "key"),
+    [
+        (_extension(_construct("drills", "DRL1", "PLN1")), "constructs.0.items.1.id: 'PLN1' is already used"),
+        (_extension(_construct("plan", "DRL1", "DRL2")), "constructs.0.id: 'plan' is already used"),
+        (
+            _extension(_construct("drills", "DRL1", "DRL2"), _construct("more", "DRL2", "MOR1")),
+            "constructs.1.items.0.id: 'DRL2' is already used",
+        ),
+        (_extension(_construct("drills", "DRL1")), "constructs.0.items: Tuple should have at least 2 items"),
+        (_extension(_construct("drills", *(f"DRL{k}" for k in range(1, 7)))), "constructs.0.items: Tuple should"),
+        (_extension(_construct("drills", "DRL1", "DRL2", scale="1-7")), "constructs.0.scale: Extra inputs"),
+        ({"constructs": [], "notes": "x"}, "notes: Extra inputs are not permitted"),
+        (_extension(_construct("drills", "drl1", "DRL2")), "constructs.0.items.0.id: String should match"),
+    ],
+)
+def test_bad_extension_gives_one_line_naming_file_and_key(tmp_path, project, extension, key):
+    local = _project_with(tmp_path, project, extension)
+    with pytest.raises(EmstudyError) as err:
+        local.codebook("newtown")
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith(str(Path("data", "codebooks", "newtown.yml"))) or message.startswith(
+        str(local.extension_path("newtown"))
+    )
+    assert key in message
+
+
+def test_the_core_codebook_is_never_read_as_an_extension(tmp_path, project, codebook):
+    assert _project_with(tmp_path, project, None).codebook("core") == codebook

@@ -123,3 +123,24 @@ def test_construct_score_needs_three_of_four_items(codebook):
     scores = construct_scores(items, codebook)
     assert scores.loc[0, "plan"] == 4.0
     assert np.isnan(scores.loc[1, "plan"])
+
+
+def test_compact_duplicate_key_agrees_with_pandas():
+    # quality_flags finds duplicate respondents from a compact per-row key; it must mark exactly the rows
+    # DataFrame.duplicated marks (missing answers equal to missing, as in pandas), also in the fallback
+    # taken when an answer is not a small whole number
+    import numpy as np
+    import pandas as pd
+
+    from emstudy.survey.encode import _duplicated_rows
+
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        n, k = int(rng.integers(1, 40)), int(rng.integers(1, 5))
+        values = rng.integers(1, 3, size=(n, k)).astype(float)
+        values[rng.random((n, k)) < 0.2] = np.nan
+        if trial % 4 == 0:
+            values[0, 0] = 2.5  # not a whole number: the fallback
+        background = pd.DataFrame({"role": rng.choice(["gov", "res", None], size=n)})
+        expected = pd.concat([pd.DataFrame(values), background], axis=1).duplicated(keep="first").to_numpy()
+        assert np.array_equal(np.asarray(_duplicated_rows(values, background), dtype=bool), expected), trial

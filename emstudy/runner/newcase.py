@@ -71,6 +71,17 @@ sample:
   roles: {{gov: 0.3, ent: 0.3, res: 0.4}}
 # Names of people that free-text answers may mention (officials, interviewees) are personal data: list them
 # in data/private/{case_id}.names.txt (git-ignored, one per line), never in this file.
+# Questions of this case's own (not in the shared codebook) go in data/codebooks/{case_id}.yml: constructs of
+# 2-5 items answered on the core scale, analysed in this case's notebooks 02-04, never in the comparison; e.g.
+#   constructs:
+#     - id: drills
+#       en: Evacuation drills
+#       zh: 疏散演练
+#       items:
+#         - {{id: DRL1, en: "Drills are held every year.", zh: "本地每年组织疏散演练。"}}
+#         - {{id: DRL2, en: "Drills are a waste of time.", zh: "疏散演练是浪费时间。", reverse: true}}
+# Item ids are three capitals and a digit, unused by the codebook; in the export (or its mapping) each such
+# question's column is named by its item id or its text.
 """
 
 

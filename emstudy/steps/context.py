@@ -13,7 +13,7 @@ never changes the committed study (:func:`output_project`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -156,7 +156,7 @@ def open_case(project_root: str | Path | None, case_id: str, *, interactive: boo
     """
     project = find_project(project_root)
     output = output_project(project, interactive=interactive)
-    codebook = project.codebook()
+    codebook = project.codebook(case_id)  # the core, extended by data/codebooks/<case>.yml when present
     case = project.case(case_id, codebook)
     raw_path, table = read_case_survey(project, case_id, codebook)
     survey = encode(table, codebook, source=str(raw_path.relative_to(project.root)))
@@ -202,7 +202,7 @@ def load_encoded(project_root: str | Path | None, case_id: str, *, interactive: 
 
     project = find_project(project_root)
     output = output_project(project, interactive=interactive)
-    codebook = project.codebook()
+    codebook = project.codebook(case_id)  # the core, extended by data/codebooks/<case>.yml when present
     case = project.case(case_id, codebook)
     path = project.results_dir(case_id) / files.ENCODED
     if not path.is_file():
@@ -229,12 +229,14 @@ class CrossCase:
     case_ids : tuple of str
         Cases in the given order (also the category order of the ``case`` columns).
     items : pandas.DataFrame
-        Reverse-keyed items of every case plus a categorical ``case`` column.
+        Reverse-keyed core items of every case plus a categorical ``case`` column (a case's own items, from
+        ``data/codebooks/<case>.yml``, are left out: the comparison uses the shared core).
     scores : pandas.DataFrame
         Construct scores (core constructs and ``effectiveness``) plus ``case``.
     background : pandas.DataFrame
         Role and demographics plus ``case``.
     codebook : emstudy.survey.codebook.Codebook
+        The core codebook.
     cases : dict of str to emstudy.survey.cases.Case
     synthetic : bool
         True if any case's data is synthetic.
@@ -308,11 +310,11 @@ def load_all(
         raise ValueError(f"case_ids: expected at least two distinct case ids, got {case_ids}")
     items, scores, background, cases, encoded = [], [], [], {}, {}
     synthetic = False
-    codebook = None
+    codebook = project.codebook()  # the shared core: a case's own constructs stay out of the comparison
     for cid in case_ids:
         enc = load_encoded(project.root, cid, interactive=interactive)
+        enc = replace(enc, codebook=codebook, items=enc.items[codebook.item_ids])
         encoded[cid] = enc
-        codebook = enc.codebook
         cases[cid] = enc.case
         synthetic = synthetic or enc.synthetic
         items.append(enc.items.assign(**{CASE_COLUMN: cid}))

@@ -41,7 +41,7 @@ from emstudy.stats.ipa import IPAResult, importance_performance
 from emstudy.stats.regression import DriversResult, OrdinalResult, drivers, ordinal_drivers
 from emstudy.steps import files
 from emstudy.steps.context import EncodedResults
-from emstudy.survey.limits import Limitation, model_role_limit, role_limit
+from emstudy.survey.limits import Limitation, model_limit, model_role_limit, role_limit
 
 __all__ = [
     "ROLE_ORDER",
@@ -339,27 +339,34 @@ class DriversResults:
 
     case_id: str
     means: pd.DataFrame
-    drivers: DriversResult
-    ordinal: OrdinalResult
+    drivers: DriversResult | None
+    ordinal: OrdinalResult | None
     roles: pd.DataFrame
-    ipa: IPAResult
+    ipa: IPAResult | None
     weaknesses: tuple[str, ...]
     sentences: dict
     notes: tuple[str, ...]
     limitations: tuple[Limitation, ...] = ()
+    #: Why the models (OLS, ordinal) and the IPA were not fitted (also in ``limitations``), or None.
+    skipped: Limitation | None = None
 
     def driver_table(self) -> pd.DataFrame:
-        """The OLS table for display: term, b, SE (HC3), t, p, 95% CI, beta, VIF."""
-        return self.drivers.to_frame()
+        """The OLS table for display: term, b, SE (HC3), t, p, 95% CI, beta, VIF (empty when not fitted)."""
+        return pd.DataFrame() if self.drivers is None else self.drivers.to_frame()
 
     def ipa_table(self) -> pd.DataFrame:
-        """The IPA frame with a ``listed_weakness`` column (the case file lists the construct as weak)."""
+        """The IPA frame with a ``listed_weakness`` column (the case file lists the construct as weak); empty
+        when not computed."""
+        if self.ipa is None:
+            return pd.DataFrame(columns=["predictor", "listed_weakness"])
         f = self.ipa.frame.copy()
         f["listed_weakness"] = f["predictor"].isin(self.weaknesses)
         return f
 
     def __repr__(self) -> str:
         d = self.drivers
+        if d is None or self.ipa is None:
+            return f"DriversResults(case={self.case_id!r}, not computed: {self.skipped})"
         return (
             f"DriversResults(case={self.case_id!r}, n={d.n}, dropped={d.n_dropped}, R2={d.r2:.3f}, "
             f"concentrate={self.ipa.concentrate})"
@@ -445,10 +452,26 @@ def run(encoded: EncodedResults) -> DriversResults:
     """
     _check_encoded(encoded)
     notes: list[str] = []
-    drv = case_drivers(encoded, notes=notes)
-    ordn = case_ordinal_drivers(encoded, notes=notes)
-    roles = role_comparison(encoded, notes=notes)
-    ipa = case_ipa(encoded, notes=notes)
+    limitations = drivers_limitations(encoded)
+    skipped = _model_limit(encoded)
+    drv = ordn = ipa = None
+    if skipped is None:
+        drv = case_drivers(encoded, notes=notes)
+        ordn = case_ordinal_drivers(encoded, notes=notes)
+    try:
+        roles = role_comparison(encoded, notes=notes)
+    except ValueError as exc:  # a role constant on a construct (few respondents): Welch's test undefined
+        roles = pd.DataFrame(columns=["construct", *_ROLE_COLUMNS]).set_index("construct")
+        limitations.append(
+            Limitation(
+                f"role comparison not computed: {str(exc).rstrip('.')}",
+                "某一身份的受访者在某构念上的回答完全相同（方差为零），未做身份比较",
+            )
+        )
+    if skipped is None:
+        ipa = case_ipa(encoded, notes=notes)
+    else:
+        limitations.append(skipped)
     return DriversResults(
         case_id=encoded.case.id,
         means=construct_means(encoded),
@@ -457,10 +480,21 @@ def run(encoded: EncodedResults) -> DriversResults:
         roles=roles,
         ipa=ipa,
         weaknesses=tuple(encoded.case.weaknesses),
-        sentences=drivers_sentences(drv, ipa, encoded.codebook),
+        sentences={"en": [], "zh": []} if drv is None or ipa is None else drivers_sentences(drv, ipa, encoded.codebook),
         notes=tuple(dict.fromkeys(notes)),
-        limitations=tuple(drivers_limitations(encoded)),
+        limitations=tuple(limitations),
+        skipped=skipped,
     )
+
+
+def _model_limit(encoded: EncodedResults) -> Limitation | None:
+    """Why the drivers models and the IPA cannot be fitted: no more complete respondents than OLS coefficients
+    (intercept, constructs and, with two or more roles among them, role)."""
+    frame = study_frame(encoded)
+    cb = encoded.codebook
+    complete = frame.dropna(subset=[cb.outcome.id, *cb.construct_ids])
+    n_roles = int(complete[_ROLE].dropna().nunique())
+    return model_limit(len(complete), len(cb.construct_ids) + 1 + max(n_roles - 1, 0))
 
 
 def _num(v: float) -> float | None:
@@ -485,7 +519,9 @@ def write_results(results: DriversResults, results_dir: str | Path) -> list[Path
     drv, ordn = report.drivers, report.ordinal
     summary = {
         "case": report.case_id,
-        "ols": {
+        "ols": None
+        if drv is None
+        else {
             "outcome": drv.outcome,
             "n": drv.n,
             "n_dropped": drv.n_dropped,
@@ -496,7 +532,9 @@ def write_results(results: DriversResults, results_dir: str | Path) -> list[Path
             "reference_role": ROLE_ORDER[0],
             "convention": "lm(effectiveness ~ constructs + role) with sandwich::vcovHC(type = 'HC3')",
         },
-        "ordinal": {
+        "ordinal": None
+        if ordn is None
+        else {
             "outcome": ordn.outcome,
             "link": ordn.link,
             "n": ordn.n,
@@ -505,7 +543,10 @@ def write_results(results: DriversResults, results_dir: str | Path) -> list[Path
             "converged": ordn.converged,
             "convention": "MASS::polr(factor(overall, ordered = TRUE) ~ constructs, Hess = TRUE)",
         },
-        "ipa": {"concentrate": list(report.ipa.concentrate), "listed_weaknesses": list(report.weaknesses)},
+        "ipa": {
+            "concentrate": [] if report.ipa is None else list(report.ipa.concentrate),
+            "listed_weaknesses": list(report.weaknesses),
+        },
         "sentences": dict(report.sentences),
         "notes": list(report.notes),
         **({"limitations": [m.to_dict() for m in report.limitations]} if report.limitations else {}),
@@ -513,7 +554,7 @@ def write_results(results: DriversResults, results_dir: str | Path) -> list[Path
     return [
         write_csv(d / files.CONSTRUCT_MEANS, report.means),
         write_csv(d / files.DRIVERS_TABLE, report.driver_table(), index=False),
-        write_csv(d / files.ORDINAL_DRIVERS, report.ordinal.to_frame(), index=False),
+        write_csv(d / files.ORDINAL_DRIVERS, pd.DataFrame() if ordn is None else ordn.to_frame(), index=False),
         write_csv(d / files.ROLES, report.roles),
         write_csv(d / files.IPA, report.ipa_table(), index=False),
         write_json(d / files.DRIVERS_SUMMARY, summary),

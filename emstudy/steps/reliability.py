@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from emstudy.errors import DataWarning, ModelWarning
@@ -259,7 +260,7 @@ class ReliabilityResults:
     case_id : the case.
     table : construct table (reliability_table + ``std_alpha`` + verdict columns), indexed by construct.
     items : item statistics of every item with its ``construct`` (listwise per scale).
-    kmo : KMO over all items from pairwise-complete Pearson correlations (each correlation over the
+    kmo : KMO over all items (``None`` when it cannot be computed: see ``limitations``) from pairwise-complete Pearson correlations (each correlation over the
         respondents who answered both items, with their own means and SDs): R ``psych::KMO(items)`` on the
         raw items, which uses ``cor(items, use = "pairwise")``.
     bartlett : Bartlett's test of sphericity on the same correlations, with ``n`` the smallest number of
@@ -278,8 +279,8 @@ class ReliabilityResults:
     case_id: str
     table: pd.DataFrame = field(repr=False)
     items: pd.DataFrame = field(repr=False)
-    kmo: KMOResult
-    bartlett: BartlettResult
+    kmo: KMOResult | None
+    bartlett: BartlettResult | None
     n: int
     synthetic: bool
     sentences: dict[str, list[str]] = field(repr=False)
@@ -295,20 +296,32 @@ class ReliabilityResults:
         return (
             f"ReliabilityResults(case={self.case_id!r}, n={self.n}, constructs={len(self.table)} "
             f"({v}), alpha {self.table['alpha'].min():.3f}-{self.table['alpha'].max():.3f}, "
-            f"KMO={self.kmo.msa:.3f}, Bartlett chi2({self.bartlett.df})={self.bartlett.chisq:.1f}, "
-            f"p={self.bartlett.pvalue:.3g}, missing={MISSING_POLICY!r} per scale, "
+            + (
+                f"KMO={self.kmo.msa:.3f}, Bartlett chi2({self.bartlett.df})={self.bartlett.chisq:.1f}, "
+                f"p={self.bartlett.pvalue:.3g}, "
+                if self.kmo is not None and self.bartlett is not None
+                else "KMO and Bartlett not computed, "
+            )
+            + f"missing={MISSING_POLICY!r} per scale, "
             f"{FACTORABILITY_POLICY!r} over all items){lim}"
         )
 
     def factorability(self) -> pd.DataFrame:
-        """KMO and Bartlett in one small table with their thresholds and whether they are met."""
+        """KMO and Bartlett in one small table with their thresholds and whether they are met (no rows for
+        what was not computed)."""
         th = RELIABILITY_THRESHOLDS
         kmo_th = f">= {th['kmo_min']:.2f} (>= {th['kmo_meritorious']:.2f} meritorious)"
-        names = ["KMO", "Bartlett chi2", "Bartlett df", "Bartlett p"]
-        value = [self.kmo.msa, self.bartlett.chisq, float(self.bartlett.df), self.bartlett.pvalue]
-        n = [self.kmo.n, self.bartlett.n, self.bartlett.n, self.bartlett.n]
-        threshold = [kmo_th, "", "", f"< {th['bartlett_p_max']:.2f}"]
-        meets = [self.kmo.msa >= th["kmo_min"], None, None, self.bartlett.pvalue < th["bartlett_p_max"]]
+        names: list[str] = []
+        value: list[float] = []
+        n: list[int] = []
+        threshold: list[str] = []
+        meets: list[bool | None] = []
+        if self.kmo is not None and self.bartlett is not None:
+            names += ["KMO", "Bartlett chi2", "Bartlett df", "Bartlett p"]
+            value += [self.kmo.msa, self.bartlett.chisq, float(self.bartlett.df), self.bartlett.pvalue]
+            n += [self.kmo.n, self.bartlett.n, self.bartlett.n, self.bartlett.n]
+            threshold += [kmo_th, "", "", f"< {th['bartlett_p_max']:.2f}"]
+            meets += [self.kmo.msa >= th["kmo_min"], None, None, self.bartlett.pvalue < th["bartlett_p_max"]]
         if self.kmo_listwise is not None and self.bartlett_listwise is not None:
             names += ["KMO (listwise, sensitivity)", "Bartlett p (listwise, sensitivity)"]
             value += [self.kmo_listwise.msa, self.bartlett_listwise.pvalue]
@@ -353,8 +366,7 @@ def run(encoded: EncodedResults) -> ReliabilityResults:
         warnings.simplefilter("ignore", DataWarning)  # possibly unreversed items (negative r.drop)
         warnings.simplefilter("ignore", ModelWarning)  # singular correlation matrix of a scale (KMO not computed)
         table, frames = _scale_tables(items, scales, screen)
-        k = kmo(items[all_items], missing=FACTORABILITY_POLICY)
-        b = bartlett_sphericity(items[all_items], missing=FACTORABILITY_POLICY)
+        k, b, why = _pairwise_factorability(items[all_items])
         kl, bl, note = _listwise_factorability(items[all_items])
     table = _assess_with_limits(table, screen)
     table.index.name = "construct"
@@ -373,8 +385,24 @@ def run(encoded: EncodedResults) -> ReliabilityResults:
         kmo_listwise=kl,
         bartlett_listwise=bl,
         listwise_note=note,
-        limitations=screen.notes,
+        limitations=screen.notes + ((why,) if why else ()),
     )
+
+
+def _pairwise_factorability(items: pd.DataFrame) -> tuple[KMOResult | None, BartlettResult | None, Limitation | None]:
+    """KMO and Bartlett on the pairwise correlations, or ``None`` and the reason when they cannot be computed
+    (too few respondents: a pair never answered together, or an item constant among a pair's respondents)."""
+    try:
+        return kmo(items, missing=FACTORABILITY_POLICY), bartlett_sphericity(items, missing=FACTORABILITY_POLICY), None
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        return (
+            None,
+            None,
+            Limitation(
+                f"KMO and Bartlett not computed: {str(exc).rstrip('.')}",
+                f"未计算KMO与Bartlett球形检验：仅{len(items)}名受访者，题项间的成对相关无法全部计算",
+            ),
+        )
 
 
 def _scale_tables(
@@ -478,7 +506,9 @@ def write_results(results: ReliabilityResults, results_dir: str | Path) -> list[
         "missing": MISSING_POLICY,
         "missing_policy": MISSING_POLICY_TEXT,
         "synthetic": results.synthetic,
-        "kmo": {
+        "kmo": None
+        if k is None
+        else {
             "overall": float(k.msa),
             "n": int(k.n),
             "n_items": int(k.n_items),
@@ -486,7 +516,9 @@ def write_results(results: ReliabilityResults, results_dir: str | Path) -> list[
             "lowest_item_msa": float(k.msa_items.min()),
             "convention": "psych::KMO(items): KMO of cor(items, use = 'pairwise.complete.obs')",
         },
-        "bartlett": {
+        "bartlett": None
+        if b is None
+        else {
             "chisq": float(b.chisq),
             "df": int(b.df),
             "pvalue": float(b.pvalue),

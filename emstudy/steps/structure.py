@@ -64,8 +64,9 @@ from emstudy.stats.efa import EFAResult, ParallelAnalysisResult, efa, parallel_a
 from emstudy.stats.validity import average_variance_extracted, composite_reliability, htmt
 from emstudy.steps import files
 from emstudy.steps.context import EncodedResults
+from emstudy.steps.structure_text import CRITERIA, _sentences, _verdicts
 from emstudy.survey.codebook import Codebook
-from emstudy.survey.limits import Limitation, heywood_limit, model_exclusions, screen_scales
+from emstudy.survey.limits import Limitation, factor_analysis_limit, heywood_limit, model_exclusions, screen_scales
 
 __all__ = [
     "CRITERIA",
@@ -101,20 +102,6 @@ def _single_thread_blas(func):
             return func(*args, **kwargs)
 
     return wrapper
-
-
-#: Cut-offs used for the verdicts, with their sources.
-CRITERIA = {
-    "cfi_good": 0.95,
-    "cfi_acceptable": 0.90,  # Hu & Bentler (1999)
-    "rmsea_good": 0.06,
-    "rmsea_acceptable": 0.08,  # Hu & Bentler (1999)
-    "srmr_good": 0.08,  # Hu & Bentler (1999)
-    "cr_min": 0.70,
-    "ave_min": 0.50,  # Fornell & Larcker (1981)
-    "htmt_strict": 0.85,
-    "htmt_lenient": 0.90,  # Henseler, Ringle & Sarstedt (2015)
-}
 
 
 def core_model_syntax(codebook: Codebook, *, include_outcome: bool = True) -> str:
@@ -257,9 +244,11 @@ class StructureResults:
         Respondents kept by notebook 01.
     model : str
         The CFA model (lavaan syntax).
-    parallel : ParallelAnalysisResult
-    efa : EFAResult
-    cfa : CFAResult
+    parallel : ParallelAnalysisResult or None
+    efa : EFAResult or None
+    cfa : CFAResult or None
+        ``None`` (with empty tables) when :func:`emstudy.survey.limits.factor_analysis_limit` applies: fewer
+        respondents than usable items; ``limitations`` then says so.
     cfa_missing : str
         ``"listwise"`` or ``"pairwise"`` (see :func:`fit_core_cfa`).
     n_listwise, n_cfa : int
@@ -276,14 +265,16 @@ class StructureResults:
     limitations : tuple of Limitation
         Items left out (all missing, zero variance) and constructs dropped from the model for want of
         two usable items (:func:`emstudy.survey.limits.screen_scales`), in English and Chinese.
+    skipped : Limitation or None
+        Why the factor analyses were not run (also in ``limitations``), or None when they were.
     """
 
     case_id: str
     n_respondents: int
     model: str
-    parallel: ParallelAnalysisResult
-    efa: EFAResult
-    cfa: CFAResult
+    parallel: ParallelAnalysisResult | None
+    efa: EFAResult | None
+    cfa: CFAResult | None
     cfa_missing: str
     n_listwise: int
     n_cfa: int
@@ -294,9 +285,12 @@ class StructureResults:
     sentences: Mapping[str, list[str]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     limitations: tuple[Limitation, ...] = ()
+    skipped: Limitation | None = None
 
     def fit_table(self) -> pd.DataFrame:
-        """CFA fit indices (chi-square, df, CFI, TLI, RMSEA with CI, SRMR) as one row."""
+        """CFA fit indices (chi-square, df, CFI, TLI, RMSEA with CI, SRMR) as one row (no row without a CFA)."""
+        if self.cfa is None:
+            return pd.DataFrame(index=pd.Index([], name="case"))
         f = self.cfa.fit
         return pd.DataFrame(
             [
@@ -318,7 +312,9 @@ class StructureResults:
         )
 
     def cfa_loadings(self) -> pd.DataFrame:
-        """Standardized loadings (std.all) in long form: ``construct, item, loading``."""
+        """Standardized loadings (std.all) in long form: ``construct, item, loading`` (empty without a CFA)."""
+        if self.cfa is None:
+            return pd.DataFrame(columns=["construct", "item", "loading"])
         rows = self.cfa.params[self.cfa.params["op"] == "=~"]
         return pd.DataFrame(
             {
@@ -329,130 +325,19 @@ class StructureResults:
         )
 
     def parallel_table(self) -> pd.DataFrame:
-        """Observed and simulated eigenvalues (factors and components)."""
-        return self.parallel.table
+        """Observed and simulated eigenvalues (factors and components; empty when not run)."""
+        return pd.DataFrame() if self.parallel is None else self.parallel.table
 
     def __repr__(self) -> str:
+        lims = "".join(f"\nlimitation: {m}" for m in self.limitations)
+        if self.parallel is None or self.cfa is None:
+            return f"StructureResults(case={self.case_id!r}, n={self.n_respondents}, not computed){lims}"
         f = self.cfa.fit
         return (
             f"StructureResults(case={self.case_id!r}, parallel n_factors={self.parallel.n_factors}, "
             f"CFA n={self.n_cfa} ({self.cfa_missing}), CFI={f.cfi:.3f}, RMSEA={f.rmsea:.3f}, "
-            f"SRMR={f.srmr:.3f})" + "".join(f"\nlimitation: {m}" for m in self.limitations)
+            f"SRMR={f.srmr:.3f})" + lims
         )
-
-
-def _level(value: float, good: float, acceptable: float | None, higher: bool) -> str:
-    ok = (lambda t: value >= t) if higher else (lambda t: value <= t)
-    if ok(good):
-        return "good"
-    if acceptable is not None and ok(acceptable):
-        return "acceptable"
-    return "poor"
-
-
-def _verdicts(fit: CFAResult, validity: pd.DataFrame, ht: pd.DataFrame) -> pd.DataFrame:
-    c = CRITERIA
-    f = fit.fit
-    off = ht.to_numpy()[np.triu_indices(len(ht), k=1)]
-    max_htmt = float(np.max(off)) if off.size else float("nan")
-    rows = [
-        (
-            "CFI",
-            f.cfi,
-            f">= {c['cfi_good']} good, >= {c['cfi_acceptable']} acceptable",
-            _level(f.cfi, c["cfi_good"], c["cfi_acceptable"], True),
-            "Hu & Bentler 1999",
-        ),
-        (
-            "RMSEA",
-            f.rmsea,
-            f"<= {c['rmsea_good']} good, <= {c['rmsea_acceptable']} acceptable",
-            _level(f.rmsea, c["rmsea_good"], c["rmsea_acceptable"], False),
-            "Hu & Bentler 1999",
-        ),
-        ("SRMR", f.srmr, f"<= {c['srmr_good']}", _level(f.srmr, c["srmr_good"], None, False), "Hu & Bentler 1999"),
-        (
-            "min CR",
-            float(validity["cr"].min()),
-            f">= {c['cr_min']}",
-            "good" if bool(validity["cr_ok"].all()) else "poor",
-            "Fornell & Larcker 1981",
-        ),
-        (
-            "min AVE",
-            float(validity["ave"].min()),
-            f">= {c['ave_min']}",
-            "good" if bool(validity["ave_ok"].all()) else "poor",
-            "Fornell & Larcker 1981",
-        ),
-        (
-            "Fornell-Larcker",
-            float(validity["fornell_larcker"].mean()),
-            "sqrt(AVE) > every latent correlation (share of constructs)",
-            "good" if bool(validity["fornell_larcker"].all()) else "poor",
-            "Fornell & Larcker 1981",
-        ),
-        (
-            "max HTMT",
-            max_htmt,
-            f"< {c['htmt_strict']} strict, < {c['htmt_lenient']} lenient",
-            "good" if max_htmt < c["htmt_strict"] else ("acceptable" if max_htmt < c["htmt_lenient"] else "poor"),
-            "Henseler et al. 2015",
-        ),
-    ]
-    return pd.DataFrame(rows, columns=["criterion", "value", "threshold", "verdict", "source"]).set_index("criterion")
-
-
-_FIT_ZH = {"good": "良好", "acceptable": "可接受", "poor": "不理想"}
-
-
-def _sentences(
-    case_id: str,
-    pa: ParallelAnalysisResult,
-    n_constructs: int,
-    res_fit: CFAResult,
-    how: str,
-    n_cfa: int,
-    n_listwise: int,
-    validity: pd.DataFrame,
-    verdicts: pd.DataFrame,
-) -> dict[str, list[str]]:
-    f = res_fit.fit
-    v = verdicts["verdict"]
-    n_cr = int(validity["cr_ok"].sum())
-    n_ave = int(validity["ave_ok"].sum())
-    n_fl = int(validity["fornell_larcker"].sum())
-    k = len(validity)
-    max_htmt = float(verdicts.loc["max HTMT", "value"])
-    how_en = (
-        "complete cases"
-        if how == "listwise"
-        else f"the pairwise-deletion covariance matrix (only {n_listwise} complete cases)"
-    )
-    how_zh = "完整个案" if how == "listwise" else f"成对删除的协方差矩阵（完整个案仅{n_listwise}份）"
-    en = [
-        f"Parallel analysis (psych convention, 95th percentile of simulated eigenvalues) suggests "
-        f"{pa.n_factors} factors and {pa.n_components} components; the instrument has {n_constructs} "
-        "constructs.",
-        f"The CFA of the {n_constructs}-construct model (ML, n = {n_cfa}, {how_en}) fits with "
-        f"CFI = {f.cfi:.3f} ({v['CFI']}), RMSEA = {f.rmsea:.3f} ({v['RMSEA']}), SRMR = {f.srmr:.3f} "
-        f"({v['SRMR']}) by Hu and Bentler's (1999) cut-offs.",
-        f"Composite reliability reaches 0.70 for {n_cr} of {k} constructs and AVE reaches 0.50 for "
-        f"{n_ave} of {k} (Fornell & Larcker 1981); the Fornell-Larcker criterion holds for {n_fl} of {k}.",
-        f"The largest HTMT is {max_htmt:.3f} ({'below' if max_htmt < 0.85 else 'not below'} 0.85; "
-        "Henseler et al. 2015).",
-    ]
-    zh = [
-        f"平行分析（psych约定，模拟特征值的第95百分位）建议提取{pa.n_factors}个因子、{pa.n_components}个主成分；"
-        f"问卷共有{n_constructs}个构念。",
-        f"{n_constructs}构念模型的验证性因子分析（最大似然，n = {n_cfa}，{how_zh}）拟合指标为"
-        f"CFI = {f.cfi:.3f}（{_FIT_ZH[v['CFI']]}）、RMSEA = {f.rmsea:.3f}（{_FIT_ZH[v['RMSEA']]}）、"
-        f"SRMR = {f.srmr:.3f}（{_FIT_ZH[v['SRMR']]}），依据Hu和Bentler（1999）的标准。",
-        f"{k}个构念中有{n_cr}个组合信度达到0.70，{n_ave}个平均方差抽取量（AVE）达到0.50"
-        f"（Fornell和Larcker，1981）；{n_fl}个构念满足Fornell-Larcker准则。",
-        f"HTMT最大值为{max_htmt:.3f}（{'低于' if max_htmt < 0.85 else '未低于'}0.85；Henseler等，2015）。",
-    ]
-    return {"en": en, "zh": zh}
 
 
 @_single_thread_blas
@@ -491,13 +376,16 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
     limitations = model_exclusions(screen, scales)
     items = encoded.items[[i for cols in scales.values() for i in cols]].astype(float)
     k = len(scales)
+    model = "\n".join(f"{c} =~ {' + '.join(cols)}" for c, cols in scales.items())  # core_model_syntax when complete
+    too_few = factor_analysis_limit(len(items), items.shape[1])
+    if too_few is not None:
+        return _not_run(encoded.case.id, items, model, [*limitations, too_few])
     notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EmstudyWarning)  # recorded into the notes; others pass through
         pa = parallel_analysis(items, n_iter=n_iter, seed=int(seed))
         ef = efa(items, k, method="minres", rotation="oblimin")
     notes.extend(str(w.message) for w in caught)
-    model = "\n".join(f"{c} =~ {' + '.join(cols)}" for c, cols in scales.items())  # core_model_syntax when complete
     fit, how, n_listwise, cfa_notes = fit_core_cfa(items, model)
     notes.extend(cfa_notes)
 
@@ -553,6 +441,28 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
     )
 
 
+def _not_run(case_id: str, items: pd.DataFrame, model: str, limitations: list[Limitation]) -> StructureResults:
+    """The results of a case too small for the factor analyses: no estimates, the limitation said."""
+    return StructureResults(
+        case_id=case_id,
+        n_respondents=len(items),
+        model=model,
+        parallel=None,
+        efa=None,
+        cfa=None,
+        cfa_missing="not run",
+        n_listwise=int(items.notna().all(axis=1).sum()),
+        n_cfa=0,
+        validity=pd.DataFrame(index=pd.Index([], name="construct")),
+        latent_correlations=pd.DataFrame(),
+        htmt=pd.DataFrame(),
+        verdicts=pd.DataFrame(columns=["value", "threshold", "verdict", "source"]),
+        sentences={"en": [], "zh": []},
+        limitations=tuple(limitations),
+        skipped=limitations[-1],
+    )
+
+
 def write_results(results: StructureResults, results_dir: str | Path) -> list[Path]:
     """Write the results of :func:`run` into ``results_dir`` (atomic, byte-stable).
 
@@ -566,7 +476,7 @@ def write_results(results: StructureResults, results_dir: str | Path) -> list[Pa
     if not isinstance(results, StructureResults):
         raise ValueError(f"results: expected StructureResults, got {type(results).__name__}")
     d = Path(results_dir)
-    f = results.cfa.fit
+    pa, ef, fit = results.parallel, results.efa, results.cfa
     fit_json = {
         "case": results.case_id,
         "estimator": "ML",
@@ -574,20 +484,21 @@ def write_results(results: StructureResults, results_dir: str | Path) -> list[Pa
         "n_listwise": results.n_listwise,
         "n": results.n_cfa,
         "n_respondents": results.n_respondents,
-        "converged": bool(results.cfa.converged),
+        "converged": None if fit is None else bool(fit.converged),
         "model": results.model,
-        "fit": {k: (None if pd.isna(v) else round(float(v), 6)) for k, v in f.to_series().items()},
+        "fit": None
+        if fit is None
+        else {k: (None if pd.isna(v) else round(float(v), 6)) for k, v in fit.fit.to_series().items()},
     }
     summary = {
         "case": results.case_id,
-        "parallel_analysis": {
-            "n_factors": results.parallel.n_factors,
-            "n_components": results.parallel.n_components,
-            "n_iter": results.parallel.n_iter,
-            "quantile": results.parallel.quantile,
-        },
-        "efa": {
-            "n_factors": results.efa.n_factors,
+        "parallel_analysis": None
+        if pa is None
+        else {"n_factors": pa.n_factors, "n_components": pa.n_components, "n_iter": pa.n_iter, "quantile": pa.quantile},
+        "efa": None
+        if ef is None
+        else {
+            "n_factors": ef.n_factors,
             "method": "minres",
             "rotation": "oblimin",
             "convention": "psych::fa(fm='minres', rotate='oblimin'), Pearson pairwise",
@@ -607,8 +518,8 @@ def write_results(results: StructureResults, results_dir: str | Path) -> list[Pa
         **({"limitations": [m.to_dict() for m in results.limitations]} if results.limitations else {}),
     }
     return [
-        write_csv(d / files.PARALLEL_ANALYSIS, results.parallel.table),
-        write_csv(d / files.EFA_LOADINGS, results.efa.loadings),
+        write_csv(d / files.PARALLEL_ANALYSIS, results.parallel_table()),
+        write_csv(d / files.EFA_LOADINGS, pd.DataFrame() if ef is None else ef.loadings),
         write_json(d / files.CFA_FIT, fit_json),
         write_csv(d / files.CFA_LOADINGS, results.cfa_loadings(), index=False),
         write_csv(d / files.VALIDITY, results.validity),

@@ -17,7 +17,16 @@ from pydantic import Field, model_validator
 
 from emstudy.survey.schema import StrictModel, load_yaml_model
 
-__all__ = ["Anchor", "Item", "Construct", "Codebook", "load_codebook"]
+__all__ = [
+    "Anchor",
+    "Item",
+    "Construct",
+    "Codebook",
+    "CodebookExtension",
+    "load_codebook",
+    "load_extension",
+    "extend_codebook",
+]
 
 
 class Anchor(StrictModel):
@@ -126,6 +135,7 @@ class Codebook(StrictModel):
     overall: Rating
     demographics: tuple[Demographic, ...]
     open_question: OpenQuestion
+    extension_ids: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Codebook:
@@ -134,6 +144,8 @@ class Codebook(StrictModel):
             if name in seen:
                 raise ValueError(f"identifier {name!r} is used twice; construct and item ids must be unique")
             seen.add(name)
+        if not set(self.extension_ids) <= set(self.construct_ids):
+            raise ValueError("extension_ids must name constructs of this codebook")
         if "role" not in {d.id for d in self.demographics}:
             raise ValueError("demographics must include 'role' (government staff, enterprise staff, resident)")
         return self
@@ -148,6 +160,16 @@ class Codebook(StrictModel):
     def construct_ids(self) -> list[str]:
         """Identifiers of the core constructs, in codebook order."""
         return [c.id for c in self.constructs]
+
+    @property
+    def core_construct_ids(self) -> list[str]:
+        """Identifiers of the shared core constructs (those of a case's extension excluded), in codebook order."""
+        return [c.id for c in self.constructs if c.id not in self.extension_ids]
+
+    @property
+    def extension_item_ids(self) -> list[str]:
+        """Identifiers of the items a case's extension adds (empty for the core codebook)."""
+        return [i.id for c in self.constructs if c.id in self.extension_ids for i in c.items]
 
     @property
     def item_ids(self) -> list[str]:
@@ -183,7 +205,9 @@ class Codebook(StrictModel):
     @cached_property
     def question_numbers(self) -> dict[str, int]:
         """Question number of every field as a survey platform numbers them (1-based)."""
-        order = [d.id for d in self.demographics] + self.item_ids + [self.overall.id, self.open_question.id]
+        extra = self.extension_item_ids  # a case's own items come last: the core numbers never move
+        core = [i for i in self.item_ids if i not in extra]
+        order = [d.id for d in self.demographics] + core + [self.overall.id, self.open_question.id] + extra
         return {name: k for k, name in enumerate(order, start=1)}
 
     @cached_property
@@ -231,6 +255,77 @@ def load_codebook(path: str | Path) -> Codebook:
     ['PLN1', 'PLN2', 'PLN3', 'PLN4']
     """
     return load_yaml_model(path, Codebook)
+
+
+class CodebookExtension(StrictModel):
+    """A case's own constructs (``data/codebooks/<case>.yml``): each 2-5 Likert items answered on the core
+    scale, analysed in that case's notebooks and left out of the cross-case comparison."""
+
+    constructs: tuple[Construct, ...] = Field(min_length=1)
+
+
+def load_extension(path: str | Path) -> CodebookExtension:
+    """Load and validate a case's codebook extension.
+
+    Raises
+    ------
+    emstudy.errors.EmstudyError
+        Missing file, YAML error, duplicate or unknown key, or a construct with fewer than 2 or more than 5
+        items; the message names the file and the key.
+    """
+    return load_yaml_model(path, CodebookExtension)
+
+
+def extend_codebook(codebook: Codebook, extension: CodebookExtension, *, source: str | Path) -> Codebook:
+    """The codebook of one case: ``codebook`` with the extension's constructs appended to its constructs.
+
+    The core constructs, items and question numbers are unchanged (the extension's items are numbered after
+    the open question), so another case's encoding never depends on an extension.
+
+    Parameters
+    ----------
+    codebook : Codebook
+        The core codebook.
+    extension : CodebookExtension
+        What :func:`load_extension` read.
+    source : str or Path
+        The extension file, named in messages.
+
+    Returns
+    -------
+    Codebook
+        With :attr:`Codebook.extension_ids` naming the added constructs.
+
+    Raises
+    ------
+    emstudy.errors.EmstudyError
+        An extension construct or item whose id is already used (by the core or by the extension).
+
+    Examples
+    --------
+    >>> from emstudy.project import Project
+    >>> project = Project.find()  # doctest: +SKIP
+    >>> ext = load_extension(project.extension_path("newtown"))  # doctest: +SKIP
+    >>> extend_codebook(project.codebook(), ext, source="data/codebooks/newtown.yml").extension_ids  # doctest: +SKIP
+    ('drills', 'volunteers')
+    """
+    from emstudy.errors import EmstudyError
+
+    used = {c.id for c in codebook.all_constructs} | set(codebook.item_ids)
+    for k, construct in enumerate(extension.constructs):
+        keys = [(f"constructs.{k}.id", construct.id)]
+        keys += [(f"constructs.{k}.items.{j}.id", item.id) for j, item in enumerate(construct.items)]
+        for key, name in keys:
+            if name in used:
+                raise EmstudyError(
+                    f"{source}: {key}: {name!r} is already used by the core codebook or earlier in this file; "
+                    "give the case's own constructs and items ids of their own"
+                )
+            used.add(name)
+    data = codebook.model_dump()
+    data["constructs"] = [*data["constructs"], *(c.model_dump() for c in extension.constructs)]
+    data["extension_ids"] = (*codebook.extension_ids, *(c.id for c in extension.constructs))
+    return Codebook.model_validate(data)
 
 
 def scales_of(scales: Mapping[str, list[str]] | Codebook) -> dict[str, list[str]]:

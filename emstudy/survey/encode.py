@@ -123,11 +123,12 @@ def _encode_column(
     ids: pd.Index,
     problems: list[str],
 ) -> pd.Series:
-    keys = _normal_keys(values)
-    out = keys.map(table)
-    is_missing = keys.isin(missing)
-    bad = out.isna() & ~is_missing
-    for pos in np.flatnonzero(bad.to_numpy()):
+    codes, distinct = distinct_cells(values)  # each distinct cell is looked up once
+    keys = pd.Series([_normal(v) for v in distinct], dtype=object)
+    mapped = keys.map(table)
+    bad_distinct = (mapped.isna() & ~keys.isin(missing)).to_numpy()
+    out = pd.Series(mapped.array.take(codes), index=values.index, name=values.name)
+    for pos in np.flatnonzero(bad_distinct[codes]):
         problems.append(
             f"row {pos + 1} (respondent {ids[pos]}), column {column!r}: value {values.iloc[pos]!r} is not {expected}"
         )
@@ -236,11 +237,12 @@ def _encode_items(raw: pd.DataFrame, codebook: Codebook, found: dict, encode_col
     likert = _lookup(codebook.scale.anchors, {})
     last = codebook.scale.anchors[-1]
     expected = f"a code {lo}-{hi} or an anchor label such as {last.zh!r}/{last.en!r}"
-    columns = {
-        item: encode_column(raw[found[item]], likert, column=found[item], expected=expected).to_numpy(dtype=float)
-        for item in codebook.item_ids
-    }
-    return pd.DataFrame(columns, index=encode_column.keywords["ids"])
+    # one column-major block filled in place: the frame's own layout, without a consolidating copy
+    block = np.empty((len(raw), len(codebook.item_ids)), dtype=float, order="F")
+    for j, item in enumerate(codebook.item_ids):
+        column = encode_column(raw[found[item]], likert, column=found[item], expected=expected)
+        block[:, j] = column.to_numpy(dtype=float)
+    return pd.DataFrame(block, index=encode_column.keywords["ids"], columns=list(codebook.item_ids), copy=False)
 
 
 def _encode_background(raw: pd.DataFrame, codebook: Codebook, found: dict, encode_column) -> pd.DataFrame:
@@ -279,7 +281,7 @@ def _encode_duration(
 
 def reverse_key(answers: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """Score reverse-keyed items as ``min + max - code``; applying it twice gives the answers back."""
-    out = answers.copy()
+    out = answers.copy(deep=False)  # copy-on-write: only the reversed columns get new memory
     total = codebook.scale.min + codebook.scale.max
     for item in codebook.reverse_items:
         if item in out.columns:
@@ -298,10 +300,9 @@ def quality_flags(
 ) -> pd.DataFrame:
     """Straight-lining, speeding and duplicate flags (see ``encode``)."""
     values = answers.to_numpy(dtype=float)
-    answered = np.sum(~np.isnan(values), axis=1)
-    filled_hi = np.where(np.isnan(values), -np.inf, values).max(axis=1, initial=-np.inf)
-    filled_lo = np.where(np.isnan(values), np.inf, values).min(axis=1, initial=np.inf)
-    spread = filled_hi - filled_lo  # -inf for a respondent who answered nothing
+    answered = values.shape[1] - np.isnan(values).sum(axis=1)
+    with np.errstate(invalid="ignore"):  # fmax/fmin skip missing answers; all missing gives NaN, never 0
+        spread = np.fmax.reduce(values, axis=1) - np.fmin.reduce(values, axis=1)
     straight = (answered >= straightlining_min_answered * values.shape[1]) & (spread == 0)
     duration_name = codebook.duration_column.name
     if duration_name in background.columns:
@@ -311,19 +312,39 @@ def quality_flags(
     else:
         speeding = np.zeros(len(answers), dtype=bool)
     dup_id = answers.index.duplicated(keep="first") if has_id else np.zeros(len(answers), dtype=bool)
-    content = pd.concat(
-        [
-            answers.reset_index(drop=True),
-            background.drop(columns=[duration_name], errors="ignore").reset_index(drop=True),
-        ],
-        axis=1,
-    )
-    dup_content = content.duplicated(keep="first").to_numpy()
+    dup_content = _duplicated_rows(values, background.drop(columns=[duration_name], errors="ignore"))
     flags = pd.DataFrame(
         {"straightlining": straight, "speeding": speeding, "duplicate": dup_id | dup_content}, index=answers.index
     )
     flags["any"] = flags.any(axis=1)
     return flags
+
+
+def _duplicated_rows(values: np.ndarray, background: pd.DataFrame) -> np.ndarray:
+    """``DataFrame.duplicated(keep="first")`` of the answers beside the background, from a compact key per row.
+
+    Answers that are small whole numbers take one byte each (missing: 255) and background columns their
+    factorized codes (missing equal to missing, as in pandas), so a million rows need no table of int64 codes.
+    """
+    n = len(values)
+    key = np.empty((n, values.shape[1] + 4 * background.shape[1]), dtype=np.uint8)
+    for j in range(values.shape[1]):
+        column = values[:, j]
+        missing = np.isnan(column)
+        filled = np.where(missing, 0.0, column)
+        if not ((filled >= 0) & (filled <= 127) & (filled == np.floor(filled))).all():
+            frame = pd.concat([pd.DataFrame(values), background.reset_index(drop=True)], axis=1, ignore_index=True)
+            return frame.duplicated(keep="first").to_numpy()
+        key[:, j] = np.where(missing, 255, filled).astype(np.uint8)
+    for k in range(background.shape[1]):
+        codes, _ = pd.factorize(background.iloc[:, k])
+        at = values.shape[1] + 4 * k
+        key[:, at : at + 4] = np.asarray(codes, dtype="<i4").view(np.uint8).reshape(n, 4)
+    rows = np.ascontiguousarray(key).view(np.dtype((np.void, key.shape[1]))).ravel()
+    _, first = np.unique(rows, return_index=True)
+    duplicated = np.ones(n, dtype=bool)
+    duplicated[first] = False
+    return duplicated
 
 
 def construct_scores(items: pd.DataFrame, codebook: Codebook, *, min_answered: float = 0.75) -> pd.DataFrame:

@@ -33,7 +33,7 @@ import pandas as pd
 from pydantic import Field
 
 from emstudy.errors import EmstudyError
-from emstudy.survey.cells import distinct_cells
+from emstudy.survey.cells import compact_column, distinct_cells
 from emstudy.survey.codebook import Codebook
 from emstudy.survey.readers import DURATION_COLUMNS, parse_duration_seconds
 from emstudy.survey.schema import StrictModel, load_yaml_model
@@ -158,9 +158,26 @@ def prepare_cells(raw: pd.DataFrame) -> pd.DataFrame:
 
     ``read_survey`` gives CSV columns pandas' string dtype with missing cells as ``NA``; numbers from XLSX and
     SPSS/Stata files stay numbers.
+    Long columns of a few repeated strings are kept as categoricals
+    (:func:`~emstudy.survey.cells.compact_column`): the same cells at one byte each.
     """
-    columns = {j: raw.iloc[:, j].to_numpy(dtype=object, na_value="") for j in range(raw.shape[1])}
+    columns = {j: _prepared(raw.iloc[:, j]) for j in range(raw.shape[1])}
     return pd.DataFrame(columns, index=raw.index).set_axis(raw.columns, axis=1)
+
+
+def _prepared(column: pd.Series) -> pd.Series:
+    """One column for :func:`prepare_cells`; a categorical of strings stays one (missing cells become ``""``)."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and len(column) > 64:
+        cat = column.array.remove_unused_categories()
+        categories = cat.categories
+        if pd.api.types.infer_dtype(categories, skipna=True) == "string" and categories.dtype == object:
+            codes = np.asarray(cat.codes)
+            if (codes < 0).any():
+                if "" not in categories:
+                    categories = categories.append(pd.Index([""], dtype=object))
+                codes = np.where(codes < 0, categories.get_loc(""), codes)
+            return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=column.index, copy=False)
+    return compact_column(column.to_numpy(dtype=object, na_value=""), index=column.index)
 
 
 def _norm(value: object) -> str:
@@ -330,7 +347,7 @@ def _map_labels(
             reverse=name in reverse,
             bounds=(codebook.scale.min, codebook.scale.max),
         )
-        out[column] = pd.Series(new, index=values.index, dtype=object)
+        out[column] = compact_column(new, index=values.index)
         mapped_from = next((k for k, v in rename.items() if v == column), column)
         for (value, kind), rows in bad.items():
             problems.append(LabelProblem(mapped_from, name, value, len(rows), rows[0], kind, respondent(rows[0])))

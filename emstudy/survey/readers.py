@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from emstudy.errors import SurveyFileError
+from emstudy.survey.cells import CHUNK_ROWS, compact_chunks
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",
@@ -34,13 +35,9 @@ __all__ = [
 ]
 
 SUPPORTED_EXTENSIONS: dict[str, str] = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".tsv": "csv",
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-    ".sav": "sav",
-    ".zsav": "sav",
+    **dict.fromkeys((".csv", ".txt", ".tsv"), "csv"),
+    **dict.fromkeys((".xlsx", ".xlsm"), "xlsx"),
+    **dict.fromkeys((".sav", ".zsav"), "sav"),
     ".dta": "dta",
 }
 """File extensions :func:`read_survey` reads, and the format each is parsed as."""
@@ -73,7 +70,12 @@ def _column_letter(index: int) -> str:
 
 
 def read_survey(
-    path: str | Path, *, sheet: str | int | None = None, encoding: str | None = None, delimiter: str | None = None
+    path: str | Path,
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    compact: bool = False,
 ) -> pd.DataFrame:
     """Read a survey export into a data frame of its cells.
 
@@ -92,6 +94,8 @@ def read_survey(
         CSV only: the field delimiter. By default it is sniffed among ``,`` ``;`` tab and ``|`` with
         :class:`csv.Sniffer` on the first lines, then by consistent field counts, then by the number of
         header fields, falling back to ``,``.
+    compact : bool
+        CSV only: long columns of a few repeated strings as categoricals (the same cells in far less memory).
 
     Returns
     -------
@@ -151,7 +155,9 @@ def read_survey(
     }
     meta: dict[str, Any] | None = None
     if fmt == "csv":
-        df, source["encoding"], source["delimiter"] = _read_csv(p, data, encoding=encoding, delimiter=delimiter)
+        df, source["encoding"], source["delimiter"] = _read_csv(
+            p, data, encoding=encoding, delimiter=delimiter, compact=compact
+        )
     elif fmt == "xlsx":
         df, source["sheet"] = _read_xlsx(p, data, sheet=sheet)
     else:
@@ -255,19 +261,20 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_csv(p: Path, data: bytes, *, encoding: str | None, delimiter: str | None) -> tuple[pd.DataFrame, str, str]:
+def _read_csv(
+    p: Path, data: bytes, *, encoding: str | None, delimiter: str | None, compact: bool = False
+) -> tuple[pd.DataFrame, str, str]:
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
         raise _fail(p, f"delimiter must be a single character, got {delimiter!r}")
     used = _detect_codec(p, data, encoding)
     if used in ("utf-8", "utf-8-sig", "gb18030") and b"\x00" not in data:
-        # Every byte-order mark at the start is dropped: an export saved twice with a BOM starts with two,
-        # and the second would otherwise stick to the first column's name.
+        # Every leading byte-order mark is dropped (an export saved twice starts with two; one would stick to a name).
         start = 0
         while data.startswith(_UTF8_BOM, start):
             start += len(_UTF8_BOM)
         head = codecs.getincrementaldecoder(used)().decode(data[start : start + _SNIFF_BYTES])
         delim = delimiter or _sniff_delimiter(head)
-        df = _read_csv_fast(p, data, start, used, delim)
+        df = _read_csv_fast(p, data, start, used, delim, compact)
         if df is not None:
             return df, used, delim
     text, used = _decode(p, data, encoding)
@@ -300,12 +307,15 @@ def _detect_codec(p: Path, data: bytes, encoding: str | None) -> str:
     return _decode(p, data, encoding)[1]  # raises the message naming the first bad byte
 
 
-def _read_csv_fast(p: Path, data: bytes, start: int, codec: str, delim: str) -> pd.DataFrame | None:
+def _read_csv_fast(
+    p: Path, data: bytes, start: int, codec: str, delim: str, compact: bool = False
+) -> pd.DataFrame | None:
     """pandas' C parser on a well-formed file; None when the file needs the row-by-row reader's checks
     (ragged rows, unbalanced quotes): that reader then gives the same table or the message naming the line."""
+    (stream := io.BytesIO(data)).seek(start)  # shares the bytes (a slice or memoryview would be copied)
     try:
         grid = pd.read_csv(
-            io.BytesIO(memoryview(data)[start:]),
+            stream,
             sep=delim,
             header=None,
             dtype=str,
@@ -319,7 +329,9 @@ def _read_csv_fast(p: Path, data: bytes, start: int, codec: str, delim: str) -> 
             escapechar=None,
             comment=None,
             skipinitialspace=False,
+            chunksize=CHUNK_ROWS if compact else None,
         )
+        grid = compact_chunks(grid) if compact else grid
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OverflowError):
         return None
     if any(isinstance(c, str) and "\ufeff" in c for c in grid.iloc[0]):

@@ -1,0 +1,90 @@
+"""A case's own constructs (``data/codebooks/<case>.yml``): its notebooks analyse them, the comparison uses
+the shared core, and no other case's encoding changes (end to end in a copy of the project)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+
+from emstudy.cli import main
+from emstudy.project import Project
+from emstudy.steps.context import load_all
+
+CASE = "extplace"
+
+EXTENSION = {
+    "constructs": [
+        {
+            "id": "drills",
+            "en": "Evacuation drills",
+            "zh": "疏散演练",
+            "items": [
+                {"id": "DRL1", "en": "Drills are held every year.", "zh": "本地每年组织疏散演练。"},
+                {"id": "DRL2", "en": "I know where to go in a drill.", "zh": "演练时我知道该去哪里。"},
+            ],
+        },
+        {
+            "id": "volunteers",
+            "en": "Volunteer teams",
+            "zh": "志愿者队伍",
+            "items": [
+                {"id": "VOL1", "en": "Volunteer teams are trained.", "zh": "志愿者队伍受过培训。"},
+                {"id": "VOL2", "en": "Volunteers come quickly.", "zh": "志愿者到场迅速。"},
+                {"id": "VOL3", "en": "Volunteers are not organised.", "zh": "志愿者缺乏组织。", "reverse": True},
+            ],
+        },
+    ]
+}
+
+
+def test_a_case_extension_is_analysed_by_its_case_only(tmp_path, project) -> None:
+    root = tmp_path
+    for name in ("data", "notebooks", "analysis", "reports"):
+        shutil.copytree(project.root / name, root / name)
+    cli = ["--root", str(root)]
+    assert main([*cli, "new-case", CASE]) == 0
+    case_file = root / "data" / "cases" / f"{CASE}.yml"
+    text = case_file.read_text(encoding="utf-8").replace("TODO：", "测试").replace("TODO: ", "test ")
+    case_file.write_text(text, encoding="utf-8")
+    (root / "data" / "codebooks" / f"{CASE}.yml").write_text(
+        yaml.safe_dump(EXTENSION, allow_unicode=True), encoding="utf-8"
+    )
+    # yima's answers plus five columns of the case's own, named by question text (or item id)
+    core = project.codebook()
+    raw = pd.read_csv(project.raw_file("yima"), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    h = core.export_headers
+    raw["本地每年组织疏散演练。"] = raw[h["PLN1"]]
+    raw["演练时我知道该去哪里。"] = raw[h["PLN2"]]
+    raw["VOL1"] = raw[h["RES1"]]
+    raw["志愿者到场迅速。"] = raw[h["RES2"]]
+    flip = {a.zh: b.zh for a, b in zip(core.scale.anchors, reversed(core.scale.anchors), strict=True)}
+    raw["志愿者缺乏组织。"] = raw[h["RES3"]].map(lambda v: flip.get(v, v))
+    raw.to_csv(root / "data" / "raw" / f"{CASE}.csv", index=False)
+    assert main([*cli, "checksum", CASE]) == 0
+
+    assert main([*cli, "run", "--notebook", "01_data_quality", "--jobs", "2", "--force"]) == 0
+    assert main([*cli, "run", "--case", CASE, "--notebook", "02_reliability"]) == 0
+
+    for other in Project(root).case_ids():
+        if other != CASE:
+            got = (root / "analysis" / other / "results" / "encoded.csv").read_bytes()
+            assert got == (project.root / "analysis" / other / "results" / "encoded.csv").read_bytes(), other
+    results = root / "analysis" / CASE / "results"
+    encoded = pd.read_csv(results / "encoded.csv", index_col="respondent_id")
+    assert encoded["DRL1"].equals(encoded["PLN1"])
+    assert encoded["VOL3"].equals(encoded["RES3"])  # answered reversed, reverse-keyed back
+    table = pd.read_csv(results / "reliability.csv", index_col="construct")
+    assert {"drills", "volunteers"} <= set(table.index)
+    assert table.loc["drills", "n_items"] == 2
+    assert table.loc["drills", "spearman_brown"] == pytest.approx(table.loc["drills", "std_alpha"], abs=1e-6)
+    assert table.loc["volunteers", "n_items"] == 3
+    assert table.loc["volunteers", "alpha"] == pytest.approx(table.loc["resources", "alpha"], abs=0.2)
+
+    cc = load_all(root)
+    assert cc.constructs == core.construct_ids
+    assert list(cc.items.columns) == [*core.item_ids, "case"]
+    assert "drills" not in cc.scores.columns
+    assert all(enc.codebook.extension_ids == () for enc in cc.encoded.values())
