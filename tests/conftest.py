@@ -111,3 +111,22 @@ def personal_data_in_output(text: str) -> list:
     from emstudy.survey.privacy import find_personal_data
 
     return find_personal_data(_DECIMAL_NUMBER.sub(lambda m: " " * len(m.group(0)), text))
+
+
+def fill_case_file(path: Path) -> None:
+    """Replace the TODO markers that ``emstudy new-case`` leaves in a case file by test text."""
+    text = path.read_text(encoding="utf-8").replace("TODO：", "测试").replace("TODO: ", "test ")
+    path.write_text(text, encoding="utf-8")
+
+
+def new_case_in_copy(project: Project, root: Path, case_id: str) -> list[str]:
+    """Copy the study tree (data, notebooks and the committed analysis/ and reports/) to ``root``, scaffold
+    ``case_id`` there with ``emstudy new-case`` and fill its case file; returns the CLI's ``--root`` arguments."""
+    from emstudy.cli import main
+
+    for name in ("data", "notebooks", "analysis", "reports"):
+        shutil.copytree(project.root / name, root / name)
+    cli = ["--root", str(root)]
+    assert main([*cli, "new-case", case_id]) == 0
+    fill_case_file(root / "data" / "cases" / f"{case_id}.yml")
+    return cli

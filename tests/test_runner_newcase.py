@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, personal_data_in_output
+from conftest import ROOT, fill_case_file, personal_data_in_output
 
 from emstudy.cli import main
 from emstudy.project import Project
@@ -71,11 +71,6 @@ def own_survey(project, codebook) -> tuple[pd.DataFrame, dict]:
         "ignore": ["提交答卷时间"],
     }
     return out, mapping
-
-
-def fill_case_file(path) -> None:
-    text = path.read_text(encoding="utf-8").replace("TODO：", "测试").replace("TODO: ", "test ")
-    path.write_text(text, encoding="utf-8")
 
 
 def test_new_case_end_to_end_xlsx(project_copy, codebook, capsys):

@@ -3,11 +3,10 @@ the shared core, and no other case's encoding changes (end to end in a copy of t
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 import yaml
+from conftest import new_case_in_copy
 
 from emstudy.cli import main
 from emstudy.project import Project
@@ -42,13 +41,7 @@ EXTENSION = {
 
 def test_a_case_extension_is_analysed_by_its_case_only(tmp_path, project) -> None:
     root = tmp_path
-    for name in ("data", "notebooks", "analysis", "reports"):
-        shutil.copytree(project.root / name, root / name)
-    cli = ["--root", str(root)]
-    assert main([*cli, "new-case", CASE]) == 0
-    case_file = root / "data" / "cases" / f"{CASE}.yml"
-    text = case_file.read_text(encoding="utf-8").replace("TODO：", "测试").replace("TODO: ", "test ")
-    case_file.write_text(text, encoding="utf-8")
+    cli = new_case_in_copy(project, root, CASE)
     (root / "data" / "codebooks" / f"{CASE}.yml").write_text(
         yaml.safe_dump(EXTENSION, allow_unicode=True), encoding="utf-8"
     )
