@@ -178,7 +178,7 @@ def test_odd_case_runs_through_every_notebook_and_reports_its_limitations(tmp_pa
 TINY = "tinyplace"
 
 
-@pytest.mark.xfail(strict=True, reason="06_findings: plot_ipa needs the IPA frame that 04 leaves out; unfinished")
+
 def test_five_respondent_case_runs_through_every_notebook_and_reports_its_limitations(tmp_path, project) -> None:
     root = tmp_path
     cli = new_case_in_copy(project, root, TINY)

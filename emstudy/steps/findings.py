@@ -284,6 +284,15 @@ class CaseFindings:
             "missing_steps": list(self.missing_steps),
         }
 
+    def recommendations_frame(self) -> pd.DataFrame:
+        """The catalogue recommendations as a table, one row each (no rows, same columns, when the case has no
+        priority constructs)."""
+        from dataclasses import fields
+
+        return pd.DataFrame(
+            [r.to_dict() for r in self.recommendations], columns=[f.name for f in fields(Recommendation)]
+        )
+
 
 def _read_json(path: Path) -> dict | None:
     import json
@@ -349,8 +358,9 @@ def run(project: Project, case_id: str, *, catalogue: Catalogue | None = None) -
     else:
         missing.append("open answers")
     for name, key in ((files.IPA, "ipa"), (files.RELIABILITY_TABLE, "reliability")):
-        if (results / name).is_file():
-            tables[key] = pd.read_csv(results / name)
+        table = pd.read_csv(results / name) if (results / name).is_file() else None
+        if table is not None and not table.empty:  # 04 writes an empty ipa.csv when the models were not fitted
+            tables[key] = table
 
     means_path = cross / files.CONSTRUCT_MEANS_BY_CASE
     means = _case_means(means_path, case_id, codebook)
