@@ -20,6 +20,7 @@ from emstudy import __version__
 from emstudy.errors import EmstudyError
 from emstudy.project import Project
 from emstudy.survey.cases import check_case_id
+from emstudy.survey.codebook import Codebook
 
 __all__ = ["main"]
 
@@ -50,12 +51,26 @@ def _check_case_inputs(project: Project, case_ids: Sequence[str]) -> None:
     from emstudy.fileio import verify_checksums
     from emstudy.survey.mapping import load_mapping
 
-    codebook = project.codebook()
     for case_id in case_ids:
+        codebook = project.codebook(case_id)
         verify_checksums(project.raw_dir, [project.raw_file(case_id).name])
         mpath = project.mapping_path(case_id)
         if mpath.is_file():
             load_mapping(mpath, codebook)
+
+
+def _file_codebook(project: Project, path: Path, case_id: str | None) -> Codebook:
+    """The codebook a survey file is checked against: ``--case``'s (the core plus the case's own constructs in
+    ``data/codebooks/<case>.yml``), else that of the case the file is named after, else the shared core. Says
+    which when it is not the core alone."""
+    if case_id is None and path.stem in project.case_ids():
+        case_id = path.stem
+    if case_id is None:
+        return project.codebook()
+    extension = project.extension_path(check_case_id(case_id))
+    if extension.is_file():
+        print(f"codebook: the shared core and {extension.relative_to(project.root).as_posix()}")
+    return project.codebook(case_id)
 
 
 def _check_seed(seed: int) -> None:
@@ -207,7 +222,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from emstudy.survey.mapping import ColumnMapping, load_mapping, validate_survey
 
     project = _project(args)
-    codebook = project.codebook()
+    codebook = _file_codebook(project, Path(args.file), args.case)
     mapping = load_mapping(args.mapping, codebook) if args.mapping else ColumnMapping()
     # compact: a big export's repeated labels are held once (issue 12: 1,000,000 rows in < 1.5 GB)
     raw = read_survey_file(Path(args.file), sheet=args.sheet, encoding=args.encoding, compact=True)
@@ -227,8 +242,8 @@ def cmd_map(args: argparse.Namespace) -> int:
     from emstudy.survey.matching import propose_mapping, write_mapping_proposal
 
     project = _project(args)
-    codebook = project.codebook()
     path = Path(args.file)
+    codebook = _file_codebook(project, path, args.case)
     raw = read_survey_file(path, sheet=args.sheet)
     proposal = propose_mapping(raw.columns, codebook, source=str(path))
     out = Path(args.out) if args.out else project.root / "data" / "mappings" / f"{path.stem}.yml"
@@ -348,6 +363,12 @@ def _add_study_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_lab)
 
 
+_CASE_CODEBOOK_HELP = (
+    "check against this case's codebook: the shared core plus the case's own constructs in "
+    "data/codebooks/<ID>.yml (default: the case the file is named after, when it has one; else the core)"
+)
+
+
 def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     """The commands for a user's own survey file and case."""
     p = sub.add_parser(
@@ -365,6 +386,7 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
         "--sheet", help="XLSX: sheet name (default: the active sheet if visible, else the first visible one)"
     )
     p.add_argument("--encoding", help="CSV: text encoding (default: UTF-8, UTF-8 with BOM or GB18030, detected)")
+    p.add_argument("--case", metavar="ID", help=_CASE_CODEBOOK_HELP)
     p.set_defaults(func=cmd_validate)
     _add_map_command(sub)
 
@@ -400,6 +422,7 @@ def _add_map_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="M", help="the mapping to write (default data/mappings/<file name>.yml)")
     p.add_argument("--sheet", help="XLSX: the sheet to read (default: as `emstudy validate` reads it)")
     p.add_argument("--force", action="store_true", help="replace an existing mapping file")
+    p.add_argument("--case", metavar="ID", help=_CASE_CODEBOOK_HELP)
     p.set_defaults(func=cmd_map)
 
 

@@ -50,6 +50,26 @@ def test_screen_scales_leaves_out_items_and_says_what_is_not_computed() -> None:
     assert all(_reads_chinese(n.zh) for n in s.notes)
 
 
+def test_duplicate_items_names_the_earlier_item_and_validate_warns_of_them() -> None:
+    x = _items(n=60)
+    x["A5"] = 6 - x["A2"]  # the same answers, reversed: correlation -1
+    x.loc[3, "A5"] = np.nan
+    x["A6"] = x["A1"] + np.where(np.arange(60) == 0, 1, 0)  # one answer differs: not a duplicate
+    found = limits.duplicate_items(x)
+    assert list(found) == ["A5"]
+    assert (
+        found["A5"].en
+        == "its answers duplicate those of A2 (correlation -1 among the 59 respondents who answered both)"
+    )
+    assert found["A5"].zh == "其回答与A2完全相关（59名两题都作答的受访者中相关系数为-1）"
+    roles = pd.Series(["res", "gov"] * 30)
+    said = limits.case_limitations(x, roles, {"A": list(x.columns)}, n_predictors=1)
+    assert [m.en for m in said] == [
+        "item A5 left out of the factor analyses: its answers duplicate those of A2 (correlation -1 among the 59 "
+        "respondents who answered both)"
+    ]
+
+
 def test_screen_scales_needs_three_complete_respondents() -> None:
     x = pd.DataFrame({"A1": [np.nan, 2.0, 3.0], "A2": [1.0, 3.0, 2.0], "A3": [2.0, 2.0, 4.0]})
     s = limits.screen_scales(x, {"A": ["A1", "A2", "A3"]})
@@ -176,7 +196,6 @@ def test_odd_case_runs_through_every_notebook_and_reports_its_limitations(tmp_pa
 
 
 TINY = "tinyplace"
-
 
 
 def test_five_respondent_case_runs_through_every_notebook_and_reports_its_limitations(tmp_path, project) -> None:

@@ -75,6 +75,10 @@ _TEXT = {
         "no_priority": "No construct is rated clearly below this place's average.",
         "problems": "Problems the thesis reports: {problems}",
         "problems_own": "Problems the study reports: {problems}",
+        "own_constructs": "Besides the shared instrument, this survey asked questions of its own: {constructs}. "
+        "They are analysed in this case's reliability, structure and drivers, and left out of the comparison "
+        "of places, which uses the shared constructs only.",
+        "own_construct": "{label} ({n} items)",
         "own_recs_thesis": "Recommendations of the thesis",
         "own_recs_case": "Recommendations of the case study",
         "own_rec_line": "{rank}. {text} (constructs: {constructs}{priority})",
@@ -146,6 +150,9 @@ _TEXT = {
         "no_priority": "没有构念明显低于本地平均水平。",
         "problems": "原论文指出的问题：{problems}",
         "problems_own": "本研究指出的问题：{problems}",
+        "own_constructs": "除共用问卷外，本次调查还设有自己的题目：{constructs}。这些构念纳入本案例的信度、结构和驱动因素分析，"
+        "不纳入地区间比较（比较只用共用构念）。",
+        "own_construct": "{label}（{n}个题项）",
         "own_recs_thesis": "原论文提出的对策建议",
         "own_recs_case": "本案例研究提出的对策建议",
         "own_rec_line": "{rank}. {text}（涉及构念：{constructs}{priority}）",
@@ -347,11 +354,14 @@ def _case_section(cf: CaseFindings, codebook: Codebook, lang: str) -> Section:
     event = case.event.en if lang == "en" else case.event.zh
     problems = (" " if lang == "en" else "").join(p.en if lang == "en" else p.zh for p in case.problems)
     problems_key = "problems" if from_thesis(case, synthetic=cf.synthetic) else "problems_own"
-    return Section(
-        t["the_case"],
-        paragraphs=[place, event, t[problems_key].format(problems=problems)],
-        tables=[Table(t["framework_table"], dims)],
-    )
+    paragraphs = [place, event, t[problems_key].format(problems=problems)]
+    if codebook.extension_ids:
+        own = [
+            t["own_construct"].format(label=codebook.label(c, lang), n=len(codebook.construct(c).items))
+            for c in codebook.extension_ids
+        ]
+        paragraphs.append(t["own_constructs"].format(constructs=t["list_sep"].join(own)))
+    return Section(t["the_case"], paragraphs=paragraphs, tables=[Table(t["framework_table"], dims)])
 
 
 def _profile_section(cf: CaseFindings, codebook: Codebook, lang: str, figure_path: str | None) -> Section:

@@ -499,8 +499,8 @@ def write_reports(results: CaseFindings, project: Project) -> list[Path]:
     from emstudy.reporting.pages import LANGS, case_report
     from emstudy.reporting.render import write_report
 
-    codebook = project.codebook()
     case_id = results.case.id
+    codebook = project.codebook(case_id)  # the report names the case's own constructs too
     labels = {c: codebook.label(c, "en") for c in codebook.construct_ids}
     figure = files.case_profile_figure(case_id)
     fig = plot_construct_means(

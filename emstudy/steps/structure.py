@@ -66,7 +66,14 @@ from emstudy.steps import files
 from emstudy.steps.context import EncodedResults
 from emstudy.steps.structure_text import CRITERIA, _sentences, _verdicts
 from emstudy.survey.codebook import Codebook
-from emstudy.survey.limits import Limitation, factor_analysis_limit, heywood_limit, model_exclusions, screen_scales
+from emstudy.survey.limits import (
+    Limitation,
+    duplicate_items,
+    factor_analysis_limit,
+    heywood_limit,
+    model_exclusions,
+    screen_scales,
+)
 
 __all__ = [
     "CRITERIA",
@@ -372,8 +379,13 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ValueError(f"seed: expected an integer, got {seed!r}")
     screen = screen_scales(encoded.items, encoded.codebook.scales())
-    scales = {c: cols for c, cols in screen.scales.items() if len(cols) >= 2}
-    limitations = model_exclusions(screen, scales)
+    usable = [i for cols in screen.scales.values() for i in cols]
+    duplicates = duplicate_items(encoded.items[usable])  # a singular correlation matrix: left out, said so
+    kept = {c: [i for i in cols if i not in duplicates] for c, cols in screen.scales.items()}
+    scales = {c: cols for c, cols in kept.items() if len(cols) >= 2}
+    limitations = model_exclusions(screen, scales) + [
+        Limitation(f"item {i} left out: {why.en}", f"题项{i}未纳入模型：{why.zh}") for i, why in duplicates.items()
+    ]
     items = encoded.items[[i for cols in scales.values() for i in cols]].astype(float)
     k = len(scales)
     model = "\n".join(f"{c} =~ {' + '.join(cols)}" for c, cols in scales.items())  # core_model_syntax when complete

@@ -9,7 +9,8 @@ The steps analyse what the data allow and say what they left out; this module ho
   Spearman-Brown coefficient instead of alpha (Eisinga, te Grotenhuis & Pelzer 2013);
   a scale needs at least :data:`MIN_COMPLETE` respondents who answered all its usable items;
 * the factor analyses (parallel analysis, EFA, CFA) need more respondents than items
-  (:func:`factor_analysis_limit`);
+  (:func:`factor_analysis_limit`), and leave out an item whose answers duplicate an earlier item's (correlation
+  1 or -1: the correlation matrix is then singular; :func:`duplicate_items`);
 * the role comparison needs at least two roles; the regression models need more complete respondents
   than coefficients (:func:`model_limit`).
 
@@ -30,6 +31,7 @@ __all__ = [
     "ScaleScreen",
     "screen_items",
     "screen_scales",
+    "duplicate_items",
     "factor_analysis_limit",
     "model_limit",
     "role_limit",
@@ -205,6 +207,48 @@ def screen_scales(
     return ScaleScreen(kept, bad, not_computed, tuple(notes))
 
 
+def duplicate_items(items: pd.DataFrame, *, tol: float = 1e-10) -> dict[str, Limitation]:
+    """Items whose answers duplicate an earlier column's, up to a linear change (correlation 1 or -1 among the
+    respondents who answered both): a factor analysis leaves them out, since they make the item correlation
+    matrix singular. Reliability keeps them.
+
+    Parameters
+    ----------
+    items : DataFrame
+        Respondents x items (numeric, NaN for missing).
+    tol : float
+        How close to 1 the absolute correlation must be.
+
+    Returns
+    -------
+    dict of str to Limitation
+        ``{later item: reason}``, naming the earlier item it duplicates.
+
+    Examples
+    --------
+    >>> x = pd.DataFrame({"A": [1.0, 2, 3, 5], "B": [2.0, 2, 4, 1], "C": [5.0, 4, 3, 1]})
+    >>> {k: v.en for k, v in duplicate_items(x).items()}
+    {'C': 'its answers duplicate those of A (correlation -1 among the 4 respondents who answered both)'}
+    """
+    corr = items.astype(float).corr(min_periods=3)
+    both = items.notna().astype(int)
+    n_both = both.T @ both
+    names = [str(c) for c in items.columns]
+    out: dict[str, Limitation] = {}
+    for j in range(1, len(names)):
+        for i in range(j):
+            r = corr.iat[i, j]
+            if names[i] not in out and not pd.isna(r) and abs(r) >= 1 - tol:
+                sign, n = ("1" if r > 0 else "-1"), int(n_both.iat[i, j])
+                out[names[j]] = Limitation(
+                    f"its answers duplicate those of {names[i]} (correlation {sign} among the {n} respondents who "
+                    "answered both)",
+                    f"其回答与{names[i]}完全相关（{n}名两题都作答的受访者中相关系数为{sign}）",
+                )
+                break
+    return out
+
+
 def factor_analysis_limit(n: int, n_items: int) -> Limitation | None:
     """Why parallel analysis, EFA and CFA cannot run on ``n`` respondents and ``n_items`` items, or None.
 
@@ -326,7 +370,12 @@ def case_limitations(
     screen = screen_scales(items, scales)
     notes = list(screen.notes)
     usable = [c for c in items.columns if c not in screen.excluded_items]
-    fa = factor_analysis_limit(len(items), len(usable))
+    duplicates = duplicate_items(items[usable])
+    notes += [
+        Limitation(f"item {i} left out of the factor analyses: {why.en}", f"题项{i}未纳入因子分析：{why.zh}")
+        for i, why in duplicates.items()
+    ]
+    fa = factor_analysis_limit(len(items), len(usable) - len(duplicates))
     role = role_limit(roles)
     n_roles = 0 if role else int(roles.dropna().nunique())
     answered = [items[list(cols)].notna().any(axis=1) for cols in scales.values()]
