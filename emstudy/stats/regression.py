@@ -34,6 +34,7 @@ from emstudy.stats._common import (
     numeric_column,
     observed_levels,
 )
+from emstudy.stats.ordinal import CumulativeLinkFit, cumulative_link_fit
 
 __all__ = ["DriversResult", "OrdinalResult", "drivers", "ordinal_drivers"]
 
@@ -403,8 +404,9 @@ def ordinal_drivers(
     OrdinalResult
         Slopes and thresholds with standard errors from the observed information, on the scale of
         ``MASS::polr(..., Hess = TRUE)``: ``F^{-1}(P(Y <= k)) = zeta_k - x'beta``. A positive slope
-        shifts responses towards higher categories. Threshold SEs are obtained by the delta method from
-        statsmodels' parameterisation (first cut point, then log increments).
+        shifts responses towards higher categories. The model is fitted on that scale, ``(beta, zeta)``,
+        by Newton's method on the analytic score and Hessian (:mod:`emstudy.stats.ordinal`), to a score
+        at rounding level; all SEs are square roots of the diagonal of the inverse observed information.
 
     Raises
     ------
@@ -414,7 +416,7 @@ def ordinal_drivers(
     Warns
     -----
     emstudy.errors.ConvergenceWarning
-        If the Newton optimizer does not converge (``converged`` is then False).
+        If Newton's method does not converge (``converged`` is then False), as under separation.
 
     Examples
     --------
@@ -432,13 +434,13 @@ def ordinal_drivers(
     """
     predictors = _check_args_ordinal(data, outcome=outcome, predictors=predictors, link=link)
     frame, complete, levels, codes, X = _ordinal_data(data, outcome=outcome, predictors=predictors)
-    res, converged = _fit_ordered(codes, X, link=link, outcome=outcome)
-    params = np.asarray(res.params)
-    cov = np.asarray(res.cov_params())
+    fit = _fit_ordered(codes, X, link=link, outcome=outcome)
+    params, cov = fit.params, fit.cov
     p = len(predictors)
     coefficients = _wald_table(params[:p], np.sqrt(np.diag(cov)[:p]), predictors, stat="z", df=None)
     if link == "logit":
-        coefficients["odds_ratio"] = np.exp(params[:p])
+        with np.errstate(over="ignore"):  # inf under separation (ConvergenceWarning given)
+            coefficients["odds_ratio"] = np.exp(params[:p])
     return OrdinalResult(
         outcome=outcome,
         link=link,
@@ -447,8 +449,8 @@ def ordinal_drivers(
         levels=tuple(levels),
         n=int(len(frame)),
         n_dropped=int((~complete).sum()),
-        loglik=float(res.llf),
-        converged=converged,
+        loglik=float(fit.loglik),
+        converged=fit.converged,
     )
 
 
@@ -480,42 +482,24 @@ def _ordinal_data(data: pd.DataFrame, *, outcome: str, predictors: list[str]) ->
     return frame, complete, levels, codes, X
 
 
-def _fit_ordered(codes: np.ndarray, X: pd.DataFrame, *, link: str, outcome: str) -> tuple:
-    """BFGS for start values, then Newton, with statsmodels' ``OrderedModel``.
+def _fit_ordered(codes: np.ndarray, X: pd.DataFrame, *, link: str, outcome: str) -> CumulativeLinkFit:
+    """Newton's method on the analytic score and Hessian (:func:`emstudy.stats.ordinal.cumulative_link_fit`).
 
-    statsmodels' own ConvergenceWarning is replaced by emstudy's :class:`~emstudy.errors.ConvergenceWarning`
-    (with advice) when the Newton step does not converge; numpy's RuntimeWarning (overflow of ``exp`` while
-    BFGS explores) is ignored in the start-value fit only. Other warnings pass through.
+    Warns with emstudy's :class:`~emstudy.errors.ConvergenceWarning` (with advice) when it does not converge.
     """
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning as StatsmodelsConvergenceWarning
-
-    model = OrderedModel(codes, X.to_numpy(), distr=link)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=StatsmodelsConvergenceWarning)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=RuntimeWarning)
-            first = model.fit(method="bfgs", maxiter=5000, disp=False)
-        res = model.fit(start_params=first.params, method="newton", maxiter=100, disp=False)
-    converged = bool(res.mle_retvals.get("converged", False))
-    if not converged:
+    fit = cumulative_link_fit(codes, X.to_numpy(dtype=float), link=link)
+    if not fit.converged:
         warnings.warn(
             f"ordinal_drivers: the optimizer did not converge for outcome {outcome!r} "
-            f"({res.mle_retvals}); check for sparse outcome levels or separation, or merge rare levels",
+            f"({fit.iterations} Newton iterations, largest score {np.max(np.abs(fit.score)):.3g}); "
+            "check for sparse outcome levels or separation, or merge rare levels",
             ConvergenceWarning,
             stacklevel=3,
         )
-    return res, converged
+    return fit
 
 
-def _polr_thresholds(th: np.ndarray, cov_th: np.ndarray, levels: list) -> pd.DataFrame:
-    """Cut points on polr's scale with delta-method SEs from statsmodels' (first cut, log increments)."""
-    K = len(levels)
-    zeta = th[0] + np.concatenate([[0.0], np.cumsum(np.exp(th[1:]))])
-    J = np.zeros((K - 1, K - 1))
-    J[:, 0] = 1.0
-    for k in range(1, K - 1):
-        J[k, 1 : k + 1] = np.exp(th[1 : k + 1])
-    cov_z = J @ cov_th @ J.T
-    names = [f"{level_label(levels[k])}|{level_label(levels[k + 1])}" for k in range(K - 1)]
-    return pd.DataFrame({"zeta": zeta, "se": np.sqrt(np.diag(cov_z))}, index=pd.Index(names, name="threshold"))
+def _polr_thresholds(zeta: np.ndarray, cov_zeta: np.ndarray, levels: list) -> pd.DataFrame:
+    """Cut points on polr's scale (the scale of the fit) with SEs from the inverse observed information."""
+    names = [f"{level_label(levels[k])}|{level_label(levels[k + 1])}" for k in range(len(levels) - 1)]
+    return pd.DataFrame({"zeta": zeta, "se": np.sqrt(np.diag(cov_zeta))}, index=pd.Index(names, name="threshold"))
