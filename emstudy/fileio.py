@@ -2,6 +2,17 @@
 
 Every output is written to a temporary file in the same folder and renamed into place, so an interrupted
 run never leaves a half-written file and never removes the last good one.
+
+Numbers are written at the precision their computation reaches, so that the bytes do not depend on the CPU,
+the BLAS kernel or the thread count (issue 13). One rule per file kind, decided here:
+
+* JSON (:func:`write_json`): every float at :data:`JSON_DIGITS` (8) significant digits. Closed-form statistics
+  move by about 1e-15 relative between BLAS kernels and iterative estimates (CFA, invariance, the ordinal
+  model: solved to a gradient at rounding level) by at most about 2e-11 (measured with
+  ``benchmarks/bench_kernels.py``), so the 8th digit is settled, and every comparison with R in the tests is
+  looser than 1e-8.
+* CSV (:func:`write_csv`): floats at six decimals unless a step asks otherwise (``%g`` for the encoded
+  answers, which are whole numbers).
 """
 
 from __future__ import annotations
@@ -14,6 +25,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from emstudy.errors import EmstudyError
@@ -22,6 +34,8 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "write_json",
+    "rounded",
+    "JSON_DIGITS",
     "write_csv",
     "sha256_file",
     "write_checksums",
@@ -120,9 +134,35 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+#: Significant digits of every float in a results JSON (see the module notes).
+JSON_DIGITS = 8
+
+
+def rounded(obj: object, digits: int = JSON_DIGITS) -> object:
+    """``obj`` with every float (in dicts, lists and tuples, at any depth) rounded to ``digits`` significant
+    digits; NaN and infinities unchanged; numpy scalars become Python numbers.
+
+    Examples
+    --------
+    >>> rounded({"a": [0.1 + 0.2, 2 / 3, 7], "b": float("nan")})
+    {'a': [0.3, 0.66666667, 7], 'b': nan}
+    """
+    if isinstance(obj, np.generic):  # numpy scalars (a bool from a comparison, an int64 count) as Python's
+        obj = obj.item()
+    if isinstance(obj, float):
+        return float(f"{obj:.{digits}g}") if obj == obj and abs(obj) != float("inf") else float(obj)
+    if isinstance(obj, Mapping):
+        return {k: rounded(v, digits) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [rounded(v, digits) for v in obj]
+    return obj
+
+
 def write_json(path: str | Path, obj: object) -> Path:
-    """JSON with sorted keys and two-space indent, so equal content gives equal bytes."""
-    return atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=True))
+    """JSON with sorted keys, two-space indent and floats at :data:`JSON_DIGITS` significant digits, so equal
+    content gives equal bytes on any machine."""
+    text = json.dumps(rounded(obj), ensure_ascii=False, indent=2, sort_keys=True, allow_nan=True)
+    return atomic_write_text(path, text)
 
 
 def write_csv(path: str | Path, frame: pd.DataFrame, *, index: bool = True, float_format: str = "%.6f") -> Path:

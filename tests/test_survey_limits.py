@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import new_case_in_copy
 
+from conftest import new_case_in_copy
 from emstudy.cli import main
 from emstudy.project import Project
 from emstudy.survey import limits
