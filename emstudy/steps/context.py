@@ -8,10 +8,15 @@ Where a notebook writes depends on how it runs. ``emstudy run`` executes the tem
 in JupyterLab keeps its default ``interactive=True``: it reads what the committed study holds (``data/`` and the
 earlier steps' results under ``analysis/``) and writes under ``scratch/`` (git-ignored) instead, so exploring
 never changes the committed study (:func:`output_project`).
+
+A reviewers' check (nbval over ``analysis/``, ``emstudy verify``) re-executes the executed notebooks, which
+carry ``interactive=False``; it sets ``EMSTUDY_REVIEW_ROOT`` (the project) and ``EMSTUDY_REVIEW_OUTPUTS`` (a
+throwaway folder), and the notebooks of that project then write there, so a check never modifies the tree.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,6 +37,9 @@ __all__ = [
     "CrossCase",
     "find_project",
     "output_project",
+    "shown_path",
+    "REVIEW_ROOT_ENV",
+    "REVIEW_OUTPUTS_ENV",
     "open_case",
     "load_encoded",
     "load_all",
@@ -40,6 +48,26 @@ __all__ = [
     "read_survey_file",
     "SYNTHETIC_NOTICE",
 ]
+
+
+#: Set by a reviewers' check (root conftest.py, ``emstudy verify``): the project whose notebooks must not write
+#: into it, and the folder they write to instead (see :func:`output_project`).
+REVIEW_ROOT_ENV = "EMSTUDY_REVIEW_ROOT"
+REVIEW_OUTPUTS_ENV = "EMSTUDY_REVIEW_OUTPUTS"
+
+
+def shown_path(path: str | Path, project: Project) -> str:
+    """How a notebook prints a file it wrote: relative to the project (``analysis/yima/results/x.csv``,
+    ``scratch/...`` for a run by hand). A reviewers' check (:func:`output_project`) writes elsewhere and prints
+    the path the file has in the tree, so the re-executed notebook shows what the committed one shows."""
+    path, root = Path(path), project.root
+    review = os.environ.get(REVIEW_OUTPUTS_ENV)
+    if review and not path.is_relative_to(root) and path.is_relative_to(review):
+        mirror = replace(project, outputs=Path(review))
+        inside = (root / "reports") if path.is_relative_to(mirror.reports_dir) else (root / "analysis")
+        base = mirror.reports_dir if inside.name == "reports" else mirror.analysis_dir
+        return (inside / path.relative_to(base)).relative_to(root).as_posix()
+    return path.relative_to(root).as_posix()
 
 
 def find_project(project_root: str | Path | None = None) -> Project:
@@ -58,10 +86,18 @@ def output_project(project: Project, *, interactive: bool) -> Project:
         The project the notebook reads.
     interactive : bool
         The templates' ``interactive`` parameter: True unless ``emstudy run`` passed False.
+
+    A reviewers' check that names this project in ``EMSTUDY_REVIEW_ROOT`` sends the writes of a
+    non-interactive run to ``EMSTUDY_REVIEW_OUTPUTS`` instead.
     """
     if not isinstance(interactive, bool):
         raise TypeError(f"interactive: expected True or False, got {interactive!r}")
-    return project.scratch() if interactive else project
+    if interactive:
+        return project.scratch()
+    review_root, review_outputs = os.environ.get(REVIEW_ROOT_ENV), os.environ.get(REVIEW_OUTPUTS_ENV)
+    if review_root and review_outputs and Path(review_root).resolve() == project.root.resolve():
+        return replace(project, outputs=Path(review_outputs))  # a reviewers' check: never write into the tree
+    return project
 
 
 @dataclass(frozen=True)
