@@ -136,7 +136,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from emstudy.runner.manifest import write_manifest
+    from emstudy.runner.manifest import lock_warning, write_manifest
     from emstudy.runner.pipeline import TaskCache, available_cores, plan_tasks, run_lock, run_tasks, source_fingerprint
 
     project = _project(args)
@@ -145,8 +145,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_case_inputs(project, all_cases)
     from emstudy.runner.newcase import privacy_warnings
 
-    for line in privacy_warnings(project, all_cases):
-        print(f"emstudy: warning: {line}", file=sys.stderr)
+    for line in [*privacy_warnings(project, all_cases), lock_warning(project)]:
+        if line:
+            print(f"emstudy: warning: {line}", file=sys.stderr)
     tasks = plan_tasks(
         project, case_ids, notebooks=args.notebook, extra={"seed": args.seed, "lang": args.lang}, all_case_ids=all_cases
     )
@@ -178,7 +179,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
     # hidden files (a killed run's .*.tmp.ipynb, .ipynb_checkpoints) are never collected
     cmd = [sys.executable, "-m", "pytest", "--nbval", "-q", "-p", "no:cacheprovider", "--ignore-glob=*/.*", "analysis"]
     print("nbval: " + " ".join(cmd[2:]), flush=True)
-    return subprocess.call(cmd, cwd=project.root)
+    return _call_read_only(cmd, project)
+
+
+def _call_read_only(cmd: list[str], project: Project) -> int:
+    """Run a reviewers' check whose notebooks write into a throwaway folder, never into the project
+    (:func:`emstudy.steps.context.output_project`)."""
+    import shutil
+    import tempfile
+
+    from emstudy.steps.context import REVIEW_OUTPUTS_ENV, REVIEW_ROOT_ENV
+
+    scratch = tempfile.mkdtemp(prefix="emstudy-verify-")
+    env = {**os.environ, REVIEW_ROOT_ENV: str(project.root.resolve()), REVIEW_OUTPUTS_ENV: scratch}
+    try:
+        return subprocess.call(cmd, cwd=project.root, env=env)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
@@ -287,6 +304,25 @@ def cmd_new_case(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_archive(args: argparse.Namespace) -> int:
+    from emstudy.runner.archive import OUTPUTS_MANIFEST, build_archive, check_outputs
+
+    if args.check:  # in an unpacked package, which needs no git: --root, else the working directory
+        root = Path(args.root or Path.cwd()).resolve()
+        differ = check_outputs(root)
+        for path in differ:
+            print(f"differs: {path}")
+        if differ:
+            print(f"{len(differ)} output(s) differ from {OUTPUTS_MANIFEST}", file=sys.stderr)
+            return 1
+        print(f"every output reproduced: all files in {OUTPUTS_MANIFEST} match")
+        return 0
+    project = _project(args)
+    path = build_archive(project, out=args.out, allow_dirty=args.allow_dirty)
+    print(f"wrote {path} (the study at its commit, REPLICATION.md and {OUTPUTS_MANIFEST})")
+    return 0
+
+
 # -- parser -------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -301,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_study_commands(sub)
     _add_data_commands(sub)
+    _add_archive_command(sub)
     return parser
 
 
@@ -424,6 +461,31 @@ def _add_map_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing mapping file")
     p.add_argument("--case", metavar="ID", help=_CASE_CODEBOOK_HELP)
     p.set_defaults(func=cmd_map)
+
+
+def _add_archive_command(sub: argparse._SubParsersAction) -> None:
+    """``emstudy archive``: the replication package."""
+    p = sub.add_parser(
+        "archive",
+        help="write the replication package (zip)",
+        description="Write one zip file with every file git tracks at HEAD (code, data/raw and its checksums, "
+        "notebooks, analysis/, reports/, lock files), a REPLICATION.md in the structure of the social-science "
+        "data editors' template README, and OUTPUTS.sha256; the same commit gives the same bytes. Refuses a "
+        "tree with uncommitted changes to tracked files. With --check, compare the outputs of an unpacked "
+        "package with its OUTPUTS.sha256 instead.",
+    )
+    p.add_argument("--out", metavar="FILE", help="the zip file to write (default dist/emstudy-<version>-<commit>.zip)")
+    p.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="package the working-tree contents of tracked files with uncommitted changes (REPLICATION.md says so)",
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="in an unpacked package: compare every output with OUTPUTS.sha256 (exit 1 naming those that differ)",
+    )
+    p.set_defaults(func=cmd_archive)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

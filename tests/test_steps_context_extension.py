@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import new_case_in_copy
 
+from conftest import new_case_in_copy
 from emstudy.cli import main
 from emstudy.project import Project
 from emstudy.steps.context import load_all

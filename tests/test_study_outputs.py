@@ -10,8 +10,8 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import personal_data_in_output
 
+from conftest import personal_data_in_output
 from emstudy.reporting.pages import count_word
 
 

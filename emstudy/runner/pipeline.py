@@ -340,11 +340,16 @@ class TaskRecord:
 
 
 def source_fingerprint(package_dir: Path | None = None) -> str:
-    """Hash of the package version and every module's source: a change in the library reruns the study."""
+    """Hash of the package version, every module's source and the version of every installed distribution: a
+    change in the library or in the stack under it (numpy, scipy, ...) reruns the study."""
+    from importlib.metadata import distributions
+
     from emstudy import __version__
 
     package_dir = package_dir or Path(__file__).resolve().parents[1]  # the emstudy package, all sub-packages
     digest = hashlib.sha256(__version__.encode())
+    stack = sorted({f"{d.metadata['Name']}=={d.version}".lower() for d in distributions() if d.metadata["Name"]})
+    digest.update("\n".join(stack).encode())
     for path in sorted(package_dir.rglob("*.py")):
         digest.update(path.relative_to(package_dir).as_posix().encode())
         digest.update(path.read_bytes())
