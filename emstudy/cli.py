@@ -111,7 +111,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise write_error(out, exc) from None
     settings = SimulationSettings(seed=args.seed)
-    case_ids = _case_ids(project, args.case)
+    case_ids = _simulated_cases(project, args.case, out)
     planned: dict[str, bytes] = {}
     with _progress(len(case_ids), "simulate") as bar:
         for case_id in case_ids:
@@ -133,6 +133,22 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     write_checksums(out, {**recorded, **digests})
     print(f"wrote {len(planned)} files to {out} (SYNTHETIC DATA, seed {args.seed}); checksums in {out / CHECKSUM_FILE}")
     return 0
+
+
+def _simulated_cases(project: Project, case_id: str | None, out: Path) -> list[str]:
+    """The cases ``simulate`` writes: a case whose data come from a survey file is never simulated beside it."""
+    case_ids = _case_ids(project, case_id)
+    if out.resolve() != project.raw_dir.resolve():
+        return case_ids
+    own = [c for c in case_ids if project.has_survey_file(c)]
+    if own and case_id is not None:
+        raise EmstudyError(
+            f"{project.raw_path(own[0]).relative_to(project.root).as_posix()}: case {own[0]!r} has its own survey "
+            "data; simulating it would put synthetic data beside them; use --out DIR to simulate it elsewhere"
+        )
+    for c in own:
+        print(f"skipped {c}: its data come from a survey file ({project.raw_path(c).name}), not the simulator")
+    return [c for c in case_ids if c not in own]
 
 
 def cmd_run(args: argparse.Namespace) -> int:

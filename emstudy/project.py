@@ -128,6 +128,11 @@ class Project:
             )
         return found[0]
 
+    def has_survey_file(self, case_id: str) -> bool:
+        """True when the case's raw data come from a survey export (a raw file without the simulator's truth
+        file beside it): ``emstudy simulate`` leaves such a case alone."""
+        return bool(self._raw_candidates(case_id)) and not self.is_synthetic(case_id)
+
     def _raw_candidates(self, case_id: str) -> list[Path]:
         check_case_id(case_id)
         return [

@@ -29,6 +29,40 @@ def codebook(project: Project) -> Codebook:
     return project.codebook()
 
 
+# The seeded synthetic study that ships with the package (data/raw/<case>.csv beside <case>.truth.json).
+SYNTHETIC_STUDY = ("chaoyang", "h_district", "wencheng", "xilinguole", "yima")
+
+
+def synthetic_case_ids(project: Project) -> list[str]:
+    """The cases whose raw data come from the simulator (a truth file lies beside them), for the tests that check
+    the generator's truth; a user's own case (from a survey file, no truth file) is not among them. Asserts that
+    the five study cases are, so that a test over them cannot pass on an empty list."""
+    ids = [c for c in project.case_ids() if project.is_synthetic(c)]
+    assert set(SYNTHETIC_STUDY) <= set(ids), f"the synthetic study is incomplete: {ids}"
+    return ids
+
+
+def free_case_id(project: Project, wanted: str) -> str:
+    """``wanted``, or ``wanted_2``, ``wanted_3``, ... : the first id that is not a case of ``project``, so that a
+    test's own case never collides with a case a user has added."""
+    taken = set(project.case_ids())
+    candidates = (wanted if k == 1 else f"{wanted}_{k}" for k in range(1, len(taken) + 2))
+    return next(c for c in candidates if c not in taken)
+
+
+_NUMBER_WORDS = {
+    "en": "zero one two three four five six seven eight nine ten eleven twelve".split(),
+    "zh": list("零一二三四五六七八九十"),
+}
+
+
+def number_word(n: int, lang: str = "en") -> str:
+    """``n`` as the reports spell a count ("six", "六"; digits beyond twelve or 十): the tests' own list, so that
+    a test of a report's wording does not take its expectation from the code it checks."""
+    words = _NUMBER_WORDS[lang]
+    return words[n] if n < len(words) else str(n)
+
+
 @pytest.fixture()
 def project_copy(tmp_path: Path) -> Project:
     """A copy of the study tree (data and notebooks) that a test may change."""

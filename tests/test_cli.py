@@ -137,3 +137,26 @@ def test_jobs_are_capped_at_the_cores(project_copy, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert f"--jobs 1000 is more than the {cores} cores available; using {cores}" in err
     assert "error" not in err
+
+
+def test_simulate_leaves_a_case_from_a_survey_file_alone(project, tmp_path, capsys):
+    """A user's case (its raw file, no truth file) is never simulated into data/raw beside its own data."""
+    from conftest import new_case_in_copy
+
+    cli = new_case_in_copy(project, tmp_path, "ownplace")
+    raw = tmp_path / "data" / "raw"
+    (raw / "ownplace.csv").write_bytes((raw / "yima.csv").read_bytes())
+    before = sorted(p.name for p in raw.iterdir())
+    capsys.readouterr()
+    assert main([*cli, "simulate", "--force"]) == 0
+    out = capsys.readouterr().out
+    assert "skipped ownplace: its data come from a survey file (ownplace.csv), not the simulator" in out
+    assert sorted(p.name for p in raw.iterdir()) == before and not (raw / "ownplace.truth.json").exists()
+    assert main([*cli, "simulate", "--case", "ownplace"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "emstudy: error: data/raw/ownplace.csv: case 'ownplace' has its own survey data; simulating it would put "
+        "synthetic data beside them; use --out DIR to simulate it elsewhere"
+    )
+    assert main([*cli, "simulate", "--case", "ownplace", "--out", str(tmp_path / "elsewhere")]) == 0
+    assert (tmp_path / "elsewhere" / "ownplace.truth.json").is_file()

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, fill_case_file, personal_data_in_output
 
+from conftest import ROOT, fill_case_file, free_case_id, number_word, personal_data_in_output, synthetic_case_ids
 from emstudy.cli import main
 from emstudy.project import Project
 from emstudy.runner.newcase import privacy_warnings, scaffold_case, todo_keys
@@ -28,7 +28,7 @@ from emstudy.survey.cases import load_case
 from emstudy.survey.privacy import read_names_file
 from emstudy.survey.simulate import simulate_case
 
-CASE = "testcity"
+CASE = free_case_id(Project(ROOT), "testcity")  # the test's own case: never one that a user has added
 OWN_LABELS = {"完全不符合": 1, "不太符合": 2, "说不清": 3, "比较符合": 4, "非常符合": 5}
 OWN_ROLES = {"公务员": "gov", "企业职工": "ent", "群众": "res"}
 
@@ -276,10 +276,14 @@ def test_new_case_runs_every_notebook_joins_the_comparison_and_leaks_no_personal
     assert findings["case"] == CASE and findings["recommendations"]
     assert "open answers" not in findings["missing_steps"] and not findings["missing_steps"]
     summary = (root / "reports" / "summary.md").read_text(encoding="utf-8")
-    assert summary.startswith("# Six places compared") and "test case name" in summary
-    # the summary's first screen still says that the five study cases are synthetic, and which case is not
+    title = f"# {number_word(len(other_cases) + 1).capitalize()} places compared"  # "Six" beside the five
+    assert summary.startswith(title) and "test case name" in summary
+    # the summary's first screen still says that the five study cases are synthetic, and which cases are not
+    assert synthetic_case_ids(project)
+    own = [copy.case(c, codebook).name.en for c in copy.case_ids() if not copy.is_synthetic(c)]
+    assert "test case name" in own  # the new case and any a user added before it, in the order of their ids
     first_screen = "\n".join(summary.splitlines()[:6])
-    assert "SYNTHETIC DATA" in first_screen and "From survey files: test case name." in first_screen
+    assert "SYNTHETIC DATA" in first_screen and f"From survey files: {', '.join(own)}." in first_screen
     assert "SYNTHETIC DATA" not in (root / "reports" / f"{CASE}.md").read_text(encoding="utf-8")
     assert (root / "reports" / f"{CASE}.html").is_file() and (root / "reports" / f"{CASE}.zh.md").is_file()
     # the other cases' per-case outputs were not touched by a run of the new case
@@ -453,7 +457,9 @@ def _emstudy(root, args: list[str]) -> subprocess.CompletedProcess:
 def test_adding_a_case_as_the_readme_says_keeps_the_study_tests_passing(tmp_path, project, codebook):
     """README "Adding a case" done to the letter in a copy of the project with an XLSX export (own order and
     numbers, questions of its own, residents only); then a plain `emstudy run`, after which the study-output
-    tests pass on the copy, the new case's notebooks pass nbval, and every report counts five other places."""
+    tests pass on the copy, the new case's notebooks pass nbval, and every report counts the other places right
+    (five beside the synthetic study). The case gets README's id, or another when a user's case has it."""
+    case_id = free_case_id(project, USER_CASE)
     root = tmp_path / "proj"
     for name in ("data", "notebooks", "analysis", "reports"):
         shutil.copytree(project.root / name, root / name)
@@ -466,19 +472,20 @@ def test_adding_a_case_as_the_readme_says_keeps_the_study_tests_passing(tmp_path
         ["emstudy", "run"],
     ]
     assert all(USER_CASE in " ".join(c) for c in commands)
+    commands = [[arg.replace(USER_CASE, case_id) for arg in command] for command in commands]
     survey, mapping = user_survey(project, codebook)
     column = "您的意见和建议"
     for row in range(0, 60, 3):
         survey.loc[row, column] = f"{USER_NAMES[0]}书记应急处置很及时"
 
     _emstudy(root, commands[0][1:])  # new-case
-    fill_user_case(root / "data" / "cases" / f"{USER_CASE}.yml")  # "fill the case file"
-    assert todo_keys(root / "data" / "cases" / f"{USER_CASE}.yml") == []
-    with (root / "data" / "private" / f"{USER_CASE}.names.txt").open("a", encoding="utf-8") as out:
+    fill_user_case(root / "data" / "cases" / f"{case_id}.yml")  # "fill the case file"
+    assert todo_keys(root / "data" / "cases" / f"{case_id}.yml") == []
+    with (root / "data" / "private" / f"{case_id}.names.txt").open("a", encoding="utf-8") as out:
         out.write("\n".join(USER_NAMES) + "\n")
-    survey.to_excel(root / "data" / "raw" / f"{USER_CASE}.xlsx", index=False)  # "then put the export at ..."
+    survey.to_excel(root / "data" / "raw" / f"{case_id}.xlsx", index=False)  # "then put the export at ..."
     _emstudy(root, commands[1][1:])  # map: column -> item by header text (the numbers disagree with the codebook's)
-    mapping_file = root / "data" / "mappings" / f"{USER_CASE}.yml"
+    mapping_file = root / "data" / "mappings" / f"{case_id}.yml"
     proposed = yaml.safe_load(mapping_file.read_text(encoding="utf-8"))["columns"]
     own_items = {k: v for k, v in mapping["columns"].items() if v in codebook.items}
     assert {k: v for k, v in proposed.items() if v in codebook.items} == own_items
@@ -493,15 +500,21 @@ def test_adding_a_case_as_the_readme_says_keeps_the_study_tests_passing(tmp_path
 
     for template in sorted((root / "notebooks").glob("0*.ipynb")):
         per_case = template.name not in {"05_compare.ipynb", "07_summary.ipynb"}
-        assert (root / "analysis" / (USER_CASE if per_case else "all") / template.name).is_file(), template.name
-    en = (root / "reports" / f"{USER_CASE}.md").read_text(encoding="utf-8")
-    zh = (root / "reports" / f"{USER_CASE}.zh.md").read_text(encoding="utf-8")
+        assert (root / "analysis" / (case_id if per_case else "all") / template.name).is_file(), template.name
+    en = (root / "reports" / f"{case_id}.md").read_text(encoding="utf-8")
+    zh = (root / "reports" / f"{case_id}.zh.md").read_text(encoding="utf-8")
     assert "This report analyses the survey of Hexi District" in en and "Source: Student's own survey." in en
     assert "thesis" not in en.split("## ", 2)[1] and "Student" not in zh and "本报告分析河西区" in zh
     assert "Send flood warnings by text message." in en and "每年春季开展疏散演练。" in zh
+    n_others = len(project.case_ids())  # every place but the one a sentence is about
+    count = r"(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+)"
     for path in sorted((root / "reports").glob("*.md")):
         text = path.read_text(encoding="utf-8")
-        assert not re.search(r"other four places|four other places|其他四地", text), path.name
+        said = re.findall(rf"\bother {count} places|\b{count} other places", text)
+        assert {a or b for a, b in said} <= {number_word(n_others)}, path.name
+        assert set(re.findall(r"其他([零一二三四五六七八九十]|\d+)地", text)) <= {number_word(n_others, "zh")}, (
+            path.name
+        )
     for path, text in _text_outputs(root):
         assert all(name not in text for name in USER_NAMES), path
 
@@ -517,7 +530,7 @@ def test_adding_a_case_as_the_readme_says_keeps_the_study_tests_passing(tmp_path
     )
     assert outputs.returncode == 0 and "skipped" not in outputs.stdout, outputs.stdout[-3000:]
     nbval = subprocess.run(
-        [*pytest_cmd, "--nbval", str(root / "analysis" / USER_CASE)],
+        [*pytest_cmd, "--nbval", str(root / "analysis" / case_id)],
         cwd=root,
         capture_output=True,
         text=True,
@@ -536,7 +549,7 @@ def test_run_warns_in_one_line_when_a_tracked_file_holds_a_name_to_scrub(project
     root = project_copy.root
     (root / ".gitignore").write_text("data/private/\n", encoding="utf-8")
     names = root / "data" / "private" / "yima.names.txt"
-    names.parent.mkdir()
+    names.parent.mkdir(exist_ok=True)  # a user's case may have its names file there already
     names.write_text("# interviewees\n王小明\n", encoding="utf-8")
     (root / "data" / "interviews.md").write_text("访谈对象：王小明（应急局）\n", encoding="utf-8")
     (root / "data" / "untracked.md").write_text("王小明\n", encoding="utf-8")
@@ -579,7 +592,7 @@ def test_run_warns_in_one_line_when_a_tracked_file_holds_a_name_to_scrub(project
 
 def test_without_git_the_tracked_file_check_is_skipped(project_copy):
     root = project_copy.root
-    (root / "data" / "private").mkdir()
+    (root / "data" / "private").mkdir(exist_ok=True)
     (root / "data" / "private" / "yima.names.txt").write_text("王小明\n", encoding="utf-8")
     (root / "data" / "interviews.md").write_text("王小明\n", encoding="utf-8")
     assert privacy_warnings(project_copy, project_copy.case_ids()) == []
@@ -594,7 +607,7 @@ def test_without_git_the_tracked_file_check_is_skipped(project_copy):
 )
 def test_a_bad_names_file_is_named_in_one_line(project_copy, content, message, capsys):
     names = project_copy.root / "data" / "private" / "yima.names.txt"
-    names.parent.mkdir()
+    names.parent.mkdir(exist_ok=True)  # a user's case may have its names file there already
     names.write_bytes(content)
     assert main(["--root", str(project_copy.root), "run", "--case", "yima", "--notebook", "01_data_quality"]) == 2
     err = capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
+from conftest import synthetic_case_ids
 from emstudy.errors import EmstudyError
 from emstudy.runner.pipeline import (
     KERNEL_START_ATTEMPTS,
@@ -175,10 +176,14 @@ def test_normalise_joins_stream_chunks_of_a_cell():
 
 
 def test_executed_notebooks_exist_for_every_case_and_say_synthetic(project):
+    """Every case has its executed notebook 01; it says SYNTHETIC DATA (en and zh) exactly when the case's data
+    come from the simulator, so a user's own case from a survey file is never labelled synthetic."""
+    synthetic = synthetic_case_ids(project)
     for case_id in project.case_ids():
         path = project.analysis_dir / case_id / "01_data_quality.ipynb"
         text = path.read_text(encoding="utf-8")
-        assert "SYNTHETIC DATA" in text and "合成数据" in text
+        labelled = ("SYNTHETIC DATA" in text, "合成数据" in text)
+        assert labelled == ((True, True) if case_id in synthetic else (False, False)), case_id
         assert (project.results_dir(case_id) / "data_quality.json").is_file()
 
 
@@ -196,7 +201,9 @@ def test_unchanged_inputs_are_cached_and_a_changed_input_reruns(project_copy, ca
     assert "0 notebook(s) executed, 1 unchanged" in capsys.readouterr().out
     manifest = json.loads((project_copy.reports_dir / "manifest.json").read_text(encoding="utf-8"))
     assert [t["status"] for t in manifest["tasks"]] == ["cached"]
-    assert manifest["synthetic"] is True and manifest["raw_checksums"]
+    # the manifest calls the study synthetic when every case is (a user's own case makes it not)
+    everything_synthetic = synthetic_case_ids(project_copy) == project_copy.case_ids()
+    assert manifest["synthetic"] is everything_synthetic and manifest["raw_checksums"]
     # a changed case file changes the key: the notebook runs again and writes the same bytes
     case_file = project_copy.cases_dir / "yima.yml"
     case_file.write_text(case_file.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
@@ -409,3 +416,24 @@ def test_every_results_file_has_one_producer():
     }
     figures = {f for f in results if f.startswith("figures/")}
     assert results - figures == set(declared)
+
+
+def test_the_cache_key_covers_the_installed_stack(monkeypatch) -> None:
+    """A new numpy (say) reruns the study: the library fingerprint holds every installed distribution's version."""
+    import importlib.metadata as md
+
+    from emstudy.runner.pipeline import source_fingerprint
+
+    real = list(md.distributions())
+    before = source_fingerprint()
+
+    class Bumped:
+        def __init__(self, dist):
+            self.metadata, self.version = dist.metadata, dist.version + ".post1"
+
+    bumped = [Bumped(d) if (d.metadata["Name"] or "").lower() == "numpy" else d for d in real]
+    assert any(isinstance(d, Bumped) for d in bumped)
+    monkeypatch.setattr(md, "distributions", lambda: iter(bumped))
+    assert source_fingerprint() != before
+    monkeypatch.setattr(md, "distributions", lambda: iter(real))
+    assert source_fingerprint() == before

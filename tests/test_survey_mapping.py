@@ -176,7 +176,8 @@ def test_run_cache_depends_on_the_mapping(project_copy):
     key = lambda: task_key(project_copy, task, source=source_fingerprint(), case_ids=["yima"])  # noqa: E731
     without = key()
     mapping = project_copy.mapping_path("yima")
-    mapping.parent.mkdir(parents=True)
+    mapping.parent.mkdir(parents=True, exist_ok=True)  # a user's case may have put its mapping there already
+    assert not mapping.exists()
     mapping.write_text("ignore: []\n", encoding="utf-8")
     first = key()
     mapping.write_text("ignore: [x]\n", encoding="utf-8")
