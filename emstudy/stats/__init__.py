@@ -26,6 +26,7 @@ from emstudy.stats.groups import GroupComparison, compare_groups, dunn, games_ho
 from emstudy.stats.ipa import IPAResult, importance_performance
 from emstudy.stats.multitest import holm
 from emstudy.stats.omega import OmegaResult, omega
+from emstudy.stats.ordinal import CumulativeLinkFit, cumulative_link_fit, cumulative_link_loglik
 from emstudy.stats.pooled import PooledResult, pooled_model
 from emstudy.stats.regression import DriversResult, OrdinalResult, drivers, ordinal_drivers
 from emstudy.stats.reliability import (
@@ -66,6 +67,11 @@ __all__ = [
     # regression (lm + sandwich::vcovHC, MASS::polr; tests/test_stats_regression.py)
     "drivers",
     "ordinal_drivers",
+    # cumulative-link (proportional-odds) likelihood, analytic score and Hessian, Newton fit (MASS::polr;
+    # tests/test_stats_ordinal.py)
+    "cumulative_link_loglik",
+    "cumulative_link_fit",
+    "CumulativeLinkFit",
     # pooled models (lme4::lmer REML, lm + HC3; tests/test_stats_pooled.py)
     "pooled_model",
     # group comparisons (oneway.test, aov, TukeyHSD, kruskal.test, Games-Howell and Dunn by their
