@@ -19,10 +19,18 @@ import pytest
 from emstudy.project import SCRATCH_DIR, Project
 from emstudy.runner.pipeline import discover_templates, plan_tasks, run_task, template_parameters
 from emstudy.steps import files
-from emstudy.steps.context import load_all, load_encoded, open_case, output_project
+from emstudy.steps.context import REVIEW_OUTPUTS_ENV, REVIEW_ROOT_ENV, load_all, load_encoded, open_case, output_project
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.fixture(autouse=True)
+def _not_a_review(monkeypatch):
+    """These tests say where a run writes in normal use: the review variables that the root conftest.py sets for
+    the whole session (so that nbval never writes into the tree) are unset here."""
+    monkeypatch.delenv(REVIEW_ROOT_ENV, raising=False)
+    monkeypatch.delenv(REVIEW_OUTPUTS_ENV, raising=False)
 
 
 # -- where a notebook reads and writes -------------------------------------------------------------------

@@ -676,7 +676,7 @@ def _naming_cell(cells: Sequence[tuple[str, str]], path: str) -> str:
 
     Examples
     --------
-    >>> _naming_cell([("cell 3", "ordinal_drivers.csv"), ("cell 5", "['drivers.csv']")], "a/results/drivers.csv")
+    >>> _naming_cell([("cell 3", "case_profile.png"), ("cell 5", "['profile.png']")], "a/figures/profile.png")
     'cell 5'
     """
     name = path.rsplit("/", 1)[-1]
