@@ -23,6 +23,7 @@ from emstudy.stats.distributions import studentized_range_cdf, studentized_range
 from emstudy.stats.efa import EFAResult, ParallelAnalysisResult, efa, parallel_analysis
 from emstudy.stats.factorability import BartlettResult, KMOResult, bartlett_sphericity, kmo
 from emstudy.stats.groups import GroupComparison, compare_groups, dunn, games_howell, tukey_hsd
+from emstudy.stats.imputation import PooledDriversResult, PooledEstimates, impute, pool, pooled_drivers
 from emstudy.stats.ipa import IPAResult, importance_performance
 from emstudy.stats.multitest import holm
 from emstudy.stats.omega import OmegaResult, omega
@@ -74,6 +75,11 @@ __all__ = [
     "CumulativeLinkFit",
     # pooled models (lme4::lmer REML, lm + HC3; tests/test_stats_pooled.py)
     "pooled_model",
+    # multiple imputation (scikit-learn's IterativeImputer; Rubin's rules as mice::pool and mice::pool.scalar on the
+    # same imputed sets; tests/test_stats_imputation.py)
+    "impute",
+    "pool",
+    "pooled_drivers",
     # group comparisons (oneway.test, aov, TukeyHSD, kruskal.test, Games-Howell and Dunn by their
     # definitions in R; tests/test_stats_groups.py)
     "compare_groups",
@@ -106,6 +112,8 @@ __all__ = [
     "DriversResult",
     "OrdinalResult",
     "PooledResult",
+    "PooledEstimates",
+    "PooledDriversResult",
     "GroupComparison",
     "MeanCI",
     "IPAResult",
