@@ -12,10 +12,12 @@ from emstudy.stats.cfa import (
     FitMeasures,
     InvarianceResult,
     MeasurementModel,
+    SEMModel,
     cfa,
     chisq_difference,
     invariance,
     parse_model,
+    parse_sem,
 )
 from emstudy.stats.correlation import polychoric
 from emstudy.stats.descriptives import MeanCI, mean_ci
@@ -39,6 +41,7 @@ from emstudy.stats.reliability import (
     spearman_brown,
     split_half,
 )
+from emstudy.stats.sem import sem
 from emstudy.stats.validity import average_variance_extracted, composite_reliability, htmt
 
 __all__ = [
@@ -65,6 +68,9 @@ __all__ = [
     "cfa",
     "invariance",
     "chisq_difference",
+    # structural equation models (lavaan::sem, parameterEstimates(standardized = TRUE); tests/test_stats_sem.py)
+    "parse_sem",
+    "sem",
     # regression (lm + sandwich::vcovHC, MASS::polr; tests/test_stats_regression.py)
     "drivers",
     "ordinal_drivers",
@@ -106,6 +112,7 @@ __all__ = [
     "EFAResult",
     "ParallelAnalysisResult",
     "MeasurementModel",
+    "SEMModel",
     "FitMeasures",
     "CFAResult",
     "InvarianceResult",

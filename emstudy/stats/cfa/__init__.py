@@ -4,6 +4,10 @@ Modules
 -------
 syntax
     :class:`MeasurementModel` and :func:`parse_model` (lavaan's ``=~`` syntax).
+semsyntax
+    :class:`SEMModel` and :func:`parse_sem` (``=~``, ``~``, ``~~``, labels, ``:=``).
+semengine
+    lavaan's ``sem()`` parameter table and the B matrix (private); :func:`emstudy.stats.sem.sem` uses them.
 estimate
     :func:`cfa` and its result :class:`CFAResult` (input in ``_data``).
 engine
@@ -17,6 +21,7 @@ invariance
 from emstudy.stats.cfa.estimate import CFAResult, cfa
 from emstudy.stats.cfa.fit import FitMeasures
 from emstudy.stats.cfa.invariance import InvarianceResult, chisq_difference, invariance
+from emstudy.stats.cfa.semsyntax import SEMModel, parse_sem
 from emstudy.stats.cfa.syntax import MeasurementModel, parse_model
 
 __all__ = [
@@ -25,6 +30,8 @@ __all__ = [
     "FitMeasures",
     "CFAResult",
     "cfa",
+    "SEMModel",
+    "parse_sem",
     "chisq_difference",
     "InvarianceResult",
     "invariance",

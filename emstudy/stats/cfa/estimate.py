@@ -42,6 +42,7 @@ from emstudy.stats.cfa.engine import (
     _start_values,
 )
 from emstudy.stats.cfa.fit import FitMeasures, _fit_measures, _saturated_trace
+from emstudy.stats.cfa.semsyntax import SEMModel
 from emstudy.stats.cfa.syntax import _EQUAL_OPTIONS, MeasurementModel, parse_model
 
 __all__ = ["CFAResult", "cfa"]
@@ -53,7 +54,7 @@ class CFAResult:
 
     Attributes
     ----------
-    model : MeasurementModel
+    model : MeasurementModel or SEMModel
     estimator : str
     groups : tuple of str
         Group labels (one unnamed group ``("",)`` without ``group``).
@@ -71,9 +72,12 @@ class CFAResult:
     implied_cov, sample_cov : tuple of pandas.DataFrame
         Model-implied and sample (biased, /N) covariance matrix per group; with ``sample_cov``
         input, the matrix given times (N - 1) / N.
+    kind : str
+        ``"CFA"`` (from :func:`cfa`) or ``"SEM"`` (from :func:`~emstudy.stats.sem.sem`, whose
+        ``params`` add the columns ``label`` and ``std_lv`` and the ``:=`` rows).
     """
 
-    model: MeasurementModel
+    model: MeasurementModel | SEMModel
     estimator: str
     groups: tuple[str, ...]
     n_obs: tuple[int, ...]
@@ -86,6 +90,7 @@ class CFAResult:
     std_lv: bool = False
     implied_cov: tuple[pd.DataFrame, ...] = field(default=(), repr=False)
     sample_cov: tuple[pd.DataFrame, ...] = field(default=(), repr=False)
+    kind: str = "CFA"
 
     @property
     def fit_measures(self) -> pd.Series:
@@ -110,7 +115,7 @@ class CFAResult:
         f = self.fit
         eq = f", equal={list(self.equal)}" if self.equal else ""
         head = [
-            f"CFA ({self.estimator}), {'converged' if self.converged else 'NOT converged'} "
+            f"{self.kind} ({self.estimator}), {'converged' if self.converged else 'NOT converged'} "
             f"after {self.iterations} iterations{eq}",
             f"Groups: {', '.join(f'{g} (n={n})' for g, n in zip(self.groups, self.n_obs))}"
             if len(self.groups) > 1
@@ -136,6 +141,8 @@ class CFAResult:
             "",
         ]
         cols = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "std_all"]
+        if "label" in self.params.columns:
+            cols = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "std_lv", "std_all"]
         if len(self.groups) > 1:
             cols = ["group_label"] + cols
         table = self.params[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}")

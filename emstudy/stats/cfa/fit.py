@@ -14,6 +14,7 @@ Structural Equation Modeling, 5, 411-419.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,15 +125,26 @@ def _rmsea_ci(chisq: float, df: int, N: float, G: int) -> tuple[float, float, fl
     return lower, upper, pclose
 
 
-def _fit_measures(eng: _Engine, x: np.ndarray, fmin: float) -> FitMeasures:
+def _baseline_logdet(S: np.ndarray, fixed_x: Sequence[int]) -> float:
+    """log-determinant of the independence model's covariance: diagonal, except the block of the
+    fixed-x covariates, which is saturated (lavaan's baseline with ``fixed.x = TRUE``)."""
+    rest = [j for j in range(S.shape[0]) if j not in fixed_x]
+    xs = list(fixed_x)
+    return float(np.sum(np.log(np.diag(S)[rest])) + (np.linalg.slogdet(S[np.ix_(xs, xs)])[1] if xs else 0.0))
+
+
+def _fit_measures(eng: _Engine, x: np.ndarray, fmin: float, *, fixed_x: Sequence[int] = ()) -> FitMeasures:
+    """Fit measures at the estimates ``x``; ``fixed_x`` are the observed covariates whose
+    (co)variances are fixed at the sample values (their moments leave the degrees of freedom)."""
     p, G, N = eng.p, eng.G, eng.N
     npar = eng.nfree
-    moments = p * (p + 1) // 2 + (p if eng.meanstructure else 0)
+    nx = len(fixed_x)
+    moments = p * (p + 1) // 2 + (p if eng.meanstructure else 0) - nx * (nx + 1) // 2 - (nx if eng.meanstructure else 0)
     df = G * moments - npar
     chisq = float(N * fmin)
     pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan
-    bchisq = float(sum(n * (np.sum(np.log(np.diag(s))) - ld) for n, s, ld in zip(eng.ns, eng.S, eng.logdetS)))
-    bdf = G * p * (p - 1) // 2
+    bchisq = float(sum(n * (_baseline_logdet(s, fixed_x) - ld) for n, s, ld in zip(eng.ns, eng.S, eng.logdetS)))
+    bdf = G * (p * (p - 1) // 2 - nx * (nx - 1) // 2)
     bp = float(stats.chi2.sf(bchisq, bdf))
     t1 = max(chisq - df, 0.0)
     t2 = max(chisq - df, bchisq - bdf, 0.0)
@@ -151,6 +163,11 @@ def _fit_measures(eng: _Engine, x: np.ndarray, fmin: float) -> FitMeasures:
         n = eng.ns[g]
         logl += -n / 2 * (p * np.log(2 * np.pi) + ld + np.trace(eng.S[g] @ Si) + d @ Si @ d)
         ulogl += -n / 2 * (p * np.log(2 * np.pi) + eng.logdetS[g] + p)
+        if nx:  # lavaan's likelihood with fixed.x is conditional on the covariates: their marginal part leaves
+            xs = list(fixed_x)
+            logx = -n / 2 * (nx * np.log(2 * np.pi) + np.linalg.slogdet(eng.S[g][np.ix_(xs, xs)])[1] + nx)
+            logl -= logx
+            ulogl -= logx
         sd = np.sqrt(np.diag(eng.S[g]))
         R = (eng.S[g] - Sigma) / np.outer(sd, sd)
         iu = np.triu_indices(p)

@@ -1,0 +1,264 @@
+"""The structural part of the engine: lavaan's ``sem()`` parameter table and the B matrix.
+
+The model is in LISREL form, ``Sigma = Lambda A Psi A' Lambda' + Theta`` with
+``A = (I - B)^-1``. As lavaan does, an observed variable that takes part in a regression (and is
+not an indicator) is represented by a latent variable of its own (loading 1, no residual in
+Theta); exogenous observed covariates have their variances and covariances fixed at the sample
+values (lavaan's ``fixed.x = TRUE``). :func:`_build_sem_table` applies lavaan's ``sem()``
+defaults, group by group (with a mean structure: intercepts free, latent means 0); :class:`_SEMEngine` gives the implied covariance and its analytic derivatives, so that
+the ML discrepancy, gradient and expected information of :class:`_Engine` apply unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from emstudy.stats.cfa.engine import _Engine, _Par
+from emstudy.stats.cfa.semsyntax import SEMModel
+
+__all__: list[str] = []
+
+
+@dataclass
+class _SPar(_Par):
+    label: str = ""
+    hidden: bool = False  # the unit loading of an observed variable's own latent: not shown
+
+
+@dataclass(frozen=True)
+class _Layout:
+    obs: tuple[str, ...]  # observed variables, fixed-x covariates last
+    eta: tuple[str, ...]  # latent variables, then the observed variables in regressions
+    latent: frozenset[str]  # the real latent variables
+    fixed_x: tuple[str, ...]  # exogenous observed covariates (fixed.x)
+
+    @property
+    def observed(self) -> tuple[str, ...]:
+        return self.obs
+
+    @property
+    def factors(self) -> tuple[str, ...]:
+        return tuple(v for v in self.eta if v in self.latent)
+
+
+def _layout(mm: SEMModel) -> _Layout:
+    """Classify the variables as lavaan does; refuse what the engine does not fit."""
+    lat = mm.factors
+    indicators = {s.rhs for s in mm.statements if s.op == "=~"}
+    for s in mm.statements:
+        if s.op == "=~" and s.rhs in lat:
+            raise ValueError(
+                f"model line {s.line}: {s.rhs!r} is a latent variable used as an indicator; "
+                "second-order factors are not supported yet"
+            )
+    in_reg = [v for s in mm.statements if s.op == "~" for v in (s.lhs, s.rhs)]
+    ys = {s.lhs for s in mm.statements if s.op == "~"}
+    phantom = [v for v in dict.fromkeys(in_reg) if v not in lat]
+    for v in phantom:
+        if v in indicators:
+            line = next(s.line for s in mm.statements if s.op == "~" and v in (s.lhs, s.rhs))
+            raise ValueError(
+                f"model line {line}: {v!r} is an indicator and also in a regression; "
+                "regressions of indicators are not supported yet"
+            )
+    fixed_x = tuple(v for v in phantom if v not in ys)
+    obs = tuple(v for v in mm.observed if v not in fixed_x) + fixed_x
+    return _Layout(obs=obs, eta=tuple(lat) + tuple(phantom), latent=frozenset(lat), fixed_x=fixed_x)
+
+
+class _Table:
+    """The parameter table under construction: free parameters sharing a label share an index (in
+    every group, as lavaan's single labels do)."""
+
+    def __init__(self) -> None:
+        self.rows: list[_SPar] = []
+        self.ids: dict[str, int] = {}
+        self.nfree = 0
+        self.group = 0
+
+    def add(self, lhs, op, rhs, mat, row, col, *, label="", fixed=None, value=0.0, hidden=False) -> None:
+        g = self.group
+        if fixed is not None:
+            self.rows.append(_SPar(lhs, op, rhs, g, mat, row, col, -1, float(fixed), label, hidden))
+            return
+        if label and label in self.ids:
+            free = self.ids[label]
+        else:
+            free, self.nfree = self.nfree, self.nfree + 1
+            if label:
+                self.ids[label] = free
+        self.rows.append(_SPar(lhs, op, rhs, g, mat, row, col, free, value, label, hidden))
+
+
+def _build_sem_table(
+    mm: SEMModel, lay: _Layout, S: list[np.ndarray], means: list[np.ndarray], *, std_lv: bool, meanstructure: bool
+) -> tuple[list[_SPar], int]:
+    """lavaan's ``sem()`` parameter table, group by group: the statements as written, then the
+    defaults (residual variances, latent variances, covariances of exogenous latents and of the
+    pure endogenous variables, fixed-x covariances, intercepts and latent means)."""
+    tab = _Table()
+    for g in range(len(S)):
+        tab.group = g
+        written: set = set()
+        for s in mm.statements:
+            _add_statement(tab, s, mm, lay, S[g], means[g], std_lv=std_lv)
+            written.add(frozenset((s.lhs, s.rhs)) if s.op == "~~" else (s.lhs, s.op))
+        for v in lay.eta:
+            if v not in lay.latent:
+                tab.add(v, "=~", v, "L", lay.obs.index(v), lay.eta.index(v), fixed=1.0, hidden=True)
+        _add_defaults(tab, mm, lay, S[g], written, std_lv=std_lv)
+        if meanstructure:
+            _add_means(tab, lay, means[g], written)
+    return tab.rows, tab.nfree
+
+
+def _add_statement(tab: _Table, s, mm: SEMModel, lay: _Layout, S: np.ndarray, mean: np.ndarray, *, std_lv: bool):
+    obs, eta = lay.obs, lay.eta
+    fixed = s.fixed
+    if s.op == "=~":
+        if fixed is None and mm.items_of(s.lhs)[0] == s.rhs and not std_lv and not s.free_marker:
+            fixed = 1.0
+        tab.add(s.lhs, s.op, s.rhs, "L", obs.index(s.rhs), eta.index(s.lhs), label=s.label, fixed=fixed, value=1.0)
+    elif s.op == "~":
+        tab.add(s.lhs, s.op, s.rhs, "B", eta.index(s.lhs), eta.index(s.rhs), label=s.label, fixed=fixed)
+    elif s.op == "~1":
+        v = s.lhs
+        start = 0.0 if v in lay.latent else mean[obs.index(v)]
+        mat, row = ("a", eta.index(v)) if v in eta else ("nu", obs.index(v))
+        tab.add(v, "~1", "", mat, row, 0, label=s.label, fixed=fixed, value=start)
+    elif s.lhs in eta and s.rhs in eta:
+        i, j = eta.index(s.lhs), eta.index(s.rhs)
+        start = 0.05 if s.lhs in lay.latent else 0.5 * S[obs.index(s.lhs), obs.index(s.lhs)]
+        tab.add(s.lhs, "~~", s.rhs, "P", max(i, j), min(i, j), label=s.label, fixed=fixed, value=start * (i == j))
+    elif s.lhs not in eta and s.rhs not in eta:
+        i, j = obs.index(s.lhs), obs.index(s.rhs)
+        tab.add(
+            s.lhs, "~~", s.rhs, "T", max(i, j), min(i, j), label=s.label, fixed=fixed, value=0.5 * S[i, i] * (i == j)
+        )
+    else:
+        raise ValueError(
+            f"model line {s.line}: covariance '{s.lhs} ~~ {s.rhs}' between a latent variable and an indicator "
+            "is not supported"
+        )
+
+
+def _add_defaults(tab: _Table, mm: SEMModel, lay: _Layout, S: np.ndarray, written: set, *, std_lv: bool) -> None:
+    obs, eta = lay.obs, lay.eta
+    for j, v in enumerate(obs):
+        if v in lay.fixed_x or frozenset((v,)) in written:
+            continue
+        if v in eta:
+            tab.add(v, "~~", v, "P", eta.index(v), eta.index(v), value=0.5 * S[j, j])
+        else:
+            tab.add(v, "~~", v, "T", j, j, value=0.5 * S[j, j])
+    for f in mm.factors:
+        if frozenset((f,)) not in written:
+            k = eta.index(f)
+            tab.add(f, "~~", f, "P", k, k, fixed=1.0 if std_lv else None, value=0.05)
+    ys = {s.lhs for s in mm.statements if s.op == "~"}
+    xs = {s.rhs for s in mm.statements if s.op == "~"}
+    exo_lat = [f for f in mm.factors if f not in ys]
+    pure_y = [v for v in eta if v in ys and v not in xs]
+    for group in (exo_lat, pure_y):
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if frozenset((a, b)) not in written:
+                    tab.add(a, "~~", b, "P", eta.index(b), eta.index(a), value=0.0)
+    for i, a in enumerate(lay.fixed_x):
+        for b in lay.fixed_x[i:]:
+            if frozenset((a, b)) not in written:
+                ja, jb = obs.index(a), obs.index(b)
+                tab.add(a, "~~", b, "P", eta.index(b), eta.index(a), fixed=S[ja, jb])
+
+
+def _add_means(tab: _Table, lay: _Layout, mean: np.ndarray, written: set) -> None:
+    """Intercepts of the observed variables free (fixed at the sample mean for fixed-x covariates),
+    latent means fixed to 0, unless written."""
+    obs, eta = lay.obs, lay.eta
+    for j, v in enumerate(obs):
+        if (v, "~1") in written:
+            continue
+        if v not in eta:
+            tab.add(v, "~1", "", "nu", j, 0, value=mean[j])
+        else:
+            tab.add(v, "~1", "", "a", eta.index(v), 0, value=mean[j], fixed=mean[j] if v in lay.fixed_x else None)
+    for v in eta:
+        if v in lay.latent and (v, "~1") not in written:
+            tab.add(v, "~1", "", "a", eta.index(v), 0, fixed=0.0)
+
+
+class _SEMEngine(_Engine):
+    """:class:`_Engine` with the B matrix: implied moments and their analytic derivatives."""
+
+    def matrices(self, x: np.ndarray, g: int):
+        p, m = self.p, self.m
+        L, T, P, B = np.zeros((p, m)), np.zeros((p, p)), np.zeros((m, m)), np.zeros((m, m))
+        nu, a = np.zeros(p), np.zeros(m)
+        for t in self.by_group[g]:
+            v = x[t.free] if t.free >= 0 else t.value
+            if t.mat == "L":
+                L[t.row, t.col] = v
+            elif t.mat == "B":
+                B[t.row, t.col] = v
+            elif t.mat in ("T", "P"):
+                M = T if t.mat == "T" else P
+                M[t.row, t.col] = v
+                M[t.col, t.row] = v
+            elif t.mat == "nu":
+                nu[t.row] = v
+            else:
+                a[t.row] = v
+        return L, T, P, nu, a, B
+
+    def parts(self, x: np.ndarray, g: int):
+        """Lambda, Theta, Psi, B, A = (I - B)^-1 and the latent covariance A Psi A'."""
+        L, T, P, nu, a, B = self.matrices(x, g)
+        A = np.linalg.inv(np.eye(self.m) - B)
+        return L, T, P, B, A, A @ P @ A.T, nu, a
+
+    def implied(self, x: np.ndarray, g: int):
+        L, T, P, B, A, M, nu, a = self.parts(x, g)
+        Sigma = L @ M @ L.T + T
+        mu = nu + L @ A @ a if self.meanstructure else self.means[g].copy()
+        return Sigma, mu
+
+    def jacobian(self, x: np.ndarray, g: int):
+        """Derivatives of Sigma (q, p, p) and mu (q, p) w.r.t. the free parameters."""
+        L, T, P, B, A, M, nu, a = self.parts(x, g)
+        LA, LM, Aa = L @ A, L @ M, A @ a
+        dS = np.zeros((self.nfree, self.p, self.p))
+        dm = np.zeros((self.nfree, self.p))
+        for t in self.by_group[g]:
+            if t.free < 0:
+                continue
+            i, r, c = t.free, t.row, t.col
+            if t.mat == "L":
+                dS[i, r, :] += LM[:, c]
+                dS[i, :, r] += LM[:, c]
+                dm[i, r] += Aa[c]
+            elif t.mat == "B":
+                o = np.outer(LA[:, r], LM[:, c])
+                dS[i] += o + o.T
+                dm[i] += LA[:, r] * Aa[c]
+            elif t.mat == "P":
+                o = np.outer(LA[:, r], LA[:, c])
+                dS[i] += o if r == c else o + o.T
+            elif t.mat == "T":
+                dS[i, r, c] += 1.0
+                if r != c:
+                    dS[i, c, r] += 1.0
+            elif t.mat == "nu":
+                dm[i, r] += 1.0
+            else:
+                dm[i] += LA[:, r]
+        return dS, dm
+
+
+def _sem_start(table: list[_SPar], nfree: int) -> np.ndarray:
+    x = np.zeros(nfree)
+    for t in reversed(table):
+        if t.free >= 0:
+            x[t.free] = t.value
+    return x
