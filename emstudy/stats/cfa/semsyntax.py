@@ -11,7 +11,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-__all__ = ["SEMModel", "Statement", "parse_sem"]
+__all__ = ["SEMModel", "parse_sem"]  # Statement: one parsed line, reached through SEMModel.statements
 
 _IDENT = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
