@@ -7,6 +7,7 @@ beside each value), except where a line says otherwise.
 >>> from emstudy.stats import cronbach_alpha, omega, kmo, efa, cfa, invariance, compare_groups, drivers
 """
 
+from emstudy.stats.bootstrap import BootstrapResult, bootstrap
 from emstudy.stats.cfa import (
     CFAResult,
     FitMeasures,
@@ -27,6 +28,7 @@ from emstudy.stats.factorability import BartlettResult, KMOResult, bartlett_sphe
 from emstudy.stats.groups import GroupComparison, compare_groups, dunn, games_howell, tukey_hsd
 from emstudy.stats.imputation import PooledDriversResult, PooledEstimates, impute, pool, pooled_drivers
 from emstudy.stats.ipa import IPAResult, importance_performance
+from emstudy.stats.modindices import modindices
 from emstudy.stats.multitest import holm
 from emstudy.stats.omega import OmegaResult, omega
 from emstudy.stats.ordinal import CumulativeLinkFit, cumulative_link_fit, cumulative_link_loglik
@@ -71,6 +73,12 @@ __all__ = [
     # structural equation models (lavaan::sem, parameterEstimates(standardized = TRUE); tests/test_stats_sem.py)
     "parse_sem",
     "sem",
+    # modification indices (lavaan::modindices; tests/test_stats_modindices.py)
+    "modindices",
+    # bootstrap SEs and percentile intervals (lavaan::sem(se = "bootstrap") with parameterEstimates(boot.ci.type =
+    # "perc"); compared in distribution only, other resamples; tests/test_stats_bootstrap.py)
+    "bootstrap",
+    "BootstrapResult",
     # regression (lm + sandwich::vcovHC, MASS::polr; tests/test_stats_regression.py)
     "drivers",
     "ordinal_drivers",
