@@ -12,9 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from emstudy.errors import ConvergenceWarning, DataWarning, HeywoodWarning
-from emstudy.stats import factoring
+from emstudy.stats import correlation, factoring
+from emstudy.stats._common import single_thread_blas
 from emstudy.stats.correlation import polychoric
 from emstudy.stats.efa import EFAResult, efa, parallel_analysis
 
@@ -309,3 +311,54 @@ def test_non_convergence_warns(bfi, monkeypatch):
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         res = efa(bfi.iloc[:, :10], 2)
     assert not res.converged
+
+
+# One BLAS thread around loops of small matrices (emstudy.stats._common.single_thread_blas): speed only.
+
+
+def _blas_threads() -> set[int]:
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+
+def test_single_thread_blas_sets_one_thread_and_restores_it():
+    with threadpool_limits(limits=2, user_api="blas"):  # as on a two-core machine, whatever the host sets
+        before = _blas_threads()
+
+        @single_thread_blas()
+        def inside() -> set[int]:
+            """Docstring kept."""
+            return _blas_threads()
+
+        assert inside() == {1}
+        assert inside.__name__ == "inside" and inside.__doc__ == "Docstring kept."
+        assert _blas_threads() == before
+        with pytest.raises(RuntimeError), single_thread_blas():
+            assert _blas_threads() == {1}
+            raise RuntimeError("restored after an exception too")
+        assert _blas_threads() == before
+
+
+def test_factor_loops_run_with_one_blas_thread(bfi, monkeypatch):
+    seen: list[set[int]] = []
+    real_extract, real_pair = factoring.extract, correlation._polychoric_pair
+
+    def extract(*args, **kwargs):
+        seen.append(_blas_threads())
+        return real_extract(*args, **kwargs)
+
+    def pair(*args, **kwargs):
+        seen.append(_blas_threads())
+        return real_pair(*args, **kwargs)
+
+    monkeypatch.setattr(factoring, "extract", extract)
+    monkeypatch.setattr(correlation, "_polychoric_pair", pair)
+    with threadpool_limits(limits=2, user_api="blas"):
+        parallel_analysis(bfi.iloc[:, :10], n_iter=3, seed=1)
+        n_pa = len(seen)
+        efa(bfi.iloc[:, :10], 2)
+        n_efa = len(seen) - n_pa
+        polychoric(bfi.iloc[:300, :4])
+        outside = _blas_threads()
+    assert n_pa == 4 and n_efa == 1 and len(seen) == 4 + 1 + 6  # observed + 3 simulated; one fit; 6 pairs
+    assert all(s == {1} for s in seen)
+    assert outside == {2}

@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from emstudy.errors import ModelWarning
+from emstudy.stats import factoring
 from emstudy.stats.omega import omega
 
 REF_DIR = Path(__file__).resolve().parent / "reference"
@@ -61,3 +63,18 @@ def test_omega_warns_when_not_identified(bfi_keyed: pd.DataFrame) -> None:
 
 
 # ------------------------------------------------------------------------------------- split half
+
+
+def test_omega_runs_with_one_blas_thread(bfi_keyed: pd.DataFrame, monkeypatch) -> None:
+    # speed only: the factor extractions are loops of small matrices (emstudy.stats._common.single_thread_blas)
+    seen: list[set[int]] = []
+    real = factoring.minres_exact
+
+    def minres_exact(*args, **kwargs):
+        seen.append({lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"})
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(factoring, "minres_exact", minres_exact)
+    with threadpool_limits(limits=2, user_api="blas"):
+        omega(bfi_keyed.iloc[:, :10], n_factors=3)
+    assert seen and all(s == {1} for s in seen)

@@ -192,7 +192,7 @@ def test_parallel_analysis_suggests_about_twelve_factors(wencheng, encoded):
     t = pa.table
     assert t.loc[12, "fa_observed"] - t.loc[12, "fa_threshold"] > 0.05
     assert t.loc[13, "fa_observed"] < t.loc[13, "fa_threshold"]
-    with threadpool_limits(limits=1, user_api="blas"):  # speed only (see structure._single_thread_blas)
+    with threadpool_limits(limits=1, user_api="blas"):  # speed only (see emstudy.stats._common.single_thread_blas)
         other = parallel_analysis(encoded["yima"].items, n_iter=20, seed=1)
     assert abs(other.n_factors - 12) <= 1
 

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 
 def check_columns(data: pd.DataFrame, columns: Sequence[str], *, role: str) -> None:
@@ -108,3 +109,27 @@ def fit_warning_categories() -> tuple[type[Warning], ...]:
     from emstudy.errors import EmstudyWarning
 
     return (EmstudyWarning, StatsmodelsWarning)
+
+
+@contextmanager
+def single_thread_blas() -> Iterator[None]:
+    """Run a block, or a function decorated with ``@single_thread_blas()``, with one BLAS thread.
+
+    For loops of many small matrix operations: ``efa``, ``parallel_analysis``, ``omega`` and ``polychoric``
+    use it, and the study's structure step around its CFA and invariance fits. On matrices of 10-50 rows a
+    BLAS call is too short to share between threads, and with two BLAS threads on a two-core machine that
+    runs other work (the pipeline runs two notebooks at once) the threads spin and wait. Measured on the
+    synthetic study (2 cores, OpenBLAS 0.3.31, other work running; ``benchmarks/bench_sem.py``, task
+    ``loops``), on one case's 48 items parallel analysis took 3.5-13.6 s with two BLAS threads and
+    0.13-0.27 s with one, a 12-factor EFA 1.1 s and 0.04 s, omega 1.4 s and 0.07 s; the 3-construct
+    invariance across the cases 28 s and 4.2 s, a case's ``emstudy.steps.structure.run`` 7-30 s and 3 s.
+
+    The limit is set with ``threadpoolctl`` for every BLAS library loaded (numpy's and scipy's OpenBLAS,
+    MKL, ...) and restored when the block ends, also after an exception; nested uses are harmless. Results
+    do not depend on it: every result file is rounded below the differences the number of threads makes
+    (``emstudy.fileio``; ``benchmarks/bench_kernels.py`` reruns the study with one thread and finds no
+    changed byte). It costs about 1.5 ms per entry, so use it around a loop or a public function, not
+    inside an inner loop.
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield

@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import optimize, special
 
 from emstudy.errors import DataWarning
+from emstudy.stats._common import single_thread_blas
 
 __all__ = ["polychoric"]
 
@@ -135,6 +136,7 @@ def _polychoric_pair(tab: np.ndarray, tau_r: np.ndarray, tau_c: np.ndarray) -> f
     return float(res.x)
 
 
+@single_thread_blas()
 def polychoric(data: pd.DataFrame | np.ndarray, *, correct: float = 0.5, smooth: bool = True) -> pd.DataFrame:
     """Polychoric correlation matrix of ordinal items (two-step estimator).
 

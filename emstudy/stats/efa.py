@@ -40,6 +40,7 @@ import pandas as pd
 
 from emstudy.errors import ConvergenceWarning, HeywoodWarning
 from emstudy.stats import factoring
+from emstudy.stats._common import single_thread_blas
 from emstudy.stats.correlation import _correlation, _numeric_frame
 from emstudy.stats.factoring import PSI_LOWER as _PSI_LOWER
 
@@ -214,6 +215,7 @@ def _dof(p: int, k: int) -> int:
 # ----------------------------------------------------------------------------------------------
 
 
+@single_thread_blas()
 def efa(
     data: pd.DataFrame | np.ndarray,
     n_factors: int,
@@ -471,6 +473,7 @@ def _leading_above(obs: np.ndarray, thr: np.ndarray) -> int:
     return int(below[0]) if len(below) else len(obs)
 
 
+@single_thread_blas()
 def parallel_analysis(
     data: pd.DataFrame | np.ndarray,
     *,

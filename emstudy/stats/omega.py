@@ -19,6 +19,7 @@ import pandas as pd
 
 from emstudy.errors import ModelWarning
 from emstudy.stats import factoring
+from emstudy.stats._common import single_thread_blas
 from emstudy.stats._moments import MissingPolicy, _moments
 
 __all__ = ["OmegaResult", "omega"]
@@ -77,6 +78,7 @@ def _omega_total_single(r: np.ndarray) -> float:
     return (vt - float(u2.sum())) / vt
 
 
+@single_thread_blas()
 def omega(items: Any, *, n_factors: int = 3, missing: MissingPolicy = "listwise") -> OmegaResult:
     """McDonald's omega hierarchical and omega total, as ``psych::omega`` computes by default.
 

@@ -46,8 +46,6 @@ auxiliary variables. Structural Equation Modeling, 16, 477-497.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -59,6 +57,7 @@ import pandas as pd
 
 from emstudy.errors import EmstudyWarning, MissingDataWarning
 from emstudy.fileio import write_csv, write_json
+from emstudy.stats._common import single_thread_blas
 from emstudy.stats.cfa import CFAResult, InvarianceResult, cfa, invariance, parse_model
 from emstudy.stats.efa import EFAResult, ParallelAnalysisResult, efa, parallel_analysis
 from emstudy.stats.validity import average_variance_extracted, composite_reliability, htmt
@@ -85,30 +84,6 @@ __all__ = [
     "write_results",
     "cross_case_invariance",
 ]
-
-
-def _single_thread_blas(func):
-    """Run ``func`` with one BLAS thread.
-
-    The matrices here are small (48 x 48); with multithreaded BLAS and the pipeline running two
-    notebooks on two cores, threads oversubscribe the machine and spin: measured on the synthetic
-    study, the 3-construct invariance took 28 s with the default threads and 4.2 s with one, a
-    case's :func:`run` 15-30 s and 3 s. Uses ``threadpoolctl`` (a dependency of
-    scikit-learn) when available; results do not depend on the number of threads.
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            from threadpoolctl import threadpool_limits
-
-            limit = threadpool_limits(limits=1, user_api="blas")
-        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-            limit = contextlib.nullcontext()
-        with limit:
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 def core_model_syntax(codebook: Codebook, *, include_outcome: bool = True) -> str:
@@ -197,7 +172,7 @@ def _n_free(model: str) -> int:
     return (p - m) + p + m * (m + 1) // 2
 
 
-@_single_thread_blas
+@single_thread_blas()
 def fit_core_cfa(
     items: pd.DataFrame, model: str
 ) -> tuple[CFAResult, Literal["listwise", "pairwise"], int, tuple[str, ...]]:
@@ -347,7 +322,7 @@ class StructureResults:
         )
 
 
-@_single_thread_blas
+@single_thread_blas()
 def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureResults:
     """Parallel analysis, EFA, CFA, reliability and validity of the shared instrument in one case.
 
@@ -540,7 +515,7 @@ def write_results(results: StructureResults, results_dir: str | Path) -> list[Pa
     ]
 
 
-@_single_thread_blas
+@single_thread_blas()
 def cross_case_invariance(
     encoded_by_case: Mapping[str, object], *, model: str, missing: Literal["auto", "listwise", "pairwise"] = "auto"
 ) -> InvarianceResult:
