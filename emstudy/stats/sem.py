@@ -17,9 +17,10 @@ import pandas as pd
 from scipy import stats
 
 from emstudy.errors import ConvergenceWarning, HeywoodWarning
-from emstudy.stats.cfa._data import _prepare_data, _prepare_moments
+from emstudy.stats.cfa._data import _prepare_data, _prepare_fiml_blocks, _prepare_moments
 from emstudy.stats.cfa.engine import _case_scores, _observed_hessian, _optimize
 from emstudy.stats.cfa.estimate import CFAResult, _check_args_cfa, _check_identified, _standard_errors
+from emstudy.stats.cfa.fiml import _fiml_data, _fit_fiml
 from emstudy.stats.cfa.fit import _fit_measures
 from emstudy.stats.cfa.semengine import _build_sem_table, _Layout, _layout, _sem_start, _SEMEngine, _SPar
 from emstudy.stats.cfa.semsyntax import SEMModel, parse_sem
@@ -37,6 +38,7 @@ def sem(
     estimator: str = "ML",
     group: str | None = None,
     std_lv: bool = False,
+    missing: str = "listwise",
     max_iter: int = 1000,
 ) -> CFAResult:
     """Structural equation model by maximum likelihood, with lavaan's ``sem()`` defaults.
@@ -56,7 +58,7 @@ def sem(
         for several groups).
     estimator : {"ML", "MLR"}
         As in :func:`cfa`; ``"MLR"`` needs raw data, one group, no intercept statement and no
-        fixed exogenous covariates.
+        fixed exogenous covariates; with ``missing="fiml"`` groups and intercepts are allowed.
     group : str, optional
         Column of ``data`` defining groups: the model is fitted in every group with a mean
         structure (intercepts free, latent means 0); a label written once is shared by all groups
@@ -64,6 +66,10 @@ def sem(
         (use :func:`cfa` and :func:`invariance` for measurement invariance).
     std_lv : bool
         Fix the (residual) variances of the latent variables to 1 and free every loading.
+    missing : {"listwise", "fiml"}
+        As in :func:`cfa`: ``"fiml"`` is lavaan's ``missing = "ml"`` (full-information ML with a
+        mean structure, observed-information standard errors, also for the ``:=`` parameters);
+        not implemented with exogenous observed covariates (``fixed.x``).
     max_iter : int
         Iteration limit of the optimizer.
 
@@ -111,9 +117,12 @@ def sem(
     """
     mm, lay, meanstructure = _check_args_sem(
         model, data, sample_cov=sample_cov, sample_mean=sample_mean, sample_nobs=sample_nobs, estimator=estimator,
-        group=group,
+        group=group, missing=missing,
     )  # fmt: skip
-    if data is not None:
+    fd = _fiml_data(*_prepare_fiml_blocks(lay, data, group), len(lay.obs)) if missing == "fiml" else None
+    if fd is not None:
+        labels, S, means, ns, blocks = fd.labels, fd.S, fd.means, fd.ns, []
+    elif data is not None:
         labels, S, means, ns, blocks = _prepare_data(lay, data, group, raw=True)
     else:
         labels, S, means, ns = _prepare_moments(lay, sample_cov, sample_mean, sample_nobs)
@@ -124,7 +133,13 @@ def sem(
     fixed_moments = G * (nx * (nx + 1) // 2 + (nx if meanstructure else 0))
     _check_identified(table, nfree + fixed_moments, lay, ns, group_partial=(), meanstructure=meanstructure)
     eng = _SEMEngine(table, nfree, len(lay.obs), len(lay.eta), S, means, ns, meanstructure)
-    x, converged, nit = _optimize(eng, _sem_start(table, nfree), max_iter)
+    if fd is not None:
+        x, converged, nit, fm, cov = _fit_fiml(
+            eng, fd, _sem_start(table, nfree), table, estimator=estimator, max_iter=max_iter, who="sem"
+        )
+        se_free = np.sqrt(np.clip(np.diag(cov), 0, None))
+    else:
+        x, converged, nit = _optimize(eng, _sem_start(table, nfree), max_iter)
     if not converged:
         warnings.warn(
             "sem: the optimizer did not converge; estimates are unreliable. Check the identification of "
@@ -132,10 +147,11 @@ def sem(
             ConvergenceWarning,
             stacklevel=2,
         )
-    fixed_x = [lay.obs.index(v) for v in lay.fixed_x]
-    fm = _fit_measures(eng, x, eng.fmin(x), fixed_x=fixed_x)
-    se_free, fm = _standard_errors(eng, x, fm, estimator=estimator, N=sum(ns), blocks=blocks)
-    cov = _vcov(eng, x, estimator=estimator, N=sum(ns), blocks=blocks)
+    if fd is None:
+        fixed_x = [lay.obs.index(v) for v in lay.fixed_x]
+        fm = _fit_measures(eng, x, eng.fmin(x), fixed_x=fixed_x)
+        se_free, fm = _standard_errors(eng, x, fm, estimator=estimator, N=sum(ns), blocks=blocks)
+        cov = _vcov(eng, x, estimator=estimator, N=sum(ns), blocks=blocks)
     params = _sem_params(mm, lay, table, eng, x, se_free, cov, labels=labels)
     _warn_negative_variances(params)
     obs = list(lay.obs)
@@ -152,6 +168,7 @@ def sem(
         implied_cov=tuple(pd.DataFrame(eng.implied(x, g)[0], index=obs, columns=obs) for g in range(G)),
         sample_cov=tuple(pd.DataFrame(s, index=obs, columns=obs) for s in S),
         kind="SEM",
+        missing=missing,
     )
 
 
@@ -164,6 +181,7 @@ def _check_args_sem(
     sample_nobs: object,
     estimator: str,
     group: str | None,
+    missing: str = "listwise",
 ) -> tuple[SEMModel, _Layout, bool]:
     """Check the options of :func:`sem`; return the parsed model, its variables and whether it has
     a mean structure (several groups or an intercept statement)."""
@@ -176,13 +194,19 @@ def _check_args_sem(
         group=group,
         equal=(),
         group_partial=(),
+        missing=missing,
     )[2]
     mm = model if isinstance(model, SEMModel) else parse_sem(model)
     lay = _layout(mm)
-    meanstructure = multigroup or any(s.op == "~1" for s in mm.statements)
+    meanstructure = multigroup or missing == "fiml" or any(s.op == "~1" for s in mm.statements)
+    if missing == "fiml" and lay.fixed_x:
+        raise ValueError(
+            f"missing: 'fiml' with exogenous observed covariates {list(lay.fixed_x)} (fixed.x) is not implemented; "
+            "give them a measurement model or use missing='listwise'"
+        )
     if estimator == "MLR" and lay.fixed_x:
         raise ValueError(f"estimator: 'MLR' with exogenous observed covariates {list(lay.fixed_x)} is not implemented")
-    if estimator == "MLR" and meanstructure:
+    if estimator == "MLR" and meanstructure and missing != "fiml":
         raise ValueError("estimator: 'MLR' with intercepts ('~ 1') is not implemented; use estimator='ML'")
     return mm, lay, meanstructure
 

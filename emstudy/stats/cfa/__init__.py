@@ -12,6 +12,8 @@ estimate
     :func:`cfa` and its result :class:`CFAResult` (input in ``_data``).
 engine
     Parameter table, model-implied moments, ML discrepancy and optimizer (private).
+fiml
+    Full-information ML for missing values (``missing="fiml"``): patterns, EM, casewise likelihood (private).
 fit
     :class:`FitMeasures`, lavaan's ``fitMeasures``.
 invariance

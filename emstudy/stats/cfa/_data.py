@@ -281,3 +281,55 @@ def _prepare_moments(
         means = [np.zeros(p) if sample_mean is None else _check_sample_mean("sample_mean", sample_mean, mm)]
     S = [s * (n - 1) / n for s, n in zip(S, ns)]
     return labels, S, means, ns
+
+
+def _prepare_fiml_blocks(mm: MeasurementModel, data: pd.DataFrame, group: str | None):
+    """Per-group data blocks for FIML, missing values kept as NaN: rows whose model variables are all
+    missing carry no information and are dropped (a :class:`~emstudy.errors.MissingDataWarning` says
+    how many), as are rows without a group; returns ``(labels, blocks)``. Every variable must be
+    observed in some row, and every pair of variables together in some row, of each group."""
+    df = _check_data_columns(mm, data, group)
+    obs = list(mm.observed)
+    empty = df[obs].isna().all(axis=1)
+    nogroup = df[group].isna() if group is not None else pd.Series(False, index=df.index)
+    if empty.any():
+        warnings.warn(
+            f"cfa: {int(empty.sum())} of {len(df)} rows with every model variable missing were removed "
+            "(they carry no information for FIML)",
+            MissingDataWarning,
+            stacklevel=3,
+        )
+    if nogroup.any():
+        warnings.warn(
+            f"cfa: {int(nogroup.sum())} of {len(df)} rows with a missing group were removed",
+            MissingDataWarning,
+            stacklevel=3,
+        )
+    kept = df[~empty & ~nogroup]
+    if group is None:
+        labels = [""]
+        blocks = [kept[obs].to_numpy(dtype=float)]
+    else:
+        labels = [str(v) for v in pd.unique(kept[group])]
+        if len(labels) < 2:
+            raise ValueError(f"group: column {group!r} has fewer than two groups")
+        blocks = [kept.loc[kept[group].astype(str) == lab, obs].to_numpy(dtype=float) for lab in labels]
+    for lab, X in zip(labels, blocks):
+        where = f" in group {lab!r}" if group is not None else ""
+        seen = (~np.isnan(X)).astype(float)
+        together = seen.T @ seen
+        if X.shape[0] < 2:
+            raise ValueError(f"data: too few observations{where}: {X.shape[0]} row(s) with an observed model variable")
+        never = [obs[k] for k in range(len(obs)) if together[k, k] < 1]
+        if never:
+            raise ValueError(
+                f"data: variable {never[0]!r} is never observed{where}, so FIML cannot estimate it; drop it from the model"
+            )
+        bad = np.argwhere(together < 1)
+        if len(bad):
+            i, j = bad[0]
+            raise ValueError(
+                f"data: {obs[i]!r} and {obs[j]!r} are never observed together{where}, so FIML cannot estimate their "
+                "covariance; drop one of them from the model"
+            )
+    return labels, blocks

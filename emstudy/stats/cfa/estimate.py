@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from emstudy.errors import ConvergenceWarning, HeywoodWarning, ModelWarning, SampleSizeWarning
-from emstudy.stats.cfa._data import _prepare_data, _prepare_moments
+from emstudy.stats.cfa._data import _prepare_data, _prepare_fiml_blocks, _prepare_moments
 from emstudy.stats.cfa.engine import (
     _build_table,
     _case_scores,
@@ -41,6 +41,7 @@ from emstudy.stats.cfa.engine import (
     _Par,
     _start_values,
 )
+from emstudy.stats.cfa.fiml import _fiml_data, _fit_fiml
 from emstudy.stats.cfa.fit import FitMeasures, _fit_measures, _saturated_trace
 from emstudy.stats.cfa.semsyntax import SEMModel
 from emstudy.stats.cfa.syntax import _EQUAL_OPTIONS, MeasurementModel, parse_model
@@ -60,7 +61,7 @@ class CFAResult:
         Group labels (one unnamed group ``("",)`` without ``group``).
     n_obs : tuple of int
         Observations per group after listwise deletion (``sample_nobs`` with summary
-        statistics).
+        statistics; with FIML the rows with at least one observed model variable).
     params : pandas.DataFrame
         One row per parameter: ``lhs, op, rhs, group, group_label, free, est, se, z, pvalue,
         ci_lower, ci_upper, std_all`` (lavaan's ``parameterEstimates`` plus ``std.all``).
@@ -72,6 +73,9 @@ class CFAResult:
     implied_cov, sample_cov : tuple of pandas.DataFrame
         Model-implied and sample (biased, /N) covariance matrix per group; with ``sample_cov``
         input, the matrix given times (N - 1) / N.
+    missing : str
+        ``"listwise"`` or ``"fiml"`` (then ``sample_cov`` holds the EM estimates of the saturated
+        model and ``n_obs`` the rows used, every row with at least one observed model variable).
     kind : str
         ``"CFA"`` (from :func:`cfa`) or ``"SEM"`` (from :func:`~emstudy.stats.sem.sem`, whose
         ``params`` add the columns ``label`` and ``std_lv`` and the ``:=`` rows).
@@ -91,6 +95,7 @@ class CFAResult:
     implied_cov: tuple[pd.DataFrame, ...] = field(default=(), repr=False)
     sample_cov: tuple[pd.DataFrame, ...] = field(default=(), repr=False)
     kind: str = "CFA"
+    missing: str = "listwise"
 
     @property
     def fit_measures(self) -> pd.Series:
@@ -115,7 +120,7 @@ class CFAResult:
         f = self.fit
         eq = f", equal={list(self.equal)}" if self.equal else ""
         head = [
-            f"{self.kind} ({self.estimator}), {'converged' if self.converged else 'NOT converged'} "
+            f"{self.kind} ({self.estimator}{', FIML' if self.missing == 'fiml' else ''}), {'converged' if self.converged else 'NOT converged'} "
             f"after {self.iterations} iterations{eq}",
             f"Groups: {', '.join(f'{g} (n={n})' for g, n in zip(self.groups, self.n_obs))}"
             if len(self.groups) > 1
@@ -169,6 +174,7 @@ def cfa(
     equal: Iterable[str] = (),
     group_partial: Iterable[str] = (),
     std_lv: bool = False,
+    missing: str = "listwise",
     max_iter: int = 1000,
 ) -> CFAResult:
     """Confirmatory factor analysis by maximum likelihood, with lavaan's defaults.
@@ -179,7 +185,8 @@ def cfa(
         lavaan measurement syntax, e.g. ``"visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6"``.
     data : pandas.DataFrame, optional
         One row per respondent; rows with a missing value in a model variable (or the group) are
-        dropped (listwise deletion, with a warning). Give either ``data`` or ``sample_cov``.
+        dropped (listwise deletion, with a warning) unless ``missing="fiml"``. Give either
+        ``data`` or ``sample_cov``.
     sample_cov : pandas.DataFrame or mapping of group to pandas.DataFrame, optional
         Summary-statistics input instead of ``data``, as lavaan's ``sample.cov``: a covariance
         matrix with the variable names as index and columns (extra variables are ignored), or,
@@ -198,11 +205,13 @@ def cfa(
     estimator : {"ML", "MLR"}
         ``"ML"``: maximum likelihood with the biased sample covariance (lavaan
         ``likelihood="normal"``), standard errors from the expected information.
-        ``"MLR"`` (single group only): the same estimates with Huber-White sandwich standard
-        errors (observed information as bread) and the Yuan-Bentler scaled chi-square as in
-        lavaan's ``estimator="MLR"`` (``chisq_scaled``, ``chisq_scaling_factor``,
-        ``pvalue_scaled`` in ``fit``). CFI, TLI and RMSEA stay the ML (unscaled) ones; the
-        robust variants of these indices are not implemented. Needs raw ``data``.
+        ``"MLR"`` (single group only, or several with ``missing="fiml"``): the same estimates
+        with Huber-White sandwich standard errors (observed information as bread) and the
+        Yuan-Bentler scaled chi-square as in lavaan's ``estimator="MLR"`` (``chisq_scaled``,
+        ``chisq_scaling_factor``, ``pvalue_scaled`` in ``fit``); with FIML the casewise scores
+        and the saturated model's traces are those of the incomplete rows (Yuan & Bentler 2000).
+        CFI, TLI and RMSEA stay the ML (unscaled) ones; the robust variants of these indices are
+        not implemented. Needs raw ``data``.
     group : str, optional
         Column of ``data`` defining groups for a multi-group model; adds a mean structure.
         With ``sample_cov`` the groups are the keys of the mapping instead.
@@ -215,6 +224,13 @@ def cfa(
     std_lv : bool
         Fix factor variances to 1 and free all loadings instead of using marker variables.
         (In multi-group models with equal loadings, factor variances are free beyond group 1.)
+    missing : {"listwise", "fiml"}
+        ``"listwise"``: drop incomplete rows. ``"fiml"`` (lavaan's ``missing = "ml"``, needs raw
+        ``data``): full-information ML, the casewise likelihood over the missingness patterns,
+        with a mean structure (intercepts free); standard errors from the observed information;
+        the chi-square against the saturated model estimated by EM, CFI and TLI against the
+        independence model fitted by FIML, SRMR on the EM moments, as lavaan reports them. Rows
+        with every model variable missing are dropped (with a warning).
     max_iter : int
         Iteration limit of the optimizer.
 
@@ -278,14 +294,18 @@ def cfa(
         group=group,
         equal=equal,
         group_partial=group_partial,
+        missing=missing,
     )
     mm = model if isinstance(model, MeasurementModel) else parse_model(model)
-    if data is not None:
+    fd = _fiml_data(*_prepare_fiml_blocks(mm, data, group), len(mm.observed)) if missing == "fiml" else None
+    if fd is not None:
+        labels, S, means, ns, blocks = fd.labels, fd.S, fd.means, fd.ns, []
+    elif data is not None:
         labels, S, means, ns, blocks = _prepare_data(mm, data, group, raw=True)
     else:
         labels, S, means, ns = _prepare_moments(mm, sample_cov, sample_mean, sample_nobs)
         blocks = []
-    meanstructure = multigroup
+    meanstructure = multigroup or fd is not None
     table, nfree = _build_table(
         mm, len(S), meanstructure=meanstructure, equal=equal, partial=group_partial, std_lv=std_lv
     )
@@ -293,7 +313,11 @@ def cfa(
     p, m = len(mm.observed), len(mm.factors)
     eng = _Engine(table, nfree, p, m, S, means, ns, meanstructure)
     x0 = _start_values(table, nfree, S, std_lv)
-    x, converged, nit = _optimize(eng, x0, max_iter)
+    if fd is not None:
+        x, converged, nit, fm, cov = _fit_fiml(eng, fd, x0, table, estimator=estimator, max_iter=max_iter, who="cfa")
+        se_free = np.sqrt(np.clip(np.diag(cov), 0, None))
+    else:
+        x, converged, nit = _optimize(eng, x0, max_iter)
     if not converged:
         warnings.warn(
             "cfa: the optimizer did not converge; estimates are unreliable. Check that every "
@@ -302,9 +326,9 @@ def cfa(
             ConvergenceWarning,
             stacklevel=2,
         )
-    fmin = eng.fmin(x)
-    fm = _fit_measures(eng, x, fmin)
-    se_free, fm = _standard_errors(eng, x, fm, estimator=estimator, N=sum(ns), blocks=blocks)
+    if fd is None:
+        fm = _fit_measures(eng, x, eng.fmin(x))
+        se_free, fm = _standard_errors(eng, x, fm, estimator=estimator, N=sum(ns), blocks=blocks)
 
     obs = mm.observed
     implied = [eng.implied(x, g)[0] for g in range(len(S))]
@@ -325,6 +349,7 @@ def cfa(
         std_lv=std_lv,
         implied_cov=tuple(pd.DataFrame(s, index=obs, columns=obs) for s in implied),
         sample_cov=tuple(pd.DataFrame(s, index=obs, columns=obs) for s in S),
+        missing=missing,
     )
 
 
@@ -341,11 +366,18 @@ def _check_args_cfa(
     group: str | None,
     equal: Iterable[str],
     group_partial: Iterable[str],
+    missing: str = "listwise",
 ) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """Check the options of :func:`cfa` against each other; return ``equal`` and
     ``group_partial`` as tuples and whether the model has several groups."""
     if estimator not in ("ML", "MLR"):
         raise ValueError(f"estimator: expected 'ML' or 'MLR', got {estimator!r}")
+    if missing not in ("listwise", "fiml"):
+        raise ValueError(
+            f"missing: expected 'listwise' (drop incomplete rows) or 'fiml' (full-information ML), got {missing!r}"
+        )
+    if missing == "fiml" and data is None:
+        raise ValueError("missing: 'fiml' needs raw data (one row per respondent); pass data instead of sample_cov")
     if data is None and sample_cov is None:
         raise ValueError(
             "data: no input; pass data (one row per respondent) or sample_cov with sample_nobs (summary statistics)"
@@ -371,8 +403,11 @@ def _check_args_cfa(
                 "mapping group -> covariance matrix, so leave group unset"
             )
     multigroup = group is not None or isinstance(sample_cov, Mapping)
-    if estimator == "MLR" and multigroup:
-        raise ValueError("estimator: 'MLR' is implemented for a single group only (group=None)")
+    if estimator == "MLR" and multigroup and missing != "fiml":
+        raise ValueError(
+            "estimator: 'MLR' with listwise deletion is implemented for a single group only (group=None); "
+            "missing='fiml' fits it with groups"
+        )
     equal = (equal,) if isinstance(equal, str) else tuple(equal)
     for e in equal:
         if e not in _EQUAL_OPTIONS:

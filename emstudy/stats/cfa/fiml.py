@@ -1,0 +1,407 @@
+"""Full-information maximum likelihood (FIML) for item non-response, as lavaan's ``missing = "ml"``.
+
+The rows of each group are collected by missingness pattern (:class:`_Pattern`: which variables
+are observed, how many rows, their mean and biased cross-product matrix). The casewise normal
+log-likelihood is summed pattern by pattern, each pattern using the sub-matrix of the implied
+covariance and the sub-vector of the implied means of its observed variables (a mean structure is
+always fitted). :class:`_FIMLEngine` gives the discrepancy ``F = 2 (logl_H1 - logl_H0) / N`` (so
+that ``chisq = N F`` as for complete data), its analytic gradient and the expected information
+(the optimizer's metric); standard errors use the observed information (the Hessian of the
+log-likelihood, central differences of the analytic gradient), lavaan's default with
+``missing = "ml"``. The saturated (H1) moments are estimated by EM (:func:`_em_moments`), the
+baseline (independence) model in closed form (:func:`_baseline_logl`: under FIML each variable's
+mean and variance are those of its observed values).
+
+References
+----------
+Arbuckle, J. L. (1996). Full information estimation in the presence of incomplete data. In
+Marcoulides & Schumacker (Eds.), Advanced Structural Equation Modeling (pp. 243-277). Erlbaum.
+Dempster, A. P., Laird, N. M., & Rubin, D. B. (1977). Maximum likelihood from incomplete data via
+the EM algorithm. Journal of the Royal Statistical Society B, 39, 1-38.
+Yuan, K.-H., & Bentler, P. M. (2000). Three likelihood-based methods for mean and covariance
+structure analysis with nonnormal missing data. Sociological Methodology, 30, 165-200.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from emstudy.errors import ConvergenceWarning, ModelWarning
+from emstudy.stats.cfa.engine import _Engine, _observed_hessian, _optimize, _Par
+from emstudy.stats.cfa.fit import FitMeasures, _fit_measures
+
+__all__: list[str] = []
+
+_LOG2PI = float(np.log(2.0 * np.pi))
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    group: int
+    obs: np.ndarray  # indices of the observed variables
+    n: int
+    mean: np.ndarray  # mean of the rows over ``obs``
+    cov: np.ndarray  # biased (divisor n) cross-product matrix about ``mean``
+    rows: np.ndarray  # the rows' observed values (n, len(obs))
+
+
+def _patterns(X: np.ndarray, group: int) -> list[_Pattern]:
+    """The missingness patterns of one group's rows ``X`` (NaN = missing; no row entirely missing),
+    in a fixed order (sorted by pattern)."""
+    mask = ~np.isnan(X)
+    uniq, inverse = np.unique(mask, axis=0, return_inverse=True)
+    out = []
+    for k in range(uniq.shape[0]):
+        obs = np.flatnonzero(uniq[k])
+        rows = X[np.flatnonzero(inverse.ravel() == k)][:, obs]
+        mean = rows.mean(axis=0)
+        D = rows - mean
+        out.append(_Pattern(group, obs, rows.shape[0], mean, D.T @ D / rows.shape[0], rows))
+    return out
+
+
+def _pattern_logl(pat: _Pattern, Sigma: np.ndarray, mu: np.ndarray) -> float:
+    """Log-likelihood of a pattern's rows under N(mu, Sigma) (the observed parts)."""
+    o = pat.obs
+    S_oo = Sigma[np.ix_(o, o)]
+    sign, logdet = np.linalg.slogdet(S_oo)
+    if sign <= 0:
+        return -np.inf
+    d = pat.mean - mu[o]
+    W = pat.cov + np.outer(d, d)
+    return float(-pat.n / 2.0 * (len(o) * _LOG2PI + logdet + np.trace(np.linalg.solve(S_oo, W))))
+
+
+def _em_moments(
+    pats: Sequence[_Pattern], p: int, *, tol: float = 1e-13, max_iter: int = 20000
+) -> tuple[np.ndarray, np.ndarray, float, bool]:
+    """Saturated (H1) mean vector and covariance matrix of one group by EM; returns
+    ``(mean, cov, logl, converged)``."""
+    N = sum(pt.n for pt in pats)
+    s1, s2, cnt = np.zeros(p), np.zeros(p), np.zeros(p)
+    for pt in pats:
+        s1[pt.obs] += pt.n * pt.mean
+        s2[pt.obs] += pt.n * (np.diag(pt.cov) + pt.mean**2)
+        cnt[pt.obs] += pt.n
+    mu = s1 / cnt
+    Sigma = np.diag(s2 / cnt - mu**2)
+    converged = False
+    for _ in range(max_iter):
+        T1, T2 = np.zeros(p), np.zeros((p, p))
+        for pt in pats:
+            o = pt.obs
+            m = np.setdiff1d(np.arange(p), o)
+            full = np.zeros(p)
+            full[o] = pt.mean
+            C = np.zeros((p, p))
+            C[np.ix_(o, o)] = pt.cov
+            if len(m):
+                Bm = np.linalg.solve(Sigma[np.ix_(o, o)], Sigma[np.ix_(o, m)]).T  # regression of m on o
+                full[m] = mu[m] + Bm @ (pt.mean - mu[o])
+                C[np.ix_(m, o)] = Bm @ pt.cov
+                C[np.ix_(o, m)] = C[np.ix_(m, o)].T
+                C[np.ix_(m, m)] = Bm @ pt.cov @ Bm.T + Sigma[np.ix_(m, m)] - Bm @ Sigma[np.ix_(o, m)]
+            T1 += pt.n * full
+            T2 += pt.n * (C + np.outer(full, full))
+        mu_new = T1 / N
+        Sigma_new = T2 / N - np.outer(mu_new, mu_new)
+        Sigma_new = (Sigma_new + Sigma_new.T) / 2.0
+        change = max(np.max(np.abs(mu_new - mu)), np.max(np.abs(Sigma_new - Sigma)))
+        mu, Sigma = mu_new, Sigma_new
+        if change < tol * max(1.0, float(np.max(np.abs(Sigma)))):
+            converged = True
+            break
+    logl = sum(_pattern_logl(pt, Sigma, mu) for pt in pats)
+    return mu, Sigma, float(logl), converged
+
+
+def _baseline_logl(pats: Sequence[_Pattern], p: int) -> float:
+    """Log-likelihood of the independence model under FIML: each variable's ML mean and variance
+    from its observed values."""
+    total = 0.0
+    for j in range(p):
+        vals = np.concatenate([pt.rows[:, list(pt.obs).index(j)] for pt in pats if j in pt.obs])
+        var = float(np.mean((vals - vals.mean()) ** 2))
+        total += -len(vals) / 2.0 * (_LOG2PI + np.log(var) + 1.0)
+    return total
+
+
+class _FIMLEngine:
+    """The FIML discrepancy ``F = 2 (logl_H1 - logl_H0) / N`` of the model of ``eng`` (which gives
+    the implied moments and their derivatives), its gradient and expected information."""
+
+    def __init__(self, eng: _Engine, pats: Sequence[_Pattern], logl_h1: float) -> None:
+        self.eng = eng
+        self.pats = list(pats)
+        self.nfree = eng.nfree
+        self.N = float(sum(pt.n for pt in pats))
+        self.logl_h1 = logl_h1
+        self.stacks = self._buckets()
+
+    def _buckets(self) -> list[tuple]:
+        """The patterns stacked by group and number of observed variables, so that each stack is one
+        batched factorisation: ``(group, obs (K, k), n (K,), mean (K, k), cov (K, k, k))``."""
+        keys = sorted({(pt.group, len(pt.obs)) for pt in self.pats})
+        stacks = []
+        for g, k in keys:
+            ps = [pt for pt in self.pats if pt.group == g and len(pt.obs) == k]
+            obs, means, covs = (np.stack([getattr(pt, a) for pt in ps]) for a in ("obs", "mean", "cov"))
+            stacks.append((g, obs, np.array([pt.n for pt in ps], dtype=float), means, covs))
+        return stacks
+
+    def _terms(self, x: np.ndarray):
+        """Per stack of patterns: ``(g, obs, n, Si, d, W, logl)`` at ``x``; ``None`` when some observed
+        sub-matrix of the implied covariance is not positive definite."""
+        moments = [self.eng.implied(x, g) for g in range(self.eng.G)]
+        out = []
+        for g, obs, n, mean, cov in self.stacks:
+            Sigma, mu = moments[g]
+            try:
+                C = np.linalg.cholesky(Sigma[obs[:, :, None], obs[:, None, :]])
+            except np.linalg.LinAlgError:
+                return None
+            Ci = np.linalg.inv(C)
+            Si = Ci.transpose(0, 2, 1) @ Ci
+            logdet = 2.0 * np.sum(np.log(np.diagonal(C, axis1=1, axis2=2)), axis=1)
+            d = mean - mu[obs]
+            W = cov + d[:, :, None] * d[:, None, :]
+            trace = np.einsum("kij,kji->k", Si, W)
+            ll = float(np.sum(-n / 2.0 * (obs.shape[1] * _LOG2PI + logdet + trace)))
+            out.append((g, obs, n, Si, d, W, ll))
+        return out
+
+    def loglik(self, x: np.ndarray) -> float:
+        """The casewise log-likelihood summed over the patterns of every group."""
+        terms = self._terms(x)
+        return -np.inf if terms is None else float(sum(t[-1] for t in terms))
+
+    def fmin(self, x: np.ndarray) -> float:
+        ll = self.loglik(x)
+        return float(2.0 * (self.logl_h1 - ll) / self.N) if np.isfinite(ll) else np.inf
+
+    def fun_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        eng, p = self.eng, self.eng.p
+        terms = self._terms(x)
+        if terms is None:
+            return 1e10, np.zeros(self.nfree)
+        Gm = np.zeros((eng.G, p * p))  # dF/dSigma, the patterns' blocks added in place
+        gmu = np.zeros((eng.G, p))  # Sigma_oo^-1 d, weighted
+        for g, obs, n, Si, d, W, _ in terms:
+            w = n / self.N
+            Gk = w[:, None, None] * (Si - Si @ W @ Si)
+            idx = (obs[:, :, None] * p + obs[:, None, :]).ravel()
+            Gm[g] += np.bincount(idx, weights=Gk.ravel(), minlength=p * p)
+            gmu[g] += np.bincount(
+                obs.ravel(), weights=(w[:, None] * np.einsum("kij,kj->ki", Si, d)).ravel(), minlength=p
+            )
+        grad = np.zeros(self.nfree)
+        for g in range(eng.G):
+            dS, dm = eng.jacobian(x, g)
+            grad += dS.reshape(self.nfree, -1) @ Gm[g] - 2.0 * dm @ gmu[g]
+        ll = sum(t[-1] for t in terms)
+        return float(2.0 * (self.logl_h1 - ll) / self.N), grad
+
+    def info(self, x: np.ndarray) -> np.ndarray:
+        """The optimizer's metric: the expected Hessian of F as if the data were complete (at the implied
+        moments). It exceeds the FIML curvature by the missing information, so steps are short of the
+        Newton step and never overshoot; the estimates do not depend on it (the gradient is exact), and
+        it costs one product per group instead of one per pattern."""
+        eng, q = self.eng, self.nfree
+        H = np.zeros((q, q))
+        for g in range(eng.G):
+            Sigma, _ = eng.implied(x, g)
+            Si = np.linalg.inv(Sigma)
+            dS, dm = eng.jacobian(x, g)
+            A = Si @ dS  # (q, p, p)
+            H += eng.ns[g] / self.N * (A.reshape(q, -1) @ A.transpose(0, 2, 1).reshape(q, -1).T + 2.0 * dm @ Si @ dm.T)
+        return H
+
+    def case_scores(self, x: np.ndarray) -> np.ndarray:
+        """Casewise scores of the log-likelihood (rows in pattern order)."""
+        eng, q = self.eng, self.nfree
+        jac = [eng.jacobian(x, g) for g in range(eng.G)]
+        moments = [eng.implied(x, g) for g in range(eng.G)]
+        out = []
+        for pt in self.pats:
+            o = pt.obs
+            Sigma, mu = moments[pt.group]
+            Si = np.linalg.inv(Sigma[np.ix_(o, o)])
+            dS, dm = jac[pt.group]
+            dSoo = dS[:, o][:, :, o].reshape(q, -1)
+            Y = (pt.rows - mu[o]) @ Si
+            outer = (Y[:, :, None] * Y[:, None, :]).reshape(pt.n, -1)
+            const = -0.5 * dSoo @ Si.ravel()
+            out.append(const[None, :] + 0.5 * outer @ dSoo.T + Y @ dm[:, o].T)
+        return np.vstack(out)
+
+
+def _fiml_vcov(feng: _FIMLEngine, x: np.ndarray, *, estimator: str) -> np.ndarray:
+    """Covariance of the estimates: inverse observed information (ML), or the sandwich with the
+    casewise FIML scores (MLR). Raises ``numpy.linalg.LinAlgError`` when it is singular."""
+    H = _observed_hessian(feng, x)
+    if np.min(np.linalg.eigvalsh(H)) <= 1e-10 * max(1.0, np.max(np.abs(H))):
+        raise np.linalg.LinAlgError("singular information")
+    Ainv = np.linalg.inv(feng.N / 2.0 * H)
+    if estimator == "ML":
+        return Ainv
+    sc = feng.case_scores(x)
+    return Ainv @ (sc.T @ sc) @ Ainv
+
+
+def _fiml_fit(fm, *, logl: float, logl_h1: float, logl_base: float, npar: int, N: float, bdf: int):
+    """``fm`` (computed on the EM moments) with lavaan's FIML log-likelihoods, baseline chi-square,
+    CFI, TLI and information criteria."""
+    bchisq = 2.0 * (logl_h1 - logl_base)
+    chisq, df = fm.chisq, fm.df
+    t1 = max(chisq - df, 0.0)
+    t2 = max(chisq - df, bchisq - bdf, 0.0)
+    cfi = 1.0 if t2 == 0 else 1.0 - t1 / t2
+    tli = (bchisq / bdf - chisq / df) / (bchisq / bdf - 1.0) if df > 0 else np.nan
+    return dataclasses.replace(
+        fm,
+        baseline_chisq=float(bchisq),
+        baseline_df=int(bdf),
+        baseline_pvalue=float(stats.chi2.sf(bchisq, bdf)),
+        cfi=float(cfi),
+        tli=float(tli),
+        logl=float(logl),
+        unrestricted_logl=float(logl_h1),
+        aic=float(-2 * logl + 2 * npar),
+        bic=float(-2 * logl + npar * np.log(N)),
+        bic2=float(-2 * logl + npar * np.log((N + 2) / 24)),
+    )
+
+
+@dataclass(frozen=True)
+class _FIMLData:
+    labels: list[str]
+    S: list[np.ndarray]  # EM (H1) covariance per group
+    means: list[np.ndarray]  # EM (H1) means per group
+    ns: list[int]
+    pats: list[_Pattern]
+    logl_h1: float
+    logl_base: float
+    em_converged: bool
+
+
+def _fiml_data(labels: list[str], blocks: Sequence[np.ndarray], p: int) -> _FIMLData:
+    """Patterns, EM moments and the H1 and baseline log-likelihoods of every group."""
+    S, means, pats = [], [], []
+    logl_h1 = logl_base = 0.0
+    ok = True
+    for g, X in enumerate(blocks):
+        pg = _patterns(X, g)
+        mu, Sigma, ll, conv = _em_moments(pg, p)
+        S.append(Sigma)
+        means.append(mu)
+        pats.extend(pg)
+        logl_h1 += ll
+        logl_base += _baseline_logl(pg, p)
+        ok = ok and conv
+    return _FIMLData(labels, S, means, [X.shape[0] for X in blocks], pats, logl_h1, logl_base, ok)
+
+
+def _fit_fiml(
+    eng: _Engine, fd: _FIMLData, x0: np.ndarray, table: Sequence[_Par], *, estimator: str, max_iter: int, who: str
+) -> tuple[np.ndarray, bool, int, FitMeasures, np.ndarray]:
+    """Fit the model of ``eng`` (built on the EM moments of ``fd``, with a mean structure) by FIML;
+    intercepts start at the EM means. Returns ``(x, converged, iterations, fit, vcov)``; ``vcov``
+    is NaN (with a :class:`~emstudy.errors.ModelWarning`) when the information is singular."""
+    if not fd.em_converged:
+        warnings.warn(
+            f"{who}: the EM estimate of the saturated model did not converge; the chi-square is unreliable",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    x0 = x0.copy()
+    for t in table:
+        if t.free >= 0 and t.mat == "nu":
+            x0[t.free] = fd.means[t.group][t.row]
+    feng = _FIMLEngine(eng, fd.pats, fd.logl_h1)
+    x, converged, nit = _optimize(feng, x0, max_iter)
+    fm = _fit_measures(eng, x, feng.fmin(x))
+    fm = _fiml_fit(
+        fm,
+        logl=feng.loglik(x),
+        logl_h1=fd.logl_h1,
+        logl_base=fd.logl_base,
+        npar=eng.nfree,
+        N=feng.N,
+        bdf=eng.G * eng.p * (eng.p - 1) // 2,
+    )
+    if estimator == "MLR":
+        fm = _yuan_bentler(feng, x, fd, fm)
+    try:
+        cov = _fiml_vcov(feng, x, estimator=estimator)
+    except np.linalg.LinAlgError:
+        warnings.warn(
+            f"{who}: the information matrix is singular; the model may not be identified and standard errors "
+            "are not available",
+            ModelWarning,
+            stacklevel=3,
+        )
+        cov = np.full((eng.nfree, eng.nfree), np.nan)
+    return x, converged, nit, fm, cov
+
+
+class _Saturated:
+    """The saturated model as an engine: its free parameters are the means and the covariances
+    (upper triangle) of every group, and the implied moments are these parameters."""
+
+    def __init__(self, p: int, G: int) -> None:
+        self.p, self.G = p, G
+        self.iu = np.triu_indices(p)
+        self.k = p + len(self.iu[0])
+        self.nfree = G * self.k
+        self.dS = np.zeros((self.k, p, p))
+        self.dm = np.zeros((self.k, p))
+        self.dm[:p] = np.eye(p)
+        for idx, (i, j) in enumerate(zip(*self.iu)):
+            self.dS[p + idx, i, j] = self.dS[p + idx, j, i] = 1.0
+
+    def pack(self, moments: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """The parameter vector of the moments ``(Sigma, mu)`` of every group."""
+        return np.concatenate([np.concatenate([mu, Sigma[self.iu]]) for Sigma, mu in moments])
+
+    def implied(self, x: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
+        seg = x[g * self.k : (g + 1) * self.k]
+        Sigma = np.zeros((self.p, self.p))
+        Sigma[self.iu] = seg[self.p :]
+        Sigma = Sigma + np.triu(Sigma, 1).T
+        return Sigma, seg[: self.p].copy()
+
+    def jacobian(self, x: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
+        dS = np.zeros((self.nfree, self.p, self.p))
+        dm = np.zeros((self.nfree, self.p))
+        dS[g * self.k : (g + 1) * self.k] = self.dS
+        dm[g * self.k : (g + 1) * self.k] = self.dm
+        return dS, dm
+
+
+def _trace_ab(feng: _FIMLEngine, x: np.ndarray) -> float:
+    """trace(A^-1 B): A the observed information, B the cross-product of the casewise scores."""
+    H = _observed_hessian(feng, x)
+    sc = feng.case_scores(x)
+    return float(np.trace(np.linalg.solve(feng.N / 2.0 * H, sc.T @ sc)))
+
+
+def _yuan_bentler(feng: _FIMLEngine, x: np.ndarray, fd: _FIMLData, fm: FitMeasures) -> FitMeasures:
+    """``fm`` with the Yuan-Bentler scaled chi-square under FIML (lavaan's MLR with ``missing = "ml"``):
+    c = (tr(A1^-1 B1) - tr(A0^-1 B0)) / df, A observed information and B cross-product of the casewise
+    scores, of the saturated model (1, at the EM moments) and of the model (0, at the estimates)."""
+    eng = feng.eng
+    sat = _Saturated(eng.p, eng.G)
+    f1 = _FIMLEngine(sat, fd.pats, fd.logl_h1)  # type: ignore[arg-type]
+    c = (_trace_ab(f1, sat.pack(list(zip(fd.S, fd.means)))) - _trace_ab(feng, x)) / fm.df
+    return dataclasses.replace(
+        fm,
+        chisq_scaled=fm.chisq / c,
+        chisq_scaling_factor=float(c),
+        pvalue_scaled=float(stats.chi2.sf(fm.chisq / c, fm.df)),
+    )
