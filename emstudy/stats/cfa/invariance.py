@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from emstudy.stats._common import single_thread_blas
 from emstudy.stats.cfa.estimate import CFAResult, cfa
 from emstudy.stats.cfa.syntax import MeasurementModel, parse_model
 
@@ -189,6 +190,7 @@ def _compare(fit: CFAResult, base: CFAResult, base_name: str, cfi_cut: float, rm
     }
 
 
+@single_thread_blas()  # many small-matrix fits: one BLAS thread is several times faster (stats._common)
 def invariance(
     model: str | MeasurementModel,
     data: pd.DataFrame | None = None,
