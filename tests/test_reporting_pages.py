@@ -44,3 +44,17 @@ def test_count_word_rejects_an_unknown_language():
     assert count_word(5, "en") == "five"
     with pytest.raises(ValueError, match="lang"):
         count_word(5, "fr")
+
+
+def test_the_shared_weaknesses_table_names_the_places_in_the_reports_language(study, project):
+    codebook = project.codebook()
+    names = {cf.case.id: cf.case.name for cf in study.findings}
+    for lang, sep, words in (("en", ", ", {"shared", "particular"}), ("zh", "、", {"共有", "特有"})):
+        page = summary_report(study.findings, codebook, lang=lang, shared=study.shared, invariance_verdict=None)
+        table = page.sections[1].tables[0].frame
+        cases_col, pattern_col = table.columns[1], table.columns[2]
+        assert set(table[pattern_col]) <= words and len(table) == len(study.shared)
+        for shown, ids in zip(table[cases_col], study.shared["cases"], strict=True):
+            expected = [getattr(names[c.strip()], lang) for c in ids.split(",")]
+            assert shown == sep.join(expected)
+            assert not any(c.strip() in shown for c in ids.split(","))  # names, never the case ids

@@ -92,6 +92,7 @@ _TEXT = {
         "n_valid": "questionnaires analysed",
         "top": "top priorities",
         "pattern": "pattern",
+        "patterns": {"shared": "shared", "particular": "particular"},
         "cases_col": "cases",
         "heatmap_caption": "Construct means by place",
         "profiles_caption": "Construct profiles of the {n} places",
@@ -166,6 +167,7 @@ _TEXT = {
         "n_valid": "有效问卷",
         "top": "首要优先事项",
         "pattern": "类型",
+        "patterns": {"shared": "共有", "particular": "特有"},
         "cases_col": "涉及地区",
         "heatmap_caption": "各地构念均值",
         "profiles_caption": "{n}地构念得分剖面",
@@ -464,6 +466,12 @@ def summary_report(
         )
     shared_shown = shared.copy()
     shared_shown["construct"] = [label(c) for c in shared_shown["construct"]]
+    names = {cf.case.id: name_of(cf) for cf in case_findings}  # the places by name, in the report's language
+    shared_shown["cases"] = [
+        t["list_sep"].join(names.get(c.strip(), c.strip()) for c in str(cases).split(","))
+        for cases in shared_shown["cases"]
+    ]
+    shared_shown["pattern"] = [t["patterns"].get(p, p) for p in shared_shown["pattern"]]
     shared_shown = shared_shown.rename(
         columns={"construct": t["construct"], "cases": t["cases_col"], "pattern": t["pattern"]}
     )[[t["construct"], t["cases_col"], t["pattern"]]]
