@@ -18,6 +18,29 @@ from emstudy.survey.codebook import Codebook
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: lavaan's fitMeasures(fit) names that the cfa, sem and FIML tests compare (tests/reference/cfa.R, sem.R, fiml.R)
+LAVAAN_FIT_NAMES = (
+    "npar",
+    "chisq",
+    "df",
+    "pvalue",
+    "baseline.chisq",
+    "baseline.df",
+    "cfi",
+    "tli",
+    "logl",
+    "unrestricted.logl",
+    "aic",
+    "bic",
+    "bic2",
+    "ntotal",
+    "rmsea",
+    "rmsea.ci.lower",
+    "rmsea.ci.upper",
+    "rmsea.pvalue",
+    "srmr",
+)
+
 
 @pytest.fixture(scope="session")
 def project() -> Project:

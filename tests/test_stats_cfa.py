@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import LAVAAN_FIT_NAMES as FIT_NAMES  # fitMeasures(fit) names compared with lavaan
 from emstudy.errors import ConvergenceWarning, HeywoodWarning, MissingDataWarning, ModelWarning, SampleSizeWarning
 from emstudy.stats.cfa import (
     CFAResult,
@@ -28,29 +29,6 @@ HS = pd.read_csv(REF_DIR / "data" / "HolzingerSwineford1939.csv")
 # HS.model <- "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
 HS_MODEL = REF["model"]
 TOL = 1e-3
-
-# fitMeasures(fit) names compared with lavaan
-FIT_NAMES = [
-    "npar",
-    "chisq",
-    "df",
-    "pvalue",
-    "baseline.chisq",
-    "baseline.df",
-    "cfi",
-    "tli",
-    "logl",
-    "unrestricted.logl",
-    "aic",
-    "bic",
-    "bic2",
-    "ntotal",
-    "rmsea",
-    "rmsea.ci.lower",
-    "rmsea.ci.upper",
-    "rmsea.pvalue",
-    "srmr",
-]
 
 
 @pytest.fixture(scope="module")

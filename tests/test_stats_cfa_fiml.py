@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from conftest import LAVAAN_FIT_NAMES as FIT_NAMES  # fitMeasures(fit) names compared with lavaan
 from emstudy.errors import MissingDataWarning
 from emstudy.stats.cfa import CFAResult, cfa
 from emstudy.stats.cfa._data import _prepare_fiml_blocks
@@ -53,27 +54,6 @@ FITS = {
     # sem(HS.sem, data = HSm, missing = "ml", group = "school"), HS.sem with "speed ~ b*visual" (b in both groups)
     "hs_sem_groups": (sem, REF["hs_sem_model"], HSM, {"group": "school"}),
 }
-FIT_NAMES = [
-    "npar",
-    "chisq",
-    "df",
-    "pvalue",
-    "baseline.chisq",
-    "baseline.df",
-    "cfi",
-    "tli",
-    "logl",
-    "unrestricted.logl",
-    "aic",
-    "bic",
-    "bic2",
-    "ntotal",
-    "rmsea",
-    "rmsea.ci.lower",
-    "rmsea.ci.upper",
-    "rmsea.pvalue",
-    "srmr",
-]
 
 
 @pytest.fixture(scope="module")

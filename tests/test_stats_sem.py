@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import emstudy.stats
+from conftest import LAVAAN_FIT_NAMES as FIT_NAMES  # fitMeasures(fit) names compared with lavaan
 from emstudy.errors import MissingDataWarning
 from emstudy.stats.cfa import CFAResult, SEMModel, cfa, parse_sem
 from emstudy.stats.sem import sem
@@ -41,28 +42,6 @@ FITS = {
     "int": ("model_int", PD, {}),  # sem(model_int, data = PD): y1 ~ 1 turns the mean structure on
     "mg": ("model_mg", HS, {"group": "school"}),  # sem(model_mg, data = HS, group = "school")
 }
-# fitMeasures(fit) names compared with lavaan
-FIT_NAMES = [
-    "npar",
-    "chisq",
-    "df",
-    "pvalue",
-    "baseline.chisq",
-    "baseline.df",
-    "cfi",
-    "tli",
-    "logl",
-    "unrestricted.logl",
-    "aic",
-    "bic",
-    "bic2",
-    "ntotal",
-    "rmsea",
-    "rmsea.ci.lower",
-    "rmsea.ci.upper",
-    "rmsea.pvalue",
-    "srmr",
-]
 
 
 def _key(df: pd.DataFrame) -> list[tuple]:
