@@ -4,8 +4,10 @@ The parameter table lists every parameter of every group (matrix ``L`` loadings,
 (co)variances, ``P`` factor (co)variances, ``nu`` intercepts, ``a`` latent means) with the index
 of its free parameter; equality constraints across groups share one index. :class:`_Engine`
 evaluates lavaan's ML discrepancy (without lavaan's factor 1/2), its analytic gradient and the
-expected information; :func:`_optimize` minimises it; :func:`_observed_hessian` and
-:func:`_case_scores` serve the robust (MLR) standard errors.
+expected information, and the second derivatives of the implied moments contracted with given
+weights (``_Engine.moment_hessian``, for the analytic FIML Hessian); :func:`_optimize` minimises
+it; :func:`_observed_hessian` (central differences of the gradient; for FIML only a test oracle)
+and :func:`_case_scores` serve the robust (MLR) standard errors.
 """
 
 from __future__ import annotations
@@ -221,6 +223,54 @@ class _Engine:
             A = np.einsum("ij,qjk->qik", Si, dS)  # Si dS_a
             H += self.ns[g] / self.N * (np.einsum("aij,bji->ab", A, A) + 2.0 * dm @ Si @ dm.T)
         return H
+
+    def _maps(self, g: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The constant derivatives of Lambda (q, p, m), B, Psi (q, m, m) and the latent means (q, m)
+        w.r.t. the free parameters (the matrices are linear in them)."""
+        q, p, m = self.nfree, self.p, self.m
+        Ld, Bd, Pd, ad = np.zeros((q, p, m)), np.zeros((q, m, m)), np.zeros((q, m, m)), np.zeros((q, m))
+        for t in self.by_group[g]:
+            i, r, c = t.free, t.row, t.col
+            if i < 0:
+                continue
+            if t.mat == "L":
+                Ld[i, r, c] += 1.0
+            elif t.mat == "B":
+                Bd[i, r, c] += 1.0
+            elif t.mat == "P":
+                Pd[i, r, c] += 1.0
+                if r != c:
+                    Pd[i, c, r] += 1.0
+            elif t.mat == "a":
+                ad[i, r] += 1.0
+        return Ld, Bd, Pd, ad
+
+    def moment_hessian(self, x: np.ndarray, g: int, G: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """``H[a, b] = <G, d2 Sigma / da db> + <h, d2 mu / da db>`` for a symmetric ``G`` (p, p) and ``h`` (p,).
+
+        With ``J = Lambda A``, ``A = (I - B)^-1``, ``Sigma = J Psi J' + Theta`` and ``mu = nu + J alpha``:
+        ``dJ_a = (Lambda_a + J B_a) A``, ``d2J_ab = dJ_a B_b A + dJ_b B_a A``, and
+        ``<G, Sigma_ab> = 2 <G, d2J_ab Psi J' + dJ_a Psi dJ_b' + dJ_a Psi_b J' + dJ_b Psi_a J'>``,
+        ``mu_ab = d2J_ab alpha + dJ_a alpha_b + dJ_b alpha_a`` (the matrices are linear in the parameters,
+        so Theta and nu have no second derivatives). Matrix products over the parameters, no loop."""
+        mats = self.matrices(x, g)
+        L, P, a = mats[0], mats[2], mats[4]
+        m, q = self.m, self.nfree
+        A = np.linalg.inv(np.eye(m) - mats[5]) if len(mats) > 5 else np.eye(m)
+        J = L @ A
+        Ld, Bd, Pd, ad = self._maps(g)
+        dJ = (Ld + J @ Bd) @ A  # (q, p, m)
+        flat = dJ.reshape(q, -1)
+        H = 2.0 * (G @ dJ @ P).reshape(q, -1) @ flat.T
+        coef_P = 2.0 * (J.T @ G @ dJ).transpose(0, 2, 1)  # coefficient of Psi_b, per a
+        coef_B = 2.0 * (A @ (G @ J @ P).T @ dJ).transpose(0, 2, 1)  # coefficient of B_b, per a
+        C = coef_P.reshape(q, -1) @ Pd.reshape(q, -1).T
+        if self.meanstructure:
+            u = np.einsum("qpm,p->qm", dJ, h)  # dJ_a' h
+            coef_B = coef_B + u[:, :, None] * (A @ a)[None, None, :]
+            C += u @ ad.T
+        C += coef_B.reshape(q, -1) @ Bd.reshape(q, -1).T
+        return H + C + C.T
 
 
 def _start_values(table: list[_Par], nfree: int, S: list[np.ndarray], std_lv: bool) -> np.ndarray:
