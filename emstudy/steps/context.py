@@ -63,10 +63,10 @@ def shown_path(path: str | Path, project: Project) -> str:
     path, root = Path(path), project.root
     review = os.environ.get(REVIEW_OUTPUTS_ENV)
     if review and not path.is_relative_to(root) and path.is_relative_to(review):
-        mirror = replace(project, outputs=Path(review))
-        inside = (root / "reports") if path.is_relative_to(mirror.reports_dir) else (root / "analysis")
-        base = mirror.reports_dir if inside.name == "reports" else mirror.analysis_dir
-        return (inside / path.relative_to(base)).relative_to(root).as_posix()
+        mirror = replace(project, outputs=Path(review))  # reports/ and the analysis folders, as in the tree
+        if path.is_relative_to(mirror.reports_dir):
+            return f"reports/{path.relative_to(mirror.reports_dir).as_posix()}"
+        return f"analysis/{path.relative_to(mirror.analysis_dir).as_posix()}"
     return path.relative_to(root).as_posix()
 
 
