@@ -13,6 +13,10 @@ the BLAS kernel or the thread count (issue 13). One rule per file kind, decided 
   looser than 1e-8.
 * CSV (:func:`write_csv`): floats at six decimals unless a step asks otherwise (``%g`` for the encoded
   answers, which are whole numbers).
+* Ties: a statistic with a short exact value (a mean of 256 answers such as 3.4609375, or 257/256) sits exactly
+  half-way between two written values, and noise at 1e-15 would pick the side. Before either rounding, every
+  float is first snapped to :data:`SNAP_DIGITS` (11) significant digits, which puts such a value back on its
+  exact decimal (its noise is far below 5e-12 relative), so the tie is broken the same way (to even) everywhere.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ __all__ = [
     "write_json",
     "rounded",
     "JSON_DIGITS",
+    "SNAP_DIGITS",
     "write_csv",
     "sha256_file",
     "write_checksums",
@@ -137,6 +142,14 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 #: Significant digits of every float in a results JSON (see the module notes).
 JSON_DIGITS = 8
 
+#: Significant digits every float is snapped to before it is rounded for a file (see "Ties" in the module notes).
+SNAP_DIGITS = 11
+
+
+def _snap(value: float) -> float:
+    """``value`` at :data:`SNAP_DIGITS` significant digits (NaN and infinities unchanged)."""
+    return float(f"{value:.{SNAP_DIGITS}g}") if value == value and abs(value) != float("inf") else value
+
 
 def rounded(obj: object, digits: int = JSON_DIGITS) -> object:
     """``obj`` with every float (in dicts, lists and tuples, at any depth) rounded to ``digits`` significant
@@ -150,7 +163,7 @@ def rounded(obj: object, digits: int = JSON_DIGITS) -> object:
     if isinstance(obj, np.generic):  # numpy scalars (a bool from a comparison, an int64 count) as Python's
         obj = obj.item()
     if isinstance(obj, float):
-        return float(f"{obj:.{digits}g}") if obj == obj and abs(obj) != float("inf") else float(obj)
+        return float(f"{_snap(obj):.{digits}g}") if obj == obj and abs(obj) != float("inf") else float(obj)
     if isinstance(obj, Mapping):
         return {k: rounded(v, digits) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -166,7 +179,13 @@ def write_json(path: str | Path, obj: object) -> Path:
 
 
 def write_csv(path: str | Path, frame: pd.DataFrame, *, index: bool = True, float_format: str = "%.6f") -> Path:
-    """CSV (UTF-8, ``\\n`` line ends, floats at six decimals) written atomically."""
+    """CSV (UTF-8, ``\\n`` line ends, floats at six decimals, snapped first: see "Ties" in the module notes)
+    written atomically."""
+    floats = [j for j, dtype in enumerate(frame.dtypes) if pd.api.types.is_float_dtype(dtype)]
+    if floats:
+        frame = frame.copy()
+        for j in floats:
+            frame.isetitem(j, frame.iloc[:, j].map(_snap))
     text = frame.to_csv(index=index, lineterminator="\n", float_format=float_format)
     return atomic_write_text(path, text)
 

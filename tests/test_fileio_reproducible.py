@@ -11,9 +11,10 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from emstudy.fileio import JSON_DIGITS, rounded, write_json
+from emstudy.fileio import JSON_DIGITS, rounded, write_csv, write_json
 from emstudy.steps import drivers, reliability, structure
 from emstudy.steps.context import load_encoded
 
@@ -55,3 +56,16 @@ def test_steps_write_the_same_bytes_for_data_perturbed_at_1e_12(case_id, tmp_pat
     assert set(first) == set(second) and len(first) >= 15
     differ = [name for name in first if first[name] != second[name]]
     assert differ == [], differ
+
+
+@pytest.mark.parametrize("tie", [3.4609375, 257 / 256, -0.0000125, 12.5])
+def test_exact_ties_are_written_the_same_way_whatever_the_noise(tie, tmp_path) -> None:
+    # 3.4609375 is the mean of 256 answers (chaoyang's item statistics wrote 3.460938 or 3.460937 depending on
+    # 1e-12 noise); 257/256 = 1.00390625 is a tie at JSON_DIGITS; noise at 1e-15..1e-13 relative must not pick
+    # the side of the rounding
+    values = [tie * (1 + e) for e in (0.0, 1e-15, -1e-15, 1e-13, -1e-13)]
+    frame = pd.DataFrame({"x": values, "label": ["a"] * len(values)})
+    text = write_csv(tmp_path / "t.csv", frame, index=False).read_text(encoding="utf-8").splitlines()[1:]
+    assert len(set(text)) == 1, text
+    assert len({json.dumps(rounded(v)) for v in values}) == 1
+    assert rounded(tie) == float(f"{tie:.{JSON_DIGITS}g}")  # the exact value itself is rounded as before
