@@ -2,7 +2,7 @@
 #
 #   Rscript benchmarks/bench_sem.R TASK DATA_DIR REPEATS
 #
-# TASK is one of cfa11, mlr11, inv3, instrument, parallel; DATA_DIR holds the files bench_sem.py wrote
+# TASK is one of cfa11, mlr11, inv3, instrument, instrument_fiml_mlr, parallel; DATA_DIR holds the files bench_sem.py wrote
 # (CSV data, model syntax, per-group moments). Times each fit with system.time (elapsed seconds, data already
 # read), REPEATS times, and prints one JSON object: the times, the chi-square of every fit (so that the Python
 # side can check it fitted the same model) and the versions and BLAS in use.
@@ -58,6 +58,19 @@ run <- switch(task,
       })
       lrt <- lavTestLRT(fits$configural, fits$metric, fits$scalar)
       sapply(fits, function(f) fitMeasures(f, "chisq")[["chisq"]])
+    }
+  },
+  instrument_fiml_mlr = {
+    d <- read.csv(file.path(dir, "instrument_fiml_mlr.csv"))
+    function() {
+      fits <- lapply(levels, function(eq) {
+        cfa(model, data = d, group = "case", missing = "ml", estimator = "MLR", group.equal = eq)
+      })
+      lrt <- lavTestLRT(fits$configural, fits$metric, fits$scalar)
+      chisq <- sapply(fits, function(f) fitMeasures(f, "chisq")[["chisq"]])
+      scaled <- sapply(fits, function(f) fitMeasures(f, "chisq.scaled")[["chisq.scaled"]])
+      names(scaled) <- paste0(names(scaled), "_scaled")
+      c(chisq, scaled)
     }
   },
   parallel = {

@@ -11,9 +11,13 @@ the time lavaan needs on the same data (ratio python/R <= 1). Tasks, each timed 
   fits and their comparison) of a 3-factor, 12-item model over 5 groups of 2,000 (synthetic, seeded);
 * ``instrument``: the same for the study's 12-construct, 48-item instrument
   (``emstudy.steps.structure.core_model_syntax``) over the five cases' ``analysis/<case>/results/encoded.csv``
-  (synthetic data), each case entering through its pairwise-deletion means and covariance matrix as
-  ``cross_case_invariance`` passes them; one run, stopped and reported as skipped after ``--time-limit``
-  seconds (default 600);
+  (synthetic data), measured two ways side by side: (a) ``instrument``, each case entering through its
+  pairwise-deletion means and covariance matrix (ML on moments, lavaan ``sample.cov``); (b)
+  ``instrument_fiml_mlr``, the respondents' answers with their item non-response by FIML with MLR
+  (``invariance(model, data, "case", missing="fiml", estimator="MLR", partial=False)`` as notebook 05 runs
+  it; lavaan ``cfa(..., group = "case", missing = "ml", estimator = "MLR", group.equal = ...)`` and
+  ``lavTestLRT``). One run each, stopped and reported as skipped after ``--time-limit`` seconds (default
+  600); a ratio against an R run stopped at the limit is an upper bound (``..._at_most``);
 * ``mlr11``: ``cfa11`` with ``estimator="MLR"``;
 * ``loops``: the loops of many small matrix operations that emstudy runs with one BLAS thread
   (``emstudy.stats._common.single_thread_blas``): ``parallel_analysis`` (20 simulated sets), a 12-factor
@@ -54,6 +58,8 @@ SEED = 20261129
 CASES = ("h_district", "wencheng", "chaoyang", "xilinguole", "yima")
 LOOP_CASE = "wencheng"
 TASKS = ("cfa11", "mlr11", "inv3", "instrument", "loops")
+VARIANTS = {"instrument": ("instrument", "instrument_fiml_mlr")}  # a task measured in several variants
+ONE_RUN = ("instrument", "instrument_fiml_mlr")  # one repeat, one BLAS thread (as the study runs them)
 CUTS = np.array([-1.5, -0.5, 0.5, 1.5])
 LEVELS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts")}
 
@@ -100,6 +106,16 @@ def _instrument() -> tuple[str, dict[str, tuple[pd.DataFrame, pd.Series, int]]]:
     return model, moments
 
 
+def _instrument_answers(model: str) -> pd.DataFrame:
+    """The five cases' answers to the model's items (NaN for item non-response), stacked with a ``case``
+    column, as notebook 05 passes them to ``invariance``."""
+    from emstudy.steps.context import load_encoded
+
+    cols = [c.strip() for line in model.splitlines() for c in line.split("=~")[1].split("+")]
+    frames = [load_encoded(ROOT, case, interactive=False).items[cols].astype(float).assign(case=case) for case in CASES]
+    return pd.concat(frames, ignore_index=True)
+
+
 def write_data(folder: Path) -> None:
     rng = np.random.default_rng(SEED)
     lam11 = rng.uniform(0.55, 0.85, size=(11, 4))
@@ -112,6 +128,8 @@ def write_data(folder: Path) -> None:
     (folder / "inv3.model").write_text(_syntax(3, 4) + "\n")
     model, moments = _instrument()
     (folder / "instrument.model").write_text(model + "\n")
+    (folder / "instrument_fiml_mlr.model").write_text(model + "\n")
+    _instrument_answers(model).to_csv(folder / "instrument_fiml_mlr.csv", index=False, float_format="%.17g")
     (folder / "instrument.groups").write_text("\n".join(moments) + "\n")
     (folder / "instrument.nobs").write_text("\n".join(str(m[2]) for m in moments.values()) + "\n")
     for case, (cov, mean, _) in moments.items():
@@ -177,6 +195,18 @@ def _python_task(task: str, folder: Path, repeats: int) -> dict:
             .to_dict()
         )
         times, values = _median_run(fn, repeats, warm_up=False)
+        return {"seconds": times, "values": values}
+    if task == "instrument_fiml_mlr":
+        data = pd.read_csv(folder / "instrument_fiml_mlr.csv")
+
+        def fiml() -> dict:
+            res = invariance(model, data, "case", missing="fiml", estimator="MLR", partial=False)
+            return {
+                **{k: float(v) for k, v in res.table["chisq"].items()},
+                **{f"{k}_scaled": float(f.fit.chisq_scaled) for k, f in res.fits.items()},
+            }
+
+        times, values = _median_run(fiml, repeats, warm_up=False)
         return {"seconds": times, "values": values}
     raise ValueError(f"task: unknown {task!r}")
 
@@ -282,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="+", choices=TASKS, default=list(TASKS))
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--time-limit", type=float, default=600.0)
-    ap.add_argument("--worker", choices=TASKS, help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=TASKS + VARIANTS["instrument"][1:], help=argparse.SUPPRESS)
     ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -295,9 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_data(folder)
-        for task in args.only:
-            reps = 1 if task == "instrument" else args.repeats
-            settings = (1,) if task == "instrument" else (1, cores)
+        for task in [v for t in args.only for v in VARIANTS.get(t, (t,))]:
+            reps = 1 if task in ONE_RUN else args.repeats
+            settings = (1,) if task in ONE_RUN else (1, cores)
             entry = {
                 "measured_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
@@ -333,6 +363,10 @@ def _ratios(task: str, entry: dict) -> dict:
         elif "skipped" in res and "time_limit_s" in entry:
             out[setting] = None
             out[f"{setting}_at_least"] = entry["time_limit_s"] / r if r else None
+        elif r is None and "skipped" in entry["r"] and "time_limit_s" in entry:
+            py = _median(res)
+            out[setting] = None
+            out[f"{setting}_at_most"] = py / entry["time_limit_s"] if py else None
         else:
             py = _median(res)
             out[setting] = py / r if r and py else None

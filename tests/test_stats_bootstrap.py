@@ -150,3 +150,56 @@ def test_refused() -> None:
 
 def test_listed_in_the_index() -> None:
     assert "bootstrap" in emstudy.stats.__all__ and emstudy.stats.bootstrap is bootstrap
+
+
+# sem(se = "bootstrap"): the two-group path model of tests/reference/sem_groups.R
+REF_G = json.loads((REF_DIR / "sem_groups.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def path_boot():
+    return sem(REF_G["path_model"], HS, group="school", se="bootstrap", bootstrap=400, seed=20261129)
+
+
+def test_sem_se_bootstrap_is_the_bootstrap() -> None:
+    # sem(se="bootstrap") puts bootstrap()'s SEs and percentile intervals in the table, := rows included
+    fit = functools.partial(sem, REF_G["path_model"], group="school")
+    boot = bootstrap(fit, HS, group="school", n_boot=40, seed=20261129)
+    p = sem(REF_G["path_model"], HS, group="school", se="bootstrap", bootstrap=40, seed=20261129).params
+    keep = (p["free"] | (p["op"] == ":=")).to_numpy()
+    for col in ("se", "ci_lower", "ci_upper", "est"):
+        np.testing.assert_array_equal(p.loc[keep, col].to_numpy(), boot.params[col].to_numpy(), err_msg=col)
+    np.testing.assert_allclose(p.loc[keep, "z"], p.loc[keep, "est"] / p.loc[keep, "se"], rtol=1e-15)
+    fixed = p[~keep]  # the fixed-x (co)variances and means: no standard error
+    assert len(fixed) and (fixed["se"] == 0).all() and fixed["z"].isna().all()
+    assert list(p.loc[p["op"] == ":=", "lhs"]) == ["ind1", "ind2", "diff"]
+
+
+def test_sem_se_bootstrap_plausible_against_lavaan(path_boot) -> None:
+    """SEs of the paths and the indirect effects within 15% of lavaan's bootstrap (other resamples; B = 400
+    here, a Monte Carlo error of about 1 / sqrt(2 B) = 3.5%), intervals within a fifth of their width."""
+    # set.seed(20261129); parameterEstimates(sem(path_model, data = HS, group = "school", se = "bootstrap",
+    #     bootstrap = 1000), boot.ci.type = "perc")
+    lav = pd.DataFrame(REF_G["path_boot"]["estimates"])
+    p = path_boot.params
+
+    def rows(df: pd.DataFrame) -> dict:
+        keep = df[df["op"].isin(["~", ":="])]
+        keys = zip(keep["lhs"], keep["op"], keep["rhs"].where(keep["op"] == "~", ""), keep["group"].astype(int))
+        return dict(zip(keys, keep.to_dict("records")))
+
+    ours, ref = rows(p), rows(lav)
+    assert len(ours) == 9 and set(ours) == set(ref)
+    for k, r in ref.items():
+        assert ours[k]["se"] == pytest.approx(r["se"], rel=0.15), k
+        assert ours[k]["est"] == pytest.approx(r["est"], abs=1e-5), k
+        width = r["ci.upper"] - r["ci.lower"]
+        assert ours[k]["ci_lower"] == pytest.approx(r["ci.lower"], abs=0.2 * width), k
+        assert ours[k]["ci_upper"] == pytest.approx(r["ci.upper"], abs=0.2 * width), k
+
+
+def test_sem_se_bootstrap_same_for_any_number_of_workers() -> None:
+    opts = {"group": "school", "se": "bootstrap", "bootstrap": 20, "seed": 7}
+    one = sem(REF_G["path_model"], HS, **opts)
+    two = sem(REF_G["path_model"], HS, **opts, n_jobs=2)
+    pd.testing.assert_frame_equal(one.params, two.params)

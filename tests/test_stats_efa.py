@@ -340,7 +340,7 @@ def test_single_thread_blas_sets_one_thread_and_restores_it():
 
 def test_factor_loops_run_with_one_blas_thread(bfi, monkeypatch):
     seen: list[set[int]] = []
-    real_extract, real_pair = factoring.extract, correlation._polychoric_pair
+    real_extract, real_pairs = factoring.extract, correlation._fit_pairs
 
     def extract(*args, **kwargs):
         seen.append(_blas_threads())
@@ -348,10 +348,10 @@ def test_factor_loops_run_with_one_blas_thread(bfi, monkeypatch):
 
     def pair(*args, **kwargs):
         seen.append(_blas_threads())
-        return real_pair(*args, **kwargs)
+        return real_pairs(*args, **kwargs)
 
     monkeypatch.setattr(factoring, "extract", extract)
-    monkeypatch.setattr(correlation, "_polychoric_pair", pair)
+    monkeypatch.setattr(correlation, "_fit_pairs", pair)
     with threadpool_limits(limits=2, user_api="blas"):
         parallel_analysis(bfi.iloc[:, :10], n_iter=3, seed=1)
         n_pa = len(seen)
@@ -359,6 +359,7 @@ def test_factor_loops_run_with_one_blas_thread(bfi, monkeypatch):
         n_efa = len(seen) - n_pa
         polychoric(bfi.iloc[:300, :4])
         outside = _blas_threads()
-    assert n_pa == 4 and n_efa == 1 and len(seen) == 4 + 1 + 6  # observed + 3 simulated; one fit; 6 pairs
+    # observed + 3 simulated; one fit; the 6 pairs of the polychoric matrix fitted together in one call
+    assert n_pa == 4 and n_efa == 1 and len(seen) == 4 + 1 + 1
     assert all(s == {1} for s in seen)
     assert outside == {2}

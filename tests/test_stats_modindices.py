@@ -1,4 +1,5 @@
-"""Tests of emstudy.stats.modindices against R lavaan's modindices() (fixtures: tests/reference/modindices.R).
+"""Tests of emstudy.stats.modindices against R lavaan's modindices() (fixtures: tests/reference/modindices.R;
+groups, intercepts and observed regressors: tests/reference/sem_groups.R).
 
 Tolerances: at lavaan's own estimates (written by the R script) the indices agree to rounding (1e-9), which
 checks the formula; from emstudy's fit they agree to 1e-4 (absolute or relative), because
@@ -121,20 +122,87 @@ def test_options() -> None:
 
 def test_refused() -> None:
     mg = cfa(REF["hs_model"], HS, group="school")
-    with pytest.raises(ValueError, match="single group"):
+    with pytest.raises(ValueError, match="cfa\\(\\) fit with groups"):
         modindices(mg)
-    path = sem("dem60 =~ y1 + y2 + y3 + y4\ndem60 ~ x1 + x2\ny5 ~ dem60 + x1", PD)  # lavaan lists '~' rows here
-    with pytest.raises(ValueError, match="observed variables in regressions"):
-        modindices(path)
-    intercept = sem("ind60 =~ x1 + x2 + x3\nx1 ~ 1", PD)
-    with pytest.raises(ValueError, match="intercepts"):
-        modindices(intercept)
+    df = PD.copy()
+    df.loc[0, "y1"] = np.nan
+    fiml = sem("dem60 =~ y1 + y2 + y3 + y4", df, missing="fiml")
+    with pytest.raises(ValueError, match="FIML"):
+        modindices(fiml)
     fit = FITS["hs"]()
     bad = dataclasses.replace(fit, params=fit.params.iloc[1:])
     with pytest.raises(ValueError, match="does not match"):
         modindices(bad)
     with pytest.raises(ValueError, match="expected the result"):
         modindices("fit")  # type: ignore[arg-type]
+
+
+# groups, intercepts and observed regressors: tests/reference/sem_groups.R (sem_groups.json)
+REF_G = json.loads((REF_DIR / "sem_groups.json").read_text())
+FITS_G = {
+    # modindices(sem(hs_model, data = HS, group = "school", group.equal = "loadings"), sort. = TRUE)
+    "mi_groups": lambda: sem(REF_G["hs_model"], HS, group="school", equal="loadings"),
+    # modindices(sem(pd_model, data = PD), sort. = TRUE)  (y1 ~ 1: a mean structure)
+    "mi_int": lambda: sem(REF_G["pd_model"], PD),
+    # modindices(sem(pd_xmodel, data = PD), sort. = TRUE)  (observed x1, x2 (fixed.x) and y5 in regressions)
+    "mi_x": lambda: sem(REF_G["pd_xmodel"], PD),
+}
+
+
+def _gkey(df: pd.DataFrame) -> list[tuple]:
+    groups = df["group"] if "group" in df.columns else [1] * len(df)
+    return [(*k, int(g)) for k, g in zip(_key(df), groups)]
+
+
+@pytest.fixture(scope="module", params=list(FITS_G))
+def gcase(request) -> tuple[str, CFAResult]:
+    return request.param, FITS_G[request.param]()
+
+
+def _gref(name: str) -> pd.DataFrame:
+    ref = pd.DataFrame(REF_G[name]["mi"]).rename(columns={"sepc.lv": "sepc_lv", "sepc.all": "sepc_all"})
+    ref.index = pd.MultiIndex.from_tuples(_gkey(ref))
+    return ref
+
+
+def test_groups_intercepts_regressors_at_lavaan_estimates(gcase) -> None:
+    """At lavaan's estimates: lavaan's rows, in its order, and mi, epc, sepc.lv, sepc.all to rounding."""
+    name, fit = gcase
+    est = pd.DataFrame(REF_G[name]["estimates"])
+    lav = dict(zip(_gkey(est), est["est"]))
+    params = fit.params.copy()
+    params["est"] = [lav.get(k, e) for k, e in zip(_gkey(params), params["est"])]
+    ours = modindices(dataclasses.replace(fit, params=params))
+    ours.index = pd.MultiIndex.from_tuples(_gkey(ours))
+    ref = _gref(name)
+    assert list(ours.index) == list(ref.index)
+    for col in COLS:
+        np.testing.assert_allclose(ours[col], ref[col], rtol=1e-8, atol=1e-8, err_msg=f"{name}: {col}")
+
+
+def test_groups_intercepts_regressors_from_our_fit(gcase) -> None:
+    name, fit = gcase
+    ours = modindices(fit)
+    assert list(ours.columns)[:3] == ["lhs", "op", "rhs"] and list(ours.columns)[-4:] == COLS
+    assert ("group" in ours.columns) == (name == "mi_groups")
+    ours.index = pd.MultiIndex.from_tuples(_gkey(ours))
+    ref = _gref(name)
+    assert sorted(ours.index) == sorted(ref.index)
+    ours = ours.loc[ref.index]
+    np.testing.assert_allclose(ours["mi"], ref["mi"], rtol=1e-4, atol=1e-4)
+    for col in COLS[1:]:
+        np.testing.assert_allclose(ours[col], ref[col], rtol=1e-4, atol=1e-4, err_msg=col)
+
+
+def test_regressor_rows_as_lavaan() -> None:
+    # modindices(sem(pd_xmodel, data = PD)): the reversed paths dem60 ~ y5 (mi 9.075) and x1 ~ y5 (mi 1.006) are
+    # listed, x1 ~ dem60 (equivalent to dem60 ~ x1 given x1) and x1 ~ x2 (two fixed-x covariates) are not
+    mi = modindices(FITS_G["mi_x"]())
+    keys = set(_key(mi))
+    assert {("dem60", "~", "y5"), ("x1", "~", "y5"), ("y5", "~", "x2")} <= keys
+    assert not {("x1", "~", "dem60"), ("x1", "~", "x2"), ("x1", "~~", "x2")} & keys
+    row = mi.set_index(["lhs", "op", "rhs"]).loc[("dem60", "~", "y5")]
+    assert row["mi"] == pytest.approx(9.07540814071, abs=1e-3) and row["sepc_lv"] == pytest.approx(-0.461739, abs=1e-4)
 
 
 def test_listed_in_the_index() -> None:

@@ -78,3 +78,35 @@ def test_omega_runs_with_one_blas_thread(bfi_keyed: pd.DataFrame, monkeypatch) -
     with threadpool_limits(limits=2, user_api="blas"):
         omega(bfi_keyed.iloc[:, :10], n_factors=3)
     assert seen and all(s == {1} for s in seen)
+
+
+# ------------------------------------------------------------------------------------------ ordinal omega
+# tests/reference/ordinal_reliability.R: psych::omega(x, poly = TRUE) factors psych::polychoric(x)$rho (its
+# source: ``pol <- polychoric(m); m <- pol$rho``); refined(x) is psych's polychoric likelihood maximised to 1e-10.
+ORD = json.loads((REF_DIR / "ordinal_reliability.json").read_text())["bfi"]
+
+
+@pytest.mark.parametrize("scale", list(SCALES))
+@pytest.mark.parametrize("policy", ["listwise", "pairwise"])
+def test_ordinal_omega_total_single_matches_psych(bfi_keyed: pd.DataFrame, scale: str, policy: str) -> None:
+    ref = ORD["scales"][scale][policy]
+    res = omega(bfi_keyed[SCALES[scale]], n_factors=1, cor="polychoric", missing=policy)
+    assert res.cor == "polychoric"
+    # R: psych::omega(x, nfactors = 1, poly = TRUE)$omega.tot (x = na.omit(items) or items)
+    assert res.omega_total_single == pytest.approx(ref["omega_total_single"], abs=2e-5)
+    assert res.omega_total == pytest.approx(res.omega_total_single, abs=1e-8)
+    # R: psych::omega(refined(x), nfactors = 1)$omega.tot
+    assert res.omega_total_single == pytest.approx(ref["omega_total_single_refined"], abs=1e-6)
+
+
+def test_ordinal_omega_three_factors_on_ten_items_matches_psych(bfi_keyed: pd.DataFrame) -> None:
+    ref = ORD["ten"]["pairwise"]
+    res = omega(bfi_keyed[ORD["ten"]["items"]], cor="polychoric", missing="pairwise")
+    assert res.omega_h == pytest.approx(ref["omega_h"], abs=OMEGA)  # R: psych::omega(x, poly = TRUE)$omega_h
+    assert res.omega_total == pytest.approx(ref["omega_total"], abs=OMEGA)  # R: ...$omega.tot
+    assert res.n_factors == 3 and res.n_items == 10
+
+
+def test_ordinal_omega_refuses_an_unknown_correlation(bfi_keyed: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="cor must be"):
+        omega(bfi_keyed[SCALES["A"]], cor="kendall")

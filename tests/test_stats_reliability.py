@@ -318,3 +318,102 @@ def test_spearman_brown_refuses_what_it_cannot_compute(bfi_keyed: pd.DataFrame) 
         rl.spearman_brown(-1.0)
     with pytest.raises(ValueError, match="correlation in"):
         rl.spearman_brown(1.5)
+
+
+# ------------------------------------------------------------------------------------------ ordinal alpha
+# tests/reference/ordinal_reliability.R -> ordinal_reliability.json; ``refined(x)`` there is psych's polychoric
+# likelihood maximised to 1e-10 (psych's own stops at about 3e-5 in rho, hence ORDINAL_PSYCH).
+
+ORD = json.loads((REF_DIR / "ordinal_reliability.json").read_text())["bfi"]
+ORDINAL_PSYCH = 2e-5  # against psych's published rho (its optimize() tolerance)
+ORDINAL_REFINED = 1e-7  # against psych::alpha(refined(x))
+
+
+@pytest.mark.parametrize("scale", list(SCALES))
+@pytest.mark.parametrize("policy", ["listwise", "pairwise"])
+def test_ordinal_alpha_matches_psych(bfi_keyed: pd.DataFrame, scale: str, policy: str) -> None:
+    ref = ORD["scales"][scale][policy]
+    res = rl.cronbach_alpha(bfi_keyed[SCALES[scale]], cor="polychoric", missing=policy)
+    assert res.cor == "polychoric" and res.missing == policy
+    assert res.alpha == pytest.approx(
+        ref["raw_alpha"], abs=ORDINAL_PSYCH
+    )  # psych::alpha(polychoric(x)$rho)$total$raw_alpha
+    assert res.std_alpha == pytest.approx(ref["std_alpha"], abs=ORDINAL_PSYCH)  # ...$total$std.alpha
+    assert res.average_r == pytest.approx(ref["average_r"], abs=ORDINAL_PSYCH)  # ...$total$average_r
+    assert res.alpha == pytest.approx(ref["raw_alpha_refined"], abs=ORDINAL_REFINED)  # psych::alpha(refined(x))
+    assert res.average_r == pytest.approx(ref["average_r_refined"], abs=ORDINAL_REFINED)
+    assert res.alpha == res.std_alpha  # a correlation matrix
+    if policy == "listwise":
+        assert res.n == ref["n_obs"]  # psych::polychoric(na.omit(x))$n.obs
+    else:  # the smallest number of respondents behind a correlation (psych reports all rows)
+        x = bfi_keyed[SCALES[scale]].notna().astype(int)
+        assert res.n == int((x.T @ x).to_numpy().min()) < ref["n_obs"]
+
+
+def test_ordinal_alpha_has_no_feldt_interval_but_a_bootstrap_one(bfi_keyed: pd.DataFrame) -> None:
+    x = bfi_keyed[SCALES["A"]].dropna().iloc[:400]
+    res = rl.cronbach_alpha(x, cor="polychoric")
+    # Feldt's F interval is for observed-score alpha; psych::alpha on a matrix gives none either
+    assert res.ci_method == "none" and np.isnan(res.ci_lower) and np.isnan(res.ci_upper)
+    boot = rl.cronbach_alpha(x, cor="polychoric", method="bootstrap", n_boot=30, seed=5)
+    again = rl.cronbach_alpha(x, cor="polychoric", method="bootstrap", n_boot=30, seed=5)
+    assert boot.ci_method == "bootstrap" and (boot.ci_lower, boot.ci_upper) == (again.ci_lower, again.ci_upper)
+    assert boot.ci_lower < res.alpha < boot.ci_upper
+    assert boot.alpha == res.alpha
+
+
+def test_ordinal_alpha_drop_equals_psych(bfi_keyed: pd.DataFrame) -> None:
+    # alpha if an item is deleted, from the same polychoric matrix: psych::alpha(refined(x))$alpha.drop$raw_alpha
+    ref = ORD["scales"]["C"]["listwise"]
+    x = bfi_keyed[SCALES["C"]].dropna()
+    for i, name in enumerate(SCALES["C"]):
+        rest = rl.cronbach_alpha(x.drop(columns=name), cor="polychoric")
+        assert rest.alpha == pytest.approx(ref["alpha_drop_refined"][i], abs=ORDINAL_REFINED)
+
+
+def test_ordinal_alpha_exceeds_alpha_on_coarse_categories() -> None:
+    rng = np.random.default_rng(4)
+    z = rng.normal(size=(2000, 1)) + rng.normal(size=(2000, 5))
+    x = pd.DataFrame(np.digitize(z, [-1.0, 1.0]) + 1, columns=list("abcde"))  # three categories
+    latent = rl.cronbach_alpha(pd.DataFrame(z, columns=list("abcde"))).std_alpha
+    ordinal = rl.cronbach_alpha(x, cor="polychoric").alpha
+    # ordinal alpha estimates the alpha of the latent continuous responses; the coarse sum score's is lower
+    assert ordinal == pytest.approx(latent, abs=0.02)
+    assert rl.cronbach_alpha(x).alpha < ordinal - 0.03
+
+
+def test_ordinal_alpha_refuses_what_it_cannot_compute() -> None:
+    with pytest.raises(ValueError, match="cor must be"):
+        rl.cronbach_alpha(_frame(), cor="spearman")
+    with pytest.raises(ValueError, match="polychoric.*integer"):
+        rl.cronbach_alpha(_frame() + 0.5 * (_frame() > 3), cor="polychoric")
+    x = pd.DataFrame({"a": [1, 2, 3, 2, 1, 3], "b": [2, 2, 2, 2, 2, 2], "c": [1, 3, 3, 2, 1, 2]})
+    with pytest.raises(ValueError, match=r"polychoric.*column\(s\) b have no variance"):
+        rl.cronbach_alpha(x, cor="polychoric")
+
+
+def test_reliability_table_ordinal_columns(bfi_keyed: pd.DataFrame) -> None:
+    t = rl.reliability_table(bfi_keyed, SCALES, ordinal=True)
+    cols = list(t.columns)
+    assert cols[cols.index("omega_total") + 1 : cols.index("omega_total") + 3] == [
+        "ordinal_alpha",
+        "ordinal_omega_total",
+    ]
+    plain = rl.reliability_table(bfi_keyed, SCALES)
+    pd.testing.assert_frame_equal(t.drop(columns=["ordinal_alpha", "ordinal_omega_total"]), plain)
+    for s in SCALES:
+        ref = ORD["scales"][s]["listwise"]
+        assert t.loc[s, "ordinal_alpha"] == pytest.approx(ref["raw_alpha_refined"], abs=ORDINAL_REFINED)
+        # R: psych::omega(refined(x), nfactors = 1)$omega.tot and psych::omega(x, nfactors = 1, poly = TRUE)
+        assert t.loc[s, "ordinal_omega_total"] == pytest.approx(ref["omega_total_single_refined"], abs=1e-6)
+        assert t.loc[s, "ordinal_omega_total"] == pytest.approx(ref["omega_total_single"], abs=ORDINAL_PSYCH)
+
+
+def test_reliability_table_ordinal_nan_with_a_warning_when_polychorics_cannot_be_estimated() -> None:
+    rng = np.random.default_rng(2)
+    x = pd.DataFrame(rng.integers(1, 6, size=(40, 6)), columns=list("abcdef")).astype(float)
+    x["f"] = x["f"] + 0.5 * (x["e"] > 3)  # not integer categories: Pearson alpha yes, polychorics no
+    with pytest.warns(DataWarning, match="scale 'G2': ordinal alpha and omega not computed.*integer"):
+        t = rl.reliability_table(x, {"G1": list("abc"), "G2": list("def")}, ordinal=True)
+    assert np.isnan(t.loc["G2", "ordinal_alpha"]) and np.isnan(t.loc["G2", "ordinal_omega_total"])
+    assert np.isfinite(t.loc["G2", "alpha"]) and np.isfinite(t.loc["G1", "ordinal_alpha"])

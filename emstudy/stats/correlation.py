@@ -7,12 +7,11 @@ correlations with pairwise deletion unless asked otherwise (psych's ``use="pairw
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import special
 
 from emstudy.errors import DataWarning
 from emstudy.stats._common import single_thread_blas
@@ -89,51 +88,139 @@ def _correlation(df: pd.DataFrame, cor: str, missing: str) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------------
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(48)
+_RHO_BOUND = 0.9999  # |rho| is kept inside this bound (psych's optimize searches (-1, 1))
+_BIG = 10.0  # a threshold at -inf/+inf (an empty outer category) is placed here
 
 
-def _bvn_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
-    """Bivariate standard normal CDF P(X < h, Y < k) for correlation ``rho`` (vectorised).
+def _bvn_inner(h: np.ndarray, k: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """Bivariate standard normal CDF ``P(X < h, Y < k)`` for one correlation per pair (vectorised).
 
-    Uses Sheppard's/Drezner's representation
-    ``Phi2 = Phi(h) Phi(k) + 1/(2 pi) int_0^asin(rho) exp(-(h^2 - 2hk sin t + k^2) / (2 cos^2 t)) dt``
-    with 48-point Gauss-Legendre quadrature (Drezner & Wesolowsky, 1990; Genz, 2004).
-    Infinite limits must be replaced by large finite values by the caller.
+    ``h`` has shape ``(m, R, 1)``, ``k`` ``(m, 1, C)`` and ``rho`` ``(m,)``. Uses Sheppard's/Drezner's
+    representation ``Phi2 = Phi(h) Phi(k) + 1/(2 pi) int_0^asin(rho) exp(-(h^2 - 2hk sin t + k^2) /
+    (2 cos^2 t)) dt`` with 48-point Gauss-Legendre quadrature (Drezner & Wesolowsky, 1990; Genz, 2004).
+    The weighted sum is numpy's (no BLAS call), so the result does not depend on the BLAS library.
     """
-    h = np.asarray(h, dtype=float)
-    k = np.asarray(k, dtype=float)
-    base = special.ndtr(h) * special.ndtr(k)
-    if rho == 0:
-        return base
-    a = math.asin(rho)
-    theta = (_GL_NODES + 1) * a / 2
-    w = _GL_WEIGHTS * a / 2
-    st = np.sin(theta)
-    c2 = np.cos(theta) ** 2
+    a = np.arcsin(rho)[:, None]
+    theta = (_GL_NODES + 1.0) * a / 2.0
+    w = (_GL_WEIGHTS * a / 2.0)[:, None, None, :]
+    st = np.sin(theta)[:, None, None, :]
+    c2 = (np.cos(theta) ** 2)[:, None, None, :]
     hh = (h**2 + k**2)[..., None]
     hk = (h * k)[..., None]
-    integrand = np.exp(-(hh - 2 * hk * st) / (2 * c2))
-    return base + integrand @ w / (2 * np.pi)
+    integral = (np.exp(-(hh - 2.0 * hk * st) / (2.0 * c2)) * w).sum(axis=-1)
+    return special.ndtr(h) * special.ndtr(k) + integral / (2.0 * np.pi)
 
 
-def _cell_probs(rho: float, tau_r: np.ndarray, tau_c: np.ndarray) -> np.ndarray:
-    big = 10.0
-    rc = np.concatenate(([-big], np.clip(tau_r, -big, big), [big]))
-    cc = np.concatenate(([-big], np.clip(tau_c, -big, big), [big]))
-    hh, kk = np.meshgrid(rc, cc, indexing="ij")
-    f = _bvn_cdf(hh, kk, rho)
-    return f[1:, 1:] - f[:-1, 1:] - f[1:, :-1] + f[:-1, :-1]
+def _cells(inner: np.ndarray, border_r: np.ndarray, border_c: np.ndarray, corner: float) -> np.ndarray:
+    """Cell masses from a function at the inner threshold grid and its values at the upper borders."""
+    m, r1, c1 = inner.shape
+    full = np.zeros((m, r1 + 2, c1 + 2))
+    full[:, 1:-1, 1:-1] = inner
+    full[:, -1, 1:-1] = border_c
+    full[:, 1:-1, -1] = border_r
+    full[:, -1, -1] = corner
+    return full[:, 1:, 1:] - full[:, :-1, 1:] - full[:, 1:, :-1] + full[:, :-1, :-1]
+
+
+def _pair_loglik(
+    rho: np.ndarray, tau_r: np.ndarray, tau_c: np.ndarray, prop: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Log-likelihood per observation of each pair, its first and second derivatives in rho and the
+    Fisher information, for ``m`` pairs at once (thresholds ``(m, R-1)``, ``(m, C-1)``, proportions
+    ``(m, R, C)``).
+
+    ``d Phi2 / d rho`` is the bivariate normal density ``phi2`` and ``d phi2 / d rho = phi2 * (rho / (1 -
+    rho^2) + hk / (1 - rho^2) - rho q / (1 - rho^2)^2)`` with ``q = h^2 - 2 rho hk + k^2`` (Olsson, 1979).
+    """
+    h = tau_r[:, :, None]
+    k = tau_c[:, None, :]
+    r = rho[:, None, None]
+    s = 1.0 - r**2
+    q = h**2 - 2.0 * r * h * k + k**2
+    dens = np.exp(-q / (2.0 * s)) / (2.0 * np.pi * np.sqrt(s))
+    ddens = dens * (r / s + h * k / s - r * q / s**2)
+    zr, zc = np.zeros(tau_r.shape), np.zeros(tau_c.shape)
+    p = _cells(_bvn_inner(h, k, rho), special.ndtr(tau_r), special.ndtr(tau_c), 1.0)
+    dp = _cells(dens, zr, zc, 0.0)
+    d2p = _cells(ddens, zr, zc, 0.0)
+    # cells of zero (or, beyond a NaN threshold of psych's per-pair case, undefined) probability are left
+    # out, as psych's polyF does
+    pos = p > 0
+    used = (prop > 0) & pos
+    ps = np.where(pos, p, 1.0)
+    wt = np.where(used, prop, 0.0)
+    ratio = np.where(used, dp / ps, 0.0)
+    loglik = (wt * np.log(ps)).sum(axis=(1, 2))
+    score = (wt * ratio).sum(axis=(1, 2))
+    hess = (wt * (np.where(used, d2p / ps, 0.0) - ratio**2)).sum(axis=(1, 2))
+    info = np.where(pos, dp * dp / ps, 0.0).sum(axis=(1, 2))
+    return loglik, score, hess, info
+
+
+def _fit_pairs(start: np.ndarray, tau_r: np.ndarray, tau_c: np.ndarray, prop: np.ndarray) -> np.ndarray:
+    """Maximum-likelihood polychoric correlations of ``m`` pairs with fixed thresholds (vectorised).
+
+    Newton steps (Fisher scoring where the observed curvature is not negative), at most 0.25 long, halved
+    while the log-likelihood falls, until every step is below 1e-12: the estimate is then at the maximum
+    to rounding level, so it does not depend on where it started or on the BLAS library.
+    """
+    tau_r = np.clip(tau_r, -_BIG, _BIG)
+    tau_c = np.clip(tau_c, -_BIG, _BIG)
+    rho = np.clip(start, -0.95, 0.95).astype(float)
+    ll, g, hs, info = _pair_loglik(rho, tau_r, tau_c, prop)
+    active = np.arange(rho.size)
+    for _ in range(200):
+        # Newton where the curvature is negative, else Fisher scoring; no step where the likelihood is flat
+        curv = np.where(hs[active] < 0, -hs[active], np.where(info[active] > 0, info[active], np.inf))
+        step = g[active] / curv
+        step = np.clip(step, -0.25, 0.25)
+        new = np.clip(rho[active] + step, -_RHO_BOUND, _RHO_BOUND)
+        moved = np.abs(new - rho[active]) > 1e-12
+        active, new, step = active[moved], new[moved], step[moved]
+        if active.size == 0:
+            break
+        for _halving in range(40):
+            res = _pair_loglik(new, tau_r[active], tau_c[active], prop[active])
+            worse = res[0] < ll[active] - 1e-15 * np.abs(ll[active])
+            if not worse.any():
+                break
+            step = np.where(worse, step / 2.0, step)
+            new = np.clip(rho[active] + step, -_RHO_BOUND, _RHO_BOUND)
+        rho[active] = new
+        ll[active], g[active], hs[active], info[active] = res
+    return rho
 
 
 def _polychoric_pair(tab: np.ndarray, tau_r: np.ndarray, tau_c: np.ndarray) -> float:
+    """Polychoric correlation of one pair (a table with its own thresholds; psych's ``global=FALSE``)."""
     prop = tab / tab.sum()
+    return float(_fit_pairs(np.zeros(1), tau_r[None, :], tau_c[None, :], prop[None])[0])
 
-    def negll(rho: float) -> float:
-        pr = _cell_probs(rho, tau_r, tau_c)
-        ok = pr > 0
-        return -float(np.sum(prop[ok] * np.log(pr[ok])))
 
-    res = optimize.minimize_scalar(negll, bounds=(-0.9999, 0.9999), method="bounded", options={"xatol": 1e-7})
-    return float(res.x)
+def _pair_tables(codes: np.ndarray, ncat: int) -> np.ndarray:
+    """Contingency tables of every pair of items over its pairwise-complete rows: ``(p, p, ncat, ncat)``.
+
+    One product of the items' category indicators (missing rows all zero); counts are exact in floating point.
+    """
+    n, p = codes.shape
+    onehot = np.zeros((n, p, ncat))
+    rows, cols = np.nonzero(codes >= 0)
+    onehot[rows, cols, codes[rows, cols]] = 1.0
+    flat = onehot.reshape(n, p * ncat)
+    return (flat.T @ flat).reshape(p, ncat, p, ncat).transpose(0, 2, 1, 3)
+
+
+def _start_values(tabs: np.ndarray) -> np.ndarray:
+    """Pearson correlations of the category scores from each pair's table: a start below the polychoric."""
+    c = np.arange(tabs.shape[-1], dtype=float)
+    n = tabs.sum(axis=(1, 2))
+    pr, pc = tabs.sum(axis=2) / n[:, None], tabs.sum(axis=1) / n[:, None]
+    mr, mc = pr @ c, pc @ c
+    vr, vc = pr @ c**2 - mr**2, pc @ c**2 - mc**2
+    cov = np.einsum("mab,a,b->m", tabs, c, c) / n - mr * mc
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = cov / np.sqrt(vr * vc)
+    return np.nan_to_num(r)
 
 
 @single_thread_blas()
@@ -143,7 +230,14 @@ def polychoric(data: pd.DataFrame | np.ndarray, *, correct: float = 0.5, smooth:
     Thresholds are estimated once per item from its marginal proportions (all non-missing answers),
     then each correlation maximises the bivariate-normal likelihood of the pair's contingency table
     over its pairwise-complete rows (Olsson, 1979, two-step method). This is psych's default
-    (``global=TRUE``). When items do not share the same highest category, psych and this function
+    (``global=TRUE``); missing answers are thus handled pairwise, as psych does. All pairs are fitted
+    together, by Newton steps on the analytic first and second derivatives of the log-likelihood
+    (Fisher scoring where the curvature is not negative, steps halved while the likelihood falls),
+    until every step is below 1e-12: the estimates are at the maximum to rounding level, so the
+    written digits do not depend on the start or the BLAS library. psych stops its one-dimensional
+    search at R's default ``optimize`` tolerance, about 3e-5 short of the same maximum
+    (``tests/test_stats_correlation.py``). A correlation of +-0.9999 is a table whose likelihood has no
+    maximum inside (-1, 1) (e.g. no answers off the diagonal). When items do not share the same highest category, psych and this function
     switch to per-pair thresholds from each pair's table after dropping empty rows and columns, and
     replace empty cells by ``correct / n`` (psych's continuity correction); with the global thresholds
     no correction is applied. A matrix that is not positive definite is smoothed as
@@ -194,22 +288,25 @@ def polychoric(data: pd.DataFrame | np.ndarray, *, correct: float = 0.5, smooth:
             DataWarning,
             stacklevel=2,
         )
-    tau = [_thresholds(codes[codes[:, j] >= 0, j], ncat) for j in range(p)]
+    tau = np.array([_thresholds(codes[codes[:, j] >= 0, j], ncat) for j in range(p)])
+    tabs = _pair_tables(codes, ncat)
+    ii, jj = np.tril_indices(p, -1)
+    tabs = tabs[ii, jj]
+    empty = np.flatnonzero(tabs.sum(axis=(1, 2)) == 0)
+    if empty.size:
+        i, j = ii[empty[0]], jj[empty[0]]
+        raise ValueError(f"data: items {df.columns[i]!r} and {df.columns[j]!r} have no pairwise-complete rows")
     rho = np.eye(p)
     n_fixed = 0
-    for i in range(1, p):
-        for j in range(i):
-            ok = (codes[:, i] >= 0) & (codes[:, j] >= 0)
-            tab = np.zeros((ncat, ncat))
-            np.add.at(tab, (codes[ok, i], codes[ok, j]), 1.0)
-            if tab.sum() == 0:
-                raise ValueError(f"data: items {df.columns[i]!r} and {df.columns[j]!r} have no pairwise-complete rows")
-            if global_tau:
-                r_ij = _polychoric_pair(tab, tau[i], tau[j])
-            else:
-                r_ij, fixed = _pair_own_thresholds(tab, correct, df.columns[i], df.columns[j])
-                n_fixed += fixed
-            rho[i, j] = rho[j, i] = r_ij
+    if global_tau:
+        prop = tabs / tabs.sum(axis=(1, 2))[:, None, None]
+        r = _fit_pairs(_start_values(tabs), tau[ii], tau[jj], prop)
+    else:
+        r = np.empty(ii.size)
+        for m, (i, j) in enumerate(zip(ii, jj)):
+            r[m], fixed = _pair_own_thresholds(tabs[m], correct, df.columns[i], df.columns[j])
+            n_fixed += fixed
+    rho[ii, jj] = rho[jj, ii] = r
     if n_fixed:
         warnings.warn(
             f"polychoric: {n_fixed} tables had empty cells replaced by correct={correct}", DataWarning, stacklevel=2
@@ -270,3 +367,30 @@ def _smooth(rho: np.ndarray) -> np.ndarray:
         d = np.sqrt(np.diag(m))
         rho = m / np.outer(d, d)
     return rho
+
+
+# ----------------------------------------------------------------------------------------------
+# The polychoric matrix of one scale (ordinal alpha and omega)
+# ----------------------------------------------------------------------------------------------
+
+
+def _check_cor(cor: str) -> None:
+    if cor not in ("pearson", "polychoric"):
+        raise ValueError(f"cor must be 'pearson' or 'polychoric'; got {cor!r}")
+
+
+def _polychoric_matrix(names: tuple[str, ...], x: np.ndarray, missing: str) -> tuple[np.ndarray, int]:
+    """Polychoric correlations of a scale's items under the missing-data policy, and the ``n`` behind them
+    (listwise: complete cases; pairwise: the smallest number of respondents behind a correlation)."""
+    nan = np.isnan(x)
+    if missing == "listwise":
+        x = x[~nan.any(axis=1)]
+        n = int(x.shape[0])
+    else:
+        present = (~nan).astype(float)
+        n = int((present.T @ present).min())
+    try:
+        r = polychoric(pd.DataFrame(x, columns=list(names))).to_numpy()
+    except ValueError as exc:
+        raise ValueError(f"items (polychoric, missing={missing!r}): {str(exc).removeprefix('data: ')}") from None
+    return r, n

@@ -5,6 +5,9 @@ from a one-factor minres solution of the factor correlations, items flipped when
 is negative), plus omega total of a one-factor minres solution, used by the construct table of
 :mod:`emstudy.stats.reliability`. The factoring and rotations come from :mod:`emstudy.stats.factoring`;
 the tests in ``tests/test_stats_reliability.py`` use ``tests/reference/reliability.R`` as the oracle.
+``cor="polychoric"`` (ordinal omega) factors the polychoric correlation matrix instead, as
+``psych::omega(x, poly = TRUE)``, which is ``psych::omega(psych::polychoric(x)$rho)``
+(``tests/reference/ordinal_reliability.R``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -20,7 +23,8 @@ import pandas as pd
 from emstudy.errors import ModelWarning
 from emstudy.stats import factoring
 from emstudy.stats._common import single_thread_blas
-from emstudy.stats._moments import MissingPolicy, _moments
+from emstudy.stats._moments import MissingPolicy, _as_frame, _check_missing, _moments, _numeric_matrix
+from emstudy.stats.correlation import _check_cor, _polychoric_matrix
 
 __all__ = ["OmegaResult", "omega"]
 
@@ -50,7 +54,9 @@ class OmegaResult:
     omega_total : omega total of the ``n_factors`` solution.
     omega_total_single : omega total of a one-factor minres solution.
     g_loadings : Schmid-Leiman general-factor loadings per item (after flipping, as psych).
-    n, n_items, n_factors, missing : sample and settings.
+    n, n_items, n_factors, missing : sample and settings (``n``: listwise complete cases, pairwise the
+        smallest number of respondents behind a correlation).
+    cor : ``"pearson"`` or ``"polychoric"`` (ordinal omega, of the latent continuous responses).
     """
 
     omega_h: float
@@ -61,12 +67,13 @@ class OmegaResult:
     n_items: int
     n_factors: int
     missing: str
+    cor: str = "pearson"
 
     def __repr__(self) -> str:
         return (
             f"OmegaResult(omega_h={self.omega_h:.4f}, omega_total={self.omega_total:.4f}, "
             f"omega_total_single={self.omega_total_single:.4f}, n_factors={self.n_factors}, "
-            f"n={self.n}, n_items={self.n_items}, missing={self.missing!r})"
+            f"n={self.n}, n_items={self.n_items}, missing={self.missing!r}, cor={self.cor!r})"
         )
 
 
@@ -79,7 +86,13 @@ def _omega_total_single(r: np.ndarray) -> float:
 
 
 @single_thread_blas()
-def omega(items: Any, *, n_factors: int = 3, missing: MissingPolicy = "listwise") -> OmegaResult:
+def omega(
+    items: Any,
+    *,
+    n_factors: int = 3,
+    missing: MissingPolicy = "listwise",
+    cor: Literal["pearson", "polychoric"] = "pearson",
+) -> OmegaResult:
     """McDonald's omega hierarchical and omega total, as ``psych::omega`` computes by default.
 
     The item correlation matrix is factored by minres into ``n_factors`` factors, rotated by
@@ -98,7 +111,13 @@ def omega(items: Any, *, n_factors: int = 3, missing: MissingPolicy = "listwise"
     n_factors : int
         Group factors of the Schmid-Leiman solution (psych's default 3).
     missing : {"listwise", "pairwise"}
-        Missing-data policy.
+        Missing-data policy (for ``cor="polychoric"``, ``"pairwise"`` gives psych's pairwise polychoric
+        correlations, ``psych::omega(x, poly = TRUE)`` on data with missing values).
+    cor : {"pearson", "polychoric"}
+        Factor the Pearson correlations of the item scores, or the polychoric correlations of
+        integer-coded ordinal items (ordinal omega, as ``psych::omega(x, poly = TRUE)``): the
+        reliability of the latent continuous responses behind the categories, not of the observed sum
+        score (Chalmers, 2018).
 
     Returns
     -------
@@ -127,11 +146,12 @@ def omega(items: Any, *, n_factors: int = 3, missing: MissingPolicy = "listwise"
     Zinbarg, R. E., Revelle, W., Yovel, I., & Li, W. (2005). Cronbach's alpha, Revelle's beta, and
     McDonald's omega_h. Psychometrika, 70(1), 123-133.
     Jennrich, R. I. (2002). A simple general method for oblique rotation. Psychometrika, 67(1), 7-19.
+    Chalmers, R. P. (2018). On misconceptions and the limited usefulness of ordinal alpha. Educational
+    and Psychological Measurement, 78(6), 1056-1071.
     """
     if not isinstance(n_factors, (int, np.integer)) or n_factors < 1:
         raise ValueError(f"n_factors must be a positive integer; got {n_factors!r}")
-    mom = _moments(items, missing)
-    r = mom.corr
+    names, r, n = _omega_correlations(items, missing, cor)
     k = r.shape[0]
     if n_factors >= k:
         raise ValueError(f"n_factors ({n_factors}) must be smaller than the number of items ({k})")
@@ -162,12 +182,25 @@ def omega(items: Any, *, n_factors: int = 3, missing: MissingPolicy = "listwise"
         omega_h=omega_h,
         omega_total=float(omega_total),
         omega_total_single=float(total_single),
-        g_loadings=pd.Series(g, index=pd.Index(mom.names, name="item"), name="g"),
-        n=mom.n,
+        g_loadings=pd.Series(g, index=pd.Index(names, name="item"), name="g"),
+        n=n,
         n_items=k,
         n_factors=int(n_factors),
         missing=missing,
+        cor=cor,
     )
+
+
+def _omega_correlations(items: Any, missing: str, cor: str) -> tuple[tuple[str, ...], np.ndarray, int]:
+    """Item names, the correlation matrix omega factors (Pearson or polychoric) and its ``n``."""
+    if cor == "pearson":
+        mom = _moments(items, missing)
+        return mom.names, mom.corr, mom.n
+    _check_cor(cor)
+    _check_missing(missing)
+    names, x = _numeric_matrix(_as_frame(items))
+    r, n = _polychoric_matrix(names, x, missing)
+    return names, r, n
 
 
 def _schmid_leiman_general(r: np.ndarray, n_factors: int) -> tuple[np.ndarray, np.ndarray]:

@@ -10,6 +10,8 @@ tests in ``tests/test_stats_reliability.py`` use as the oracle (``tests/referenc
   :mod:`emstudy.stats.omega` (which holds ``omega``, as ``psych::omega``).
 * ``split_half``: ``psych::splitHalf`` on the correlation matrix (Guttman's lambdas 1, 2, 3, 4, 6 and
   the mean and minimum split half).
+* ``cor="polychoric"`` (ordinal alpha, Zumbo, Gadermann & Zeisser 2007): the same formulas on the polychoric
+  matrix (:mod:`emstudy.stats.correlation`), as ``psych::alpha(psych::polychoric(x)$rho)``.
 
 KMO and Bartlett's test are in :mod:`emstudy.stats.factorability`; composite reliability, AVE and HTMT
 in :mod:`emstudy.stats.validity`.
@@ -48,6 +50,7 @@ from emstudy.stats._moments import (
     _pairwise_pearson,
     _resolve_scales,
 )
+from emstudy.stats.correlation import _check_cor, _polychoric_matrix
 from emstudy.stats.factorability import _check_nonsingular, _kmo_from_corr
 from emstudy.stats.omega import _omega_total_single
 
@@ -133,6 +136,8 @@ class AlphaResult:
     n : respondents used (listwise: complete cases; pairwise: smallest pairwise count).
     n_items : number of items.
     missing : the missing-data policy used.
+    cor : ``"pearson"`` (alpha of the observed scores) or ``"polychoric"`` (ordinal alpha: ``alpha`` equals
+        ``std_alpha``; without a bootstrap, no interval: NaN bounds and ``ci_method="none"``).
     """
 
     alpha: float
@@ -145,12 +150,13 @@ class AlphaResult:
     n: int
     n_items: int
     missing: str
+    cor: str = "pearson"
 
     def __repr__(self) -> str:
         return (
             f"AlphaResult(alpha={self.alpha:.4f}, std_alpha={self.std_alpha:.4f}, "
             f"{self.conf_level:.0%} CI [{self.ci_lower:.4f}, {self.ci_upper:.4f}] ({self.ci_method}), "
-            f"n={self.n}, n_items={self.n_items}, missing={self.missing!r})"
+            f"n={self.n}, n_items={self.n_items}, missing={self.missing!r}, cor={self.cor!r})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -165,27 +171,37 @@ def cronbach_alpha(
     n_boot: int = 1000,
     seed: int | None = None,
     missing: MissingPolicy = "listwise",
+    cor: Literal["pearson", "polychoric"] = "pearson",
 ) -> AlphaResult:
-    """Cronbach's alpha with a confidence interval.
+    """Cronbach's alpha with a confidence interval, or ordinal alpha (``cor="polychoric"``).
 
     Parameters
     ----------
     items : DataFrame or 2-D array
-        Respondents in rows, items in columns, numeric, reverse-keyed items already reversed.
+        Respondents in rows, items in columns, numeric, reverse-keyed items already reversed; for
+        ``cor="polychoric"`` integer-coded categories (at most 8).
     conf_level : float
         Confidence level of the interval, in (0, 1).
     method : {"feldt", "bootstrap"}
         ``"feldt"``: the F-distribution interval of Feldt, Woodruff & Salih (1987), as
         ``psych::alpha.ci``; ``"bootstrap"``: percentile interval over ``n_boot`` resamples of
-        respondents.
+        respondents (for ordinal alpha the polychoric matrix is re-estimated in each resample).
     n_boot : int
         Bootstrap resamples (``method="bootstrap"`` only).
     seed : int, optional
         Seed of the bootstrap resampling.
     missing : {"listwise", "pairwise"}
-        Listwise complete cases (default) or pairwise-complete covariances. For the pairwise
-        policy the Feldt interval uses the smallest pairwise count as ``n`` (``psych`` uses the
-        number of rows).
+        Listwise complete cases (default) or pairwise-complete covariances; for ``cor="polychoric"``
+        pairwise polychorics (each over the respondents who answered both items, thresholds from all of
+        an item's answers, as ``psych::polychoric``). For the pairwise policy ``n`` (and Feldt's ``n``)
+        is the smallest pairwise count (``psych`` uses the number of rows).
+    cor : {"pearson", "polychoric"}
+        ``"pearson"``: alpha of the observed item scores, as ``psych::alpha(x)``. ``"polychoric"``: ordinal
+        alpha (Zumbo, Gadermann & Zeisser, 2007), ``psych::alpha(psych::polychoric(x)$rho)``: reliability
+        of the sum of the latent continuous responses behind the categories, not of the observed sum
+        score (Chalmers, 2018); ``alpha == std_alpha``. Feldt's interval is for observed-score alpha and
+        does not apply (nor does psych give one on a matrix): with ``method="feldt"`` the bounds are NaN
+        and ``ci_method`` is ``"none"``; ``method="bootstrap"`` gives an interval.
 
     Returns
     -------
@@ -195,7 +211,7 @@ def cronbach_alpha(
     ------
     ValueError
         Fewer than two items, fewer than three complete respondents, a zero-variance item, or a
-        non-numeric column.
+        non-numeric column (for ``cor="polychoric"`` also non-integer codes or more than 8 categories).
 
     Examples
     --------
@@ -205,6 +221,10 @@ def cronbach_alpha(
     >>> x = pd.DataFrame(f + rng.normal(size=(200, 4)), columns=list("abcd"))
     >>> round(cronbach_alpha(x).alpha, 2)
     0.78
+    >>> likert = pd.DataFrame(np.digitize(x, [-1.5, -0.5, 0.5, 1.5]) + 1, columns=list("abcd"))
+    >>> ordinal = cronbach_alpha(likert, cor="polychoric")
+    >>> ordinal.alpha > cronbach_alpha(likert).alpha, ordinal.ci_method
+    (True, 'none')
 
     References
     ----------
@@ -212,38 +232,51 @@ def cronbach_alpha(
     16(3), 297-334.
     Feldt, L. S., Woodruff, D. J., & Salih, F. A. (1987). Statistical inference for coefficient alpha.
     Applied Psychological Measurement, 11(1), 93-103.
+    Zumbo, B. D., Gadermann, A. M., & Zeisser, C. (2007). Ordinal versions of coefficients alpha and
+    theta for Likert rating scales. Journal of Modern Applied Statistical Methods, 6(1), 21-29.
+    Chalmers, R. P. (2018). On misconceptions and the limited usefulness of ordinal alpha. Educational
+    and Psychological Measurement, 78(6), 1056-1071.
     """
     _check_conf_level(conf_level)
     if method not in ("feldt", "bootstrap"):
         raise ValueError(f"method must be 'feldt' or 'bootstrap'; got {method!r}")
     if method == "bootstrap" and n_boot < 2:
         raise ValueError(f"n_boot must be at least 2; got {n_boot}")
+    _check_cor(cor)
     frame = _as_frame(items)
     names, x = _numeric_matrix(frame)
-    mom = _moments_from_matrix(names, x, missing)
-    c = mom.cov
+    if cor == "polychoric":
+        _check_missing(missing)
+        r, n = _polychoric_matrix(names, x, missing)
+        c = r  # a correlation matrix: raw and standardized alpha coincide
+    else:
+        mom = _moments_from_matrix(names, x, missing)
+        c, r, n = mom.cov, mom.corr, mom.n
     k = c.shape[0]
     alpha = float(_alpha_from_cov(c))
-    r = mom.corr
     std_alpha = float(k / (k - 1) * (1.0 - k / r.sum()))
     average_r = float((r.sum() - k) / (k * (k - 1)))
     r_drop, _, _ = _drop_stats(c)
     _warn_keying(names, r_drop, alpha)
-    if method == "feldt":
-        low, high = _feldt_ci(alpha, mom.n, k, conf_level)
+    ci_method: str = method
+    if method == "bootstrap":
+        low, high = _bootstrap_ci(names, x, missing, conf_level, n_boot, seed, cor)
+    elif cor == "pearson":
+        low, high = _feldt_ci(alpha, n, k, conf_level)
     else:
-        low, high = _bootstrap_ci(names, x, missing, conf_level, n_boot, seed)
+        low, high, ci_method = math.nan, math.nan, "none"
     return AlphaResult(
         alpha=alpha,
         std_alpha=std_alpha,
         ci_lower=low,
         ci_upper=high,
         conf_level=conf_level,
-        ci_method=method,
+        ci_method=ci_method,
         average_r=average_r,
-        n=mom.n,
+        n=n,
         n_items=k,
         missing=missing,
+        cor=cor,
     )
 
 
@@ -296,18 +329,25 @@ def spearman_brown(items: Any, *, missing: MissingPolicy = "listwise") -> float:
 
 
 def _bootstrap_ci(
-    names: tuple[str, ...], x: np.ndarray, missing: str, conf_level: float, n_boot: int, seed: int | None
+    names: tuple[str, ...], x: np.ndarray, missing: str, conf_level: float, n_boot: int, seed: int | None, cor: str
 ) -> tuple[float, float]:
-    """Percentile bootstrap interval of raw alpha over ``n_boot`` resamples of respondents."""
+    """Percentile bootstrap interval of raw alpha (ordinal alpha for ``cor="polychoric"``) over ``n_boot``
+    resamples of respondents."""
     rng = np.random.default_rng(seed)
     xb = x if missing == "pairwise" else x[~np.isnan(x).any(axis=1)]
     boots = np.empty(n_boot)
-    for b in range(n_boot):
-        sample = xb[rng.integers(0, xb.shape[0], xb.shape[0])]
-        try:
-            boots[b] = _alpha_from_cov(_moments_from_matrix(names, sample, missing).cov)
-        except ValueError:  # a resample with a constant item
-            boots[b] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)  # a resample's per-pair thresholds or smoothing
+        for b in range(n_boot):
+            sample = xb[rng.integers(0, xb.shape[0], xb.shape[0])]
+            try:
+                if cor == "polychoric":
+                    c, _ = _polychoric_matrix(names, sample, missing)
+                else:
+                    c = _moments_from_matrix(names, sample, missing).cov
+                boots[b] = _alpha_from_cov(c)
+            except ValueError:  # a resample with a constant item
+                boots[b] = np.nan
     boots = boots[np.isfinite(boots)]
     p = 1.0 - conf_level
     low, high = (float(v) for v in np.quantile(boots, [p / 2.0, 1.0 - p / 2.0]))
@@ -466,15 +506,13 @@ def split_half(
     lambda2 = (sum_off + math.sqrt(sumsq_off * k / (k - 1))) / sum_r
     lambda6 = (sum_off + float(smc.sum())) / sum_r
     m = k // 2
-    if k % 2 == 0:
-        n_distinct = math.comb(k, m) // 2
-    else:
-        n_distinct = math.comb(k, m)
+    n_distinct = math.comb(k, m) // 2 if k % 2 == 0 else math.comb(k, m)  # an even split counted once
     if n_distinct <= n_sample:
-        if k % 2 == 0:
-            combos = [(0, *c) for c in itertools.combinations(range(1, k), m - 1)]
-        else:
-            combos = list(itertools.combinations(range(k), m))
+        combos = (
+            [(0, *c) for c in itertools.combinations(range(1, k), m - 1)]
+            if k % 2 == 0
+            else list(itertools.combinations(range(k), m))
+        )
         ind = np.zeros((len(combos), k))
         for row, c in enumerate(combos):
             ind[row, list(c)] = 1.0
@@ -511,7 +549,12 @@ def split_half(
 
 
 def reliability_table(
-    data: pd.DataFrame, scales: Any, *, conf_level: float = 0.95, missing: MissingPolicy = "listwise"
+    data: pd.DataFrame,
+    scales: Any,
+    *,
+    conf_level: float = 0.95,
+    missing: MissingPolicy = "listwise",
+    ordinal: bool = False,
 ) -> pd.DataFrame:
     """One row of reliability statistics per construct.
 
@@ -525,14 +568,21 @@ def reliability_table(
         Level of the Feldt interval for alpha.
     missing : {"listwise", "pairwise"}
         Listwise complete cases per scale (default) or pairwise covariances.
+    ordinal : bool
+        Add ``ordinal_alpha`` and ``ordinal_omega_total`` after ``omega_total``: alpha and one-factor omega
+        total of the polychoric correlations under the same missing-data policy (``cronbach_alpha(...,
+        cor="polychoric")``, ``omega(..., n_factors=1, cor="polychoric").omega_total_single``; integer-coded
+        items). A scale whose polychoric matrix cannot be estimated (an item with one observed category,
+        fewer than three respondents) gets NaN there and a ``DataWarning`` naming it.
 
     Returns
     -------
     DataFrame
         Indexed by construct, with columns ``n``, ``n_items``, ``alpha``, ``alpha_ci_lower``,
-        ``alpha_ci_upper``, ``omega_total`` (one-factor minres), ``mean_inter_item_r``, ``kmo``,
-        ``weakest_item`` (lowest r.drop) and ``weakest_r_drop``; ``attrs["missing"]`` holds the
-        policy. Every statistic of a scale comes from one covariance matrix of its items.
+        ``alpha_ci_upper``, ``omega_total`` (one-factor minres), (with ``ordinal``) ``ordinal_alpha``
+        and ``ordinal_omega_total``, ``mean_inter_item_r``, ``kmo``, ``weakest_item`` (lowest r.drop)
+        and ``weakest_r_drop``; ``attrs["missing"]`` holds the policy. Every Pearson statistic of a
+        scale comes from one covariance matrix of its items.
 
     Examples
     --------
@@ -548,6 +598,8 @@ def reliability_table(
     Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests. Psychometrika,
     16(3), 297-334.
     Kaiser, H. F. (1970). A second generation little jiffy. Psychometrika, 35(4), 401-415.
+    Zumbo, B. D., Gadermann, A. M., & Zeisser, C. (2007). Ordinal versions of coefficients alpha and
+    theta for Likert rating scales. Journal of Modern Applied Statistical Methods, 6(1), 21-29.
     """
     spec = _check_args_table(data, scales, conf_level, missing)
     cols: list[str] = []
@@ -571,7 +623,10 @@ def reliability_table(
         else:
             mom = _moments_from_matrix(tuple(items), x[:, ii], missing)
             c, n = mom.cov, mom.n
-        rows.append(_table_row(name, items, c, n, x[:, ii], conf_level, missing))
+        row = _table_row(name, items, c, n, x[:, ii], conf_level, missing)
+        if ordinal:  # from the item codes as given (x may have been centred in place)
+            row = _with_ordinal(row, name, items, _numeric_matrix(data[items], "data")[1], missing)
+        rows.append(row)
     out = pd.DataFrame(rows).set_index("construct")
     out.attrs["missing"] = missing
     return out
@@ -587,6 +642,19 @@ def _check_args_table(data: Any, scales: Any, conf_level: float, missing: str) -
     for name, items in spec.items():
         check_columns(data, items, role=f"construct {name!r}")
     return spec
+
+
+def _with_ordinal(row: dict[str, Any], name: str, items: Sequence[str], xs: np.ndarray, missing: str) -> dict[str, Any]:
+    """The table row with ordinal alpha and ordinal omega total inserted after ``omega_total``."""
+    values = [math.nan, math.nan]
+    try:
+        r, _ = _polychoric_matrix(tuple(items), xs, missing)
+        values = [float(_alpha_from_cov(r)), _omega_total_single(r)]
+    except ValueError as exc:
+        warnings.warn(f"scale {name!r}: ordinal alpha and omega not computed: {exc}", DataWarning, stacklevel=4)
+    pairs = list(row.items())
+    at = list(row).index("omega_total") + 1
+    return dict(pairs[:at] + list(zip(("ordinal_alpha", "ordinal_omega_total"), values)) + pairs[at:])
 
 
 def _table_kmo(name: str, items: Sequence[str], r: np.ndarray, xs: np.ndarray, missing: str) -> float:

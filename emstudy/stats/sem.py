@@ -1,16 +1,22 @@
 """Structural equation models by maximum likelihood, as lavaan's ``sem()`` fits them.
 
-This module sits beside the :mod:`emstudy.stats.cfa` sub-package and uses its engine. :func:`sem` parses lavaan's model syntax (:func:`~emstudy.stats.cfa.semsyntax.parse_sem`),
-builds lavaan's ``sem()`` parameter table (:mod:`~emstudy.stats.cfa.semengine`), fits it with the
-CFA engine's optimizer and returns the same :class:`~emstudy.stats.cfa.estimate.CFAResult` as
-:func:`~emstudy.stats.cfa.estimate.cfa`, with the columns ``label`` and ``std_lv`` and one row per
-defined parameter (``op == ":="``, delta-method standard errors).
+This module sits beside the :mod:`emstudy.stats.cfa` sub-package and uses its engine. :func:`sem` parses
+lavaan's model syntax (:func:`~emstudy.stats.cfa.semsyntax.parse_sem`), builds lavaan's ``sem()`` parameter
+table with its ``group.equal`` / ``group.partial`` constraints (:mod:`~emstudy.stats.cfa.semengine`), fits it
+with the CFA engine's optimizer (or the FIML machinery of :mod:`~emstudy.stats.cfa.fiml`, for
+``missing="fiml"`` and for MLR with a mean structure) and returns the same
+:class:`~emstudy.stats.cfa.estimate.CFAResult` as :func:`~emstudy.stats.cfa.estimate.cfa`, with the columns
+``label`` and ``std_lv`` and one row per defined parameter (``op == ":="``, delta-method standard errors, or
+bootstrap ones with ``se="bootstrap"``).
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
+import functools
 import warnings
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -20,9 +26,10 @@ from emstudy.errors import ConvergenceWarning, HeywoodWarning
 from emstudy.stats.cfa._data import _prepare_data, _prepare_fiml_blocks, _prepare_moments
 from emstudy.stats.cfa.engine import _case_scores, _observed_hessian, _optimize
 from emstudy.stats.cfa.estimate import CFAResult, _check_args_cfa, _check_identified, _standard_errors
-from emstudy.stats.cfa.fiml import _fiml_data, _fit_fiml
+from emstudy.stats.cfa.fiml import _fiml_data, _FIMLData, _FIMLEngine, _fit_fiml
 from emstudy.stats.cfa.fit import _fit_measures
-from emstudy.stats.cfa.semengine import _build_sem_table, _Layout, _layout, _sem_start, _SEMEngine, _SPar
+from emstudy.stats.cfa.robust import _robust_fiml, _robust_listwise
+from emstudy.stats.cfa.semengine import _SEM_EQUAL, _build_sem_table, _Layout, _layout, _sem_start, _SEMEngine, _SPar
 from emstudy.stats.cfa.semsyntax import SEMModel, parse_sem
 
 __all__ = ["sem"]
@@ -37,8 +44,14 @@ def sem(
     sample_nobs: int | None = None,
     estimator: str = "ML",
     group: str | None = None,
+    equal: Iterable[str] = (),
+    group_partial: Iterable[str] = (),
     std_lv: bool = False,
     missing: str = "listwise",
+    se: str = "standard",
+    bootstrap: int = 1000,
+    seed: int | None = None,
+    n_jobs: int = 1,
     max_iter: int = 1000,
 ) -> CFAResult:
     """Structural equation model by maximum likelihood, with lavaan's ``sem()`` defaults.
@@ -47,29 +60,54 @@ def sem(
     ----------
     model : str or SEMModel
         lavaan model syntax: ``=~`` (measurement), ``~`` (regressions among latent and observed
-        variables), ``~~`` (variances, covariances, residual covariances), pre-multiplied
-        labels and values (``a*x``, ``0.5*x``, ``NA*x``; a label shared by several parameters
-        makes them equal) and defined parameters ``name := expression`` of labels (``+ - * /
-        ^``), e.g. ``ind := a*b``.
+        variables), ``~~`` (variances, covariances, residual covariances), ``~ 1`` (intercepts),
+        pre-multiplied labels and values (``a*x``, ``0.5*x``, ``NA*x``; a label shared by several
+        parameters makes them equal, in every group; ``c(a1, a2)*x`` gives one modifier per group)
+        and defined parameters ``name := expression`` of labels (``+ - * / ^``), e.g. ``ind := a*b``.
     data : pandas.DataFrame, optional
-        One row per respondent (listwise deletion of incomplete rows, with a warning).
+        One row per respondent (listwise deletion of incomplete rows, with a warning, unless
+        ``missing="fiml"``).
     sample_cov, sample_mean, sample_nobs : optional
         Summary statistics instead of ``data``, as in :func:`cfa` (mappings group -> statistics
-        for several groups).
+        for several groups); only with ``estimator="ML"`` and ``se="standard"``.
     estimator : {"ML", "MLR"}
-        As in :func:`cfa`; ``"MLR"`` needs raw data, one group, no intercept statement and no
-        fixed exogenous covariates; with ``missing="fiml"`` groups and intercepts are allowed.
+        ``"MLR"``: ML estimates with the sandwich (robust) standard errors and the Yuan-Bentler
+        scaled chi-square, as lavaan's; needs raw data; not implemented with exogenous observed
+        covariates (fixed.x). With groups or a mean structure and listwise deletion it is fitted
+        by the FIML machinery on the complete rows (which gives the listwise ML estimates).
     group : str, optional
         Column of ``data`` defining groups: the model is fitted in every group with a mean
         structure (intercepts free, latent means 0); a label written once is shared by all groups
-        (equal across groups), as in lavaan. ``group.equal``-style options are not implemented
-        (use :func:`cfa` and :func:`invariance` for measurement invariance).
+        (equal across groups), as in lavaan.
+    equal : iterable of str
+        lavaan's ``group.equal``: any of ``"loadings"``, ``"intercepts"``, ``"means"``,
+        ``"residuals"``, ``"residual.covariances"``, ``"lv.variances"``, ``"lv.covariances"``,
+        ``"regressions"``; the unlabelled free parameters of these classes equal their group-1
+        counterparts (a labelled parameter keeps its label's constraint). With equal intercepts
+        (and not ``"means"``) the latent means are free beyond group 1; with ``std_lv`` and equal
+        loadings (and not ``"lv.variances"``) the latent variances are.
+    group_partial : iterable of str
+        lavaan's ``group.partial``: parameters exempt from ``equal``, written ``"f=~x2"``,
+        ``"x7~1"``, ``"x4~~x7"``, ``"f2~f1"``.
     std_lv : bool
         Fix the (residual) variances of the latent variables to 1 and free every loading.
     missing : {"listwise", "fiml"}
         As in :func:`cfa`: ``"fiml"`` is lavaan's ``missing = "ml"`` (full-information ML with a
         mean structure, observed-information standard errors, also for the ``:=`` parameters);
         not implemented with exogenous observed covariates (``fixed.x``).
+    se : {"standard", "robust", "bootstrap"}
+        ``"standard"``: from the information matrix of the estimator; ``"robust"``: the sandwich
+        with the ML estimates and the ML chi-square (lavaan's ``se = "robust.huber.white"``; as
+        MLR, not with fixed.x); ``"bootstrap"``: :func:`~emstudy.stats.bootstrap.bootstrap`
+        standard errors and percentile intervals (lavaan's ``se = "bootstrap"`` with
+        ``parameterEstimates(boot.ci.type = "perc")``) in ``se, z, pvalue, ci_lower, ci_upper``
+        of the free and the ``:=`` rows.
+    bootstrap : int
+        Replicates for ``se="bootstrap"``.
+    seed : int, optional
+        Seed of the bootstrap; required with ``se="bootstrap"`` (the result is reproducible).
+    n_jobs : int
+        Worker processes of the bootstrap; the result is the same for any number.
     max_iter : int
         Iteration limit of the optimizer.
 
@@ -77,9 +115,10 @@ def sem(
     -------
     CFAResult
         ``params`` has lavaan's ``parameterEstimates(fit, standardized = TRUE)`` columns ``lhs,
-        op, rhs, label, free, est, se, z, pvalue, ci_lower, ci_upper, std_lv, std_all``, with
-        the defined parameters last (their standard errors by the delta method, with the
-        Jacobian of the definition by complex-step differentiation, exact to rounding).
+        op, rhs, label, free, est, se, z, pvalue, ci_lower, ci_upper, std_lv, std_all`` (with
+        ``group`` and ``group_label`` after ``rhs`` for several groups), with the defined
+        parameters last (their standard errors by the delta method, with the Jacobian of the
+        definition by complex-step differentiation, exact to rounding).
 
     Notes
     -----
@@ -98,14 +137,15 @@ def sem(
     ValueError
         One line on a syntax error (naming the model line), an unknown label in ``:=``, a
         variable not in the data, a model with negative degrees of freedom, or an option that is
-        not implemented (MLR with groups, intercepts or fixed covariates; regressions of
-        indicators; second-order factors; covariances between a latent variable and an indicator).
+        not implemented (MLR or robust SEs with fixed covariates; regressions of indicators;
+        second-order factors; covariances between a latent variable and an indicator).
 
     Examples
     --------
     >>> fit = sem('''ind60 =~ x1 + x2 + x3
     ...              dem60 =~ y1 + y2 + y3 + y4
     ...              dem60 ~ a*ind60''', df)  # doctest: +SKIP
+    >>> sem(model, hs, group="school", equal=("loadings", "intercepts"))  # doctest: +SKIP
 
     References
     ----------
@@ -114,30 +154,30 @@ def sem(
     Statistical Software, 48(2), 1-36.
     Martins, J. R. R. A., Sturdza, P., & Alonso, J. J. (2003). The complex-step derivative
     approximation. ACM Transactions on Mathematical Software, 29, 245-262.
+    White, H. (1982). Maximum likelihood estimation of misspecified models. Econometrica, 50, 1-25.
     """
-    mm, lay, meanstructure = _check_args_sem(
+    mm, lay, meanstructure, equal, group_partial = _check_args_sem(
         model, data, sample_cov=sample_cov, sample_mean=sample_mean, sample_nobs=sample_nobs, estimator=estimator,
-        group=group, missing=missing,
+        group=group, missing=missing, equal=equal, group_partial=group_partial, se=se, bootstrap=bootstrap,
+        seed=seed, n_jobs=n_jobs,
     )  # fmt: skip
-    fd = _fiml_data(*_prepare_fiml_blocks(lay, data, group), len(lay.obs)) if missing == "fiml" else None
-    if fd is not None:
-        labels, S, means, ns, blocks = fd.labels, fd.S, fd.means, fd.ns, []
-    elif data is not None:
-        labels, S, means, ns, blocks = _prepare_data(lay, data, group, raw=True)
-    else:
-        labels, S, means, ns = _prepare_moments(lay, sample_cov, sample_mean, sample_nobs)
-        blocks = []
+    if se == "bootstrap":
+        opts = {"estimator": estimator, "group": group, "equal": equal, "group_partial": group_partial}
+        opts |= {"std_lv": std_lv, "missing": missing, "max_iter": max_iter}
+        return _bootstrapped(mm, data, opts, bootstrap, seed, n_jobs)
+    fd = _fiml_input(lay, data, group, missing=missing, fiml=meanstructure and (estimator == "MLR" or se == "robust"))
+    labels, S, means, ns, blocks = _inputs(lay, fd, data, group, sample_cov, sample_mean, sample_nobs)
     G, nx = len(S), len(lay.fixed_x)
-    table, nfree = _build_sem_table(mm, lay, S, means, std_lv=std_lv, meanstructure=meanstructure)
+    table, nfree = _build_sem_table(
+        mm, lay, S, means, std_lv=std_lv, meanstructure=meanstructure, equal=equal, partial=group_partial
+    )
     _check_defined(mm, table)
     fixed_moments = G * (nx * (nx + 1) // 2 + (nx if meanstructure else 0))
-    _check_identified(table, nfree + fixed_moments, lay, ns, group_partial=(), meanstructure=meanstructure)
+    _check_identified(table, nfree + fixed_moments, lay, ns, group_partial=group_partial, meanstructure=meanstructure)
     eng = _SEMEngine(table, nfree, len(lay.obs), len(lay.eta), S, means, ns, meanstructure)
     if fd is not None:
-        x, converged, nit, fm, cov = _fit_fiml(
-            eng, fd, _sem_start(table, nfree), table, estimator=estimator, max_iter=max_iter, who="sem"
-        )
-        se_free = np.sqrt(np.clip(np.diag(cov), 0, None))
+        opts = {"estimator": estimator, "se": se, "missing": missing, "max_iter": max_iter}
+        x, converged, nit, fm, cov = _fit_by_fiml(eng, fd, table, nfree, **opts)
     else:
         x, converged, nit = _optimize(eng, _sem_start(table, nfree), max_iter)
     if not converged:
@@ -150,8 +190,9 @@ def sem(
     if fd is None:
         fixed_x = [lay.obs.index(v) for v in lay.fixed_x]
         fm = _fit_measures(eng, x, eng.fmin(x), fixed_x=fixed_x)
-        se_free, fm = _standard_errors(eng, x, fm, estimator=estimator, N=sum(ns), blocks=blocks)
-        cov = _vcov(eng, x, estimator=estimator, N=sum(ns), blocks=blocks)
+        fm = _standard_errors(eng, x, fm, estimator=estimator, N=sum(ns), blocks=blocks)[1]
+        cov = _vcov(eng, x, estimator=estimator, N=sum(ns), blocks=blocks, se=se)
+    se_free = np.sqrt(np.clip(np.diag(cov), 0, None))
     params = _sem_params(mm, lay, table, eng, x, se_free, cov, labels=labels)
     _warn_negative_variances(params)
     obs = list(lay.obs)
@@ -164,12 +205,22 @@ def sem(
         fit=fm,
         converged=converged,
         iterations=nit,
+        equal=equal,
+        group_partial=group_partial,
         std_lv=std_lv,
         implied_cov=tuple(pd.DataFrame(eng.implied(x, g)[0], index=obs, columns=obs) for g in range(G)),
-        sample_cov=tuple(pd.DataFrame(s, index=obs, columns=obs) for s in S),
+        sample_cov=tuple(_sample_frame(s, m, obs) for s, m in zip(S, means)),
         kind="SEM",
         missing=missing,
     )
+
+
+def _sample_frame(S: np.ndarray, mean: np.ndarray, obs: list[str]) -> pd.DataFrame:
+    """The sample covariance matrix as a frame, the sample means in ``attrs["sample_mean"]`` (for
+    :func:`~emstudy.stats.modindices.modindices` of a model with a mean structure)."""
+    out = pd.DataFrame(S, index=obs, columns=obs)
+    out.attrs["sample_mean"] = np.asarray(mean, dtype=float).copy()
+    return out
 
 
 def _check_args_sem(
@@ -182,20 +233,42 @@ def _check_args_sem(
     estimator: str,
     group: str | None,
     missing: str = "listwise",
-) -> tuple[SEMModel, _Layout, bool]:
-    """Check the options of :func:`sem`; return the parsed model, its variables and whether it has
-    a mean structure (several groups or an intercept statement)."""
+    equal: Iterable[str] = (),
+    group_partial: Iterable[str] = (),
+    se: str = "standard",
+    bootstrap: int = 1000,
+    seed: object = None,
+    n_jobs: int = 1,
+) -> tuple[SEMModel, _Layout, bool, tuple[str, ...], tuple[str, ...]]:
+    """Check the options of :func:`sem`; return the parsed model, its variables, whether it has
+    a mean structure (several groups or an intercept statement), ``equal`` and ``group_partial``."""
+    if estimator not in ("ML", "MLR"):
+        raise ValueError(f"estimator: expected 'ML' or 'MLR', got {estimator!r}")
+    if estimator == "MLR" and data is None:
+        raise ValueError("estimator: 'MLR' needs raw data; pass data instead of sample_cov, or use estimator='ML'")
+    if se not in ("standard", "robust", "bootstrap"):
+        raise ValueError(f"se: expected 'standard', 'robust' or 'bootstrap', got {se!r}")
+    if se != "standard" and data is None:
+        raise ValueError(f"se: {se!r} needs raw data; pass data instead of sample_cov, or use se='standard'")
+    if se == "robust" and estimator == "MLR":
+        raise ValueError("se: 'robust' is what estimator='MLR' gives already; use se='standard' with MLR")
+    if se == "bootstrap" and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        raise ValueError(f"seed: se='bootstrap' needs an integer seed (so the result is reproducible), got {seed!r}")
+    if se == "bootstrap" and (
+        isinstance(bootstrap, bool) or not isinstance(bootstrap, int | np.integer) or bootstrap < 2
+    ):
+        raise ValueError(f"bootstrap: expected the number of replicates, an integer of at least 2, got {bootstrap!r}")
     multigroup = _check_args_cfa(
-        data,
-        sample_cov=sample_cov,
-        sample_mean=sample_mean,
-        sample_nobs=sample_nobs,
-        estimator=estimator,
-        group=group,
-        equal=(),
-        group_partial=(),
-        missing=missing,
-    )[2]
+        data, sample_cov=sample_cov, sample_mean=sample_mean, sample_nobs=sample_nobs, estimator="ML", group=group,
+        equal=(), group_partial=(), missing=missing,
+    )[2]  # fmt: skip
+    equal = (equal,) if isinstance(equal, str) else tuple(equal)
+    for e in equal:
+        if e not in _SEM_EQUAL:
+            raise ValueError(f"equal: unknown constraint {e!r}; expected some of {_SEM_EQUAL}")
+    if equal and not multigroup:
+        raise ValueError("equal: group constraints need several groups (group=... with data, or sample_cov by group)")
+    group_partial = (group_partial,) if isinstance(group_partial, str) else tuple(group_partial)
     mm = model if isinstance(model, SEMModel) else parse_sem(model)
     lay = _layout(mm)
     meanstructure = multigroup or missing == "fiml" or any(s.op == "~1" for s in mm.statements)
@@ -204,11 +277,49 @@ def _check_args_sem(
             f"missing: 'fiml' with exogenous observed covariates {list(lay.fixed_x)} (fixed.x) is not implemented; "
             "give them a measurement model or use missing='listwise'"
         )
-    if estimator == "MLR" and lay.fixed_x:
-        raise ValueError(f"estimator: 'MLR' with exogenous observed covariates {list(lay.fixed_x)} is not implemented")
-    if estimator == "MLR" and meanstructure and missing != "fiml":
-        raise ValueError("estimator: 'MLR' with intercepts ('~ 1') is not implemented; use estimator='ML'")
-    return mm, lay, meanstructure
+    if (estimator == "MLR" or se == "robust") and lay.fixed_x:
+        raise ValueError(
+            f"estimator: 'MLR' with exogenous observed covariates {list(lay.fixed_x)} (fixed.x) is not implemented, "
+            "nor se='robust'; use estimator='ML' (with se='bootstrap' for robust standard errors)"
+        )
+    return mm, lay, meanstructure, equal, group_partial
+
+
+def _inputs(lay: _Layout, fd: _FIMLData | None, data, group, sample_cov, sample_mean, sample_nobs) -> tuple:
+    """Group labels, covariance matrices, means, sizes and (listwise, raw data) the data blocks."""
+    if fd is not None:
+        return fd.labels, fd.S, fd.means, fd.ns, []
+    if data is not None:
+        return _prepare_data(lay, data, group, raw=True)
+    return (*_prepare_moments(lay, sample_cov, sample_mean, sample_nobs), [])
+
+
+def _fit_by_fiml(eng, fd: _FIMLData, table, nfree: int, *, estimator: str, se: str, missing: str, max_iter: int):
+    """Fit by the FIML code (``missing="fiml"``, or MLR / robust SEs with a mean structure on the complete
+    rows): estimates, convergence, iterations, fit measures and the covariance of the estimates. The fit
+    measures get the robust indices: lavaan reports them for every FIML fit (ML too) and, with MLR, the scaled
+    ones; MLR on complete rows gets those of the complete rows (then one pattern per group holds them all)."""
+    x, converged, nit, fm, cov = _fit_fiml(
+        eng, fd, _sem_start(table, nfree), table, estimator=estimator, max_iter=max_iter, who="sem"
+    )
+    if se == "robust":
+        cov = _robust_fiml_vcov(eng, fd, x)
+    if missing == "fiml":
+        fm = _robust_fiml(eng, x, fd, fm, estimator=estimator)
+    elif estimator == "MLR":
+        fm = _robust_listwise(fm, [np.vstack([pt.rows for pt in fd.pats if pt.group == g]) for g in range(len(fd.ns))])
+    return x, converged, nit, fm, cov
+
+
+def _fiml_input(lay: _Layout, data: pd.DataFrame | None, group: str | None, *, missing: str, fiml: bool):
+    """The FIML data (patterns, EM moments) for ``missing="fiml"``, and, for MLR or robust SEs with a
+    mean structure, of the complete rows (FIML on complete rows is the listwise ML fit); else None."""
+    if missing == "fiml":
+        return _fiml_data(*_prepare_fiml_blocks(lay, data, group), len(lay.obs))
+    if fiml:
+        labels, _S, _means, _ns, blocks = _prepare_data(lay, data, group, raw=True)
+        return _fiml_data(labels, blocks, len(lay.obs))
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,10 +369,11 @@ def _defined_jacobian(mm: SEMModel, table: list[_SPar], x: np.ndarray) -> np.nda
     return J
 
 
-def _vcov(eng: _SEMEngine, x: np.ndarray, *, estimator: str, N: int, blocks: list) -> np.ndarray:
-    """Covariance matrix of the free estimates: expected information (ML) or the sandwich (MLR)."""
+def _vcov(eng: _SEMEngine, x: np.ndarray, *, estimator: str, N: int, blocks: list, se: str) -> np.ndarray:
+    """Covariance matrix of the free estimates: expected information (ML), the sandwich with the
+    observed information as bread (MLR, or ML with ``se="robust"``: lavaan's ``robust.huber.white``)."""
     try:
-        if estimator == "ML":
+        if estimator == "ML" and se == "standard":
             return np.linalg.inv(N / 2.0 * eng.info(x))
         Ainv = np.linalg.inv(N / 2.0 * _observed_hessian(eng, x))
         sc = _case_scores(eng, x, blocks[0])
@@ -372,3 +484,34 @@ def _warn_negative_variances(params: pd.DataFrame) -> None:
             HeywoodWarning,
             stacklevel=3,
         )
+
+
+def _robust_fiml_vcov(eng: _SEMEngine, fd: _FIMLData, x: np.ndarray) -> np.ndarray:
+    """The sandwich of the ML estimates with a mean structure (``se="robust"``): the observed
+    information as bread (as lavaan's ``robust.huber.white``), the cross-product of the casewise
+    scores as meat."""
+    feng = _FIMLEngine(eng, fd.pats, fd.logl_h1)
+    try:
+        Ainv = np.linalg.inv(feng.N / 2.0 * feng.hessian(x))
+    except np.linalg.LinAlgError:
+        return np.full((eng.nfree, eng.nfree), np.nan)
+    sc = feng.case_scores(x)
+    return Ainv @ (sc.T @ sc) @ Ainv
+
+
+def _bootstrapped(mm: SEMModel, data: pd.DataFrame, opts: dict, n_boot: int, seed: int, n_jobs: int) -> CFAResult:
+    """The fit with the bootstrap standard errors, z, p-values and percentile intervals of its free
+    and defined parameters (:func:`~emstudy.stats.bootstrap.bootstrap`)."""
+    from emstudy.stats.bootstrap import bootstrap  # the bootstrap refits with sem(): imported here
+
+    boot = bootstrap(
+        functools.partial(sem, mm, **opts), data, group=opts["group"], n_boot=n_boot, seed=seed, n_jobs=n_jobs
+    )
+    params = boot.fit.params.copy()
+    keep = (params["free"] | (params["op"] == ":=")).to_numpy()
+    for col in ("se", "ci_lower", "ci_upper"):
+        params.loc[keep, col] = boot.params[col].to_numpy()
+    ok = keep & (params["se"] > 0).to_numpy()
+    params["z"] = np.where(ok, params["est"] / params["se"].where(ok, 1.0), np.nan)
+    params["pvalue"] = 2 * stats.norm.sf(np.abs(params["z"]))
+    return dataclasses.replace(boot.fit, params=params)

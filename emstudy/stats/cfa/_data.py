@@ -77,7 +77,7 @@ def _prepare_data(mm: MeasurementModel, data: pd.DataFrame, group: str | None, *
         warnings.warn(
             f"cfa: {dropped} of {len(df)} rows with missing values were removed (listwise deletion)",
             MissingDataWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     if group is None:
         labels = [""]
@@ -297,13 +297,13 @@ def _prepare_fiml_blocks(mm: MeasurementModel, data: pd.DataFrame, group: str | 
             f"cfa: {int(empty.sum())} of {len(df)} rows with every model variable missing were removed "
             "(they carry no information for FIML)",
             MissingDataWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     if nogroup.any():
         warnings.warn(
             f"cfa: {int(nogroup.sum())} of {len(df)} rows with a missing group were removed",
             MissingDataWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     kept = df[~empty & ~nogroup]
     if group is None:

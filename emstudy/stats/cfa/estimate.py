@@ -32,17 +32,10 @@ from scipy import stats
 
 from emstudy.errors import ConvergenceWarning, HeywoodWarning, ModelWarning, SampleSizeWarning
 from emstudy.stats.cfa._data import _prepare_data, _prepare_fiml_blocks, _prepare_moments
-from emstudy.stats.cfa.engine import (
-    _build_table,
-    _case_scores,
-    _Engine,
-    _observed_hessian,
-    _optimize,
-    _Par,
-    _start_values,
-)
-from emstudy.stats.cfa.fiml import _fiml_data, _fit_fiml
+from emstudy.stats.cfa.engine import _build_table, _case_scores, _Engine, _optimize, _Par, _start_values
+from emstudy.stats.cfa.fiml import _fiml_data, _FIMLEngine, _fit_fiml, _patterns
 from emstudy.stats.cfa.fit import FitMeasures, _fit_measures, _saturated_trace
+from emstudy.stats.cfa.robust import _robust_fiml, _robust_listwise
 from emstudy.stats.cfa.semsyntax import SEMModel
 from emstudy.stats.cfa.syntax import _EQUAL_OPTIONS, MeasurementModel, parse_model
 
@@ -140,6 +133,7 @@ class CFAResult:
             f"CFI = {f.cfi:.3f}   TLI = {f.tli:.3f}",
             f"RMSEA = {f.rmsea:.3f}, 90% CI [{f.rmsea_ci_lower:.3f}, {f.rmsea_ci_upper:.3f}], "
             f"p(RMSEA <= .05) = {f.rmsea_pvalue:.3f}",
+            *_robust_lines(f),
             f"SRMR = {f.srmr:.3f}",
             f"Log-likelihood = {f.logl:.3f} (unrestricted {f.unrestricted_logl:.3f})",
             f"AIC = {f.aic:.3f}   BIC = {f.bic:.3f}",
@@ -205,13 +199,18 @@ def cfa(
     estimator : {"ML", "MLR"}
         ``"ML"``: maximum likelihood with the biased sample covariance (lavaan
         ``likelihood="normal"``), standard errors from the expected information.
-        ``"MLR"`` (single group only, or several with ``missing="fiml"``): the same estimates
-        with Huber-White sandwich standard errors (observed information as bread) and the
-        Yuan-Bentler scaled chi-square as in lavaan's ``estimator="MLR"`` (``chisq_scaled``,
-        ``chisq_scaling_factor``, ``pvalue_scaled`` in ``fit``); with FIML the casewise scores
-        and the saturated model's traces are those of the incomplete rows (Yuan & Bentler 2000).
-        CFI, TLI and RMSEA stay the ML (unscaled) ones; the robust variants of these indices are
-        not implemented. Needs raw ``data``.
+        ``"MLR"``: the same estimates with Huber-White sandwich standard errors (observed
+        information as bread) and the Yuan-Bentler scaled chi-square as in lavaan's
+        ``estimator="MLR"`` (``chisq_scaled``, ``chisq_scaling_factor``, ``pvalue_scaled`` in
+        ``fit``), for one group or several (with groups the mean structure's observed information,
+        as lavaan); with FIML the casewise scores and the saturated model's traces are those of the
+        incomplete rows (Yuan & Bentler 2000). ``fit`` adds the scaled and robust indices under
+        lavaan's names (``cfi_scaled``, ``tli_scaled``, ``rmsea_scaled`` with its interval and
+        p-close, ``baseline_chisq_scaled``, ``baseline_chisq_scaling_factor``, ``cfi_robust``,
+        ``tli_robust``, ``rmsea_robust`` with its interval and p-close; see
+        :mod:`emstudy.stats.cfa.robust`); ``cfi``, ``tli`` and ``rmsea`` stay the ML ones. With
+        ``missing="fiml"`` the robust indices are given for ML fits too, as lavaan does. Needs raw
+        ``data``.
     group : str, optional
         Column of ``data`` defining groups for a multi-group model; adds a mean structure.
         With ``sample_cov`` the groups are the keys of the mapping instead.
@@ -297,14 +296,8 @@ def cfa(
         missing=missing,
     )
     mm = model if isinstance(model, MeasurementModel) else parse_model(model)
-    fd = _fiml_data(*_prepare_fiml_blocks(mm, data, group), len(mm.observed)) if missing == "fiml" else None
-    if fd is not None:
-        labels, S, means, ns, blocks = fd.labels, fd.S, fd.means, fd.ns, []
-    elif data is not None:
-        labels, S, means, ns, blocks = _prepare_data(mm, data, group, raw=True)
-    else:
-        labels, S, means, ns = _prepare_moments(mm, sample_cov, sample_mean, sample_nobs)
-        blocks = []
+    moments = (sample_cov, sample_mean, sample_nobs) if missing == "listwise" else None
+    labels, S, means, ns, blocks, fd = _inputs(mm, data, group, moments, mlr_groups=estimator == "MLR" and multigroup)
     meanstructure = multigroup or fd is not None
     table, nfree = _build_table(
         mm, len(S), meanstructure=meanstructure, equal=equal, partial=group_partial, std_lv=std_lv
@@ -312,10 +305,11 @@ def cfa(
     _check_identified(table, nfree, mm, ns, group_partial=group_partial, meanstructure=meanstructure)
     p, m = len(mm.observed), len(mm.factors)
     eng = _Engine(table, nfree, p, m, S, means, ns, meanstructure)
-    x0 = _start_values(table, nfree, S, std_lv)
+    x0 = _start_values(table, nfree, S, std_lv, means)
     if fd is not None:
         x, converged, nit, fm, cov = _fit_fiml(eng, fd, x0, table, estimator=estimator, max_iter=max_iter, who="cfa")
         se_free = np.sqrt(np.clip(np.diag(cov), 0, None))
+        fm = _robust_fiml(eng, x, fd, fm, estimator=estimator) if missing == "fiml" else _robust_listwise(fm, blocks)
     else:
         x, converged, nit = _optimize(eng, x0, max_iter)
     if not converged:
@@ -351,6 +345,43 @@ def cfa(
         sample_cov=tuple(pd.DataFrame(s, index=obs, columns=obs) for s in S),
         missing=missing,
     )
+
+
+def _inputs(
+    mm: MeasurementModel, data: pd.DataFrame | None, group: str | None, moments: tuple | None, *, mlr_groups: bool
+):
+    """Per-group labels, covariance matrices, means, sizes, complete-row blocks and the FIML data: of the
+    incomplete rows (``moments=None``: ``missing="fiml"``), of the complete rows, or of the summary
+    statistics ``moments = (sample_cov, sample_mean, sample_nobs)`` when ``data`` is None. With
+    ``mlr_groups`` (MLR, several groups, listwise) the FIML machinery is set up on the complete rows
+    (one pattern per group): it is the listwise ML fit with a mean structure, with the analytic observed
+    information and casewise scores of every group."""
+    if moments is None:
+        fd = _fiml_data(*_prepare_fiml_blocks(mm, data, group), len(mm.observed))
+        return fd.labels, fd.S, fd.means, fd.ns, [], fd
+    if data is None:
+        return (*_prepare_moments(mm, *moments), [], None)
+    labels, S, means, ns, blocks = _prepare_data(mm, data, group, raw=True)
+    fd = dataclasses.replace(_fiml_data(labels, blocks, len(mm.observed)), S=S, means=means) if mlr_groups else None
+    return labels, S, means, ns, blocks, fd
+
+
+def _robust_lines(f: FitMeasures) -> list[str]:
+    """Summary lines of the scaled (MLR) and robust (MLR, FIML) fit indices, where the fit has them."""
+    lines = []
+    if np.isfinite(f.cfi_scaled):
+        lines += [
+            f"Scaled: CFI = {f.cfi_scaled:.3f}   TLI = {f.tli_scaled:.3f}   RMSEA = {f.rmsea_scaled:.3f}, 90% CI "
+            f"[{f.rmsea_ci_lower_scaled:.3f}, {f.rmsea_ci_upper_scaled:.3f}] (baseline scaling factor "
+            f"{f.baseline_chisq_scaling_factor:.3f})"
+        ]
+    if np.isfinite(f.cfi_robust):
+        lines += [
+            f"Robust: CFI = {f.cfi_robust:.3f}   TLI = {f.tli_robust:.3f}   RMSEA = {f.rmsea_robust:.3f}, 90% CI "
+            f"[{f.rmsea_ci_lower_robust:.3f}, {f.rmsea_ci_upper_robust:.3f}], p(RMSEA <= .05) = "
+            f"{f.rmsea_pvalue_robust:.3f}"
+        ]
+    return lines
 
 
 # --------------------------------------------------------------------------------------------
@@ -403,11 +434,6 @@ def _check_args_cfa(
                 "mapping group -> covariance matrix, so leave group unset"
             )
     multigroup = group is not None or isinstance(sample_cov, Mapping)
-    if estimator == "MLR" and multigroup and missing != "fiml":
-        raise ValueError(
-            "estimator: 'MLR' with listwise deletion is implemented for a single group only (group=None); "
-            "missing='fiml' fits it with groups"
-        )
     equal = (equal,) if isinstance(equal, str) else tuple(equal)
     for e in equal:
         if e not in _EQUAL_OPTIONS:
@@ -461,16 +487,18 @@ def _standard_errors(
     """Standard errors of the free parameters, and ``fm`` with the scaled chi-square for MLR.
 
     ML: cov = (N/2 * H)^-1 with H the expected Hessian of F_ML. MLR: the sandwich A^-1 B A^-1
-    with A the observed information and B the cross-product of the case scores, and the
+    with A the observed information (the analytic Hessian of the casewise likelihood, of the FIML
+    machinery with one pattern) and B the cross-product of the case scores, and the
     Yuan-Bentler scaling factor. A singular information matrix gives NaN standard errors and a
     :class:`~emstudy.errors.ModelWarning`.
     """
-    H = eng.info(x) if estimator == "ML" else _observed_hessian(eng, x)
     try:
+        H = eng.info(x) if estimator == "ML" else _FIMLEngine(eng, _patterns(blocks[0], 0), 0.0).hessian(x)
         cov = np.linalg.inv(N / 2.0 * H)
         if estimator == "MLR":
             B0 = _case_scores(eng, x, blocks[0]).T @ _case_scores(eng, x, blocks[0])
             cov = cov @ B0 @ cov
+        if estimator == "MLR" and fm.df > 0:  # a saturated model has no test to scale (lavaan: NA)
             c = _saturated_trace(blocks[0], eng.S[0]) - np.trace(np.linalg.solve(N / 2.0 * H, B0))
             c = c / fm.df
             fm = dataclasses.replace(
@@ -479,6 +507,7 @@ def _standard_errors(
                 chisq_scaling_factor=float(c),
                 pvalue_scaled=float(stats.chi2.sf(fm.chisq / c, fm.df)),
             )
+            fm = _robust_listwise(fm, blocks)
         if np.min(np.linalg.eigvalsh(H)) <= 1e-10 * max(1.0, np.max(np.abs(H))):
             raise np.linalg.LinAlgError
         se_free = np.sqrt(np.clip(np.diag(cov), 0, None))

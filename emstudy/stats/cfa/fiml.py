@@ -33,12 +33,14 @@ import dataclasses
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 from scipy import stats
 
 from emstudy.errors import ConvergenceWarning, ModelWarning
-from emstudy.stats.cfa.engine import _Engine, _optimize, _Par
+from emstudy.stats._common import single_thread_blas
+from emstudy.stats.cfa.engine import _Engine, _optimize, _Par, _trace_products
 from emstudy.stats.cfa.fit import FitMeasures, _fit_measures
 
 __all__: list[str] = []
@@ -71,6 +73,16 @@ def _patterns(X: np.ndarray, group: int) -> list[_Pattern]:
     return out
 
 
+def _inverse_logdet(Sigma: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """``(Sigma^-1, log det Sigma)`` by Cholesky, or ``None`` when ``Sigma`` is not positive definite."""
+    try:
+        C = np.linalg.cholesky(Sigma)
+    except np.linalg.LinAlgError:
+        return None
+    Ci = np.linalg.inv(C)
+    return Ci.T @ Ci, float(2.0 * np.sum(np.log(np.diag(C))))
+
+
 def _pattern_logl(pat: _Pattern, Sigma: np.ndarray, mu: np.ndarray) -> float:
     """Log-likelihood of a pattern's rows under N(mu, Sigma) (the observed parts)."""
     o = pat.obs
@@ -81,6 +93,46 @@ def _pattern_logl(pat: _Pattern, Sigma: np.ndarray, mu: np.ndarray) -> float:
     d = pat.mean - mu[o]
     W = pat.cov + np.outer(d, d)
     return float(-pat.n / 2.0 * (len(o) * _LOG2PI + logdet + np.trace(np.linalg.solve(S_oo, W))))
+
+
+def _em_stacks(pats: Sequence[_Pattern], p: int) -> list[tuple]:
+    """The patterns stacked by their number of observed variables: ``(obs (K, k), mis (K, p - k),
+    n (K,), mean (K, k), cov (K, k, k))``, in a fixed order (EM works a stack at a time)."""
+    out = []
+    for k in sorted({len(pt.obs) for pt in pats}):
+        ps = [pt for pt in pats if len(pt.obs) == k]
+        obs = np.stack([pt.obs for pt in ps])
+        mis = np.stack([np.setdiff1d(np.arange(p), pt.obs) for pt in ps]).reshape(len(ps), p - k)
+        out.append((obs, mis, np.array([pt.n for pt in ps], dtype=float), np.stack([pt.mean for pt in ps]),
+                    np.stack([pt.cov for pt in ps])))  # fmt: skip
+    return out
+
+
+def _em_step(stacks: list[tuple], mu: np.ndarray, Sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sums ``T1 = sum n E[x]`` and ``T2 = sum n E[x x']`` over the patterns at ``(mu, Sigma)``: per
+    stack one batched solve for the regressions of the missing on the observed variables."""
+    p = len(mu)
+    T1, T2 = np.zeros(p), np.zeros((p, p))
+    for obs, mis, n, mean, cov in stacks:
+        K, r = obs.shape[0], np.arange(obs.shape[0])[:, None]
+        full = np.zeros((K, p))
+        full[r, obs] = mean
+        C = np.zeros((K, p, p))
+        C[r[:, :, None], obs[:, :, None], obs[:, None, :]] = cov
+        if mis.shape[1]:
+            S_om = Sigma[obs[:, :, None], mis[:, None, :]]
+            Bt = np.linalg.solve(Sigma[obs[:, :, None], obs[:, None, :]], S_om)  # (K, k, m): Bm'
+            Bm = Bt.transpose(0, 2, 1)
+            full[r, mis] = mu[mis] + np.einsum("kmo,ko->km", Bm, mean - mu[obs])
+            C_mo = Bm @ cov
+            C[r[:, :, None], mis[:, :, None], obs[:, None, :]] = C_mo
+            C[r[:, :, None], obs[:, :, None], mis[:, None, :]] = C_mo.transpose(0, 2, 1)
+            C[r[:, :, None], mis[:, :, None], mis[:, None, :]] = (
+                C_mo @ Bt + Sigma[mis[:, :, None], mis[:, None, :]] - Bm @ S_om
+            )
+        T1 += n @ full
+        T2 += np.tensordot(n, C + full[:, :, None] * full[:, None, :], axes=(0, 0))
+    return T1, T2
 
 
 def _em_moments(
@@ -96,24 +148,10 @@ def _em_moments(
         cnt[pt.obs] += pt.n
     mu = s1 / cnt
     Sigma = np.diag(s2 / cnt - mu**2)
+    stacks = _em_stacks(pats, p)
     converged = False
     for _ in range(max_iter):
-        T1, T2 = np.zeros(p), np.zeros((p, p))
-        for pt in pats:
-            o = pt.obs
-            m = np.setdiff1d(np.arange(p), o)
-            full = np.zeros(p)
-            full[o] = pt.mean
-            C = np.zeros((p, p))
-            C[np.ix_(o, o)] = pt.cov
-            if len(m):
-                Bm = np.linalg.solve(Sigma[np.ix_(o, o)], Sigma[np.ix_(o, m)]).T  # regression of m on o
-                full[m] = mu[m] + Bm @ (pt.mean - mu[o])
-                C[np.ix_(m, o)] = Bm @ pt.cov
-                C[np.ix_(o, m)] = C[np.ix_(m, o)].T
-                C[np.ix_(m, m)] = Bm @ pt.cov @ Bm.T + Sigma[np.ix_(m, m)] - Bm @ Sigma[np.ix_(o, m)]
-            T1 += pt.n * full
-            T2 += pt.n * (C + np.outer(full, full))
+        T1, T2 = _em_step(stacks, mu, Sigma)
         mu_new = T1 / N
         Sigma_new = T2 / N - np.outer(mu_new, mu_new)
         Sigma_new = (Sigma_new + Sigma_new.T) / 2.0
@@ -148,6 +186,10 @@ class _FIMLEngine:
         self.N = float(sum(pt.n for pt in pats))
         self.logl_h1 = logl_h1
         self.stacks = self._buckets()
+        self.missing = [  # the missing variables of each stack's patterns (K, p - k)
+            np.stack([np.setdiff1d(np.arange(eng.p), o) for o in obs]).reshape(len(obs), -1)
+            for _, obs, *_ in self.stacks
+        ]
 
     def _buckets(self) -> list[tuple]:
         """The patterns stacked by group and number of observed variables, so that each stack is one
@@ -162,18 +204,38 @@ class _FIMLEngine:
 
     def _terms(self, x: np.ndarray):
         """Per stack of patterns: ``(g, obs, n, Si, d, W, logl)`` at ``x``; ``None`` when some observed
-        sub-matrix of the implied covariance is not positive definite."""
+        sub-matrix of the implied covariance is not positive definite.
+
+        Where the group's whole implied covariance is positive definite and a pattern misses few
+        variables, ``Sigma_oo^-1`` is the Schur complement ``P_oo - P_om P_mm^-1 P_mo`` of ``P = Sigma^-1``
+        and ``log det Sigma_oo = log det Sigma + log det P_mm`` (one factorisation of the missing block,
+        ``O(k^2 m)``, instead of one of the observed block per pattern, ``O(k^3)``)."""
         moments = [self.eng.implied(x, g) for g in range(self.eng.G)]
+        whole = [_inverse_logdet(Sigma) for Sigma, _ in moments]
         out = []
-        for g, obs, n, mean, cov in self.stacks:
+        for (g, obs, n, mean, cov), mis in zip(self.stacks, self.missing):
             Sigma, mu = moments[g]
-            try:
-                C = np.linalg.cholesky(Sigma[obs[:, :, None], obs[:, None, :]])
-            except np.linalg.LinAlgError:
-                return None
-            Ci = np.linalg.inv(C)
-            Si = Ci.transpose(0, 2, 1) @ Ci
-            logdet = 2.0 * np.sum(np.log(np.diagonal(C, axis1=1, axis2=2)), axis=1)
+            K, k = obs.shape
+            m = Sigma.shape[0] - k
+            if whole[g] is not None and 2 * m <= k:
+                P, ld = whole[g]
+                if m == 0:
+                    Si, logdet = np.broadcast_to(P[obs[:, :, None], obs[:, None, :]], (K, k, k)), np.full(K, ld)
+                else:
+                    P_om = P[obs[:, :, None], mis[:, None, :]]
+                    Cm = np.linalg.cholesky(P[mis[:, :, None], mis[:, None, :]])
+                    Z = np.linalg.solve(Cm, P_om.transpose(0, 2, 1))  # Cm^-1 P_mo
+                    Si = P[obs[:, :, None], obs[:, None, :]] - Z.transpose(0, 2, 1) @ Z
+                    Si = (Si + Si.transpose(0, 2, 1)) / 2.0
+                    logdet = ld + 2.0 * np.sum(np.log(np.diagonal(Cm, axis1=1, axis2=2)), axis=1)
+            else:
+                try:
+                    C = np.linalg.cholesky(Sigma[obs[:, :, None], obs[:, None, :]])
+                except np.linalg.LinAlgError:
+                    return None
+                Ci = np.linalg.inv(C)
+                Si = Ci.transpose(0, 2, 1) @ Ci
+                logdet = 2.0 * np.sum(np.log(np.diagonal(C, axis1=1, axis2=2)), axis=1)
             d = mean - mu[obs]
             W = cov + d[:, :, None] * d[:, None, :]
             trace = np.einsum("kij,kji->k", Si, W)
@@ -207,8 +269,7 @@ class _FIMLEngine:
             )
         grad = np.zeros(self.nfree)
         for g in range(eng.G):
-            dS, dm = eng.jacobian(x, g)
-            grad += dS.reshape(self.nfree, -1) @ Gm[g] - 2.0 * dm @ gmu[g]
+            grad[eng.index[g].free] += eng.contract(x, g, Gm[g].reshape(p, p), -2.0 * gmu[g])
         ll = sum(t[-1] for t in terms)
         return float(2.0 * (self.logl_h1 - ll) / self.N), grad
 
@@ -220,11 +281,8 @@ class _FIMLEngine:
         eng, q = self.eng, self.nfree
         H = np.zeros((q, q))
         for g in range(eng.G):
-            Sigma, _ = eng.implied(x, g)
-            Si = np.linalg.inv(Sigma)
-            dS, dm = eng.jacobian(x, g)
-            A = Si @ dS  # (q, p, p)
-            H += eng.ns[g] / self.N * (A.reshape(q, -1) @ A.transpose(0, 2, 1).reshape(q, -1).T + 2.0 * dm @ Si @ dm.T)
+            idx = eng.index[g].free  # the group's own parameters
+            H[np.ix_(idx, idx)] += eng.ns[g] / self.N * eng.trace_products(x, g, np.linalg.inv(eng.implied(x, g)[0]))
         return H
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
@@ -250,8 +308,8 @@ class _FIMLEngine:
                 v[rows[:, None], obs] = np.einsum("kij,kj->ki", Si, d)
                 w[rows] = n / self.N
                 k0 += obs.shape[0]
-            dS, dm = eng.jacobian(x, g)
-            H += _pattern_hessian(P, Q, v, w, dS, dm)
+            idx, dS, dm = eng.jacobian_sub(x, g)  # the group's own parameters
+            H[np.ix_(idx, idx)] += _pattern_hessian(P, Q, v, w, dS, dm)
             Gm = np.einsum("k,kij->ij", w, P - Q)  # dF/dSigma
             H += eng.moment_hessian(x, g, (Gm + Gm.T) / 2.0, -2.0 * (w @ v))
         return (H + H.T) / 2.0
@@ -262,12 +320,10 @@ class _FIMLEngine:
         ``y = P (x_i - mu_o)`` zero-padded to the p variables, so that ``block`` rows at a time are one
         product with the flattened ``dSigma`` (no restriction of the derivatives per pattern)."""
         eng, p = self.eng, self.eng.p
-        jac = [eng.jacobian(x, g) for g in range(eng.G)]
-        moments = [eng.implied(x, g) for g in range(eng.G)]
         out = []
         for g in range(eng.G):
-            dS, dm = jac[g]
-            Sigma, mu = moments[g]
+            idx, dS, dm = eng.jacobian_sub(x, g)  # the group's own parameters; the other scores are 0
+            Sigma, mu = eng.implied(x, g)
             dSf = dS.reshape(dS.shape[0], -1)
             rows_M, rows_Y = [], []
             pats = [pt for pt in self.pats if pt.group == g]
@@ -281,7 +337,9 @@ class _FIMLEngine:
                 rows_M.append(Pp.ravel()[None, :] - (Y[:, :, None] * Y[:, None, :]).reshape(pt.n, -1))
                 rows_Y.append(Y)
                 if sum(len(r) for r in rows_Y) >= block or k == len(pats) - 1:
-                    out.append(-0.5 * np.vstack(rows_M) @ dSf.T + np.vstack(rows_Y) @ dm.T)
+                    sc = np.zeros((sum(len(r) for r in rows_Y), self.nfree))
+                    sc[:, idx] = -0.5 * np.vstack(rows_M) @ dSf.T + np.vstack(rows_Y) @ dm.T
+                    out.append(sc)
                     rows_M, rows_Y = [], []
         return np.vstack(out)
 
@@ -338,7 +396,7 @@ def _fiml_fit(fm, *, logl: float, logl_h1: float, logl_base: float, npar: int, N
     t1 = max(chisq - df, 0.0)
     t2 = max(chisq - df, bchisq - bdf, 0.0)
     cfi = 1.0 if t2 == 0 else 1.0 - t1 / t2
-    tli = (bchisq / bdf - chisq / df) / (bchisq / bdf - 1.0) if df > 0 else np.nan
+    tli = (bchisq / bdf - chisq / df) / (bchisq / bdf - 1.0) if df > 0 else 1.0  # lavaan's 1 when saturated
     return dataclasses.replace(
         fm,
         baseline_chisq=float(bchisq),
@@ -366,6 +424,7 @@ class _FIMLData:
     em_converged: bool
 
 
+@single_thread_blas()  # many small matrices (stats._common)
 def _fiml_data(labels: list[str], blocks: Sequence[np.ndarray], p: int) -> _FIMLData:
     """Patterns, EM moments and the H1 and baseline log-likelihoods of every group."""
     S, means, pats = [], [], []
@@ -404,6 +463,7 @@ def _newton_polish(feng: _FIMLEngine, x: np.ndarray, *, steps: int = 4) -> np.nd
     return x
 
 
+@single_thread_blas()  # many small matrices (stats._common)
 def _fit_fiml(
     eng: _Engine, fd: _FIMLData, x0: np.ndarray, table: Sequence[_Par], *, estimator: str, max_iter: int, who: str
 ) -> tuple[np.ndarray, bool, int, FitMeasures, np.ndarray]:
@@ -474,6 +534,23 @@ class _Saturated:
         Sigma = Sigma + np.triu(Sigma, 1).T
         return Sigma, seg[: self.p].copy()
 
+    @property
+    def index(self) -> list[SimpleNamespace]:
+        """Each group's own parameters (its means and covariances), as the engine's ``index[g].free``."""
+        return [SimpleNamespace(free=np.arange(g * self.k, (g + 1) * self.k)) for g in range(self.G)]
+
+    def jacobian_sub(self, x: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Group ``g``'s own parameters and the derivatives of its moments w.r.t. them."""
+        return self.index[g].free, self.dS, self.dm
+
+    def contract(self, x: np.ndarray, g: int, G: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """``<G, dSigma_a> + h' dmu_a`` over group ``g``'s own parameters."""
+        return self.dS.reshape(self.k, -1) @ G.ravel() + self.dm @ h
+
+    def trace_products(self, x: np.ndarray, g: int, Si: np.ndarray) -> np.ndarray:
+        """``tr(Si dSigma_a Si dSigma_b) + 2 dmu_a' Si dmu_b`` over group ``g``'s own parameters."""
+        return _trace_products(self.dS, self.dm, Si)
+
     def jacobian(self, x: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
         dS = np.zeros((self.nfree, self.p, self.p))
         dm = np.zeros((self.nfree, self.p))
@@ -497,6 +574,8 @@ def _yuan_bentler(feng: _FIMLEngine, x: np.ndarray, fd: _FIMLData, fm: FitMeasur
     """``fm`` with the Yuan-Bentler scaled chi-square under FIML (lavaan's MLR with ``missing = "ml"``):
     c = (tr(A1^-1 B1) - tr(A0^-1 B0)) / df, A observed information and B cross-product of the casewise
     scores, of the saturated model (1, at the EM moments) and of the model (0, at the estimates)."""
+    if fm.df <= 0:  # a saturated model: lavaan reports chisq.scaled = chisq (0) and no scaling factor (NA)
+        return dataclasses.replace(fm, chisq_scaled=fm.chisq)
     eng = feng.eng
     sat = _Saturated(eng.p, eng.G)
     f1 = _FIMLEngine(sat, fd.pats, fd.logl_h1)  # type: ignore[arg-type]

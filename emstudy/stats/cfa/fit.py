@@ -58,6 +58,21 @@ class FitMeasures:
     chisq_scaled: float = float("nan")
     chisq_scaling_factor: float = float("nan")
     pvalue_scaled: float = float("nan")
+    baseline_chisq_scaled: float = float("nan")
+    baseline_pvalue_scaled: float = float("nan")
+    baseline_chisq_scaling_factor: float = float("nan")
+    cfi_scaled: float = float("nan")
+    tli_scaled: float = float("nan")
+    cfi_robust: float = float("nan")
+    tli_robust: float = float("nan")
+    rmsea_scaled: float = float("nan")
+    rmsea_ci_lower_scaled: float = float("nan")
+    rmsea_ci_upper_scaled: float = float("nan")
+    rmsea_pvalue_scaled: float = float("nan")
+    rmsea_robust: float = float("nan")
+    rmsea_ci_lower_robust: float = float("nan")
+    rmsea_ci_upper_robust: float = float("nan")
+    rmsea_pvalue_robust: float = float("nan")
 
     _LAVAAN = {
         "baseline_chisq": "baseline.chisq",
@@ -74,9 +89,12 @@ class FitMeasures:
     }
 
     def to_series(self) -> pd.Series:
-        """Fit measures as a Series indexed by lavaan's names."""
+        """Fit measures as a Series indexed by lavaan's names; the scaled and robust indices only when
+        the fit has them (MLR; the robust ones also with FIML), as lavaan's ``fitMeasures``."""
         names = [f for f in self.__dataclass_fields__ if not f.startswith("_")]
-        return pd.Series({self._LAVAAN.get(f, f): getattr(self, f) for f in names}, dtype=float)
+        first = names.index("baseline_chisq_scaled")
+        names = names[:first] + [f for f in names[first:] if np.isfinite(getattr(self, f))]
+        return pd.Series({self._LAVAAN.get(f, f.replace("_", ".")): getattr(self, f) for f in names}, dtype=float)
 
     def __repr__(self) -> str:
         scaled = f"chisq_scaled={self.chisq_scaled:.3f}, " if np.isfinite(self.chisq_scaled) else ""
@@ -88,25 +106,44 @@ class FitMeasures:
         )
 
 
+def _vech_pairs(p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The two orderings (x, y) and (y, x) of every upper-triangle element of a p x p symmetric matrix (the
+    saturated model's order), with weights (1 each, 1/2 each on the diagonal): ``(x (2, k), y (2, k), w (2, k))``,
+    so that a sum over the elements of the symmetric unit matrix E_xy is a weighted sum over the two rows."""
+    i, j = np.triu_indices(p)
+    w = np.where(i == j, 0.5, 1.0)
+    return np.stack([i, j]), np.stack([j, i]), np.stack([w, w])
+
+
 def _saturated_trace(X: np.ndarray, S: np.ndarray) -> float:
-    """trace(A1^-1 B1) for the saturated covariance model at the sample moments."""
-    p = S.shape[0]
-    iu = np.triu_indices(p)
-    E = np.zeros((len(iu[0]), p, p))
-    for k, (i, j) in enumerate(zip(*iu)):
-        E[k, i, j] = 1.0
-        E[k, j, i] = 1.0
+    """trace(A1^-1 B1) for the saturated covariance model at the sample moments ``S`` of the complete rows
+    ``X``: A1 = n/2 tr(S^-1 E_a S^-1 E_b) over the upper-triangle elements, B1 the cross-product of the
+    casewise scores -1/2 <E_a, S^-1 - y y'> (y = S^-1 (x - mean)); gathered from the p x p matrices, so that
+    the cost is one product of the scores (n x p(p+1)/2), not a sum over p^2 x p(p+1)/2 terms."""
+    p, n = S.shape[0], X.shape[0]
+    x, y, w = _vech_pairs(p)
     Si = np.linalg.inv(S)
-    n = X.shape[0]
-    SE = np.einsum("ij,ajk->aik", Si, E)
-    A = n * 0.5 * np.einsum("aij,bji->ab", SE, SE)
+    A = np.zeros((len(x[0]), len(x[0])))
+    for s in range(2):
+        for t in range(2):
+            A += (
+                0.5
+                * n
+                * w[s][:, None]
+                * w[t][None, :]
+                * Si[y[s][:, None], x[t][None, :]]
+                * Si[y[t][None, :], x[s][:, None]]
+            )
     Y = (X - X.mean(axis=0)) @ Si
-    sc = -0.5 * np.einsum("ij,qji->q", Si, E)[None, :] + 0.5 * np.einsum("ni,qij,nj->nq", Y, E, Y)
+    sc = -0.5 * sum(w[s] * (Si[x[s], y[s]][None, :] - Y[:, x[s]] * Y[:, y[s]]) for s in range(2))
     return float(np.trace(np.linalg.solve(A, sc.T @ sc)))
 
 
-def _rmsea_ci(chisq: float, df: int, N: float, G: int) -> tuple[float, float, float]:
-    if df <= 0:
+def _rmsea_ci(chisq: float, df: float, N: float, G: int, *, c_hat: float = 1.0) -> tuple[float, float, float]:
+    """90% interval of the RMSEA and p(RMSEA <= .05) from ``chisq`` on ``df`` (not necessarily whole),
+    lavaan's convention for the robust RMSEA with ``c_hat`` (the noncentrality times ``c_hat``, the
+    null value divided by it)."""
+    if not df > 0:
         return np.nan, np.nan, np.nan
 
     def root(target: float) -> float:
@@ -116,11 +153,11 @@ def _rmsea_ci(chisq: float, df: int, N: float, G: int) -> tuple[float, float, fl
         while stats.ncx2.cdf(chisq, df, hi) > target:
             hi *= 2.0
         lam = optimize.brentq(lambda nc: stats.ncx2.cdf(chisq, df, nc) - target, 1e-12, hi, xtol=1e-12, rtol=1e-14)
-        return float(np.sqrt(lam / (N * df)) * np.sqrt(G))
+        return float(np.sqrt(c_hat * lam / (N * df)) * np.sqrt(G))
 
     lower = root(0.95)
     upper = root(0.05)
-    ncp0 = N * df * 0.05**2 / G
+    ncp0 = N * df * 0.05**2 / (G * c_hat)
     pclose = float(stats.ncx2.sf(chisq, df, ncp0))
     return lower, upper, pclose
 
@@ -149,9 +186,11 @@ def _fit_measures(eng: _Engine, x: np.ndarray, fmin: float, *, fixed_x: Sequence
     t1 = max(chisq - df, 0.0)
     t2 = max(chisq - df, bchisq - bdf, 0.0)
     cfi = 1.0 if t2 == 0 else 1.0 - t1 / t2
-    tli = (bchisq / bdf - chisq / df) / (bchisq / bdf - 1.0) if df > 0 else np.nan
-    rmsea = float(np.sqrt(max((chisq - df) / (df * N), 0.0)) * np.sqrt(G)) if df > 0 else np.nan
-    lo, up, pclose = _rmsea_ci(chisq, df, N, G)
+    # a saturated model (df = 0) fits perfectly by definition: lavaan reports TLI 1 and RMSEA 0 (interval 0, 0;
+    # p-close NA), and so does emstudy
+    tli = (bchisq / bdf - chisq / df) / (bchisq / bdf - 1.0) if df > 0 else 1.0
+    rmsea = float(np.sqrt(max((chisq - df) / (df * N), 0.0)) * np.sqrt(G)) if df > 0 else 0.0
+    lo, up, pclose = _rmsea_ci(chisq, df, N, G) if df > 0 else (0.0, 0.0, np.nan)
     logl = 0.0
     ulogl = 0.0
     srmr_sq = 0.0

@@ -17,6 +17,7 @@ from scipy import stats
 
 from emstudy.stats._common import single_thread_blas
 from emstudy.stats.cfa.estimate import CFAResult, cfa
+from emstudy.stats.cfa.fit import FitMeasures
 from emstudy.stats.cfa.syntax import MeasurementModel, parse_model
 
 __all__ = ["chisq_difference", "InvarianceResult", "invariance"]
@@ -27,8 +28,8 @@ def _lrt_pvalue(chisq_diff: float, df_diff: float) -> float:
     return float(stats.chi2.sf(chisq_diff, df_diff)) if df_diff > 0 else np.nan
 
 
-def chisq_difference(*fits: CFAResult, names: Sequence[str] | None = None) -> pd.DataFrame:
-    """Chi-square difference (likelihood-ratio) tests between nested ML fits.
+def chisq_difference(*fits: CFAResult, names: Sequence[str] | None = None, method: str = "default") -> pd.DataFrame:
+    """Chi-square difference (likelihood-ratio) tests between nested fits, as lavaan's ``lavTestLRT``.
 
     Models are sorted by degrees of freedom (as lavaan's ``lavTestLRT``) and each is compared
     with the one before it.
@@ -36,15 +37,23 @@ def chisq_difference(*fits: CFAResult, names: Sequence[str] | None = None) -> pd
     Parameters
     ----------
     *fits : CFAResult
-        Two or more nested models fitted by ML to the same data.
+        Two or more nested models fitted to the same data with the same estimator.
     names : sequence of str, optional
         Row labels; default ``model1, model2, ...`` in the order given.
+    method : {"default", "standard", "satorra.bentler.2001"}
+        ``"standard"``: the difference of the ML chi-squares. ``"satorra.bentler.2001"`` (MLR fits
+        only): the scaled difference test of Satorra & Bentler (2001),
+        ``(T0 - T1) / cd`` with ``cd = (df0 c0 - df1 c1) / (df0 - df1)`` from the ML chi-squares
+        ``T`` and the scaling factors ``c`` of the two models. ``"default"`` is the latter for MLR
+        fits and the former for ML fits, as lavaan's ``lavTestLRT``.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``df, aic, bic, chisq, chisq_diff, df_diff, pvalue_diff`` (NaN in the first
-        row).
+        row), as ``lavTestLRT`` prints them: ``chisq`` is the ML (unscaled) statistic of each
+        model also for MLR, ``chisq_diff`` the (scaled) difference statistic. With MLR the
+        columns ``chisq_scaled`` and ``chisq_scaling_factor`` of the models follow ``chisq``.
 
     Examples
     --------
@@ -53,12 +62,15 @@ def chisq_difference(*fits: CFAResult, names: Sequence[str] | None = None) -> pd
     References
     ----------
     Bollen, K. A. (1989). Structural Equations with Latent Variables. Wiley, pp. 291-292.
+    Satorra, A., & Bentler, P. M. (2001). A scaled difference chi-square test statistic for moment
+    structure analysis. Psychometrika, 66, 507-514.
     """
     if len(fits) < 2:
         raise ValueError("fits: need at least two fitted models")
     for f in fits:
         if not isinstance(f, CFAResult):
             raise ValueError(f"fits: expected CFAResult objects, got {type(f).__name__}")
+    scaled = _difference_method(fits, method)
     if names is None:
         names = [f"model{i + 1}" for i in range(len(fits))]
     if len(names) != len(fits):
@@ -76,19 +88,42 @@ def chisq_difference(*fits: CFAResult, names: Sequence[str] | None = None) -> pd
             "aic": f.aic,
             "bic": f.bic,
             "chisq": f.chisq,
+            **({"chisq_scaled": f.chisq_scaled, "chisq_scaling_factor": f.chisq_scaling_factor} if scaled else {}),
             "chisq_diff": np.nan,
             "df_diff": np.nan,
             "pvalue_diff": np.nan,
         }
         if prev is not None:
-            dchi = f.chisq - prev.chisq
-            ddf = f.df - prev.df
+            dchi, ddf = _difference(f, prev, scaled=scaled)
             row["chisq_diff"] = dchi
             row["df_diff"] = ddf
             row["pvalue_diff"] = _lrt_pvalue(dchi, ddf)
         rows.append(row)
         prev = f
     return pd.DataFrame(rows).set_index("model")
+
+
+def _difference_method(fits: Sequence[CFAResult], method: str) -> bool:
+    """Check ``method`` of :func:`chisq_difference` against the fits; True for the scaled test."""
+    if method not in ("default", "standard", "satorra.bentler.2001"):
+        raise ValueError(f"method: expected 'default', 'standard' or 'satorra.bentler.2001', got {method!r}")
+    estimators = {f.estimator for f in fits}
+    if len(estimators) > 1:
+        raise ValueError(f"fits: fitted with different estimators ({sorted(estimators)}); refit them alike")
+    if method == "satorra.bentler.2001" and estimators != {"MLR"}:
+        raise ValueError("method: 'satorra.bentler.2001' needs MLR fits (a scaling factor per model)")
+    return method == "satorra.bentler.2001" or (method == "default" and estimators == {"MLR"})
+
+
+def _difference(f: FitMeasures, base: FitMeasures, *, scaled: bool) -> tuple[float, int]:
+    """Chi-square difference of the more restricted fit ``f`` against ``base`` and its df: the ML
+    difference, or the Satorra-Bentler (2001) scaled difference (NaN if its scaling factor is not positive)."""
+    dchi = f.chisq - base.chisq
+    ddf = f.df - base.df
+    if scaled and ddf > 0:
+        cd = (f.df * f.chisq_scaling_factor - base.df * base.chisq_scaling_factor) / ddf
+        dchi = dchi / cd if cd > 0 else np.nan
+    return float(dchi), int(ddf)
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,9 +134,11 @@ class InvarianceResult:
     ----------
     table : pandas.DataFrame
         One row per model (configural, metric, scalar and, if searched, partial scalar) with
-        ``npar, chisq, df, pvalue, cfi, rmsea, srmr, aic, bic`` and the comparison with the
+        ``npar, chisq, df, pvalue, cfi, rmsea, srmr, aic, bic`` (with MLR also ``chisq_scaled,
+        chisq_scaling_factor, pvalue_scaled, cfi_robust, rmsea_robust``) and the comparison with the
         previous level: ``compared_with, chisq_diff, df_diff, pvalue_diff, delta_cfi, delta_rmsea,
-        holds``.
+        holds`` (with MLR the Satorra-Bentler 2001 scaled difference and the changes of the robust
+        CFI and RMSEA).
     fits : dict of str to CFAResult
     level : str
         Highest level supported: ``"none"`` (metric fails), ``"metric"``, ``"partial scalar"``
@@ -112,6 +149,8 @@ class InvarianceResult:
         Every step of the partial search: ``step, item, chisq, df, cfi, rmsea``.
     cfi_cut, rmsea_cut, alpha : float
         The criteria used.
+    estimator, missing : str
+        As passed to :func:`invariance` (and to every fit).
     """
 
     table: pd.DataFrame
@@ -123,6 +162,8 @@ class InvarianceResult:
     cfi_cut: float
     rmsea_cut: float
     alpha: float
+    estimator: str = "ML"
+    missing: str = "listwise"
 
     def to_frame(self) -> pd.DataFrame:
         """The fit and comparison table (a copy)."""
@@ -130,9 +171,16 @@ class InvarianceResult:
 
     def summary(self) -> str:
         """Text summary: table, verdict per level and the likelihood-ratio tests."""
+        how = f"{self.estimator}{', FIML' if self.missing == 'fiml' else ''}"
+        test = (
+            "scaled chi-square difference (Satorra-Bentler 2001)"
+            if self.estimator == "MLR"
+            else "chi-square difference"
+        )
+        rob = "robust " if self.estimator == "MLR" else ""
         lines = [
-            f"Measurement invariance across {self.group!r} "
-            f"(criteria: delta CFI >= -{self.cfi_cut}, delta RMSEA <= {self.rmsea_cut}; "
+            f"Measurement invariance across {self.group!r} ({how}) "
+            f"(criteria: delta {rob}CFI >= -{self.cfi_cut}, delta {rob}RMSEA <= {self.rmsea_cut}; "
             "Cheung & Rensvold 2002, Chen 2007)",
             "",
             self.table.to_string(float_format=lambda v: f"{v:.3f}"),
@@ -144,8 +192,8 @@ class InvarianceResult:
             verdict = "holds" if row["holds"] else "does not hold"
             lrt = "rejects" if row["pvalue_diff"] < self.alpha else "does not reject"
             lines.append(
-                f"{name} vs {row['compared_with']}: {verdict} (delta CFI {row['delta_cfi']:+.3f}, "
-                f"delta RMSEA {row['delta_rmsea']:+.3f}); chi-square difference "
+                f"{name} vs {row['compared_with']}: {verdict} (delta {rob}CFI {row['delta_cfi']:+.3f}, "
+                f"delta {rob}RMSEA {row['delta_rmsea']:+.3f}); {test} "
                 f"{row['chisq_diff']:.3f} on {int(row['df_diff'])} df, p = {row['pvalue_diff']:.3g} "
                 f"(the LRT {lrt} equality at alpha = {self.alpha})"
             )
@@ -159,9 +207,16 @@ class InvarianceResult:
         return f"InvarianceResult(group={self.group!r}, level={self.level!r}{freed})"
 
 
+def _judged(fit: CFAResult) -> tuple[float, float]:
+    """The CFI and RMSEA whose changes judge a level: the ML ones, or for MLR the robust ones
+    (Brosseau-Liard & Savalei 2014; Brosseau-Liard, Savalei & Li 2012)."""
+    f = fit.fit
+    return (f.cfi_robust, f.rmsea_robust) if fit.estimator == "MLR" else (f.cfi, f.rmsea)
+
+
 def _row(fit: CFAResult) -> dict:
     f = fit.fit
-    return {
+    row = {
         "npar": f.npar,
         "chisq": f.chisq,
         "df": f.df,
@@ -172,13 +227,22 @@ def _row(fit: CFAResult) -> dict:
         "aic": f.aic,
         "bic": f.bic,
     }
+    if fit.estimator == "MLR":
+        row.update(
+            chisq_scaled=f.chisq_scaled,
+            chisq_scaling_factor=f.chisq_scaling_factor,
+            pvalue_scaled=f.pvalue_scaled,
+            cfi_robust=f.cfi_robust,
+            rmsea_robust=f.rmsea_robust,
+        )
+    return row
 
 
 def _compare(fit: CFAResult, base: CFAResult, base_name: str, cfi_cut: float, rmsea_cut: float) -> dict:
-    dchi = fit.fit.chisq - base.fit.chisq
-    ddf = fit.fit.df - base.fit.df
-    dcfi = fit.fit.cfi - base.fit.cfi
-    drmsea = fit.fit.rmsea - base.fit.rmsea
+    dchi, ddf = _difference(fit.fit, base.fit, scaled=fit.estimator == "MLR")
+    (cfi1, rmsea1), (cfi0, rmsea0) = _judged(fit), _judged(base)
+    dcfi = cfi1 - cfi0
+    drmsea = rmsea1 - rmsea0
     return {
         "compared_with": base_name,
         "chisq_diff": dchi,
@@ -196,6 +260,8 @@ def invariance(
     data: pd.DataFrame | None = None,
     group: str | None = None,
     *,
+    estimator: str = "ML",
+    missing: str = "listwise",
     sample_cov: Mapping[object, pd.DataFrame] | None = None,
     sample_mean: Mapping[object, pd.Series] | None = None,
     sample_nobs: Mapping[object, int] | None = None,
@@ -232,6 +298,18 @@ def invariance(
     group : str, optional
         Grouping column of ``data``. With summary statistics only a name for the grouping
         (shown in the summary; default ``"group"``).
+    estimator : {"ML", "MLR"}
+        Passed to every fit (:func:`cfa`), including those of the partial search. With ``"MLR"``
+        the levels are compared by the Satorra-Bentler (2001) scaled chi-square difference test
+        (as lavaan's ``lavTestLRT``; :func:`chisq_difference`) and the table adds
+        ``chisq_scaled, chisq_scaling_factor, pvalue_scaled, cfi_robust, rmsea_robust``; the
+        changes in CFI and RMSEA that judge a level (``delta_cfi``, ``delta_rmsea``) are those of
+        the robust indices (Brosseau-Liard & Savalei 2014; Brosseau-Liard, Savalei & Li 2012; with
+        FIML the corrected ones of Zhang & Savalei 2023, as lavaan's ``cfi.robust`` and
+        ``rmsea.robust``). Needs raw ``data``.
+    missing : {"listwise", "fiml"}
+        Passed to every fit: listwise deletion, or full-information ML (lavaan's
+        ``missing = "ml"``). Needs raw ``data``.
     sample_cov, sample_mean, sample_nobs : mapping of group label, optional
         Summary statistics per group instead of ``data``: covariance matrices (unbiased, as
         lavaan's ``sample.cov``), means and numbers of observations; see :func:`cfa`.
@@ -268,10 +346,16 @@ def invariance(
     invariance. Structural Equation Modeling, 14, 464-504.
     Byrne, B. M., Shavelson, R. J., & Muthén, B. (1989). Testing for the equivalence of factor
     covariance and mean structures. Psychological Bulletin, 105, 456-466.
+    Satorra, A., & Bentler, P. M. (2001). A scaled difference chi-square test statistic for moment
+    structure analysis. Psychometrika, 66, 507-514.
+    Brosseau-Liard, P. E., & Savalei, V. (2014). Adjusting incremental fit indices for nonnormality.
+    Multivariate Behavioral Research, 49, 460-470.
     """
     inputs, group = _check_args_invariance(
         data,
         group,
+        estimator=estimator,
+        missing=missing,
         sample_cov=sample_cov,
         sample_mean=sample_mean,
         sample_nobs=sample_nobs,
@@ -324,6 +408,8 @@ def invariance(
         cfi_cut=cfi_cut,
         rmsea_cut=rmsea_cut,
         alpha=alpha,
+        estimator=estimator,
+        missing=missing,
     )
 
 
@@ -334,6 +420,8 @@ def _check_args_invariance(
     data: pd.DataFrame | None,
     group: str | None,
     *,
+    estimator: str,
+    missing: str,
     sample_cov: object,
     sample_mean: object,
     sample_nobs: object,
@@ -341,7 +429,17 @@ def _check_args_invariance(
     min_invariant: int,
 ) -> tuple[dict, str]:
     """Check the input of :func:`invariance`; return the keyword arguments of :func:`cfa` that
-    carry the data (raw or summary statistics) and the name of the grouping."""
+    carry the data (raw or summary statistics) and the estimation options, and the name of the
+    grouping."""
+    if estimator not in ("ML", "MLR"):
+        raise ValueError(f"estimator: expected 'ML' or 'MLR', got {estimator!r}")
+    if missing not in ("listwise", "fiml"):
+        raise ValueError(f"missing: expected 'listwise' or 'fiml', got {missing!r}")
+    if sample_cov is not None and (estimator, missing) != ("ML", "listwise"):
+        raise ValueError(
+            f"sample_cov: estimator={estimator!r} with missing={missing!r} needs raw data (one row per "
+            "respondent); pass data and group instead"
+        )
     if sample_cov is None:
         if not isinstance(group, str):
             raise ValueError("group: expected the name of the grouping column of data")
@@ -359,6 +457,7 @@ def _check_args_invariance(
         elif not isinstance(group, str):
             raise ValueError("group: expected a name for the grouping (a string)")
         inputs = {"sample_cov": sample_cov, "sample_mean": sample_mean, "sample_nobs": sample_nobs}
+    inputs.update(estimator=estimator, missing=missing)
     if max_free is not None and max_free < 0:
         raise ValueError(f"max_free: expected a non-negative integer, got {max_free}")
     if min_invariant < 1:
@@ -433,8 +532,10 @@ def _levels_table(rows: dict[str, dict]) -> pd.DataFrame:
         "chisq",
         "df",
         "pvalue",
+        *(["chisq_scaled", "chisq_scaling_factor", "pvalue_scaled"] if "chisq_scaled" in table.columns else []),
         "cfi",
         "rmsea",
+        *(["cfi_robust", "rmsea_robust"] if "cfi_robust" in table.columns else []),
         "srmr",
         "aic",
         "bic",

@@ -92,51 +92,121 @@ class _Table:
         self.rows.append(_SPar(lhs, op, rhs, g, mat, row, col, free, value, label, hidden))
 
 
+_SEM_EQUAL = (
+    "loadings",
+    "intercepts",
+    "means",
+    "residuals",
+    "residual.covariances",
+    "lv.variances",
+    "lv.covariances",
+    "regressions",
+)
+
+
 def _build_sem_table(
-    mm: SEMModel, lay: _Layout, S: list[np.ndarray], means: list[np.ndarray], *, std_lv: bool, meanstructure: bool
+    mm: SEMModel,
+    lay: _Layout,
+    S: list[np.ndarray],
+    means: list[np.ndarray],
+    *,
+    std_lv: bool,
+    meanstructure: bool,
+    equal: tuple[str, ...] = (),
+    partial: tuple[str, ...] = (),
 ) -> tuple[list[_SPar], int]:
     """lavaan's ``sem()`` parameter table, group by group: the statements as written, then the
     defaults (residual variances, latent variances, covariances of exogenous latents and of the
-    pure endogenous variables, fixed-x covariances, intercepts and latent means)."""
+    pure endogenous variables, fixed-x covariances, intercepts and latent means); then the
+    ``group.equal`` constraints (``equal``, less the parameters in ``partial``)."""
     tab = _Table()
-    for g in range(len(S)):
+    G = len(S)
+    for g in range(G):
         tab.group = g
         written: set = set()
         for s in mm.statements:
-            _add_statement(tab, s, mm, lay, S[g], means[g], std_lv=std_lv)
+            _add_statement(tab, s, mm, lay, S[g], means[g], std_lv=std_lv, ngroups=G)
             written.add(frozenset((s.lhs, s.rhs)) if s.op == "~~" else (s.lhs, s.op))
         for v in lay.eta:
             if v not in lay.latent:
                 tab.add(v, "=~", v, "L", lay.obs.index(v), lay.eta.index(v), fixed=1.0, hidden=True)
-        _add_defaults(tab, mm, lay, S[g], written, std_lv=std_lv)
+        free_var = g > 0 and "loadings" in equal and "lv.variances" not in equal
+        _add_defaults(tab, mm, lay, S[g], written, std_lv=std_lv and not free_var)
         if meanstructure:
-            _add_means(tab, lay, means[g], written)
-    return tab.rows, tab.nfree
+            _add_means(tab, lay, means[g], written, free=g > 0 and "intercepts" in equal and "means" not in equal)
+    return _group_equal(tab.rows, lay, equal, {p.replace(" ", "") for p in partial})
 
 
-def _add_statement(tab: _Table, s, mm: SEMModel, lay: _Layout, S: np.ndarray, mean: np.ndarray, *, std_lv: bool):
+def _equal_kind(t: _SPar, lay: _Layout) -> str:
+    """The ``group.equal`` class of a parameter (lavaan's names), ``""`` for none."""
+    if t.op == "=~":
+        return "" if t.hidden else "loadings"
+    if t.op == "~":
+        return "regressions"
+    if t.op == "~1":
+        return "means" if t.lhs in lay.latent else "intercepts"
+    lat = (t.lhs in lay.latent) + (t.rhs in lay.latent)
+    if t.lhs == t.rhs:
+        return "lv.variances" if lat else "residuals"
+    return "lv.covariances" if lat == 2 else "residual.covariances" if lat == 0 else ""
+
+
+def _group_equal(rows: list[_SPar], lay: _Layout, equal: tuple[str, ...], partial: set) -> tuple[list[_SPar], int]:
+    """Make the unlabelled parameters of the classes in ``equal`` equal to their group-1 counterpart
+    (a free one shares its index; one fixed in group 1 is fixed at that value), as lavaan's
+    ``group.equal``; renumber the free parameters in order of first appearance."""
+
+    def key(t: _SPar) -> tuple:
+        return (t.lhs, t.op, t.rhs) if t.op != "~~" else (min(t.lhs, t.rhs), "~~", max(t.lhs, t.rhs))
+
+    first = {key(t): t for t in rows if t.group == 0}
+    parent = list(range(max((t.free for t in rows), default=-1) + 1))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    out = []
+    for t in rows:
+        ref = first.get(key(t))
+        if t.group > 0 and t.free >= 0 and not t.label and ref is not None and _equal_kind(t, lay) in equal:
+            if f"{t.lhs}{t.op}{t.rhs}" not in partial and f"{t.rhs}{t.op}{t.lhs}" not in partial:
+                if ref.free < 0:
+                    t = _SPar(t.lhs, t.op, t.rhs, t.group, t.mat, t.row, t.col, -1, ref.value, t.label, t.hidden)
+                else:
+                    parent[root(t.free)] = root(ref.free)
+        out.append(t)
+    number: dict[int, int] = {}
+    for t in out:
+        if t.free >= 0:
+            t.free = number.setdefault(root(t.free), len(number))
+    return out, len(number)
+
+
+def _add_statement(
+    tab: _Table, s, mm: SEMModel, lay: _Layout, S: np.ndarray, mean: np.ndarray, *, std_lv: bool, ngroups: int
+):
     obs, eta = lay.obs, lay.eta
-    fixed = s.fixed
+    label, fixed, free_marker = s.modifier(tab.group, ngroups)
     if s.op == "=~":
-        if fixed is None and mm.items_of(s.lhs)[0] == s.rhs and not std_lv and not s.free_marker:
+        if fixed is None and mm.items_of(s.lhs)[0] == s.rhs and not std_lv and not free_marker:
             fixed = 1.0
-        tab.add(s.lhs, s.op, s.rhs, "L", obs.index(s.rhs), eta.index(s.lhs), label=s.label, fixed=fixed, value=1.0)
+        tab.add(s.lhs, s.op, s.rhs, "L", obs.index(s.rhs), eta.index(s.lhs), label=label, fixed=fixed, value=1.0)
     elif s.op == "~":
-        tab.add(s.lhs, s.op, s.rhs, "B", eta.index(s.lhs), eta.index(s.rhs), label=s.label, fixed=fixed)
+        tab.add(s.lhs, s.op, s.rhs, "B", eta.index(s.lhs), eta.index(s.rhs), label=label, fixed=fixed)
     elif s.op == "~1":
         v = s.lhs
         start = 0.0 if v in lay.latent else mean[obs.index(v)]
         mat, row = ("a", eta.index(v)) if v in eta else ("nu", obs.index(v))
-        tab.add(v, "~1", "", mat, row, 0, label=s.label, fixed=fixed, value=start)
+        tab.add(v, "~1", "", mat, row, 0, label=label, fixed=fixed, value=start)
     elif s.lhs in eta and s.rhs in eta:
         i, j = eta.index(s.lhs), eta.index(s.rhs)
         start = 0.05 if s.lhs in lay.latent else 0.5 * S[obs.index(s.lhs), obs.index(s.lhs)]
-        tab.add(s.lhs, "~~", s.rhs, "P", max(i, j), min(i, j), label=s.label, fixed=fixed, value=start * (i == j))
+        tab.add(s.lhs, "~~", s.rhs, "P", max(i, j), min(i, j), label=label, fixed=fixed, value=start * (i == j))
     elif s.lhs not in eta and s.rhs not in eta:
         i, j = obs.index(s.lhs), obs.index(s.rhs)
-        tab.add(
-            s.lhs, "~~", s.rhs, "T", max(i, j), min(i, j), label=s.label, fixed=fixed, value=0.5 * S[i, i] * (i == j)
-        )
+        tab.add(s.lhs, "~~", s.rhs, "T", max(i, j), min(i, j), label=label, fixed=fixed, value=0.5 * S[i, i] * (i == j))
     else:
         raise ValueError(
             f"model line {s.line}: covariance '{s.lhs} ~~ {s.rhs}' between a latent variable and an indicator "
@@ -173,9 +243,10 @@ def _add_defaults(tab: _Table, mm: SEMModel, lay: _Layout, S: np.ndarray, writte
                 tab.add(a, "~~", b, "P", eta.index(b), eta.index(a), fixed=S[ja, jb])
 
 
-def _add_means(tab: _Table, lay: _Layout, mean: np.ndarray, written: set) -> None:
+def _add_means(tab: _Table, lay: _Layout, mean: np.ndarray, written: set, *, free: bool = False) -> None:
     """Intercepts of the observed variables free (fixed at the sample mean for fixed-x covariates),
-    latent means fixed to 0, unless written."""
+    latent means fixed to 0 (free with ``free``: groups beyond the first with equal intercepts),
+    unless written."""
     obs, eta = lay.obs, lay.eta
     for j, v in enumerate(obs):
         if (v, "~1") in written:
@@ -186,31 +257,15 @@ def _add_means(tab: _Table, lay: _Layout, mean: np.ndarray, written: set) -> Non
             tab.add(v, "~1", "", "a", eta.index(v), 0, value=mean[j], fixed=mean[j] if v in lay.fixed_x else None)
     for v in eta:
         if v in lay.latent and (v, "~1") not in written:
-            tab.add(v, "~1", "", "a", eta.index(v), 0, fixed=0.0)
+            tab.add(v, "~1", "", "a", eta.index(v), 0, fixed=None if free else 0.0)
 
 
 class _SEMEngine(_Engine):
     """:class:`_Engine` with the B matrix: implied moments and their analytic derivatives."""
 
     def matrices(self, x: np.ndarray, g: int):
-        p, m = self.p, self.m
-        L, T, P, B = np.zeros((p, m)), np.zeros((p, p)), np.zeros((m, m)), np.zeros((m, m))
-        nu, a = np.zeros(p), np.zeros(m)
-        for t in self.by_group[g]:
-            v = x[t.free] if t.free >= 0 else t.value
-            if t.mat == "L":
-                L[t.row, t.col] = v
-            elif t.mat == "B":
-                B[t.row, t.col] = v
-            elif t.mat in ("T", "P"):
-                M = T if t.mat == "T" else P
-                M[t.row, t.col] = v
-                M[t.col, t.row] = v
-            elif t.mat == "nu":
-                nu[t.row] = v
-            else:
-                a[t.row] = v
-        return L, T, P, nu, a, B
+        """Lambda, Theta, Psi, nu, alpha and B (from the engine's index arrays, no loop over the table)."""
+        return self._fill(x, g)
 
     def parts(self, x: np.ndarray, g: int):
         """Lambda, Theta, Psi, B, A = (I - B)^-1 and the latent covariance A Psi A'."""
@@ -224,36 +279,7 @@ class _SEMEngine(_Engine):
         mu = nu + L @ A @ a if self.meanstructure else self.means[g].copy()
         return Sigma, mu
 
-    def jacobian(self, x: np.ndarray, g: int):
-        """Derivatives of Sigma (q, p, p) and mu (q, p) w.r.t. the free parameters."""
-        L, T, P, B, A, M, nu, a = self.parts(x, g)
-        LA, LM, Aa = L @ A, L @ M, A @ a
-        dS = np.zeros((self.nfree, self.p, self.p))
-        dm = np.zeros((self.nfree, self.p))
-        for t in self.by_group[g]:
-            if t.free < 0:
-                continue
-            i, r, c = t.free, t.row, t.col
-            if t.mat == "L":
-                dS[i, r, :] += LM[:, c]
-                dS[i, :, r] += LM[:, c]
-                dm[i, r] += Aa[c]
-            elif t.mat == "B":
-                o = np.outer(LA[:, r], LM[:, c])
-                dS[i] += o + o.T
-                dm[i] += LA[:, r] * Aa[c]
-            elif t.mat == "P":
-                o = np.outer(LA[:, r], LA[:, c])
-                dS[i] += o if r == c else o + o.T
-            elif t.mat == "T":
-                dS[i, r, c] += 1.0
-                if r != c:
-                    dS[i, c, r] += 1.0
-            elif t.mat == "nu":
-                dm[i, r] += 1.0
-            else:
-                dm[i] += LA[:, r]
-        return dS, dm
+    # jacobian: the engine's (``_Engine.jacobian_sub``), which covers the B matrix
 
 
 def _sem_start(table: list[_SPar], nfree: int) -> np.ndarray:

@@ -36,6 +36,9 @@ class Statement:
         ``NA*x``: the parameter is free even where lavaan would fix it (a marker loading).
     line : int
         Line of the model text (1-based).
+    by_group : tuple of str
+        Group-specific modifiers of lavaan's ``c(a1, a2)*x`` (one label, number or ``NA`` per
+        group, as written); empty for a modifier shared by all groups.
     """
 
     lhs: str
@@ -45,6 +48,18 @@ class Statement:
     fixed: float | None = None
     free_marker: bool = False
     line: int = 0
+    by_group: tuple[str, ...] = ()
+
+    def modifier(self, group: int, ngroups: int) -> tuple[str, float | None, bool]:
+        """``(label, fixed value, NA flag)`` of this parameter in ``group`` (0-based) of ``ngroups``."""
+        if not self.by_group:
+            return self.label, self.fixed, self.free_marker
+        if len(self.by_group) != ngroups:
+            raise ValueError(
+                f"model line {self.line}: c({', '.join(self.by_group)}) gives {len(self.by_group)} modifiers of "
+                f"'{self.lhs} {self.op} {self.rhs}' for {ngroups} group(s); give one per group"
+            )
+        return _modifier(self.by_group[group], self.line, f"c(...)*{self.rhs}")
 
 
 @dataclass(frozen=True)
@@ -81,16 +96,31 @@ class SEMModel:
 
     @property
     def labels(self) -> tuple[str, ...]:
-        """Parameter labels, in order of first appearance."""
-        return tuple(dict.fromkeys(s.label for s in self.statements if s.label))
+        """Parameter labels (group-specific ones included), in order of first appearance."""
+        names = [lab for s in self.statements for lab in (s.label, *s.by_group)]
+        return tuple(dict.fromkeys(n for n in names if n and n != "NA" and not _NUMBER.match(n)))
 
     def items_of(self, factor: str) -> tuple[str, ...]:
         """Indicators of ``factor``."""
         return tuple(s.rhs for s in self.statements if s.op == "=~" and s.lhs == factor)
 
 
-def _term(term: str, lineno: int, stmt: str) -> tuple[str, str, float | None, bool]:
-    """Split ``modifier*name``; return the name, label, fixed value and NA flag."""
+def _modifier(mod: str, lineno: int, term: str) -> tuple[str, float | None, bool]:
+    """One modifier: ``NA`` (free), a number (fixed) or a label; returns ``(label, fixed, NA flag)``."""
+    if mod == "NA":
+        return "", None, True
+    if _NUMBER.match(mod):
+        return "", float(mod), False
+    if _IDENT.match(mod):
+        return mod, None, False
+    raise ValueError(
+        f"model line {lineno}: modifier {mod!r} in {term!r} is not understood "
+        "(expected a label, a number, NA or c(...) of these; start() and equal() are not supported)"
+    )
+
+
+def _term(term: str, lineno: int, stmt: str) -> tuple[str, str, float | None, bool, tuple[str, ...]]:
+    """Split ``modifier*name``; return the name, label, fixed value, NA flag and group-specific modifiers."""
     parts = [p.strip() for p in term.split("*")]
     if any(not p for p in parts):
         raise ValueError(f"model line {lineno}: empty term in {stmt!r}")
@@ -102,18 +132,15 @@ def _term(term: str, lineno: int, stmt: str) -> tuple[str, str, float | None, bo
     if not _IDENT.match(name):
         raise ValueError(f"model line {lineno}: invalid variable name {name!r} in {stmt!r}")
     if len(parts) == 1:
-        return name, "", None, False
+        return name, "", None, False, ()
     mod = parts[0]
-    if mod == "NA":
-        return name, "", None, True
-    if _NUMBER.match(mod):
-        return name, "", float(mod), False
-    if _IDENT.match(mod):
-        return name, mod, None, False
-    raise ValueError(
-        f"model line {lineno}: modifier {mod!r} in {term!r} is not understood "
-        "(expected a label, a number or NA; start(), c() and equal() are not supported)"
-    )
+    inner = re.fullmatch(r"c\((.*)\)", mod)
+    if inner:
+        mods = tuple(m.strip() for m in inner.group(1).split(","))
+        for m in mods:
+            _modifier(m, lineno, term)
+        return name, "", None, False, mods
+    return (name, *_modifier(mod, lineno, term), ())
 
 
 def _check_expression(expr: str, lineno: int) -> None:
@@ -158,13 +185,13 @@ def _statement(stmt: str, lineno: int) -> tuple[list[Statement], tuple[str, str]
         for term in rhs.split("+"):
             core = term.strip()
             if op == "~" and core.split("*")[-1].strip() == "1":  # an intercept: y ~ 1, y ~ a*1, y ~ 0.5*1
-                _, label, fixed, na = _term(core[: core.rfind("1")] + "_", lineno, stmt)
-                out.append(Statement(left, "~1", "", label, fixed, na, lineno))
+                _, label, fixed, na, by = _term(core[: core.rfind("1")] + "_", lineno, stmt)
+                out.append(Statement(left, "~1", "", label, fixed, na, lineno, by))
                 continue
-            name, label, fixed, na = _term(term, lineno, stmt)
+            name, label, fixed, na, by = _term(term, lineno, stmt)
             if op == "~" and name == left:
                 raise ValueError(f"model line {lineno}: {left!r} regressed on itself")
-            out.append(Statement(left, op, name, label, fixed, na, lineno))
+            out.append(Statement(left, op, name, label, fixed, na, lineno, by))
     return out, None
 
 
@@ -178,7 +205,8 @@ def parse_sem(model: str) -> SEMModel:
         (intercept), ``ind := a*b``;
         ``#`` starts a comment, statements are on separate lines or separated by ``;``.
         A term may be pre-multiplied by a label (``a*x``: parameters sharing a label are equal),
-        a number (``0.5*x``: fixed) or ``NA`` (``NA*x``: free, e.g. a marker loading).
+        a number (``0.5*x``: fixed) or ``NA`` (``NA*x``: free, e.g. a marker loading), or, in a
+        model with groups, by one of these per group (``c(a1, a2)*x``, ``c(NA, 0.8)*x``).
 
     Returns
     -------
@@ -224,7 +252,7 @@ def parse_sem(model: str) -> SEMModel:
                 statements.append(s)
     if not statements:
         raise ValueError("model: no statement ('f =~ x1 + x2', 'y ~ x', 'a ~~ b') found")
-    labels = {s.label for s in statements}
+    labels = set(SEMModel(tuple(statements)).labels)
     for name, _expr in defined:
         if name in labels:
             raise ValueError(f"model line {def_lines[name]}: defined parameter {name!r} is also a parameter label")
