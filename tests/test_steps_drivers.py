@@ -39,6 +39,7 @@ from emstudy.survey.simulate import SimulationSettings, simulate_case
 ROOT = Path(__file__).resolve().parents[1]
 REF = json.loads((ROOT / "tests/reference/drivers_synthetic.json").read_text(encoding="utf-8"))
 CASES = ("chaoyang", "h_district", "wencheng", "xilinguole", "yima")
+SEED = 20190719
 
 #: Respondents per case in the population run (see ``population_coefficients``).
 N_POPULATION = 30_000
@@ -52,7 +53,7 @@ def wencheng():
 @pytest.fixture(scope="module")
 def report(wencheng):
     # computed once: role_comparison is the slow part (Games-Howell's studentized-range quantiles)
-    return drivers_step.run(wencheng)
+    return drivers_step.run(wencheng, seed=SEED)
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +165,10 @@ def test_report_and_results_are_byte_stable(wencheng, report, tmp_path):
         "ordinal_drivers.csv",
         "roles.csv",
         "ipa.csv",
+        "drivers_imputed.csv",
         "drivers.json",
+        "path_model.csv",
+        "path_model.json",
     }
     summary = json.loads(first["drivers.json"])
     assert summary["ipa"]["concentrate"] == rep.ipa.concentrate
@@ -175,6 +179,28 @@ def test_report_and_results_are_byte_stable(wencheng, report, tmp_path):
     assert f"{rep.drivers.table.loc[top, 'beta_std']:.2f}" in rep.sentences["en"][1]
     with pytest.raises(ValueError, match="results"):
         drivers_step.write_results("not a report", tmp_path)
+
+
+def test_imputed_drivers_sit_beside_the_complete_case_model(wencheng, report):
+    imp = report.imputed
+    assert imp.m == drivers_step.M_IMPUTATIONS == 10 and imp.seed == SEED
+    assert imp.n == len(wencheng.items)  # every respondent (all have a role), not only the complete ones
+    cc = case_drivers(wencheng).table
+    table = report.imputed_table().set_index("term")
+    # the complete-case columns are the OLS drivers model itself (lm + HC3, tests/reference/drivers_synthetic.R)
+    np.testing.assert_allclose(table["estimate_cc"], cc["coef"].reindex(table.index), rtol=1e-12)
+    np.testing.assert_allclose(table["estimate_cc"], REF["ols"]["coef"], atol=1e-8)
+    assert (table["fmi"] >= 0).all() and (table["fmi"] < 0.2).all()  # 15 of 325 respondents incomplete
+    again = drivers_step.case_imputed_drivers(wencheng, seed=SEED)
+    pd.testing.assert_frame_equal(again.to_frame(complete_case=True), report.imputed_table())
+    en = [s for s in report.sentences["en"] if s.startswith("By multiple imputation")]
+    zh = [s for s in report.sentences["zh"] if s.startswith("采用多重插补")]
+    assert len(en) == len(zh) == 1 and f"all {imp.n} respondents" in en[0] and f"全部{imp.n}名受访者" in zh[0]
+
+
+def test_path_model_is_part_of_the_drivers_results(report):
+    assert report.paths is not None and report.paths.skipped is None
+    assert report.paths.n_boot == drivers_step.paths.N_BOOT == 100 and report.paths.seed == SEED
 
 
 # ------------------------------------------------------------------------------------------- generator truth
@@ -310,7 +336,7 @@ def test_ipa_low_performance_side_holds_listed_weaknesses(encoded_all):
 def test_one_role_leaves_role_out_and_skips_the_role_comparison(tmp_path):
     enc = load_encoded(ROOT, "yima")
     one = enc.__class__(**{**enc.__dict__, "background": enc.background.assign(role="res")})
-    rep = drivers_step.run(one)
+    rep = drivers_step.run(one, seed=SEED, n_boot=4)
     assert rep.roles.empty and "gov_res_pvalue_adj" in rep.roles.columns
     assert not any(str(t).startswith("role") for t in rep.drivers.table.index)
     assert [m.en for m in rep.limitations] == [

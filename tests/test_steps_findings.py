@@ -133,3 +133,31 @@ def test_limitations_become_findings_in_both_languages(tmp_path):
     path.write_text(json.dumps({"sentences": {"en": [], "zh": []}, "limitations": [lim["en"]]}), encoding="utf-8")
     with pytest.raises(EmstudyError, match="drivers.json: limitations must be objects with 'en' and 'zh'"):
         _step_sentences(path, "drivers", "drivers.json")
+
+
+def test_path_model_sentences_become_a_report_section(project_copy):
+    """Notebook 04's path_model.json sentences are findings of kind "paths", in their own report section."""
+    import json
+    import shutil
+
+    from emstudy.reporting.pages import case_report
+    from emstudy.steps import files, findings
+
+    shutil.copytree(ROOT_ANALYSIS, project_copy.analysis_dir)
+    path = project_copy.results_dir("yima") / files.PATH_MODEL_SUMMARY
+    sentences = {
+        "en": ["Prevention -> Response -> effectiveness (b = 0.281)."],
+        "zh": ["预防控制 -> 成效感知（b = 0.281）。"],
+    }
+    path.write_text(json.dumps({"sentences": sentences}), encoding="utf-8")
+    cf = findings.run(project_copy, "yima")
+    got = [f for f in cf.findings if f.kind == "paths"]
+    assert [(f.en, f.zh) for f in got] == [(sentences["en"][0], sentences["zh"][0])]
+    assert got[0].source == "analysis/yima/results/path_model.json"
+    codebook = project_copy.codebook("yima")
+    for lang, title in (("en", "The framework's path model"), ("zh", "分析框架的路径模型")):
+        section = [s for s in case_report(cf, codebook, lang=lang).sections if s.heading == title]
+        assert len(section) == 1 and section[0].paragraphs == [sentences[lang][0]]
+    path.unlink()  # notebook 04 not run: no section, and "paths" is not listed as a missing step
+    cf = findings.run(project_copy, "yima")
+    assert not any(f.kind == "paths" for f in cf.findings) and "paths" not in cf.missing_steps

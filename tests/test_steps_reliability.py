@@ -222,3 +222,51 @@ def test_unusable_items_are_left_out_two_item_scales_get_spearman_brown_one_item
     assert summary["limitations"] == [{"en": m.en, "zh": m.zh} for m in rel.limitations]
     assert summary["verdicts"]["organisation"] == "not computed"
     assert "limitations" not in json.loads((ROOT / "analysis" / "yima" / "results" / "reliability.json").read_text())
+
+
+# ------------------------------------------------------------------------------------------ ordinal alpha
+ORD = json.loads((ROOT / "tests" / "reference" / "ordinal_reliability.json").read_text(encoding="utf-8"))["synthetic"]
+ORDINAL_PSYCH = 2e-5  # psych's polychoric stops at R's optimize() tolerance (tests/test_stats_correlation.py)
+
+
+def test_ordinal_alpha_and_omega_match_psych():
+    rel = reliability_step.run(load_encoded(ROOT, ORD["case"]))
+    t = rel.table
+    cols = list(t.columns)
+    assert cols.index("ordinal_alpha") == cols.index("alpha_ci_upper") + 1
+    assert cols.index("ordinal_omega_total") == cols.index("omega_total") + 1
+    for s, r in ORD["scales"].items():
+        assert int(t.loc[s, "n"]) == r["n"]  # nrow(na.omit(d[, cols]))
+        # psych::alpha(psych::polychoric(na.omit(d[, cols]))$rho)$total$raw_alpha
+        assert t.loc[s, "ordinal_alpha"] == pytest.approx(r["ordinal_alpha"], abs=ORDINAL_PSYCH)
+        # psych::omega(na.omit(d[, cols]), nfactors = 1, poly = TRUE)$omega.tot
+        assert t.loc[s, "ordinal_omega_total"] == pytest.approx(r["ordinal_omega_total"], abs=ORDINAL_PSYCH)
+    # five categories attenuate alpha: the latent responses' alpha is higher for every construct
+    assert (t["ordinal_alpha"] > t["alpha"]).all()
+    en, zh = rel.sentences["en"][0], rel.sentences["zh"][0]
+    assert f"ordinal alpha = {t['ordinal_alpha'].iloc[0]:.2f}, omega = " in en
+    assert f"有序alpha = {t['ordinal_alpha'].iloc[0]:.2f}, omega = " in zh
+
+
+def test_ordinal_alpha_written_with_its_convention(tmp_path):
+    rel = reliability_step.run(load_encoded(ROOT, ORD["case"]))
+    reliability_step.write_results(rel, tmp_path)
+    summary = json.loads((tmp_path / "reliability.json").read_text(encoding="utf-8"))
+    assert "psych::alpha(psych::polychoric(na.omit(items[, scale]))$rho)" in summary["ordinal_convention"]
+    assert "Chalmers 2018" in summary["ordinal_convention"]
+    table = pd.read_csv(tmp_path / "reliability.csv", index_col="construct")
+    np.testing.assert_allclose(table["ordinal_alpha"], rel.table["ordinal_alpha"], atol=1e-6)
+
+
+def test_ordinal_alpha_not_computed_for_a_tiny_case_says_why_in_one_line():
+    enc = load_encoded(ROOT, "yima")
+    rel = reliability_step.run(enc.__class__(**{**enc.__dict__, "items": enc.items.head(5)}))
+    notes = [m for m in rel.limitations if "ordinal alpha and omega not computed" in m.en]
+    assert notes  # five respondents: some polychoric correlations have no estimate inside (-1, 1)
+    for m in notes:
+        s = m.en.split(":")[0].removeprefix("scale ")
+        assert "\n" not in m.en and "from 5 respondents" in m.en
+        assert m.zh.startswith(f"量表{s}未计算有序alpha与omega：5名作答完整的受访者")
+        assert np.isnan(rel.table.loc[s, "ordinal_alpha"]) and np.isnan(rel.table.loc[s, "ordinal_omega_total"])
+        assert np.isfinite(rel.table.loc[s, "alpha"])  # alpha itself is still reported
+    assert "ordinal alpha = NA" in dict(zip(rel.table.index, rel.sentences["en"]))[s]

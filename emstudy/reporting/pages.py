@@ -57,6 +57,7 @@ _TEXT = {
         "structure": "Factor structure",
         "profile": "Construct profile",
         "priorities": "Priorities and drivers",
+        "paths": "The framework's path model",
         "comparison": "Compared with the other places",
         "recommendations": "Recommendations",
         "not_run": "The {step} step has not been run for this case, so it is not reported.",
@@ -96,7 +97,8 @@ _TEXT = {
         "cases_col": "cases",
         "heatmap_caption": "Construct means by place",
         "profiles_caption": "Construct profiles of the {n} places",
-        "rel_caption": "Reliability by construct (alpha with Feldt 95% CI, omega total)",
+        "rel_caption": "Reliability by construct (alpha with Feldt 95% CI; ordinal alpha, from polychoric "
+        "correlations, of the latent responses behind the five categories; omega total)",
         "ipa_caption": "Importance-performance map: importance is the standardized weight of a construct for "
         "perceived effectiveness, performance its mean (95% CI); the shaded upper left is "
         "\u201cconcentrate here\u201d (Martilla & James 1977)",
@@ -118,6 +120,7 @@ _TEXT = {
             "alpha": "alpha",
             "alpha_ci_lower": "CI low",
             "alpha_ci_upper": "CI high",
+            "ordinal_alpha": "ordinal alpha",
             "omega_total": "omega",
         },
     },
@@ -133,6 +136,7 @@ _TEXT = {
         "structure": "因子结构",
         "profile": "构念得分概况",
         "priorities": "优先事项与影响因素",
+        "paths": "分析框架的路径模型",
         "comparison": "与其他地区比较",
         "recommendations": "对策建议",
         "not_run": "本案例尚未运行{step}步骤，故不作报告。",
@@ -171,7 +175,7 @@ _TEXT = {
         "cases_col": "涉及地区",
         "heatmap_caption": "各地构念均值",
         "profiles_caption": "{n}地构念得分剖面",
-        "rel_caption": "各构念信度（alpha及Feldt 95%置信区间，omega总系数）",
+        "rel_caption": "各构念信度（alpha及Feldt 95%置信区间；有序alpha：基于多分格相关，针对五级选项背后的潜在连续反应；omega总系数）",
         "ipa_caption": "重要性-表现分析图：重要性为各构念对应急管理成效感知的标准化回归系数，表现为其均值（95%置信区间）；"
         "左上阴影区为“重点改进区”（Martilla & James 1977）",
         "mixed_data": "合成数据案例：{synthetic}。来自问卷文件的案例：{real}。",
@@ -188,6 +192,7 @@ _TEXT = {
             "alpha": "alpha",
             "alpha_ci_lower": "置信下限",
             "alpha_ci_upper": "置信上限",
+            "ordinal_alpha": "有序alpha",
             "omega_total": "omega",
         },
     },
@@ -334,6 +339,8 @@ def case_report(
     sections.append(_profile_section(cf, codebook, lang, figure_path))
     ipa_figures = [FigureRef(t["ipa_caption"], ipa_figure_path)] if ipa_figure_path else []
     sections.append(section(t["priorities"], ["priority", "drivers"], [t["no_priority"]], figures=ipa_figures))
+    if "paths" in by_kind:
+        sections.append(section(t["paths"], ["paths"]))
     sections.append(section(t["comparison"], ["comparison"], not_run("05_compare")))
     sections.append(_recommendations_section(cf, lang))
     sections += _own_recommendations_sections(cf, codebook, lang)
@@ -427,16 +434,21 @@ def summary_report(
     shared: pd.DataFrame,
     invariance_verdict: str | None,
     figures: Sequence[tuple[str, str]] = (),
+    invariance_text: str | None = None,
 ) -> Report:
     """The cross-case summary from every case's findings and the comparison results.
 
     ``invariance_verdict`` is the English verdict of notebook 05 (``invariance.json``); the Chinese report
-    states it in Chinese. ``figures`` holds (caption key, relative path) pairs, the caption key one of
+    states it in Chinese. ``invariance_text``, notebook 05's paragraph in the report's language (the level
+    reached, freed intercepts and latent mean differences; ``text`` in ``invariance.json``), replaces the
+    verdict when given. ``figures`` holds (caption key, relative path) pairs, the caption key one of
     ``heatmap_caption`` or ``profiles_caption``.
     """
     t = _TEXT[lang]
     if lang == "zh":
         invariance_verdict = _zh_verdict(invariance_verdict)
+    if invariance_text:
+        invariance_verdict = invariance_text
     label = lambda c: codebook.label(c, lang)  # noqa: E731
     name_of = lambda cf: cf.case.name.en if lang == "en" else cf.case.name.zh  # noqa: E731
     synthetic = [name_of(cf) for cf in case_findings if cf.synthetic]

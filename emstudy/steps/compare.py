@@ -12,10 +12,10 @@ Conventions
 * *Below the other cases* (:func:`below_others`): Welch's t-test of case ``a`` against all other cases
   pooled (R ``t.test(x[case == a], x[case != a], var.equal = FALSE)``), two-sided, Holm-adjusted within each
   case (Holm 1979); *significantly below* when the adjusted p < ``alpha`` and the case mean is lower.
-* Invariance across cases (:func:`case_invariance`) is tested on a documented sub-model (by default the
-  two core constructs with the lowest and the highest pooled mean): the eleven-construct model loses most
-  respondents listwise and is slow. Means compare at the scalar (or partial scalar) level only; at the
-  metric level only relations (slopes, correlations) may be compared (Meredith 1993).
+* Invariance across cases (:func:`case_invariance`, in :mod:`emstudy.steps.compare_invariance`) is tested on
+  the whole instrument by FIML with MLR, every respondent used. Latent means compare at the scalar (or
+  partial scalar) level only; at the metric level only relations (slopes, correlations) may be compared
+  (Meredith 1993).
 
 References
 ----------
@@ -39,14 +39,13 @@ from scipy import stats
 
 from emstudy.fileio import write_csv, write_json
 from emstudy.stats._common import fit_warning_categories, record_warnings
-from emstudy.stats.cfa import InvarianceResult
 from emstudy.stats.descriptives import mean_ci
 from emstudy.stats.groups import GroupComparison, compare_groups
 from emstudy.stats.multitest import holm
 from emstudy.stats.pooled import pooled_model
 from emstudy.steps import files
+from emstudy.steps.compare_invariance import CaseInvariance, case_invariance, invariance_text, means_verdict
 from emstudy.steps.context import CASE_COLUMN, CrossCase
-from emstudy.survey.limits import Limitation, case_exclusions, group_exclusions
 
 __all__ = [
     "CaseMeans",
@@ -57,7 +56,6 @@ __all__ = [
     "below_others",
     "shared_weaknesses",
     "pooled_drivers",
-    "invariance_submodel",
     "case_invariance",
     "means_verdict",
     "CompareResults",
@@ -445,171 +443,6 @@ def pooled_drivers(
     return out[cols]
 
 
-# ----------------------------------------------------------------------------------------- invariance
-
-
-def invariance_submodel(scores: pd.DataFrame, *, constructs: Sequence[str], case_col: str = CASE_COLUMN) -> list[str]:
-    """The default invariance sub-model: the constructs with the lowest and the highest pooled mean.
-
-    Ties are broken by the order of `constructs`.
-    """
-    constructs = _check(scores, constructs, case_col)
-    if len(constructs) < 2:
-        raise ValueError("constructs: expected at least two constructs")
-    m = scores[constructs].mean()
-    order = sorted(constructs, key=lambda c: (m[c], constructs.index(c)))
-    return [order[0], order[-1]]
-
-
-_MEANS_VERDICT = {
-    "scalar": (
-        "Scalar invariance holds: loadings and intercepts are equal across cases, so the cases' "
-        "construct means (latent or observed) can be compared."
-    ),
-    "partial scalar": (
-        "Partial scalar invariance holds: latent means can be compared under the partial model; "
-        "observed scale means are comparable only approximately (some intercepts differ)."
-    ),
-    "metric": (
-        "Only metric invariance holds: relations (slopes, correlations) can be compared across cases, but not means."
-    ),
-    "none": (
-        "Metric invariance does not hold: neither means nor relations of these constructs can be "
-        "compared across cases with confidence."
-    ),
-}
-
-
-def means_verdict(level: str) -> str:
-    """What an invariance level allows one to compare (Meredith 1993)."""
-    if level not in _MEANS_VERDICT:
-        raise ValueError(f"level: expected one of {list(_MEANS_VERDICT)}, got {level!r}")
-    return _MEANS_VERDICT[level]
-
-
-@dataclass(frozen=True, eq=False)
-class CaseInvariance:
-    """Result of :func:`case_invariance`.
-
-    Attributes
-    ----------
-    constructs : tuple of str
-        Constructs of the sub-model.
-    model : str
-        lavaan syntax fitted.
-    result : emstudy.stats.cfa.InvarianceResult
-    n_used, n_dropped : int
-        Respondents the fit used (N summed over cases) and those left out: with listwise deletion the
-        respondents missing an item of the sub-model; 0 when the pairwise route was taken.
-    level : str
-    verdict : str
-        What the level allows one to compare (see :func:`means_verdict`).
-    excluded : dict of str to emstudy.survey.limits.Limitation
-        Cases left out of the fit, with the reason (``limitations`` in the JSON when there are any).
-    """
-
-    constructs: tuple[str, ...]
-    model: str
-    result: InvarianceResult
-    n_used: int
-    n_dropped: int
-    level: str
-    verdict: str
-    excluded: Mapping[str, Limitation] = field(default_factory=dict)
-
-    def table(self) -> pd.DataFrame:
-        """Fit and comparison table of the invariance levels."""
-        return self.result.to_frame()
-
-    def latent_means(self) -> pd.DataFrame:
-        """Latent means of the sub-model's constructs relative to the first case, where they are meaningful.
-
-        Returns
-        -------
-        pandas.DataFrame
-            From the scalar (or partial scalar) model: ``construct, case, est, se, z, pvalue, ci_lower,
-            ci_upper`` (the first case is the reference, fixed at 0, in units of the marker item).
-            Empty if scalar invariance (full or partial) does not hold: latent means are then not
-            comparable across cases.
-        """
-        cols = ["construct", "case", "est", "se", "z", "pvalue", "ci_lower", "ci_upper"]
-        if self.level not in ("scalar", "partial scalar"):
-            return pd.DataFrame(columns=cols)
-        params = self.result.fits[self.level].params
-        rows = params[(params["op"] == "~1") & params["lhs"].isin(self.constructs)]
-        out = rows.rename(columns={"lhs": "construct", "group_label": "case"})
-        return out[cols].reset_index(drop=True)
-
-    def to_dict(self) -> dict:
-        """JSON-ready summary."""
-        import json
-
-        t = self.table().reset_index()
-        return {
-            "constructs": list(self.constructs),
-            "model": self.model,
-            "n_used": self.n_used,
-            "n_dropped": self.n_dropped,
-            "level": self.level,
-            "verdict": self.verdict,
-            "criteria": {"delta_cfi_min": -self.result.cfi_cut, "delta_rmsea_max": self.result.rmsea_cut},
-            "freed_intercepts": list(self.result.freed_intercepts),
-            "levels": json.loads(t.to_json(orient="records", double_precision=15)),
-            "latent_means": json.loads(self.latent_means().to_json(orient="records", double_precision=15)),
-            **({"limitations": case_exclusions(self.excluded)} if self.excluded else {}),
-        }
-
-    def __repr__(self) -> str:
-        return f"CaseInvariance(constructs={list(self.constructs)}, level={self.level!r}, n_used={self.n_used})"
-
-
-def case_invariance(cc: CrossCase, *, constructs: Sequence[str], model: str | None = None) -> CaseInvariance:
-    """Configural, metric and scalar invariance of a measurement sub-model across cases.
-
-    Parameters
-    ----------
-    cc : CrossCase
-        The cases (from :func:`emstudy.steps.context.load_all`); the first case is the reference group.
-    constructs : sequence of str
-        Constructs of the sub-model (see :func:`invariance_submodel`): their lines of
-        :func:`emstudy.steps.structure.core_model_syntax`, one factor per construct on its items.
-    model : str, optional
-        lavaan syntax to use instead.
-
-    Returns
-    -------
-    CaseInvariance
-
-    Notes
-    -----
-    :func:`emstudy.steps.structure.cross_case_invariance` (ML, delta CFI >= -.01 and delta RMSEA <= .015),
-    ``missing="auto"``: listwise when the complete cases outnumber the free parameters (the others counted in
-    ``n_dropped``), else pairwise means and covariances with N = all respondents (``n_dropped`` = 0). A case
-    with an unusable item of the sub-model or no more respondents than its items is left out
-    (:func:`emstudy.survey.limits.group_exclusions`; ``excluded``).
-    """
-    from emstudy.steps.structure import core_model_syntax, cross_case_invariance
-
-    if not isinstance(cc, CrossCase):
-        raise ValueError(f"cc: expected a CrossCase from load_all(), got {type(cc).__name__}")
-    constructs = list(constructs)
-    scales = cc.codebook.scales()
-    unknown = [c for c in constructs if c not in scales]
-    if unknown or not constructs:
-        raise ValueError(f"constructs: {unknown or constructs} not in the codebook's scales {list(scales)}")
-    if model is None:
-        lines = {ln.split("=~")[0].strip(): ln for ln in core_model_syntax(cc.codebook).splitlines()}
-        model = "\n".join(lines[c] for c in constructs)
-    observed = [i for c in constructs for i in scales[c] if i in model]
-    out = group_exclusions({c: cc.encoded[c].items for c in cc.case_ids}, observed)
-    res = cross_case_invariance({c: cc.encoded[c] for c in cc.case_ids if c not in out}, model=model)
-    n_used = int(sum(res.fits["configural"].n_obs))
-    kept = int(len(cc.items)) - sum(len(cc.encoded[c].items) for c in out)
-    return CaseInvariance(
-        tuple(constructs), model, res, n_used, kept - n_used, res.level, means_verdict(res.level), out
-    )
-
-
 # ----------------------------------------------------------------------------------------- the step
 
 
@@ -624,6 +457,7 @@ class CompareResults:
     shared: pd.DataFrame
     pooled: pd.DataFrame
     synthetic: bool
+    invariance_text: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (
@@ -632,23 +466,33 @@ class CompareResults:
         )
 
 
-def run(cc: CrossCase) -> CompareResults:
+def run(cc: CrossCase, *, invariance_constructs: Sequence[str] | None = None) -> CompareResults:
     """Every cross-case analysis of notebook 05 on the stacked cases of :func:`emstudy.steps.context.load_all`.
 
-    Construct means by case (core constructs and the outcome), invariance across cases on the sub-model of
-    :func:`invariance_submodel`, Welch/Games-Howell comparisons, each case against the others
-    (:func:`below_others`), the weaknesses shared by several cases beside those the theses list
+    Construct means by case (core constructs and the outcome), invariance across cases of the whole
+    instrument by FIML with MLR and the latent mean differences it allows (:func:`case_invariance`; with
+    ``invariance_constructs``, of those constructs only), Welch/Games-Howell comparisons, each case against
+    the others (:func:`below_others`), the weaknesses shared by several cases beside those the theses list
     (:func:`shared_weaknesses`) and the pooled drivers model.
     """
     if not isinstance(cc, CrossCase):
         raise TypeError(f"cc: expected the CrossCase of emstudy.steps.context.load_all, got {type(cc).__name__}")
     means = means_by_case(cc.scores, constructs=[*cc.constructs, "effectiveness"])
-    inv = case_invariance(cc, constructs=invariance_submodel(cc.scores, constructs=cc.constructs))
+    inv = case_invariance(cc, constructs=invariance_constructs)
+    text = invariance_text(
+        inv,
+        labels={lang: {c: cc.codebook.label(c, lang) for c in inv.constructs} for lang in ("en", "zh")},
+        places={
+            "en": {c: cc.cases[c].name.en for c in cc.case_ids},
+            "zh": {c: cc.cases[c].name.zh for c in cc.case_ids},
+        },
+        synthetic=cc.synthetic,
+    )
     comparison = compare_cases(cc.scores, constructs=cc.constructs)
     below = below_others(cc.scores, constructs=cc.constructs)
     shared = shared_weaknesses(below, listed=cc.weaknesses())
     pooled = pooled_drivers(cc.scores, predictors=cc.constructs)
-    return CompareResults(means, inv, comparison, below, shared, pooled, cc.synthetic)
+    return CompareResults(means, inv, comparison, below, shared, pooled, cc.synthetic, text)
 
 
 def write_results(results: CompareResults, results_dir: str | Path) -> list[Path]:
@@ -658,7 +502,8 @@ def write_results(results: CompareResults, results_dir: str | Path) -> list[Path
     -------
     list of Path
         ``construct_means_by_case.csv``, ``case_differences.csv``, ``posthoc.csv``,
-        ``below_others.csv``, ``shared_particular.csv``, ``pooled_drivers.csv``, ``invariance.json``.
+        ``below_others.csv``, ``shared_particular.csv``, ``pooled_drivers.csv``, ``invariance.json`` (with
+        the findings in English and Chinese under ``text``), ``latent_means.csv``.
     """
     if not isinstance(results, CompareResults):
         raise TypeError(
@@ -673,7 +518,15 @@ def write_results(results: CompareResults, results_dir: str | Path) -> list[Path
         write_csv(d / files.BELOW_OTHERS, results.below, index=False),
         write_csv(d / files.WEAKNESSES_BELOW_OTHERS, results.shared, index=False),
         write_csv(d / files.POOLED_DRIVERS, results.pooled, index=False),
-        write_json(d / files.INVARIANCE, {**results.invariance.to_dict(), "synthetic": bool(results.synthetic)}),
+        write_json(
+            d / files.INVARIANCE,
+            {
+                **results.invariance.to_dict(),
+                "text": dict(results.invariance_text),
+                "synthetic": bool(results.synthetic),
+            },
+        ),
+        write_csv(d / files.LATENT_MEANS, results.invariance.latent_means(), index=False),
     ]
 
 

@@ -34,6 +34,9 @@ __all__ = [
     "ROLES",
     "IPA",
     "DRIVERS_SUMMARY",
+    "DRIVERS_IMPUTED",
+    "PATH_MODEL",
+    "PATH_MODEL_SUMMARY",
     "CONSTRUCT_MEANS_BY_CASE",
     "CASE_DIFFERENCES",
     "POSTHOC",
@@ -41,6 +44,7 @@ __all__ = [
     "WEAKNESSES_BELOW_OTHERS",
     "POOLED_DRIVERS",
     "INVARIANCE",
+    "LATENT_MEANS",
     "FINDINGS",
     "PRIORITIES_SHARED",
     "SUMMARY_REPORT",
@@ -82,6 +86,9 @@ ORDINAL_DRIVERS = "ordinal_drivers.csv"
 ROLES = "roles.csv"
 IPA = "ipa.csv"
 DRIVERS_SUMMARY = "drivers.json"
+DRIVERS_IMPUTED = "drivers_imputed.csv"
+PATH_MODEL = "path_model.csv"
+PATH_MODEL_SUMMARY = "path_model.json"
 
 # -- notebook 05, compare (cross-case)
 CONSTRUCT_MEANS_BY_CASE = "construct_means_by_case.csv"
@@ -91,6 +98,7 @@ BELOW_OTHERS = "below_others.csv"
 WEAKNESSES_BELOW_OTHERS = "shared_particular.csv"
 POOLED_DRIVERS = "pooled_drivers.csv"
 INVARIANCE = "invariance.json"
+LATENT_MEANS = "latent_means.csv"
 PROFILES_FIGURE = "figures/profiles.png"
 HEATMAP_FIGURE = "figures/heatmap.png"
 

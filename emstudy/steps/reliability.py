@@ -5,8 +5,13 @@ this module applies them to one case's encoded items (``analysis/<case>/results/
 them against the usual thresholds and writes ``reliability.csv``, ``item_statistics.csv`` and
 ``reliability.json``.
 
+Ordinal alpha and omega (Zumbo, Gadermann & Zeisser 2007) are reported beside alpha and omega: the same
+coefficients from the polychoric correlations of a scale's items, i.e. the reliability of the latent
+continuous responses assumed behind the five categories, not of the observed sum score that notebooks 04
+and 05 use (Chalmers 2018); the verdicts therefore rest on alpha and omega of the observed scores.
+
 Missing data: each scale's statistics use the respondents who answered all of that scale's items
-(listwise per scale). KMO and Bartlett over all items use pairwise-complete correlations, as
+(listwise per scale; ordinal alpha and omega too). KMO and Bartlett over all items use pairwise-complete correlations, as
 ``psych::KMO(items)`` does on raw data: listwise over 48 items would keep only the respondents who answered
 every one of them (about a third of a case in the synthetic study, and for a small case fewer respondents
 than items, when the correlation matrix is singular). The listwise values are reported beside them as a
@@ -26,7 +31,9 @@ import pandas as pd
 
 from emstudy.errors import DataWarning, ModelWarning
 from emstudy.fileio import write_csv, write_json
+from emstudy.stats.correlation import polychoric
 from emstudy.stats.factorability import BartlettResult, KMOResult, bartlett_sphericity, kmo
+from emstudy.stats.omega import omega
 from emstudy.stats.reliability import cronbach_alpha, item_statistics, reliability_table, spearman_brown
 from emstudy.steps import files
 from emstudy.steps.context import EncodedResults
@@ -73,6 +80,13 @@ MISSING_POLICY_TEXT = (
 )
 #: Missing-data policy of KMO and Bartlett over all items.
 FACTORABILITY_POLICY = "pairwise"
+#: How the ordinal columns are computed (written to reliability.json).
+ORDINAL_CONVENTION = (
+    "ordinal_alpha: psych::alpha(psych::polychoric(na.omit(items[, scale]))$rho)$total$raw_alpha; "
+    "ordinal_omega_total: psych::omega(na.omit(items[, scale]), nfactors = 1, poly = TRUE)$omega.tot "
+    "(three or more items). Alpha and omega of the latent continuous responses behind the categories "
+    "(Zumbo, Gadermann & Zeisser 2007), not of the observed sum score (Chalmers 2018); verdicts use alpha and omega."
+)
 
 _VERDICTS = ("good", "acceptable", "weak item", "below threshold", "not computed")
 
@@ -171,8 +185,9 @@ def reliability_sentences(table: pd.DataFrame, codebook: Any = None, *, lang: st
     Returns
     -------
     list of str
-        For example ``"Information release (信息发布): alpha = 0.81 [0.78, 0.84], omega = 0.82, weakest
-        item INF3 (r.drop = 0.52): meets the usual thresholds."``
+        For example ``"Information release (信息发布): alpha = 0.81 [0.78, 0.84], ordinal alpha = 0.85,
+        omega = 0.82, weakest item INF3 (r.drop = 0.52): meets the usual thresholds."`` (ordinal alpha
+        only when the table has an ``ordinal_alpha`` column).
 
     Examples
     --------
@@ -194,7 +209,8 @@ def reliability_sentences(table: pd.DataFrame, codebook: Any = None, *, lang: st
             continue
         nums = (
             f"alpha = {_f(row['alpha'])} [{_f(row['alpha_ci_lower'])}, {_f(row['alpha_ci_upper'])}], "
-            f"omega = {_f(row['omega_total'])}, "
+            + _ordinal_text(row, lang)
+            + f"omega = {_f(row['omega_total'])}, "
         )
         v = row["verdict"]
         if lang == "en":
@@ -232,6 +248,17 @@ def reliability_sentences(table: pd.DataFrame, codebook: Any = None, *, lang: st
     return out
 
 
+def _ordinal_text(row: pd.Series, lang: str, *, two: bool = False) -> str:
+    """``"ordinal alpha = 0.85, "`` (``"有序alpha = 0.85，"``) when the table has the column, else ``""``."""
+    if "ordinal_alpha" not in row.index:
+        return ""
+    if two:
+        return f" (ordinal {_f(row['ordinal_alpha'])})" if lang == "en" else f"（有序 {_f(row['ordinal_alpha'])}）"
+    return (
+        f"ordinal alpha = {_f(row['ordinal_alpha'])}, " if lang == "en" else f"有序alpha = {_f(row['ordinal_alpha'])}, "
+    )
+
+
 def _special_sentence(row: pd.Series, en: str, zh: str, bare: bool, lang: str) -> str | None:
     """The sentence of a scale not computed or measured by two items (Spearman-Brown), else None."""
     sb = row.get("spearman_brown", math.nan)
@@ -243,12 +270,15 @@ def _special_sentence(row: pd.Series, en: str, zh: str, bare: bool, lang: str) -
         if row["verdict"] == "not computed":
             return f"{name}: reliability not computed ({row.get('reliability_note', '')})."
         meets = "meets" if row["meets"] else "does not meet"
-        return f"{name}: two items, Spearman-Brown coefficient = {_f(sb)}: {meets} the threshold ({th:.2f})."
+        return (
+            f"{name}: two items, Spearman-Brown coefficient = {_f(sb)}{_ordinal_text(row, lang, two=True)}: "
+            f"{meets} the threshold ({th:.2f})."
+        )
     name = zh if bare or en == zh else f"{zh}（{en}）"
     if row["verdict"] == "not computed":
         return f"{name}：未计算信度（{row.get('reliability_note_zh', row.get('reliability_note', ''))}）。"
     meets = "达到" if row["meets"] else "未达到"
-    return f"{name}：两个题项，Spearman-Brown 系数 = {_f(sb)}：{meets}标准（{th:.2f}）。"
+    return f"{name}：两个题项，Spearman-Brown 系数 = {_f(sb)}{_ordinal_text(row, lang, two=True)}：{meets}标准（{th:.2f}）。"
 
 
 @dataclass(frozen=True)
@@ -258,7 +288,8 @@ class ReliabilityResults:
     Attributes
     ----------
     case_id : the case.
-    table : construct table (reliability_table + ``std_alpha`` + verdict columns), indexed by construct.
+    table : construct table (reliability_table + ``std_alpha`` + ``ordinal_alpha`` and ``ordinal_omega_total``,
+        from polychoric correlations + verdict columns), indexed by construct.
     items : item statistics of every item with its ``construct`` (listwise per scale).
     kmo : KMO over all items (``None`` when it cannot be computed: see ``limitations``) from pairwise-complete Pearson correlations (each correlation over the
         respondents who answered both items, with their own means and SDs): R ``psych::KMO(items)`` on the
@@ -366,6 +397,7 @@ def run(encoded: EncodedResults) -> ReliabilityResults:
         warnings.simplefilter("ignore", DataWarning)  # possibly unreversed items (negative r.drop)
         warnings.simplefilter("ignore", ModelWarning)  # singular correlation matrix of a scale (KMO not computed)
         table, frames = _scale_tables(items, scales, screen)
+        table, ordinal_notes = _with_ordinal_columns(table, items, scales)
         k, b, why = _pairwise_factorability(items[all_items])
         kl, bl, note = _listwise_factorability(items[all_items])
     table = _assess_with_limits(table, screen)
@@ -385,7 +417,7 @@ def run(encoded: EncodedResults) -> ReliabilityResults:
         kmo_listwise=kl,
         bartlett_listwise=bl,
         listwise_note=note,
-        limitations=screen.notes + ((why,) if why else ()),
+        limitations=screen.notes + ordinal_notes + ((why,) if why else ()),
     )
 
 
@@ -444,6 +476,66 @@ def _scale_tables(
         st.insert(0, "construct", s)
         frames.append(st)
     return table, frames
+
+
+def _ordinal_one(s: str, x: pd.DataFrame) -> tuple[float, float, Limitation | None]:
+    """Ordinal alpha and (three or more items) ordinal omega total of one scale's answers, listwise, or NaN
+    and the reason when its polychoric correlations cannot be estimated."""
+    complete = x.dropna()
+    try:
+        rho = polychoric(complete).to_numpy()
+    except ValueError as exc:
+        reason = str(exc).removeprefix("data: ")
+        return (
+            math.nan,
+            math.nan,
+            Limitation(
+                f"scale {s}: ordinal alpha and omega not computed: {reason}",
+                f"量表{s}未计算有序alpha与omega：{len(complete)}名作答完整的受访者的回答无法估计多分格相关"
+                "（受访者过少，或某题项只用了一个选项）",
+            ),
+        )
+    at_bound = np.argwhere(np.abs(np.tril(rho, -1)) >= 0.9999)
+    if at_bound.size:  # a table without an interior maximum of the likelihood (too few respondents)
+        a, b = (str(x.columns[i]) for i in at_bound[0])
+        return (
+            math.nan,
+            math.nan,
+            Limitation(
+                f"scale {s}: ordinal alpha and omega not computed: the polychoric correlation of {a} and {b} "
+                f"has no estimate inside (-1, 1) from {len(complete)} respondents",
+                f"量表{s}未计算有序alpha与omega：{len(complete)}名作答完整的受访者不足以估计{a}与{b}的多分格相关"
+                "（估计值落在边界）",
+            ),
+        )
+    alpha = cronbach_alpha(x, cor="polychoric", missing=MISSING_POLICY).alpha
+    if x.shape[1] < 3:  # omega is not identified by two items
+        return alpha, math.nan, None
+    return alpha, omega(x, n_factors=1, cor="polychoric", missing=MISSING_POLICY).omega_total_single, None
+
+
+def _with_ordinal_columns(
+    table: pd.DataFrame, items: pd.DataFrame, scales: dict[str, list[str]]
+) -> tuple[pd.DataFrame, tuple[Limitation, ...]]:
+    """The construct table with ``ordinal_alpha`` (after the alpha interval) and ``ordinal_omega_total``
+    (after omega), NaN where a scale's polychoric correlations cannot be estimated, and one limitation each.
+
+    The encoded answers are the category codes 1-5; they are rounded to those integers first (a result
+    must not change when the data carry rounding noise, ``tests/test_fileio_reproducible.py``).
+    """
+    values: dict[str, tuple[float, float]] = {}
+    notes: list[Limitation] = []
+    for s, cols in scales.items():
+        alpha, omega_total, note = _ordinal_one(s, items[cols].round())
+        values[s] = (alpha, omega_total)
+        notes += [note] if note else []
+    t = table.copy()
+    ordinal = pd.DataFrame.from_dict(values, orient="index", columns=["ordinal_alpha", "ordinal_omega_total"])
+    ordinal = ordinal.reindex(t.index)
+    t.insert(t.columns.get_loc("alpha_ci_upper") + 1, "ordinal_alpha", ordinal["ordinal_alpha"])
+    after = "omega_total" if "omega_total" in t.columns else "ordinal_alpha"
+    t.insert(t.columns.get_loc(after) + 1, "ordinal_omega_total", ordinal["ordinal_omega_total"])
+    return t, tuple(notes)
 
 
 def _assess_with_limits(table: pd.DataFrame, screen: ScaleScreen) -> pd.DataFrame:
@@ -539,6 +631,7 @@ def write_results(results: ReliabilityResults, results_dir: str | Path) -> list[
             else {"note": results.listwise_note}
         ),
         "alpha_convention": "psych::alpha(na.omit(items[, scale]), check.keys = FALSE); Feldt 95% interval",
+        "ordinal_convention": ORDINAL_CONVENTION,
         "verdicts": {str(c): str(v) for c, v in results.table["verdict"].items()},
         "thresholds": dict(RELIABILITY_THRESHOLDS),
         "sentences": {lang: list(s) for lang, s in results.sentences.items()},

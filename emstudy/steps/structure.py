@@ -1,13 +1,14 @@
-"""Factor structure of the shared instrument in one case, and its invariance across cases.
+"""Factor structure of the shared instrument in one case.
 
 Study-level functions for notebook 03 (per case) and the cross-case notebook:
 
 * :func:`core_model_syntax` -- the measurement model of the codebook in lavaan syntax;
-* :func:`fit_core_cfa` -- the CFA of that model on a case's items (see *Missing data* below);
+* :func:`fit_core_cfa` -- the CFA of that model on a case's items, by FIML or listwise (see *Missing data*);
 * :func:`run` -- parallel analysis, EFA, CFA, reliability and validity with verdicts and
   sentences in English and Chinese;
-* :func:`write_results` -- the machine-readable results;
-* :func:`cross_case_invariance` -- configural, metric and scalar invariance with the case as group.
+* :func:`write_results` -- the machine-readable results.
+
+Invariance across cases (notebook 05) is in :mod:`emstudy.steps.compare_invariance`.
 
 Conventions
 -----------
@@ -16,21 +17,21 @@ Conventions
   gamma = 0, no Kaiser normalisation), factors sorted by variance and signed to sum positive. SPSS
   (principal axis, promax, Kaiser-normalised) gives somewhat different loadings.
 * The CFA is ML with lavaan's defaults (:mod:`emstudy.stats.cfa`), marker-variable identification, on the
-  items as scored (reverse-keyed items already reversed by notebook 01).
+  items as scored (reverse-keyed items already reversed by notebook 01), by FIML (see below).
 
 Missing data
 ------------
 With 48 items and about 2.5 % of answers missing at random, only about 30 % of respondents answer every
-item (55-102 per case), fewer than the 162 free parameters of the 12-factor model, so ML on complete cases
-is not estimable. :func:`fit_core_cfa` uses complete cases only when there are more of them than free
-parameters; otherwise it fits the ML discrepancy to the pairwise-deletion covariance matrix (consistent
-under MCAR; Brown 2015, ch. 9), with N = all respondents. The matrix (each covariance divided by the number
-of respondents who answered both items) goes to :func:`emstudy.stats.cfa.cfa` as summary statistics
-(lavaan's ``sample.cov``) times N / (N - 1), since ``cfa`` treats it as unbiased, so ML is fitted to the
-pairwise matrix itself. The chi-square and the fit indices treat the matrix as complete-data (slightly
-optimistic standard errors; Savalei & Bentler 2009 describe the two-stage correction, not implemented
-here). The result says which was used (``cfa_missing``) and both numbers (``n_listwise``, ``n_cfa``).
-:func:`cross_case_invariance` passes each case's pairwise means and matrix the same way.
+item (55-102 per case), fewer than the 162 free parameters of the 12-factor model. :func:`fit_core_cfa`
+therefore fits the CFA by full-information maximum likelihood (FIML; lavaan's ``missing = "ml"``): the
+casewise likelihood of every respondent's answered items, with a mean structure, standard errors from the
+observed information matrix, chi-square against the saturated model fitted by EM and CFI/TLI against the
+FIML baseline (Enders 2010, ch. 4; Savalei & Rosseel 2022). It is consistent under MAR, which the
+pairwise-deletion matrix used before (no valid likelihood, wrong chi-square and SEs) was not. :func:`run`
+fits three models: FIML with ML (the fit the verdicts, CR and AVE rest on), FIML with MLR beside it
+(Yuan-Bentler scaled chi-square and sandwich SEs; lavaan's ``estimator = "MLR", missing = "ml"``), and the
+listwise ML fit as a sensitivity check when the complete cases outnumber the free parameters (otherwise
+it is not estimable and the results say so). ``cfa_fit.json`` names every fit (``fits``).
 
 References
 ----------
@@ -42,6 +43,9 @@ Henseler, J., Ringle, C. M., & Sarstedt, M. (2015). A new criterion for assessin
 in variance-based structural equation modeling. Journal of the Academy of Marketing Science, 43, 115-135.
 Savalei, V., & Bentler, P. M. (2009). A two-stage approach to missing data: theory and application to
 auxiliary variables. Structural Equation Modeling, 16, 477-497.
+Enders, C. K. (2010). Applied Missing Data Analysis. Guilford.
+Savalei, V., & Rosseel, Y. (2022). Computational options for standard errors and test statistics with
+incomplete normal and nonnormal data in SEM. Structural Equation Modeling, 29, 163-181.
 """
 
 from __future__ import annotations
@@ -55,15 +59,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from emstudy.errors import EmstudyWarning, MissingDataWarning
+from emstudy.errors import EmstudyWarning
 from emstudy.fileio import write_csv, write_json
 from emstudy.stats._common import single_thread_blas
-from emstudy.stats.cfa import CFAResult, InvarianceResult, cfa, invariance, parse_model
+from emstudy.stats.cfa import CFAResult, cfa, parse_model
 from emstudy.stats.efa import EFAResult, ParallelAnalysisResult, efa, parallel_analysis
 from emstudy.stats.validity import average_variance_extracted, composite_reliability, htmt
 from emstudy.steps import files
 from emstudy.steps.context import EncodedResults
-from emstudy.steps.structure_text import CRITERIA, _sentences, _verdicts
+from emstudy.steps.structure_text import CRITERIA, _fit_sentences, _sentences, _verdicts
 from emstudy.survey.codebook import Codebook
 from emstudy.survey.limits import (
     Limitation,
@@ -76,13 +80,13 @@ from emstudy.survey.limits import (
 
 __all__ = [
     "CRITERIA",
+    "FIT_NAMES",
     "StructureResults",
     "core_model_syntax",
     "display_loadings",
     "fit_core_cfa",
     "run",
     "write_results",
-    "cross_case_invariance",
 ]
 
 
@@ -140,32 +144,6 @@ def display_loadings(loadings: pd.DataFrame, *, cutoff: float = 0.30, digits: in
     return loadings.map(lambda v: "" if pd.isna(v) or abs(v) < cutoff else fmt.format(v))
 
 
-def _pairwise_moments(block: pd.DataFrame, arg: str) -> tuple[pd.DataFrame, pd.Series, int]:
-    """Pairwise-deletion moments of ``block`` as :func:`emstudy.stats.cfa.cfa` takes them.
-
-    Returns ``(sample_cov, sample_mean, sample_nobs)``. The covariance of each pair of items is
-    computed over the respondents who answered both and divided by their number ``n_ij``
-    (``DataFrame.cov(ddof=0)``); each mean over the respondents who answered the item; ``n`` is
-    all respondents. ``cfa`` follows lavaan and treats ``sample_cov`` as unbiased, multiplying it
-    by ``(n - 1) / n``; the matrix is therefore returned times ``n / (n - 1)``, so that ML is fitted
-    to the ``/n_ij`` matrix itself (the matrix this module has always used).
-
-    Raises
-    ------
-    ValueError
-        Naming ``arg`` when a pair of items is never answered together, or when the pairwise
-        matrix is not positive definite.
-    """
-    n = len(block)
-    cov = block.cov(ddof=0)
-    if cov.isna().to_numpy().any():
-        raise ValueError(f"{arg}: some pair of items is never answered together")
-    eig = np.linalg.eigvalsh(cov.to_numpy())
-    if eig[0] <= 1e-10 * eig[-1]:
-        raise ValueError(f"{arg}: the pairwise covariance matrix is not positive definite")
-    return cov * (n / (n - 1)), block.mean(), n
-
-
 def _n_free(model: str) -> int:
     mm = parse_model(model)
     p, m = len(mm.observed), len(mm.factors)
@@ -174,9 +152,13 @@ def _n_free(model: str) -> int:
 
 @single_thread_blas()
 def fit_core_cfa(
-    items: pd.DataFrame, model: str
-) -> tuple[CFAResult, Literal["listwise", "pairwise"], int, tuple[str, ...]]:
-    """ML CFA of ``model`` on a case's items, on complete cases when estimable, else pairwise.
+    items: pd.DataFrame,
+    model: str,
+    *,
+    missing: Literal["fiml", "listwise"] = "fiml",
+    estimator: Literal["ML", "MLR"] = "ML",
+) -> tuple[CFAResult, Literal["fiml", "listwise"], int, tuple[str, ...]]:
+    """CFA of ``model`` on a case's items by FIML (every respondent) or on the complete cases.
 
     Parameters
     ----------
@@ -184,35 +166,74 @@ def fit_core_cfa(
         Respondents x items (scored), NaN for missing.
     model : str
         lavaan measurement syntax (e.g. :func:`core_model_syntax`).
+    missing : {"fiml", "listwise"}
+        ``"fiml"``: lavaan's ``cfa(model, data, missing = "ml")`` (respondents who answered no model
+        item are left out, as lavaan does); ``"listwise"``: the respondents who answered every model
+        item, which must outnumber the free parameters.
+    estimator : {"ML", "MLR"}
+        ``"MLR"``: robust (sandwich) SEs and the Yuan-Bentler scaled chi-square (lavaan's
+        ``estimator = "MLR"``); the estimates are the ML ones.
 
     Returns
     -------
     fit : CFAResult
-    missing : {"listwise", "pairwise"}
-        Complete cases if there are more of them than free parameters, otherwise the
-        pairwise-deletion covariance matrix with N = all respondents (see the module notes).
+    missing : {"fiml", "listwise"}
+        As requested.
     n_listwise : int
         Respondents with every model item answered.
     notes : tuple of str
         Warnings raised while fitting (Heywood cases, non-convergence), as text.
+
+    Raises
+    ------
+    ValueError
+        A model variable not in ``items``, an unknown option, or ``missing="listwise"`` with no more
+        complete cases than free parameters.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of Statistical
+    Software, 48(2), 1-36.
     """
     mm = parse_model(model)
     cols = list(mm.observed)
     missing_cols = [c for c in cols if c not in items.columns]
     if missing_cols:
         raise ValueError(f"items: model variables {missing_cols} are not columns of items")
+    if missing not in ("fiml", "listwise"):
+        raise ValueError(f"missing: expected 'fiml' or 'listwise', got {missing!r}")
     data = items[cols].astype(float)
     complete = data.dropna()
     n_listwise = len(complete)
+    if missing == "listwise" and n_listwise <= _n_free(model):
+        raise ValueError(
+            f"missing: 'listwise' needs more complete cases than the {_n_free(model)} free parameters "
+            f"(there are {n_listwise}); use missing='fiml'"
+        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EmstudyWarning)
-        if n_listwise > _n_free(model):
-            fit, how = cfa(mm, complete), "listwise"
+        if missing == "fiml":
+            fit = cfa(mm, data[data.notna().any(axis=1)], missing="fiml", estimator=estimator)
         else:
-            cov, _, n = _pairwise_moments(data, "items")
-            fit, how = cfa(mm, sample_cov=cov, sample_nobs=n), "pairwise"
+            fit = cfa(mm, complete, estimator=estimator)
     notes = tuple(dict.fromkeys(str(w.message) for w in caught))
-    return fit, how, n_listwise, notes
+    return fit, missing, n_listwise, notes
+
+
+#: The CFA fits of :func:`run`, by the names the results files use.
+FIT_NAMES = ("fiml_ml", "fiml_mlr", "listwise_ml")
+#: Robust fit indices, reported when :class:`~emstudy.stats.cfa.fit.FitMeasures` has them.
+_ROBUST = ("cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust", "tli_robust", "rmsea_robust")
+_ROBUST += ("rmsea_ci_lower_robust", "rmsea_ci_upper_robust")
+
+
+def _fit_row(fit: CFAResult) -> dict:
+    f = fit.fit
+    row = {"n": int(sum(fit.n_obs)), "estimator": fit.estimator, "missing": fit.missing}
+    names = ["chisq", "df", "pvalue", "chisq_scaled", "chisq_scaling_factor", "pvalue_scaled", "cfi", "tli"]
+    names += ["rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "aic", "bic"]
+    names += [r for r in _ROBUST if hasattr(f, r)]
+    return row | {k: float(getattr(f, k)) for k in names}
 
 
 @dataclass(frozen=True, eq=False)
@@ -229,12 +250,13 @@ class StructureResults:
     parallel : ParallelAnalysisResult or None
     efa : EFAResult or None
     cfa : CFAResult or None
+        The FIML fit with ML (observed-information SEs), on which the verdicts, CR and AVE rest;
         ``None`` (with empty tables) when :func:`emstudy.survey.limits.factor_analysis_limit` applies: fewer
         respondents than usable items; ``limitations`` then says so.
     cfa_missing : str
-        ``"listwise"`` or ``"pairwise"`` (see :func:`fit_core_cfa`).
+        ``"fiml"`` (or ``"not run"``; see :func:`fit_core_cfa`).
     n_listwise, n_cfa : int
-        Complete cases, and the N the CFA used.
+        Complete cases, and the N the FIML fit used.
     validity : DataFrame
         Per construct: ``cr, ave, sqrt_ave, max_latent_corr, fornell_larcker, cr_ok, ave_ok``.
     latent_correlations, htmt : DataFrame
@@ -249,6 +271,11 @@ class StructureResults:
         two usable items (:func:`emstudy.survey.limits.screen_scales`), in English and Chinese.
     skipped : Limitation or None
         Why the factor analyses were not run (also in ``limitations``), or None when they were.
+    cfa_mlr : CFAResult or None
+        The FIML fit with MLR: the same estimates, sandwich SEs and the Yuan-Bentler scaled chi-square.
+    cfa_listwise : CFAResult or None
+        The sensitivity check: ML on the complete cases, or None when they do not outnumber the free
+        parameters (not estimable).
     """
 
     case_id: str
@@ -268,43 +295,55 @@ class StructureResults:
     notes: tuple[str, ...] = ()
     limitations: tuple[Limitation, ...] = ()
     skipped: Limitation | None = None
+    cfa_mlr: CFAResult | None = None
+    cfa_listwise: CFAResult | None = None
+
+    def fits(self) -> dict[str, CFAResult | None]:
+        """The CFA fits by name (:data:`FIT_NAMES`): FIML ML, FIML MLR, listwise ML (None when not fitted)."""
+        return dict(zip(FIT_NAMES, (self.cfa, self.cfa_mlr, self.cfa_listwise)))
 
     def fit_table(self) -> pd.DataFrame:
-        """CFA fit indices (chi-square, df, CFI, TLI, RMSEA with CI, SRMR) as one row (no row without a CFA)."""
-        if self.cfa is None:
-            return pd.DataFrame(index=pd.Index([], name="case"))
-        f = self.cfa.fit
-        return pd.DataFrame(
-            [
-                {
-                    "n": self.n_cfa,
-                    "missing": self.cfa_missing,
-                    "chisq": f.chisq,
-                    "df": f.df,
-                    "pvalue": f.pvalue,
-                    "cfi": f.cfi,
-                    "tli": f.tli,
-                    "rmsea": f.rmsea,
-                    "rmsea_ci_lower": f.rmsea_ci_lower,
-                    "rmsea_ci_upper": f.rmsea_ci_upper,
-                    "srmr": f.srmr,
-                }
-            ],
-            index=pd.Index([self.case_id], name="case"),
-        )
+        """Fit indices of every CFA fit, one row per fit (index ``fit``; no row for a fit not made).
+
+        Columns ``n, estimator, missing, chisq, df, pvalue``, the scaled chi-square of MLR
+        (``chisq_scaled, chisq_scaling_factor, pvalue_scaled``), ``cfi, tli, rmsea`` with its interval,
+        ``srmr`` and, when the library provides them, the robust ``cfi_robust, tli_robust, rmsea_robust``.
+        """
+        rows = {name: _fit_row(fit) for name, fit in self.fits().items() if fit is not None}
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("fit")
 
     def cfa_loadings(self) -> pd.DataFrame:
-        """Standardized loadings (std.all) in long form: ``construct, item, loading`` (empty without a CFA)."""
+        """Loadings of the FIML fit in long form (empty without a CFA).
+
+        Columns ``construct, item, loading`` (std.all), ``est, se, z, pvalue`` (ML, observed-information
+        SE), ``se_mlr`` (sandwich SE of the MLR fit) and ``loading_listwise`` (std.all of the complete-case
+        fit, empty when that fit is not estimable).
+        """
+        cols = ["construct", "item", "loading", "est", "se", "z", "pvalue", "se_mlr", "loading_listwise"]
         if self.cfa is None:
-            return pd.DataFrame(columns=["construct", "item", "loading"])
+            return pd.DataFrame(columns=cols)
         rows = self.cfa.params[self.cfa.params["op"] == "=~"]
+        key = list(zip(rows["lhs"], rows["rhs"]))
+
+        def other(fit: CFAResult | None, col: str) -> np.ndarray:
+            if fit is None:
+                return np.full(len(key), np.nan)
+            p = fit.params[fit.params["op"] == "=~"].set_index(["lhs", "rhs"])[col]
+            return p.reindex(key).to_numpy(dtype=float)
+
         return pd.DataFrame(
             {
                 "construct": rows["lhs"].to_numpy(),
                 "item": rows["rhs"].to_numpy(),
                 "loading": rows["std_all"].to_numpy(dtype=float),
+                "est": rows["est"].to_numpy(dtype=float),
+                "se": rows["se"].to_numpy(dtype=float),
+                "z": rows["z"].to_numpy(dtype=float),
+                "pvalue": rows["pvalue"].to_numpy(dtype=float),
+                "se_mlr": other(self.cfa_mlr, "se"),
+                "loading_listwise": other(self.cfa_listwise, "std_all"),
             }
-        )
+        )[cols]
 
     def parallel_table(self) -> pd.DataFrame:
         """Observed and simulated eigenvalues (factors and components; empty when not run)."""
@@ -317,9 +356,20 @@ class StructureResults:
         f = self.cfa.fit
         return (
             f"StructureResults(case={self.case_id!r}, parallel n_factors={self.parallel.n_factors}, "
-            f"CFA n={self.n_cfa} ({self.cfa_missing}), CFI={f.cfi:.3f}, RMSEA={f.rmsea:.3f}, "
+            f"CFA n={self.n_cfa} (FIML, ML), CFI={f.cfi:.3f}, RMSEA={f.rmsea:.3f}, "
             f"SRMR={f.srmr:.3f})" + lims
         )
+
+
+def _core_fits(items: pd.DataFrame, model: str, notes: list[str]) -> tuple[CFAResult, CFAResult, CFAResult | None, int]:
+    """FIML ML, FIML MLR and, when estimable, listwise ML fits of ``model``; their warnings go to ``notes``."""
+    fit, _, n_listwise, cfa_notes = fit_core_cfa(items, model)
+    mlr, _, _, mlr_notes = fit_core_cfa(items, model, estimator="MLR")
+    listwise, lw_notes = None, ()
+    if n_listwise > _n_free(model):  # the sensitivity check, when estimable
+        listwise, _, _, lw_notes = fit_core_cfa(items, model, missing="listwise")
+    notes.extend([*cfa_notes, *mlr_notes, *(f"listwise fit: {m}" for m in lw_notes)])
+    return fit, mlr, listwise, n_listwise
 
 
 @single_thread_blas()
@@ -342,8 +392,9 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
     Notes
     -----
     EFA: as many factors as constructs (core + outcome), minres + oblimin, Pearson pairwise (psych's
-    conventions). CFA: :func:`fit_core_cfa` (listwise when estimable, else pairwise covariance).
-    CR and AVE per construct from the CFA's standardized loadings (``composite_reliability``,
+    conventions). CFA: :func:`fit_core_cfa` by FIML with ML, and with MLR beside it; listwise ML as a
+    sensitivity check when the complete cases outnumber the free parameters.
+    CR and AVE per construct from the FIML fit's standardized loadings (``composite_reliability``,
     ``average_variance_extracted``); HTMT (Henseler et al. 2015, arithmetic means, pairwise
     correlations); Fornell-Larcker: ``sqrt(AVE)`` above every latent correlation of the construct.
 
@@ -373,8 +424,7 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
         pa = parallel_analysis(items, n_iter=n_iter, seed=int(seed))
         ef = efa(items, k, method="minres", rotation="oblimin")
     notes.extend(str(w.message) for w in caught)
-    fit, how, n_listwise, cfa_notes = fit_core_cfa(items, model)
-    notes.extend(cfa_notes)
+    fit, mlr, listwise, n_listwise = _core_fits(items, model, notes)
 
     std = fit.params
     lam = std[std["op"] == "=~"]
@@ -407,7 +457,9 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
     ht = htmt(items, scales, missing="pairwise")
     ht = pd.DataFrame(ht.to_numpy(dtype=float), index=list(ht.index), columns=list(ht.columns))
     verdicts = _verdicts(fit, validity, ht)
-    sentences = _sentences(encoded.case.id, pa, k, fit, how, sum(fit.n_obs), n_listwise, validity, verdicts)
+    sentences = _sentences(encoded.case.id, pa, k, fit, validity, verdicts)
+    for lang, more in _fit_sentences(fit, mlr, listwise, n_listwise, _n_free(model)).items():
+        sentences[lang][2:2] = more
     return StructureResults(
         case_id=encoded.case.id,
         n_respondents=len(items),
@@ -415,7 +467,7 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
         parallel=pa,
         efa=ef,
         cfa=fit,
-        cfa_missing=how,
+        cfa_missing="fiml",
         n_listwise=n_listwise,
         n_cfa=int(sum(fit.n_obs)),
         validity=validity,
@@ -425,6 +477,8 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
         sentences=sentences,
         notes=tuple(dict.fromkeys(notes)),
         limitations=tuple(limitations),
+        cfa_mlr=mlr,
+        cfa_listwise=listwise,
     )
 
 
@@ -450,11 +504,17 @@ def _not_run(case_id: str, items: pd.DataFrame, model: str, limitations: list[Li
     )
 
 
+def _fit_json(fit: CFAResult) -> dict:
+    return {k: (None if pd.isna(v) else round(float(v), 6)) for k, v in fit.fit.to_series().items()}
+
+
 def write_results(results: StructureResults, results_dir: str | Path) -> list[Path]:
     """Write the results of :func:`run` into ``results_dir`` (atomic, byte-stable).
 
-    Files: ``parallel_analysis.csv``, ``efa_loadings.csv``, ``cfa_fit.json``, ``cfa_loadings.csv``,
-    ``validity.csv``, ``htmt.csv``, ``structure_summary.json`` (verdicts, sentences, notes).
+    Files: ``parallel_analysis.csv``, ``efa_loadings.csv``, ``cfa_fit.json`` (the FIML ML fit as ``fit``;
+    every fit under ``fits``: ``fiml_ml``, ``fiml_mlr``, ``listwise_ml`` or null when not estimable),
+    ``cfa_loadings.csv`` (:meth:`StructureResults.cfa_loadings`), ``validity.csv`` (from the FIML ML fit),
+    ``htmt.csv``, ``structure_summary.json`` (verdicts, sentences, notes).
 
     Returns
     -------
@@ -468,14 +528,26 @@ def write_results(results: StructureResults, results_dir: str | Path) -> list[Pa
         "case": results.case_id,
         "estimator": "ML",
         "missing": results.cfa_missing,
+        "se": "observed information (lavaan missing = 'ml')",
         "n_listwise": results.n_listwise,
         "n": results.n_cfa,
         "n_respondents": results.n_respondents,
         "converged": None if fit is None else bool(fit.converged),
         "model": results.model,
-        "fit": None
-        if fit is None
-        else {k: (None if pd.isna(v) else round(float(v), 6)) for k, v in fit.fit.to_series().items()},
+        "fit": None if fit is None else _fit_json(fit),
+        "fits": {
+            name: None
+            if f is None
+            else {
+                "estimator": f.estimator,
+                "missing": f.missing,
+                "n": int(sum(f.n_obs)),
+                "converged": bool(f.converged),
+            }
+            | {"fit": _fit_json(f)}
+            for name, f in results.fits().items()
+        },
+        "validity_from": "fiml_ml",
     }
     summary = {
         "case": results.case_id,
@@ -513,80 +585,3 @@ def write_results(results: StructureResults, results_dir: str | Path) -> list[Pa
         write_csv(d / files.HTMT, results.htmt),
         write_json(d / files.STRUCTURE_SUMMARY, summary),
     ]
-
-
-@single_thread_blas()
-def cross_case_invariance(
-    encoded_by_case: Mapping[str, object], *, model: str, missing: Literal["auto", "listwise", "pairwise"] = "auto"
-) -> InvarianceResult:
-    """Measurement invariance of ``model`` across cases (group = case), by :func:`emstudy.stats.cfa.invariance`.
-
-    Parameters
-    ----------
-    encoded_by_case : mapping of case id to EncodedResults
-        The cases, in the order wanted for the groups (the first is the reference group).
-    model : str
-        lavaan measurement syntax over item columns (e.g. :func:`core_model_syntax` or a sub-model).
-    missing : {"auto", "listwise", "pairwise"}
-        ``"listwise"``: respondents missing any model item are dropped (per case; the deletion
-        warning is silenced, group sizes are in ``result.fits["configural"].n_obs``).
-        ``"pairwise"``: each case enters through its pairwise-deletion means and covariance matrix
-        with n = all its respondents, given to :func:`emstudy.stats.cfa.invariance` as summary statistics
-        (as :func:`fit_core_cfa`; consistent under MCAR, fit indices treat the matrices as complete
-        data). ``"auto"`` (default): listwise when the complete cases outnumber the configural
-        model's free parameters, else pairwise. With the full 12-construct model the five
-        synthetic cases have 403 complete cases for 1050 free parameters, so ``"auto"`` chooses
-        pairwise there and listwise for small sub-models.
-        Runtime: a 3-construct sub-model takes about 4 s; the full 12-construct model across five
-        cases (1050 free parameters per fit, three fits) did not finish within 10 minutes on 2
-        cores, so use sub-models (e.g. by framework dimension) until cfa.py gets a faster path.
-
-    Returns
-    -------
-    InvarianceResult
-        Configural, metric and scalar fits; a level holds when ΔCFI >= -0.01 and ΔRMSEA <= 0.015
-        (Cheung & Rensvold 2002; Chen 2007).
-
-    Examples
-    --------
-    >>> res = cross_case_invariance({c: load_encoded("..", c) for c in ids}, model=m)  # doctest: +SKIP
-    >>> res.level  # doctest: +SKIP
-    """
-    if not isinstance(encoded_by_case, Mapping) or len(encoded_by_case) < 2:
-        raise ValueError("encoded_by_case: expected a mapping of at least two case ids to EncodedResults")
-    mm = parse_model(model)
-    cols = list(mm.observed)
-    if "case" in mm.factors:
-        raise ValueError("model: a factor may not be called 'case' (it is the grouping column)")
-    if missing not in ("auto", "listwise", "pairwise"):
-        raise ValueError(f"missing: expected 'auto', 'listwise' or 'pairwise', got {missing!r}")
-    blocks = {}
-    for case_id, enc in encoded_by_case.items():
-        absent = [c for c in cols if c not in enc.items.columns]
-        if absent:
-            raise ValueError(f"encoded_by_case[{case_id!r}]: items {absent} are not in the encoded data")
-        blocks[str(case_id)] = enc.items[cols].astype(float).reset_index(drop=True)
-    how = missing
-    if how == "auto":
-        n_complete = sum(len(b.dropna()) for b in blocks.values())
-        how = "listwise" if n_complete > _n_free(model) * len(blocks) else "pairwise"
-    if how == "pairwise":
-        moments = {
-            case_id: _pairwise_moments(block, f"encoded_by_case[{case_id!r}]") for case_id, block in blocks.items()
-        }
-        return invariance(
-            mm,
-            group="case",
-            sample_cov={c: m[0] for c, m in moments.items()},
-            sample_mean={c: m[1] for c, m in moments.items()},
-            sample_nobs={c: m[2] for c, m in moments.items()},
-        )
-    frames = []
-    for case_id, block in blocks.items():
-        frame = block.dropna().reset_index(drop=True)
-        frame["case"] = case_id
-        frames.append(frame)
-    data = pd.concat(frames, ignore_index=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MissingDataWarning)
-        return invariance(mm, data, "case")

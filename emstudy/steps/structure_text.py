@@ -97,45 +97,89 @@ def _sentences(
     pa: ParallelAnalysisResult,
     n_constructs: int,
     res_fit: CFAResult,
-    how: str,
-    n_cfa: int,
-    n_listwise: int,
     validity: pd.DataFrame,
     verdicts: pd.DataFrame,
 ) -> dict[str, list[str]]:
     f = res_fit.fit
+    n_cfa = int(sum(res_fit.n_obs))
     v = verdicts["verdict"]
     n_cr = int(validity["cr_ok"].sum())
     n_ave = int(validity["ave_ok"].sum())
     n_fl = int(validity["fornell_larcker"].sum())
     k = len(validity)
     max_htmt = float(verdicts.loc["max HTMT", "value"])
-    how_en = (
-        "complete cases"
-        if how == "listwise"
-        else f"the pairwise-deletion covariance matrix (only {n_listwise} complete cases)"
-    )
-    how_zh = "完整个案" if how == "listwise" else f"成对删除的协方差矩阵（完整个案仅{n_listwise}份）"
     en = [
         f"Parallel analysis (psych convention, 95th percentile of simulated eigenvalues) suggests "
         f"{pa.n_factors} factors and {pa.n_components} components; the instrument has {n_constructs} "
         "constructs.",
-        f"The CFA of the {n_constructs}-construct model (ML, n = {n_cfa}, {how_en}) fits with "
+        f"The CFA of the {n_constructs}-construct model (full-information ML, FIML, with standard errors from the "
+        f"observed information, n = {n_cfa}, every answer of every respondent) fits with "
         f"CFI = {f.cfi:.3f} ({v['CFI']}), RMSEA = {f.rmsea:.3f} ({v['RMSEA']}), SRMR = {f.srmr:.3f} "
         f"({v['SRMR']}) by Hu and Bentler's (1999) cut-offs.",
-        f"Composite reliability reaches 0.70 for {n_cr} of {k} constructs and AVE reaches 0.50 for "
-        f"{n_ave} of {k} (Fornell & Larcker 1981); the Fornell-Larcker criterion holds for {n_fl} of {k}.",
+        f"Composite reliability (from the FIML fit) reaches 0.70 for {n_cr} of {k} constructs and AVE reaches "
+        f"0.50 for {n_ave} of {k} (Fornell & Larcker 1981); the Fornell-Larcker criterion holds for {n_fl} of {k}.",
         f"The largest HTMT is {max_htmt:.3f} ({'below' if max_htmt < 0.85 else 'not below'} 0.85; "
         "Henseler et al. 2015).",
     ]
     zh = [
         f"平行分析（psych约定，模拟特征值的第95百分位）建议提取{pa.n_factors}个因子、{pa.n_components}个主成分；"
         f"问卷共有{n_constructs}个构念。",
-        f"{n_constructs}构念模型的验证性因子分析（最大似然，n = {n_cfa}，{how_zh}）拟合指标为"
+        f"{n_constructs}构念模型的验证性因子分析（全信息最大似然FIML，标准误基于观测信息矩阵，n = {n_cfa}，"
+        f"使用全部受访者的全部回答）拟合指标为"
         f"CFI = {f.cfi:.3f}（{_FIT_ZH[v['CFI']]}）、RMSEA = {f.rmsea:.3f}（{_FIT_ZH[v['RMSEA']]}）、"
         f"SRMR = {f.srmr:.3f}（{_FIT_ZH[v['SRMR']]}），依据Hu和Bentler（1999）的标准。",
-        f"{k}个构念中有{n_cr}个组合信度达到0.70，{n_ave}个平均方差抽取量（AVE）达到0.50"
+        f"基于FIML拟合，{k}个构念中有{n_cr}个组合信度达到0.70，{n_ave}个平均方差抽取量（AVE）达到0.50"
         f"（Fornell和Larcker，1981）；{n_fl}个构念满足Fornell-Larcker准则。",
         f"HTMT最大值为{max_htmt:.3f}（{'低于' if max_htmt < 0.85 else '未低于'}0.85；Henseler等，2015）。",
     ]
+    return {"en": en, "zh": zh}
+
+
+def _p(p: float) -> str:
+    return "p < .001" if p < 0.001 else f"p = {p:.3f}".replace("0.", ".", 1)
+
+
+def _fit_sentences(
+    fit: CFAResult, mlr: CFAResult, listwise: CFAResult | None, n_listwise: int, n_free: int
+) -> dict[str, list[str]]:
+    """The MLR fit beside the FIML ML fit, and what changes on the complete cases (the sensitivity check)."""
+    f, r = fit.fit, mlr.fit
+    robust = ""
+    robust_zh = ""
+    if all(np.isfinite(getattr(r, k, np.nan)) for k in ("cfi_robust", "rmsea_robust")):
+        robust = f"; robust CFI = {r.cfi_robust:.3f}, robust RMSEA = {r.rmsea_robust:.3f} (Brosseau-Liard & Savalei)"
+        robust_zh = f"；稳健CFI = {r.cfi_robust:.3f}，稳健RMSEA = {r.rmsea_robust:.3f}（Brosseau-Liard和Savalei）"
+    en = [
+        f"With MLR beside it (robust standard errors, Yuan-Bentler scaled chi-square) the chi-square of "
+        f"{f.chisq:.1f} on {f.df} df is scaled to {r.chisq_scaled:.1f} (scaling factor "
+        f"{r.chisq_scaling_factor:.3f}, {_p(r.pvalue_scaled)}){robust}."
+    ]
+    zh = [
+        f"同时以MLR估计（稳健标准误，Yuan-Bentler校正卡方）：卡方{f.chisq:.1f}（自由度{f.df}）校正为"
+        f"{r.chisq_scaled:.1f}（校正因子{r.chisq_scaling_factor:.3f}，{_p(r.pvalue_scaled)}）{robust_zh}。"
+    ]
+    if listwise is None:
+        en.append(
+            f"The listwise fit (the sensitivity check) is not estimable: only {n_listwise} respondents answered "
+            f"every item, for {n_free} free parameters; FIML uses every answer of all {int(sum(fit.n_obs))}."
+        )
+        zh.append(
+            f"列删法拟合（敏感性检验）无法估计：仅{n_listwise}名受访者回答了全部题项，而模型有{n_free}个自由参数；"
+            f"FIML使用了全部{int(sum(fit.n_obs))}名受访者的全部回答。"
+        )
+        return {"en": en, "zh": zh}
+    lw = listwise.fit
+    key = ["lhs", "rhs"]
+    a = fit.params[fit.params["op"] == "=~"].set_index(key)["std_all"]
+    b = listwise.params[listwise.params["op"] == "=~"].set_index(key)["std_all"].reindex(a.index)
+    shift = float((a - b).abs().max())
+    en.append(
+        f"On the {n_listwise} complete cases only (listwise, the sensitivity check) CFI = {lw.cfi:.3f} and "
+        f"RMSEA = {lw.rmsea:.3f} (FIML: {f.cfi:.3f} and {f.rmsea:.3f}); the standardized loadings move by at most "
+        f"{shift:.3f}."
+    )
+    zh.append(
+        f"仅用{n_listwise}份完整个案（列删法，敏感性检验）时CFI = {lw.cfi:.3f}、RMSEA = {lw.rmsea:.3f}"
+        f"（FIML分别为{f.cfi:.3f}和{f.rmsea:.3f}）；标准化载荷的变化最大为{shift:.3f}。"
+    )
     return {"en": en, "zh": zh}

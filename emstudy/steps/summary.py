@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -28,20 +28,24 @@ class SummaryResults:
     findings: tuple[CaseFindings, ...]
     shared: pd.DataFrame
     invariance_verdict: str | None
+    invariance_text: dict[str, str] = field(default_factory=dict)
 
 
 def run(project: Project, case_ids: Sequence[str]) -> SummaryResults:
     """Collect every case's findings (:func:`emstudy.steps.findings.run`) and which priorities they share.
 
-    The invariance verdict is read from ``analysis/all/results/invariance.json`` when notebook 05 wrote it.
+    The invariance verdict and notebook 05's paragraphs on it (level reached, freed intercepts, latent mean
+    differences; English and Chinese) are read from ``analysis/all/results/invariance.json`` when notebook 05
+    wrote it.
     """
     findings = tuple(case_findings.run(project, c) for c in case_ids)
     shared = shared_priorities({cf.case.id: list(cf.priorities["construct"]) for cf in findings})
     invariance_path = files.cross_case_results_dir(project) / files.INVARIANCE
-    verdict = None
+    verdict, text = None, {}
     if invariance_path.is_file():
-        verdict = json.loads(invariance_path.read_text(encoding="utf-8")).get("verdict")
-    return SummaryResults(findings, shared, verdict)
+        inv = json.loads(invariance_path.read_text(encoding="utf-8"))
+        verdict, text = inv.get("verdict"), dict(inv.get("text") or {})
+    return SummaryResults(findings, shared, verdict, text)
 
 
 def write_results(results: SummaryResults, results_dir: str | Path) -> list[Path]:
@@ -73,6 +77,7 @@ def write_reports(results: SummaryResults, project: Project) -> list[Path]:
             shared=results.shared,
             invariance_verdict=results.invariance_verdict,
             figures=figures,
+            invariance_text=results.invariance_text.get(lang),
         )
         written += write_report(report, project.reports_dir, files.SUMMARY_REPORT)
     return written
