@@ -24,8 +24,14 @@ from scipy import stats
 
 from emstudy.errors import ConvergenceWarning, HeywoodWarning
 from emstudy.stats.cfa._data import _prepare_data, _prepare_fiml_blocks, _prepare_moments
-from emstudy.stats.cfa.engine import _case_scores, _observed_hessian, _optimize
-from emstudy.stats.cfa.estimate import CFAResult, _check_args_cfa, _check_identified, _standard_errors
+from emstudy.stats.cfa.engine import _case_scores, _optimize
+from emstudy.stats.cfa.estimate import (
+    CFAResult,
+    _analytic_hessian,
+    _check_args_cfa,
+    _check_identified,
+    _standard_errors,
+)
 from emstudy.stats.cfa.fiml import _fiml_data, _FIMLData, _FIMLEngine, _fit_fiml
 from emstudy.stats.cfa.fit import _fit_measures
 from emstudy.stats.cfa.robust import _robust_fiml, _robust_listwise
@@ -375,7 +381,7 @@ def _vcov(eng: _SEMEngine, x: np.ndarray, *, estimator: str, N: int, blocks: lis
     try:
         if estimator == "ML" and se == "standard":
             return np.linalg.inv(N / 2.0 * eng.info(x))
-        Ainv = np.linalg.inv(N / 2.0 * _observed_hessian(eng, x))
+        Ainv = np.linalg.inv(N / 2.0 * _analytic_hessian(eng, x, blocks[0]))
         sc = _case_scores(eng, x, blocks[0])
         return Ainv @ (sc.T @ sc) @ Ainv
     except np.linalg.LinAlgError:

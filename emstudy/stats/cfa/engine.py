@@ -11,9 +11,10 @@ gradient and the expected information (small matrix products per group,
 :meth:`_Engine.trace_products`), and the second derivatives of the implied moments contracted with
 given weights (``_Engine.moment_hessian``, for the analytic FIML Hessian); :func:`_optimize`
 minimises it by Fisher scoring in a trust region (:func:`_scoring`, with scipy's ``trust-exact`` and
-BFGS as fallbacks) and polishes to a gradient at rounding level; :func:`_observed_hessian` (central
-differences of the gradient; for FIML only a test oracle) and :func:`_case_scores` serve the robust
-(MLR) standard errors.
+BFGS as fallbacks) and polishes to a gradient at rounding level (Fisher steps, then, on flat optima,
+Newton steps with :func:`_observed_hessian`, central differences of the gradient: :func:`_newton_finish`);
+:func:`_case_scores` serves the robust (MLR) standard errors, whose observed information is the analytic
+one of the FIML code (``estimate._analytic_hessian``).
 """
 
 from __future__ import annotations

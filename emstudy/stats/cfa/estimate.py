@@ -481,6 +481,13 @@ def _check_identified(
         )
 
 
+def _analytic_hessian(eng: _Engine, x: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """The analytic Hessian of F (``N / 2`` times the observed information) of one group's complete rows
+    ``X`` with saturated means: that of the FIML machinery with one pattern (lavaan's observed information of
+    MLR); raises ``numpy.linalg.LinAlgError`` where F is not defined."""
+    return _FIMLEngine(eng, _patterns(X, 0), 0.0).hessian(x)
+
+
 def _standard_errors(
     eng: _Engine, x: np.ndarray, fm: FitMeasures, *, estimator: str, N: int, blocks: Sequence[np.ndarray]
 ) -> tuple[np.ndarray, FitMeasures]:
@@ -493,10 +500,11 @@ def _standard_errors(
     :class:`~emstudy.errors.ModelWarning`.
     """
     try:
-        H = eng.info(x) if estimator == "ML" else _FIMLEngine(eng, _patterns(blocks[0], 0), 0.0).hessian(x)
+        H = eng.info(x) if estimator == "ML" else _analytic_hessian(eng, x, blocks[0])
         cov = np.linalg.inv(N / 2.0 * H)
         if estimator == "MLR":
-            B0 = _case_scores(eng, x, blocks[0]).T @ _case_scores(eng, x, blocks[0])
+            sc = _case_scores(eng, x, blocks[0])
+            B0 = sc.T @ sc
             cov = cov @ B0 @ cov
         if estimator == "MLR" and fm.df > 0:  # a saturated model has no test to scale (lavaan: NA)
             c = _saturated_trace(blocks[0], eng.S[0]) - np.trace(np.linalg.solve(N / 2.0 * H, B0))
