@@ -11,6 +11,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from emstudy.project import Project
@@ -40,6 +41,22 @@ LAVAAN_FIT_NAMES = (
     "rmsea.pvalue",
     "srmr",
 )
+
+
+def central_moment_hessian(eng, x: np.ndarray, g: int, G: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """The oracle of ``engine.moment_hessian``: central differences (step 1e-6) of ``<G, dSigma> + <h, dmu>``
+    of group ``g``, parameter by parameter."""
+
+    def lin(z: np.ndarray) -> np.ndarray:
+        dS, dm = eng.jacobian(z, g)
+        return np.einsum("qij,ij->q", dS, G) + dm @ h
+
+    num = np.zeros((len(x), len(x)))
+    for b in range(len(x)):
+        e = np.zeros(len(x))
+        e[b] = 1e-6
+        num[:, b] = (lin(x + e) - lin(x - e)) / 2e-6
+    return num
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from scipy import optimize
 
+from conftest import central_moment_hessian
 from emstudy.stats.cfa._data import _prepare_data, _prepare_fiml_blocks
 from emstudy.stats.cfa.engine import _build_table, _case_scores, _Engine, _optimize, _scoring, _start_values
 from emstudy.stats.cfa.fiml import _em_moments, _fiml_data, _FIMLEngine, _pattern_logl, _patterns
@@ -281,16 +282,7 @@ def test_moment_hessian_with_a_label_shared_within_a_group() -> None:
     x = x0 + rng.uniform(0.05, 0.3, len(x0))
     G = rng.standard_normal((eng.p, eng.p))
     G, h = G + G.T, rng.standard_normal(eng.p)
-
-    def lin(z: np.ndarray) -> np.ndarray:
-        dS, dm = eng.jacobian(z, 1)
-        return np.einsum("qij,ij->q", dS, G) + dm @ h
-
-    num = np.zeros((len(x), len(x)))
-    for b in range(len(x)):
-        e = np.zeros(len(x))
-        e[b] = 1e-6
-        num[:, b] = (lin(x + e) - lin(x - e)) / 2e-6
+    num = central_moment_hessian(eng, x, 1, G, h)
     assert np.max(np.abs(num)) > 1.0
     np.testing.assert_allclose(eng.moment_hessian(x, 1, G, h), num, rtol=0, atol=1e-6 * np.max(np.abs(num)))
 

@@ -25,6 +25,7 @@ import pytest
 from scipy import stats
 
 from conftest import LAVAAN_FIT_NAMES as FIT_NAMES  # fitMeasures(fit) names compared with lavaan
+from conftest import central_moment_hessian
 from emstudy.errors import MissingDataWarning
 from emstudy.stats.cfa import CFAResult, cfa
 from emstudy.stats.cfa._data import _prepare_fiml_blocks
@@ -354,16 +355,7 @@ def test_moment_hessian_is_the_derivative_of_the_jacobian() -> None:
     x = x0 + rng.uniform(0.0, 0.3, len(x0))
     G = rng.standard_normal((eng.p, eng.p))
     G, h = G + G.T, rng.standard_normal(eng.p)
-
-    def lin(z: np.ndarray) -> np.ndarray:
-        dS, dm = eng.jacobian(z, 0)
-        return np.einsum("qij,ij->q", dS, G) + dm @ h
-
-    num = np.zeros((len(x), len(x)))
-    for b in range(len(x)):
-        e = np.zeros(len(x))
-        e[b] = 1e-6
-        num[:, b] = (lin(x + e) - lin(x - e)) / 2e-6
+    num = central_moment_hessian(eng, x, 0, G, h)
     ana = eng.moment_hessian(x, 0, G, h)
     assert np.max(np.abs(num[:, :])) > 1.0  # not all zero: lambda-psi, lambda-B, B-B and B-psi terms
     np.testing.assert_allclose(ana, num, atol=1e-6 * np.max(np.abs(num)))
