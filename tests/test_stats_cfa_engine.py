@@ -20,7 +20,8 @@ from scipy import optimize
 
 from conftest import central_moment_hessian
 from emstudy.stats.cfa._data import _prepare_data, _prepare_fiml_blocks
-from emstudy.stats.cfa.engine import _build_table, _case_scores, _Engine, _optimize, _scoring, _start_values
+from emstudy.stats.cfa.engine import _case_scores, _Engine, _optimize, _scoring
+from emstudy.stats.cfa.estimate import _as_sem
 from emstudy.stats.cfa.fiml import _em_moments, _fiml_data, _FIMLEngine, _pattern_logl, _patterns
 from emstudy.stats.cfa.semengine import _build_sem_table, _layout, _sem_start, _SEMEngine
 from emstudy.stats.cfa.semsyntax import parse_sem
@@ -36,11 +37,18 @@ HS_MODEL = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + 
 LABELLED = "visual =~ x1 + a*x2 + a*x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9; speed ~ b*visual"
 
 
+def _cfa_table(mm, S: list, means: list, *, meanstructure: bool, equal: tuple[str, ...] = ()) -> tuple[list, int]:
+    """cfa()'s parameter table of a measurement model: sem()'s table of the model as lavaan's syntax (cfa() is
+    sem() with the same defaults, emstudy.stats.cfa.estimate), with its start values in ``value``."""
+    sm = _as_sem(mm)
+    return _build_sem_table(sm, _layout(sm), S, means, std_lv=False, meanstructure=meanstructure, equal=equal)
+
+
 def _cfa_engine(equal: tuple[str, ...]) -> tuple[_Engine, np.ndarray]:
     mm = parse_model(HS_MODEL)
     labels, S, means, ns, _ = _prepare_data(mm, HS, "school", raw=True)
-    table, nfree = _build_table(mm, 2, meanstructure=True, equal=equal, partial=(), std_lv=False)
-    return _Engine(table, nfree, 9, 3, S, means, ns, True), _start_values(table, nfree, S, False)
+    table, nfree = _cfa_table(mm, S, means, meanstructure=True, equal=equal)
+    return _Engine(table, nfree, 9, 3, S, means, ns, True), _sem_start(table, nfree)
 
 
 def _sem_engine(model: str, group: str | None) -> tuple[_SEMEngine, np.ndarray]:
@@ -183,9 +191,9 @@ def test_scoring_stays_near_the_start_on_a_hard_partition() -> None:
     model = "f0 =~ x9 + x4 + x7 + x1\nf1 =~ x2 + x3 + x8 + x5"
     mm = parse_model(model)
     labels, S, means, ns, _ = _prepare_data(mm, HS, None, raw=True)
-    table, nfree = _build_table(mm, 1, meanstructure=False, equal=(), partial=(), std_lv=False)
+    table, nfree = _cfa_table(mm, S, means, meanstructure=False)
     eng = _Engine(table, nfree, 8, 2, S, means, ns, False)
-    x0 = _start_values(table, nfree, S, False)
+    x0 = _sem_start(table, nfree)
     x, ok, _ = _optimize(eng, x0, 1000)
     ref = optimize.minimize(eng.fun_grad, x0, jac=True, hess=eng.info, method="trust-exact", options={"gtol": 1e-11})
     assert ok
@@ -198,9 +206,9 @@ def _fiml_engines() -> list[tuple[_FIMLEngine, np.ndarray]]:
     out = []
     mm = parse_model(HS_MODEL)
     fd = _fiml_data(*_prepare_fiml_blocks(mm, HSM, "school"), 9)
-    table, nfree = _build_table(mm, 2, meanstructure=True, equal=("loadings",), partial=(), std_lv=False)
+    table, nfree = _cfa_table(mm, fd.S, fd.means, meanstructure=True, equal=("loadings",))
     eng = _Engine(table, nfree, 9, 3, fd.S, fd.means, fd.ns, True)
-    out.append((_FIMLEngine(eng, fd.pats, fd.logl_h1), _start_values(table, nfree, fd.S, False)))
+    out.append((_FIMLEngine(eng, fd.pats, fd.logl_h1), _sem_start(table, nfree)))
     sm = parse_sem(FIML_REF["pd_model"])
     lay = _layout(sm)
     fd = _fiml_data(*_prepare_fiml_blocks(lay, PDM, None), len(lay.obs))

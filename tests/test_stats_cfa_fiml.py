@@ -29,7 +29,8 @@ from conftest import central_moment_hessian
 from emstudy.errors import MissingDataWarning
 from emstudy.stats.cfa import CFAResult, cfa
 from emstudy.stats.cfa._data import _prepare_fiml_blocks
-from emstudy.stats.cfa.engine import _build_table, _Engine, _observed_hessian, _start_values
+from emstudy.stats.cfa.engine import _Engine, _observed_hessian
+from emstudy.stats.cfa.estimate import _as_sem
 from emstudy.stats.cfa.fiml import _fiml_data, _FIMLEngine, _Saturated, _yuan_bentler
 from emstudy.stats.cfa.semengine import _build_sem_table, _layout, _sem_start, _SEMEngine
 from emstudy.stats.cfa.semsyntax import parse_sem
@@ -65,6 +66,13 @@ def fits() -> dict[str, CFAResult]:
     for key, (fun, model, data, opts) in FITS.items():
         out[key] = fun(model, data, missing="fiml", **opts)
     return out
+
+
+def _cfa_table(mm, S: list, means: list, *, meanstructure: bool, equal: tuple[str, ...] = ()) -> tuple[list, int]:
+    """cfa()'s parameter table of a measurement model: sem()'s table of the model as lavaan's syntax (cfa() is
+    sem() with the same defaults, emstudy.stats.cfa.estimate), with its start values in ``value``."""
+    sm = _as_sem(mm)
+    return _build_sem_table(sm, _layout(sm), S, means, std_lv=False, meanstructure=meanstructure, equal=equal)
 
 
 def _merge(key: str, params: pd.DataFrame) -> pd.DataFrame:
@@ -206,9 +214,9 @@ def test_gradient_is_the_derivative() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", MissingDataWarning)
         fd = _fiml_data(*_prepare_fiml_blocks(mm, HSM, "school"), 9)
-    table, nfree = _build_table(mm, 2, meanstructure=True, equal=("loadings",), partial=(), std_lv=False)
+    table, nfree = _cfa_table(mm, fd.S, fd.means, meanstructure=True, equal=("loadings",))
     eng = _FIMLEngine(_Engine(table, nfree, 9, 3, fd.S, fd.means, fd.ns, True), fd.pats, fd.logl_h1)
-    x = _start_values(table, nfree, fd.S, False) + np.random.default_rng(1).uniform(0.0, 0.2, nfree)
+    x = _sem_start(table, nfree) + np.random.default_rng(1).uniform(0.0, 0.2, nfree)
     _, grad = eng.fun_grad(x)
     num = np.zeros(nfree)
     for a in range(nfree):
@@ -260,7 +268,7 @@ def test_yuan_bentler_is_lavaans_formula() -> None:
     fd = _fiml_data(*_prepare_fiml_blocks(mm, HSM, None), 9)
     h1 = REF["hs_mlr"]["h1"]
     fd = dataclasses.replace(fd, S=[np.array(h1["cov"])], means=[np.array(h1["mean"])])
-    table, nfree = _build_table(mm, 1, meanstructure=True, equal=(), partial=(), std_lv=False)
+    table, nfree = _cfa_table(mm, fd.S, fd.means, meanstructure=True)
     eng = _FIMLEngine(_Engine(table, nfree, 9, 3, fd.S, fd.means, fd.ns, True), fd.pats, fd.logl_h1)
     lav = pd.DataFrame(REF["hs_mlr"]["estimates"]).fillna({"rhs": ""}).set_index(["lhs", "op", "rhs"])["est"]
     x = np.zeros(nfree)
@@ -291,9 +299,9 @@ def _x_at(eng: _FIMLEngine, params: pd.DataFrame) -> np.ndarray:
 def _hs_engine(equal: tuple[str, ...]) -> tuple[_FIMLEngine, np.ndarray]:
     mm = parse_model(HS_MODEL)
     fd = _fiml_data(*_prepare_fiml_blocks(mm, HSM, "school"), 9)
-    table, nfree = _build_table(mm, 2, meanstructure=True, equal=equal, partial=(), std_lv=False)
+    table, nfree = _cfa_table(mm, fd.S, fd.means, meanstructure=True, equal=equal)
     eng = _FIMLEngine(_Engine(table, nfree, 9, 3, fd.S, fd.means, fd.ns, True), fd.pats, fd.logl_h1)
-    return eng, _start_values(table, nfree, fd.S, False)
+    return eng, _sem_start(table, nfree)
 
 
 def _sem_engine(model: str, data: pd.DataFrame, group: str | None) -> tuple[_FIMLEngine, np.ndarray]:
@@ -387,3 +395,14 @@ def test_case_scores_add_up_to_the_gradient(block: int) -> None:
         scores = eng.case_scores(x, block=block)
         assert scores.shape == (int(eng.N), eng.nfree)
         np.testing.assert_allclose(scores.sum(axis=0), -eng.N / 2.0 * eng.fun_grad(x)[1], rtol=1e-9, atol=1e-9)
+
+
+def test_a_duplicated_item_under_fiml_is_one_line_naming_what_to_do() -> None:
+    # the EM step of the saturated model meets a singular covariance matrix; lavaan stops there too
+    rng = np.random.default_rng(1)
+    f = rng.normal(size=200)
+    df = pd.DataFrame({f"x{i}": f + rng.normal(size=200) for i in range(1, 4)})
+    df["x4"] = df["x1"]
+    df.iloc[::7, 1] = np.nan
+    with pytest.raises(ValueError, match=r"^data: .* is singular .*duplicated item\); remove it from the model$"):
+        cfa("f =~ x1 + x2 + x3 + x4", df, missing="fiml")

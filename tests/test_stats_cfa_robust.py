@@ -25,10 +25,11 @@ import pandas as pd
 import pytest
 
 from emstudy.stats.cfa import CFAResult, cfa, chisq_difference, invariance
-from emstudy.stats.cfa.engine import _build_table, _case_scores, _Engine
+from emstudy.stats.cfa.engine import _case_scores
 from emstudy.stats.cfa.estimate import _standard_errors
 from emstudy.stats.cfa.fit import _fit_measures
-from emstudy.stats.cfa.syntax import parse_model
+from emstudy.stats.cfa.semengine import _build_sem_table, _layout, _SEMEngine
+from emstudy.stats.cfa.semsyntax import parse_sem
 from emstudy.stats.sem import sem
 
 REF_DIR = Path(__file__).parent / "reference"
@@ -149,11 +150,12 @@ def test_complete_data_groups_equal_fiml_on_complete_rows() -> None:
 
 def test_single_group_mlr_standard_errors_from_the_analytic_hessian() -> None:
     # the MLR bread is the analytic observed information; a central-difference Hessian of the gradient agrees
-    mm = parse_model(HS_MODEL)
-    X = HS[list(mm.observed)].to_numpy(float)
+    mm = parse_sem(HS_MODEL)
+    lay = _layout(mm)
+    X = HS[list(lay.obs)].to_numpy(float)
     S = [np.cov(X.T, bias=True)]
-    table, nfree = _build_table(mm, 1, meanstructure=False, equal=(), partial=(), std_lv=False)
-    eng = _Engine(table, nfree, 9, 3, S, [X.mean(axis=0)], [len(X)], False)
+    table, nfree = _build_sem_table(mm, lay, S, [X.mean(axis=0)], std_lv=False, meanstructure=False)
+    eng = _SEMEngine(table, nfree, 9, 3, S, [X.mean(axis=0)], [len(X)], False)
     x = _fit("single").params.query("free")["est"].to_numpy()
     fm = _fit_measures(eng, x, eng.fmin(x))
     se, fm = _standard_errors(eng, x, fm, estimator="MLR", N=len(X), blocks=[X])

@@ -162,6 +162,16 @@ def test_pool_hc3_matches_pool_scalar(bfi_scales):
     _check_pool_table(fit.table, ref, {"estimate": "qbar", "ubar": "ubar", "b": "b", "t": "t", "df": "df"})
 
 
+def test_pool_with_the_complete_data_df_given_as_dfcom():
+    # pool.scalar(Q[, j], U3[, j], n = 400, k = 6): dfcom = n - k; mice takes no dfcom of its own here, so a
+    # non-integer complete-data df (Welch's) is given as n = dfcom + 1, k = 1 (tests/test_steps_drivers_imputed.py)
+    res = imputation.pool(REF["coef"], REF["var_hc3"], dfcom=float(REF["n"] - len(R_TERMS)))
+    assert res.dfcom == REF["n"] - len(R_TERMS)
+    _check_pool_table(res.table, REF["hc3"], {"estimate": "qbar", "t": "t", "df": "df", "fmi": "fmi"})
+    same = imputation.pool(REF["coef"], REF["var_hc3"], n=REF["n"], k=len(R_TERMS))
+    pd.testing.assert_frame_equal(res.table, same.table)
+
+
 def test_pool_large_sample_df_matches_pool_scalar():
     # pool.scalar(Q[, j], U3[, j]) with n = Inf: Rubin's (1987) df (m - 1) / lambda^2
     res = imputation.pool(REF["coef"], REF["var_hc3"], n=None)
@@ -301,6 +311,9 @@ def test_impute_refuses_an_empty_column(holes):
         (([[1.0], [2.0]], [[0.1], [0.1]]), dict(n=50, k=-1), r"^k: expected a non-negative integer"),
         (([[1.0], [2.0]], [[0.1], [0.1]]), dict(n=50), r"^k: expected a non-negative integer"),
         (([1.0, 2.0], [0.1, 0.1]), dict(n=50, k=2), r"^estimates: expected a 2-d array"),
+        (([[1.0], [2.0]], [[0.1], [0.1]]), dict(n=50, k=2, dfcom=48.0), r"^dfcom: give the complete-data df either"),
+        (([[1.0], [2.0]], [[0.1], [0.1]]), dict(dfcom=0.0), r"^dfcom: expected a positive number"),
+        (([[1.0], [2.0]], [[0.1], [0.1]]), dict(dfcom=float("nan")), r"^dfcom: expected a positive number"),
     ],
 )
 def test_pool_parameter_checks(args, kwargs, match):

@@ -207,3 +207,58 @@ def test_regressor_rows_as_lavaan() -> None:
 
 def test_listed_in_the_index() -> None:
     assert "modindices" in emstudy.stats.__all__ and emstudy.stats.modindices is modindices
+
+
+# ordered items (WLSMV, ULSMV; delta, theta; groups): tests/reference/modindices_wlsmv.R, the fits of
+# tests/reference/wlsmv.R on tests/reference/data/bfi.csv
+REF_WLS = json.loads((REF_DIR / "modindices_wlsmv.json").read_text())
+BFI = pd.read_csv(REF_DIR / "data" / "bfi.csv")
+BFI_ITEMS = [f"A{i}" for i in range(1, 6)] + [f"C{i}" for i in range(1, 6)]
+X1 = BFI[BFI_ITEMS].dropna()  # x1 <- bfi[complete.cases(bfi[, items]), items]
+BFI_G = BFI[BFI_ITEMS + ["gender"]].dropna().assign(gender=lambda d: np.where(d["gender"] == 1, "male", "female"))
+WLS_FITS = {
+    # modindices(cfa(model, data = x1, ordered = TRUE, estimator = "WLSMV"), sort. = TRUE)
+    "single_delta": lambda: cfa(REF_WLS["model"], X1, ordered=True, estimator="WLSMV"),
+    # modindices(cfa(model, data = x1, ordered = TRUE, estimator = "WLSMV", parameterization = "theta"), sort. = TRUE)
+    "single_theta": lambda: sem(REF_WLS["model"], X1, ordered=True, estimator="WLSMV", parameterization="theta"),
+    # modindices(cfa(model, data = x1, ordered = TRUE, estimator = "ULSMV"), sort. = TRUE)
+    "single_ulsmv": lambda: cfa(REF_WLS["model"], X1, ordered=True, estimator="ULSMV"),
+    # modindices(cfa(model, data = g, ordered = items, estimator = "WLSMV", group = "gender"), sort. = TRUE)
+    "groups_delta": lambda: cfa(REF_WLS["model"], BFI_G, ordered=BFI_ITEMS, estimator="WLSMV", group="gender"),
+}
+
+
+@pytest.mark.parametrize("name", list(WLS_FITS))
+def test_ordered_items_as_lavaan(name: str) -> None:
+    # lavaan scores the WLS discrepancy with the weights (N_g - 1) / N of its test statistic; its estimates stop up
+    # to ~1e-6 short of emstudy's (tests/test_stats_cfa_wls.py), and the indices move with them: mi to 1e-4
+    # relative, epc and the standardized changes to 1e-5. Same rows (no thresholds, no residual variances of the
+    # items, no marker loadings) in lavaan's order (sort. = TRUE).
+    ref = pd.DataFrame(REF_WLS["fits"][name]["mi"]).rename(columns={"sepc.lv": "sepc_lv", "sepc.all": "sepc_all"})
+    ours = modindices(WLS_FITS[name]())
+    groups = ours["group"] if "group" in ours.columns else [1] * len(ours)
+    assert list(zip(ours["lhs"], ours["op"], ours["rhs"], groups)) == list(
+        zip(ref["lhs"], ref["op"], ref["rhs"], ref["group"])
+    )
+    np.testing.assert_allclose(ours["mi"], ref["mi"], rtol=1e-4, atol=1e-4)
+    for col in COLS[1:]:
+        np.testing.assert_allclose(ours[col], ref[col], rtol=0, atol=1e-5, err_msg=col)
+    assert len(ours) == 55 * (2 if name.startswith("groups") else 1) and set(ours["op"]) == {"=~", "~~"}
+
+
+def test_ordered_items_known_values() -> None:
+    # modindices(cfa(model, data = x1, ordered = TRUE, estimator = "WLSMV"), sort. = TRUE)[1:2, ]:
+    # consc =~ A4 mi 99.8055925306848 epc 0.313191987350652, C1 ~~ C2 mi 93.3555637709323
+    mi = modindices(WLS_FITS["single_delta"]())
+    assert list(zip(mi["lhs"][:2], mi["op"][:2], mi["rhs"][:2])) == [("consc", "=~", "A4"), ("C1", "~~", "C2")]
+    assert mi["mi"][0] == pytest.approx(99.8055925306848, rel=1e-4)
+    assert mi["mi"][1] == pytest.approx(93.3555637709323, rel=1e-4)
+    assert mi["epc"][0] == pytest.approx(0.313191987350652, abs=1e-5)
+
+
+def test_ordered_items_refused() -> None:
+    fit = WLS_FITS["single_delta"]()
+    with pytest.raises(ValueError, match=r"^fit: it carries no fitted WLS model"):
+        modindices(dataclasses.replace(fit, wls_state=None))
+    with pytest.raises(ValueError, match=r"^fit: modification indices of ordered items with equality constraints"):
+        modindices(dataclasses.replace(fit, equal=("loadings",)))

@@ -13,10 +13,12 @@ from emstudy.stats.cfa import (
     FitMeasures,
     InvarianceResult,
     MeasurementModel,
+    OrdinalMoments,
     SEMModel,
     cfa,
     chisq_difference,
     invariance,
+    ordinal_moments,
     parse_model,
     parse_sem,
 )
@@ -70,6 +72,9 @@ __all__ = [
     "cfa",
     "invariance",
     "chisq_difference",
+    # ordered items: thresholds, polychorics and their NACOV (lavaan::lavInspect(cfa(..., ordered = TRUE,
+    # estimator = "WLSMV"), "sampstat" | "wls.obs" | "gamma"); tests/test_stats_cfa_categorical.py)
+    "ordinal_moments",
     # structural equation models (lavaan::sem, parameterEstimates(standardized = TRUE); tests/test_stats_sem.py)
     "parse_sem",
     "sem",
@@ -124,6 +129,7 @@ __all__ = [
     "FitMeasures",
     "CFAResult",
     "InvarianceResult",
+    "OrdinalMoments",
     "DriversResult",
     "OrdinalResult",
     "PooledResult",

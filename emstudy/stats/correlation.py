@@ -157,12 +157,15 @@ def _pair_loglik(
     return loglik, score, hess, info
 
 
-def _fit_pairs(start: np.ndarray, tau_r: np.ndarray, tau_c: np.ndarray, prop: np.ndarray) -> np.ndarray:
+def _fit_pairs(
+    start: np.ndarray, tau_r: np.ndarray, tau_c: np.ndarray, prop: np.ndarray, *, bound: float = _RHO_BOUND
+) -> np.ndarray:
     """Maximum-likelihood polychoric correlations of ``m`` pairs with fixed thresholds (vectorised).
 
     Newton steps (Fisher scoring where the observed curvature is not negative), at most 0.25 long, halved
     while the log-likelihood falls, until every step is below 1e-12: the estimate is then at the maximum
-    to rounding level, so it does not depend on where it started or on the BLAS library.
+    to rounding level, so it does not depend on where it started or on the BLAS library. ``|rho|`` is kept
+    within ``bound`` (psych's 0.9999 by default; lavaan's 0.999 for ``emstudy.stats.cfa.categorical``).
     """
     tau_r = np.clip(tau_r, -_BIG, _BIG)
     tau_c = np.clip(tau_c, -_BIG, _BIG)
@@ -174,7 +177,7 @@ def _fit_pairs(start: np.ndarray, tau_r: np.ndarray, tau_c: np.ndarray, prop: np
         curv = np.where(hs[active] < 0, -hs[active], np.where(info[active] > 0, info[active], np.inf))
         step = g[active] / curv
         step = np.clip(step, -0.25, 0.25)
-        new = np.clip(rho[active] + step, -_RHO_BOUND, _RHO_BOUND)
+        new = np.clip(rho[active] + step, -bound, bound)
         moved = np.abs(new - rho[active]) > 1e-12
         active, new, step = active[moved], new[moved], step[moved]
         if active.size == 0:
@@ -185,7 +188,7 @@ def _fit_pairs(start: np.ndarray, tau_r: np.ndarray, tau_c: np.ndarray, prop: np
             if not worse.any():
                 break
             step = np.where(worse, step / 2.0, step)
-            new = np.clip(rho[active] + step, -_RHO_BOUND, _RHO_BOUND)
+            new = np.clip(rho[active] + step, -bound, bound)
         rho[active] = new
         ll[active], g[active], hs[active], info[active] = res
     return rho

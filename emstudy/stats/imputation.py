@@ -89,8 +89,9 @@ def pool(
     estimates: pd.DataFrame | np.ndarray | Sequence[Sequence[float]],
     variances: np.ndarray | Sequence,
     *,
-    n: int | None,
+    n: int | None = None,
     k: int | None = None,
+    dfcom: float | None = None,
     names: Sequence[str] | None = None,
     conf_level: float = 0.95,
 ) -> PooledEstimates:
@@ -102,12 +103,16 @@ def pool(
         The ``p`` estimates from each of the ``m`` completed data sets (a DataFrame's columns name them).
     variances : array-like of shape (m, p) or (m, p, p)
         Their complete-data sampling variances, or covariance matrices, from each data set.
-    n : int or None
+    n : int, optional
         Cases in each completed data set; None for a large-sample analysis (infinite complete-data df, the
         df of Rubin 1987).
     k : int, optional
         Parameters of the complete-data model, needed with `n`: the complete-data df is ``n - k``
         (``df.residual`` of an ``lm`` fit: ``k`` counts the intercept).
+    dfcom : float, optional
+        The complete-data df itself, instead of `n` and `k`, for an analysis whose df is not ``n - k`` (e.g.
+        Welch's df of a mean difference); as ``mice::pool.scalar(Q, U, n = dfcom + 1, k = 1)``. Give either
+        `dfcom` or `n`; neither means a large-sample analysis.
     names : sequence of str, optional
         Parameter names (default: the DataFrame's columns, else ``"q1"``, ``"q2"``, ...).
     conf_level : float, default 0.95
@@ -145,7 +150,9 @@ def pool(
 
     van Buuren, S. (2018). *Flexible Imputation of Missing Data* (2nd ed.), sec. 2.3-2.4. CRC Press.
     """
-    q, u, names, dfcom = _check_args_pool(estimates, variances, n=n, k=k, names=names, conf_level=conf_level)
+    q, u, names, dfcom = _check_args_pool(
+        estimates, variances, n=n, k=k, dfcom=dfcom, names=names, conf_level=conf_level
+    )
     m = q.shape[0]
     qbar = q.mean(axis=0)
     b_mat = np.atleast_2d(np.cov(q, rowvar=False, ddof=1))
@@ -162,7 +169,14 @@ def pool(
 
 
 def _check_args_pool(
-    estimates, variances, *, n: int | None, k: int | None, names: Sequence[str] | None, conf_level: float
+    estimates,
+    variances,
+    *,
+    n: int | None,
+    k: int | None,
+    dfcom: float | None,
+    names: Sequence[str] | None,
+    conf_level: float,
 ) -> tuple[np.ndarray, np.ndarray, list[str], float]:
     if names is None and isinstance(estimates, pd.DataFrame):
         names = [str(c) for c in estimates.columns]
@@ -183,6 +197,12 @@ def _check_args_pool(
         raise ValueError(f"names: expected {p} names, one per parameter, got {len(names)}")
     if not 0 < conf_level < 1:
         raise ValueError(f"conf_level: expected a number between 0 and 1, got {conf_level!r}")
+    if dfcom is not None:
+        if n is not None or k is not None:
+            raise ValueError("dfcom: give the complete-data df either as dfcom or as n and k, not both")
+        if isinstance(dfcom, bool) or not isinstance(dfcom, numbers.Real) or not dfcom > 0:
+            raise ValueError(f"dfcom: expected a positive number (complete-data degrees of freedom), got {dfcom!r}")
+        return q, u, names, float(dfcom)
     if n is None:
         return q, u, names, np.inf
     if k is None or not isinstance(k, numbers.Integral) or k < 0:

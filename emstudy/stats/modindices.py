@@ -1,4 +1,4 @@
-"""Modification indices of a fitted CFA or SEM, as lavaan's ``modindices()`` computes them.
+"""Modification indices of a fitted CFA or SEM (ML, or WLSMV & co. on ordered items), as lavaan's ``modindices()``.
 
 A modification index is the univariate score (Lagrange-multiplier) test of freeing one parameter that
 the model fixes to zero: with the expected information of the model extended by that parameter,
@@ -8,7 +8,9 @@ are partialled out; the expected parameter change is ``epc = s / V`` (Saris, Sat
 1987). This module rebuilds the fitted engine from a :class:`~emstudy.stats.cfa.estimate.CFAResult`
 (model, constraints, sample covariances and means, group sizes, estimates) and extends it; it does not
 refit. With fixed-x covariates the information leaves out their moments (lavaan's conditional
-information), so that a regression equivalent to the model given the covariates has no index.
+information), so that a regression equivalent to the model given the covariates has no index. For a fit of
+ordered items the same test is made on the weighted least-squares discrepancy of the thresholds and polychoric
+correlations, with the fitted WLS model the result carries (``CFAResult.wls_state``).
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from emstudy.stats.cfa.engine import _build_table, _Par
-from emstudy.stats.cfa.estimate import CFAResult
-from emstudy.stats.cfa.semengine import _build_sem_table, _layout, _SEMEngine
+from emstudy.stats.cfa.engine import _Par
+from emstudy.stats.cfa.estimate import CFAResult, _as_sem
+from emstudy.stats.cfa.semengine import _build_sem_table, _Layout, _layout, _SEMEngine
+from emstudy.stats.cfa.semsyntax import SEMModel
+from emstudy.stats.cfa.wls import ORDERED_ESTIMATORS, _WLSModel
 
 __all__ = ["modindices"]
 
 
 def modindices(fit: CFAResult, *, sort: bool = True, minimum_value: float = 0.0) -> pd.DataFrame:
-    """Modification indices of an ML fit of :func:`~emstudy.stats.cfa.cfa` or
+    """Modification indices of an ML or WLSMV fit of :func:`~emstudy.stats.cfa.cfa` or
     :func:`~emstudy.stats.sem.sem`, as lavaan's ``modindices(fit)``.
 
     Parameters
@@ -37,8 +41,15 @@ def modindices(fit: CFAResult, *, sort: bool = True, minimum_value: float = 0.0)
         ``equal``/``group_partial`` constraints, intercepts (a mean structure) and observed
         variables in regressions; or a single-group fit of :func:`cfa` (for a :func:`cfa` fit
         with groups, fit the same model with :func:`~emstudy.stats.sem.sem`, which keeps the
-        sample means). The indices are the ML ones (expected information) whatever the
-        estimator; for ``"MLR"`` fits they are not checked against lavaan.
+        sample means). The indices are the ML ones (expected information) for ``"ML"`` and
+        ``"MLR"`` fits; for ``"MLR"`` fits they are not checked against lavaan. A fit of ordered
+        items (``"WLSMV"``, ``"ULSMV"``, ``"DWLS"``, ``"ULS"``, of :func:`cfa` or :func:`sem`, with
+        or without groups, not with ``equal``) gets lavaan's indices of the least-squares fit:
+        the score of the weighted discrepancy of the thresholds and polychoric correlations
+        (weights ``(N_g - 1) / N``, as lavaan's test statistic) over its information
+        ``sum_g N_g / N D_g' W_g D_g``; the candidates are those above without the items' residual
+        variances (fixed or derived) and without thresholds, as lavaan's (checked for WLSMV and
+        ULSMV, delta and theta, one and two groups).
     sort : bool
         Sort by decreasing modification index (lavaan's ``sort. = TRUE``); otherwise the rows are
         in lavaan's order (group by group: the fixed parameters of the model, cross-loadings
@@ -67,8 +78,9 @@ def modindices(fit: CFAResult, *, sort: bool = True, minimum_value: float = 0.0)
     Raises
     ------
     ValueError
-        For a FIML fit, a :func:`cfa` fit with groups, or a fit whose parameter table does not
-        match its model (a result not made by :func:`cfa` or :func:`sem`).
+        For a FIML fit, an ML fit of :func:`cfa` with groups, a fit of ordered items with ``equal``
+        constraints (not implemented), or a fit whose parameter table does not match its model (a
+        result not made by :func:`cfa` or :func:`sem`).
 
     Notes
     -----
@@ -87,17 +99,15 @@ def modindices(fit: CFAResult, *, sort: bool = True, minimum_value: float = 0.0)
     References
     ----------
     Sörbom, D. (1989). Model modification. Psychometrika, 54, 371-384.
+    Muthen, B., du Toit, S. H. C., & Spisic, D. (1997). Robust inference using weighted least squares and
+    quadratic estimating equations in latent variable modeling with categorical and continuous outcomes.
+    Unpublished manuscript.
     Saris, W. E., Satorra, A., & Sörbom, D. (1987). The detection and correction of specification
     errors in structural equation models. Sociological Methodology, 17, 105-129.
     """
-    eng, table, x, vs = _rebuild(fit)
-    cands = [c for g in range(eng.G) for c in _candidates(table, g, vs)]
-    mi, epc = _score_tests(eng, table, x, cands, np.array([vs.obs.index(v) for v in vs.fixed_x], dtype=int))
-    var = []
-    for g in range(eng.G):
-        L, T, P, B, A, M, nu, a = eng.parts(x, g)
-        var.append({"lat": np.diag(M), "obs": np.diag(eng.implied(x, g)[0]), "res": np.diag(T), "psi": np.diag(P)})
-    head = ["lhs", "op", "rhs"] + (["group", "group_label"] if eng.G > 1 else [])
+    ordinal = isinstance(fit, CFAResult) and fit.estimator in ORDERED_ESTIMATORS
+    cands, mi, epc, var, vs = _ordered_tests(fit) if ordinal else _ml_tests(fit)
+    head = ["lhs", "op", "rhs"] + (["group", "group_label"] if len(var) > 1 else [])
     rows = []
     for k, c in enumerate(cands):
         lv, full = _standardized(c, epc[k], var[c.group], vs.real)
@@ -112,6 +122,82 @@ def modindices(fit: CFAResult, *, sort: bool = True, minimum_value: float = 0.0)
     return out.reset_index(drop=True)
 
 
+def _ml_tests(fit: CFAResult) -> tuple[list[_Par], np.ndarray, np.ndarray, list[dict], _Vars]:
+    """The candidates of an ML (MLR) fit, their mi and epc, the variances that standardize them, the variables."""
+    eng, table, x, vs = _rebuild(fit)
+    cands = [c for g in range(eng.G) for c in _candidates(table, g, vs)]
+    mi, epc = _score_tests(eng, table, x, cands, np.array([vs.obs.index(v) for v in vs.fixed_x], dtype=int))
+    var = []
+    for g in range(eng.G):
+        L, T, P, B, A, M, nu, a = eng.parts(x, g)
+        var.append({"lat": np.diag(M), "obs": np.diag(eng.implied(x, g)[0]), "res": np.diag(T), "psi": np.diag(P)})
+    return cands, mi, epc, var, vs
+
+
+def _ordered_tests(fit: CFAResult) -> tuple[list[_Par], np.ndarray, np.ndarray, list[dict], _Vars]:
+    """As :func:`_ml_tests` for a fit of ordered items (WLSMV, DWLS, ULSMV, ULS), as lavaan 0.6.14: the fitted
+    WLS model (``fit.wls_state``) extended by the candidates, the score ``s = sum_g (N_g - 1) / N D_g' W_g r_g``
+    (``r_g`` the residuals of the thresholds and polychorics, ``D_g`` their Jacobian, ``W_g`` the fit's weights)
+    and the information ``sum_g N_g / N D_g' W_g D_g``; ``mi = N s^2 / V``, ``epc = s / V``. The items' residual
+    variances (fixed, or derived with ``delta``) and the thresholds are not candidates, as in lavaan."""
+    if fit.wls_state is None:
+        raise ValueError("fit: it carries no fitted WLS model (wls_state); pass the result of cfa() or sem()")
+    if fit.equal or fit.group_partial:
+        raise ValueError(
+            "fit: modification indices of ordered items with equality constraints (equal) are not implemented; "
+            "use the fit without equal, or lavaan's modindices()"
+        )
+    model, x = fit.wls_state
+    eng, q = model.eng, model.eng.nfree
+    mm = fit.model if fit.kind == "SEM" else _as_sem(fit.model)
+    vs = _vars(mm, _layout(mm), tuple(fit.sample_cov[0].columns))
+    cands = [c for g in range(eng.G) for c in _candidates(eng.table, g, vs) if not (c.mat == "T" and c.row == c.col)]
+    nc = len(cands)
+    big = _SEMEngine(_extended(eng.table, cands, q), q + nc, eng.p, eng.m, eng.S, eng.means, list(eng.ns), False)
+    ex = model.extra
+
+    def shift(a):
+        return None if a is None else np.where(a >= q, a + nc, a)
+
+    extra = dataclasses.replace(
+        ex, th_index=[shift(a) for a in ex.th_index], scale_index=[shift(a) for a in ex.scale_index],
+        mean_index=[shift(a) for a in ex.mean_index], nfree=ex.nfree + nc,
+    )  # fmt: skip
+    param = "theta" if model.theta else "delta"
+    bm = _WLSModel(big, model.data, extra, parameterization=param, estimator=fit.estimator)
+    xe = np.concatenate([x[:q], [c.value for c in cands], x[q:]])
+    score, H = np.zeros(len(xe)), np.zeros((len(xe), len(xe)))
+    for g, (n, w, s) in bm._groups():
+        D = bm.jacobian(xe, g)
+        score += (n - 1.0) / bm.N * D.T @ (w * (s - bm.implied(xe, g)))
+        H += n / bm.N * (D.T * w) @ D
+    new = np.arange(q, q + nc)
+    old = np.setdiff1d(np.arange(len(xe)), new)
+    h_me = H[np.ix_(old, new)]
+    V = np.diag(H)[new] - np.einsum("mk,mk->k", h_me, np.linalg.solve(H[np.ix_(old, old)], h_me))
+    ok = V >= np.sqrt(np.finfo(float).eps)  # lavaan's NA: freeing the parameter leaves the model unidentified
+    Vs = np.where(ok, V, 1.0)
+    mi = np.where(ok, bm.N * score[new] ** 2 / Vs, np.nan)
+    epc = np.where(ok, score[new] / Vs, np.nan)
+    var = []
+    for g in range(eng.G):
+        L, T, P, B, A, M, nu, a = eng.parts(x[:q], g)
+        sig = np.diag(model.sigma(x, g))
+        obs = sig if model.theta else 1.0 / model.scale(x, g) ** 2  # the latent responses' variances
+        res = np.diag(T) if model.theta else obs - sig  # delta: the residual variances are derived
+        var.append({"lat": np.diag(M), "obs": obs, "res": res, "psi": np.diag(P)})
+    return cands, mi, epc, var, vs
+
+
+def _extended(table: list[_Par], cands: list[_Par], q: int) -> list[_Par]:
+    """The table with the candidates free, numbered from ``q`` on (the table's fixed rows freed in place, the
+    new rows appended)."""
+    pos = {id(c): q + k for k, c in enumerate(cands)}
+    ext = [dataclasses.replace(t, free=pos[id(t)]) if id(t) in pos else t for t in table]
+    in_table = {id(t) for t in table}
+    return ext + [dataclasses.replace(c, free=pos[id(c)]) for c in cands if id(c) not in in_table]
+
+
 def _score_tests(
     eng: _SEMEngine, table: list[_Par], x: np.ndarray, cands: list[_Par], fixed_x: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -121,11 +207,9 @@ def _score_tests(
     q, nc = eng.nfree, len(cands)
     if nc == 0:
         return np.zeros(0), np.zeros(0)
-    pos = {id(c): q + k for k, c in enumerate(cands)}
-    ext = [dataclasses.replace(t, free=pos[id(t)]) if id(t) in pos else t for t in table]
-    in_table = {id(t) for t in table}
-    ext += [dataclasses.replace(c, free=pos[id(c)]) for c in cands if id(c) not in in_table]
-    big = _SEMEngine(ext, q + nc, eng.p, eng.m, eng.S, eng.means, list(eng.ns), eng.meanstructure)
+    big = _SEMEngine(
+        _extended(table, cands, q), q + nc, eng.p, eng.m, eng.S, eng.means, list(eng.ns), eng.meanstructure
+    )
     xe = np.concatenate([x, [t.value for t in cands]])
     grad = big.fun_grad(xe)[1][q:]
     H = _conditional_info(big, xe, fixed_x) if len(fixed_x) else big.info(xe)
@@ -201,30 +285,21 @@ def _rebuild(fit: CFAResult):
     G = len(fit.sample_cov)
     S = [s.to_numpy(dtype=float) for s in fit.sample_cov]
     obs = tuple(fit.sample_cov[0].columns)
-    mm = fit.model
-    if fit.kind == "SEM":
-        meanstructure = G > 1 or any(s.op == "~1" for s in mm.statements)
-        means = [np.asarray(s.attrs.get("sample_mean", np.zeros(len(obs))), dtype=float) for s in fit.sample_cov]
-        lay = _layout(mm)
-        table, nfree = _build_sem_table(
-            mm, lay, S, means, std_lv=fit.std_lv, meanstructure=meanstructure, equal=fit.equal,
-            partial=fit.group_partial,
-        )  # fmt: skip
-        shown = [t for t in table if not t.hidden]
-        eta, latent, fixed_x = lay.eta, lay.factors, lay.fixed_x
-        items = tuple(dict.fromkeys(s.rhs for s in mm.statements if s.op == "=~"))
-        reg = tuple(dict.fromkeys(v for s in mm.statements if s.op == "~" for v in (s.lhs, s.rhs)))
-    else:
-        if G > 1:
-            raise ValueError(
-                "fit: modification indices of a cfa() fit with groups are not implemented; fit the same model with "
-                "sem(model, data, group=..., equal=...), which keeps the sample means"
-            )
-        meanstructure, means = False, [np.zeros(len(obs))]
-        table, nfree = _build_table(mm, 1, meanstructure=False, equal=(), partial=(), std_lv=fit.std_lv)
-        shown = table
-        eta = latent = tuple(mm.factors)
-        items, reg, fixed_x = obs, (), ()
+    if fit.kind != "SEM" and G > 1:
+        raise ValueError(
+            "fit: modification indices of a cfa() fit with groups are not implemented; fit the same model with "
+            "sem(model, data, group=..., equal=...), which keeps the sample means"
+        )
+    # a cfa() fit is sem()'s fit of its measurement model written as lavaan's syntax (emstudy.stats.cfa.estimate)
+    mm = fit.model if fit.kind == "SEM" else _as_sem(fit.model)
+    meanstructure = G > 1 or any(s.op == "~1" for s in mm.statements)
+    means = [np.asarray(s.attrs.get("sample_mean", np.zeros(len(obs))), dtype=float) for s in fit.sample_cov]
+    lay = _layout(mm)
+    table, nfree = _build_sem_table(
+        mm, lay, S, means, std_lv=fit.std_lv, meanstructure=meanstructure, equal=fit.equal, partial=fit.group_partial
+    )
+    shown = [t for t in table if not t.hidden]
+    eta = lay.eta
     params = fit.params[fit.params["op"] != ":="]
     groups = params["group"] if "group" in params.columns else [1] * len(params)
     keys = list(zip(params["lhs"], params["op"], params["rhs"], groups))
@@ -235,15 +310,22 @@ def _rebuild(fit: CFAResult):
         if t.free >= 0:
             x[t.free] = est
     eng = _SEMEngine(table, nfree, len(obs), len(eta), S, means, list(fit.n_obs), meanstructure)
-    vs = _Vars(
+    return eng, table, x, _vars(mm, lay, obs)
+
+
+def _vars(mm: SEMModel, lay: _Layout, obs: tuple[str, ...]) -> _Vars:
+    """The variables of the candidates of a model (:class:`_Vars`)."""
+    eta, latent = lay.eta, lay.factors
+    items = tuple(dict.fromkeys(s.rhs for s in mm.statements if s.op == "=~"))
+    reg = tuple(dict.fromkeys(v for s in mm.statements if s.op == "~" for v in (s.lhs, s.rhs)))
+    return _Vars(
         obs=obs,
         indicators=tuple(v for v in obs if v in items),
         latent={f: eta.index(f) for f in latent},
         in_reg={v: eta.index(v) for v in reg},
-        fixed_x=frozenset(fixed_x),
+        fixed_x=frozenset(lay.fixed_x),
         real={eta.index(f) for f in latent},
     )
-    return eng, table, x, vs
 
 
 def _candidates(table: list[_Par], g: int, vs: _Vars) -> list[_Par]:

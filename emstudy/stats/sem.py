@@ -4,10 +4,11 @@ This module sits beside the :mod:`emstudy.stats.cfa` sub-package and uses its en
 lavaan's model syntax (:func:`~emstudy.stats.cfa.semsyntax.parse_sem`), builds lavaan's ``sem()`` parameter
 table with its ``group.equal`` / ``group.partial`` constraints (:mod:`~emstudy.stats.cfa.semengine`), fits it
 with the CFA engine's optimizer (or the FIML machinery of :mod:`~emstudy.stats.cfa.fiml`, for
-``missing="fiml"`` and for MLR with a mean structure) and returns the same
-:class:`~emstudy.stats.cfa.estimate.CFAResult` as :func:`~emstudy.stats.cfa.estimate.cfa`, with the columns
-``label`` and ``std_lv`` and one row per defined parameter (``op == ":="``, delta-method standard errors, or
-bootstrap ones with ``se="bootstrap"``).
+``missing="fiml"`` and for MLR with a mean structure) and returns a
+:class:`~emstudy.stats.cfa.estimate.CFAResult` with the columns ``label`` and ``std_lv`` and one row per
+defined parameter (``op == ":="``, delta-method standard errors, or bootstrap ones with ``se="bootstrap"``).
+That fit sequence, :func:`_fit_sem`, is also :func:`~emstudy.stats.cfa.estimate.cfa`'s: lavaan's ``cfa()`` is
+``sem()`` with the same defaults, and so is emstudy's.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from emstudy.errors import ConvergenceWarning, HeywoodWarning
+from emstudy.errors import ConvergenceWarning
 from emstudy.stats.cfa._data import _prepare_data, _prepare_fiml_blocks, _prepare_moments
 from emstudy.stats.cfa.engine import _case_scores, _optimize
 from emstudy.stats.cfa.estimate import (
@@ -31,12 +32,14 @@ from emstudy.stats.cfa.estimate import (
     _check_args_cfa,
     _check_identified,
     _standard_errors,
+    _warn_negative_variances,
 )
 from emstudy.stats.cfa.fiml import _fiml_data, _FIMLData, _FIMLEngine, _fit_fiml
 from emstudy.stats.cfa.fit import _fit_measures
 from emstudy.stats.cfa.robust import _robust_fiml, _robust_listwise
 from emstudy.stats.cfa.semengine import _SEM_EQUAL, _build_sem_table, _Layout, _layout, _sem_start, _SEMEngine, _SPar
 from emstudy.stats.cfa.semsyntax import SEMModel, parse_sem
+from emstudy.stats.cfa.wls import ORDERED_ESTIMATORS, _sem_ordered
 
 __all__ = ["sem"]
 
@@ -59,6 +62,8 @@ def sem(
     seed: int | None = None,
     n_jobs: int = 1,
     max_iter: int = 1000,
+    ordered: bool | Iterable[str] | None = None,
+    parameterization: str = "delta",
 ) -> CFAResult:
     """Structural equation model by maximum likelihood, with lavaan's ``sem()`` defaults.
 
@@ -97,10 +102,12 @@ def sem(
         ``"x7~1"``, ``"x4~~x7"``, ``"f2~f1"``.
     std_lv : bool
         Fix the (residual) variances of the latent variables to 1 and free every loading.
-    missing : {"listwise", "fiml"}
+    missing : {"listwise", "fiml", "pairwise"}
         As in :func:`cfa`: ``"fiml"`` is lavaan's ``missing = "ml"`` (full-information ML with a
         mean structure, observed-information standard errors, also for the ``:=`` parameters);
-        not implemented with exogenous observed covariates (``fixed.x``).
+        not implemented with exogenous observed covariates (``fixed.x``). ``"pairwise"`` only with
+        ``ordered``: lavaan's ``missing = "pairwise"`` (thresholds from each item's answers,
+        polychorics from the pairwise-complete rows; ``ordinal_moments(missing="pairwise")``).
     se : {"standard", "robust", "bootstrap"}
         ``"standard"``: from the information matrix of the estimator; ``"robust"``: the sandwich
         with the ML estimates and the ML chi-square (lavaan's ``se = "robust.huber.white"``; as
@@ -116,6 +123,17 @@ def sem(
         Worker processes of the bootstrap; the result is the same for any number.
     max_iter : int
         Iteration limit of the optimizer.
+    ordered : True or list of str, optional
+        lavaan's ``ordered``: the observed variables are ordered categories (Likert items; all of
+        them: ``True`` or every observed variable of the model), with ``estimator`` ``"WLSMV"``
+        (DWLS estimates, robust standard errors, the scaled-shifted test), ``"ULSMV"``, ``"DWLS"``
+        or ``"ULS"`` on the thresholds and polychoric correlations (listwise or pairwise), as lavaan
+        0.6.14 (:mod:`emstudy.stats.cfa.wls`): thresholds in ``params`` (``op "|"``), no ``missing="fiml"``
+        or ``se`` options; ``equal`` also takes ``"thresholds"`` (partial: ``"A1|t2"``), with lavaan's
+        identification (:mod:`emstudy.stats.cfa.wls_groups`).
+    parameterization : {"delta", "theta"}
+        With ``ordered``: lavaan's ``parameterization``; ``"delta"`` fixes the latent responses'
+        variances at 1, ``"theta"`` the items' residual variances.
 
     Returns
     -------
@@ -162,6 +180,14 @@ def sem(
     approximation. ACM Transactions on Mathematical Software, 29, 245-262.
     White, H. (1982). Maximum likelihood estimation of misspecified models. Econometrica, 50, 1-25.
     """
+    if ordered is not None or estimator in ORDERED_ESTIMATORS or parameterization != "delta":
+        _check_args_ordered(data, ordered, estimator, parameterization, missing, se, (equal, group_partial))
+        mm = model if isinstance(model, SEMModel) else parse_sem(model)
+        opts = {"group": group, "estimator": estimator, "std_lv": std_lv, "max_iter": max_iter, "missing": missing}
+        opts |= {"equal": equal, "group_partial": group_partial}
+        fit, wls, x = _sem_ordered(mm, _layout(mm), data, ordered=ordered, parameterization=parameterization,
+                                   with_state=True, **opts)  # fmt: skip
+        return dataclasses.replace(fit, wls_state=(wls, x))  # the fitted WLS model, for modindices()
     mm, lay, meanstructure, equal, group_partial = _check_args_sem(
         model, data, sample_cov=sample_cov, sample_mean=sample_mean, sample_nobs=sample_nobs, estimator=estimator,
         group=group, missing=missing, equal=equal, group_partial=group_partial, se=se, bootstrap=bootstrap,
@@ -171,8 +197,57 @@ def sem(
         opts = {"estimator": estimator, "group": group, "equal": equal, "group_partial": group_partial}
         opts |= {"std_lv": std_lv, "missing": missing, "max_iter": max_iter}
         return _bootstrapped(mm, data, opts, bootstrap, seed, n_jobs)
-    fd = _fiml_input(lay, data, group, missing=missing, fiml=meanstructure and (estimator == "MLR" or se == "robust"))
-    labels, S, means, ns, blocks = _inputs(lay, fd, data, group, sample_cov, sample_mean, sample_nobs)
+    fit = _fit_sem(
+        mm, lay, data, sample=(sample_cov, sample_mean, sample_nobs), estimator=estimator, group=group, equal=equal,
+        group_partial=group_partial, std_lv=std_lv, missing=missing, se=se, meanstructure=meanstructure,
+        max_iter=max_iter, who="sem",
+    )  # fmt: skip
+    _warn_negative_variances(fit.params, causes="a misspecified model, too few indicators or outliers", stacklevel=2)
+    return fit
+
+
+#: The optimizer's warning, by the caller of :func:`_fit_sem`.
+_NOT_CONVERGED = {
+    "sem": "sem: the optimizer did not converge; estimates are unreliable. Check the identification of every latent "
+    "variable, rescale variables with large variances, and try std_lv=True.",
+    "cfa": "cfa: the optimizer did not converge; estimates are unreliable. Check that every factor has at least 3 "
+    "indicators (or 2 with a correlated factor), that variables are on similar scales (rescale large variances), "
+    "and try std_lv=True.",
+}
+
+
+def _fit_sem(
+    mm: SEMModel,
+    lay: _Layout,
+    data: pd.DataFrame | None,
+    *,
+    sample: tuple,
+    estimator: str,
+    group: str | None,
+    equal: tuple[str, ...],
+    group_partial: tuple[str, ...],
+    std_lv: bool,
+    missing: str,
+    se: str,
+    meanstructure: bool,
+    max_iter: int,
+    who: str,
+) -> CFAResult:
+    """The fit of :func:`sem` and of :func:`~emstudy.stats.cfa.estimate.cfa` (``who``), after their argument
+    checks: the data or the summary statistics ``sample = (sample_cov, sample_mean, sample_nobs)``, lavaan's
+    ``sem()`` table, the ML or FIML fit, fit measures, standard errors and the parameter table. Warnings are
+    attributed to the line calling :func:`sem` or :func:`cfa` (this function is called from them directly)."""
+    fd, blocks = None, []
+    if missing == "fiml":
+        fd = _fiml_data(*_prepare_fiml_blocks(lay, data, group), len(lay.obs))
+    elif data is not None:
+        labels, S, means, ns, blocks = _prepare_data(lay, data, group, raw=True)
+        if meanstructure and (estimator == "MLR" or se == "robust"):  # FIML on the complete rows: listwise ML
+            fd, blocks = _fiml_data(labels, blocks, len(lay.obs)), []
+    else:
+        labels, S, means, ns = _prepare_moments(lay, *sample)
+    if fd is not None:
+        labels, S, means, ns = fd.labels, fd.S, fd.means, fd.ns
     G, nx = len(S), len(lay.fixed_x)
     table, nfree = _build_sem_table(
         mm, lay, S, means, std_lv=std_lv, meanstructure=meanstructure, equal=equal, partial=group_partial
@@ -183,24 +258,20 @@ def sem(
     eng = _SEMEngine(table, nfree, len(lay.obs), len(lay.eta), S, means, ns, meanstructure)
     if fd is not None:
         opts = {"estimator": estimator, "se": se, "missing": missing, "max_iter": max_iter}
-        x, converged, nit, fm, cov = _fit_by_fiml(eng, fd, table, nfree, **opts)
+        x, converged, nit, fm, cov = _fit_by_fiml(eng, fd, table, nfree, who=who, **opts)
     else:
         x, converged, nit = _optimize(eng, _sem_start(table, nfree), max_iter)
     if not converged:
-        warnings.warn(
-            "sem: the optimizer did not converge; estimates are unreliable. Check the identification of "
-            "every latent variable, rescale variables with large variances, and try std_lv=True.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
+        warnings.warn(_NOT_CONVERGED[who], ConvergenceWarning, stacklevel=3)
     if fd is None:
         fixed_x = [lay.obs.index(v) for v in lay.fixed_x]
         fm = _fit_measures(eng, x, eng.fmin(x), fixed_x=fixed_x)
-        fm = _standard_errors(eng, x, fm, estimator=estimator, N=sum(ns), blocks=blocks)[1]
+        se_ok, fm = _standard_errors(eng, x, fm, estimator=estimator, N=sum(ns), blocks=blocks)
         cov = _vcov(eng, x, estimator=estimator, N=sum(ns), blocks=blocks, se=se)
+        if len(se_ok) and np.isnan(se_ok).all():  # a singular information matrix (warned): no standard errors
+            cov = np.full_like(cov, np.nan)
     se_free = np.sqrt(np.clip(np.diag(cov), 0, None))
     params = _sem_params(mm, lay, table, eng, x, se_free, cov, labels=labels)
-    _warn_negative_variances(params)
     obs = list(lay.obs)
     return CFAResult(
         model=mm,
@@ -227,6 +298,25 @@ def _sample_frame(S: np.ndarray, mean: np.ndarray, obs: list[str]) -> pd.DataFra
     out = pd.DataFrame(S, index=obs, columns=obs)
     out.attrs["sample_mean"] = np.asarray(mean, dtype=float).copy()
     return out
+
+
+def _check_args_ordered(data, ordered, estimator: str, parameterization: str, missing: str, se: str, equal) -> None:
+    """The options of :func:`sem` with ordered items (the model is checked by :mod:`~emstudy.stats.cfa.wls`)."""
+    if parameterization not in ("delta", "theta"):
+        raise ValueError(f"parameterization: expected 'delta' or 'theta', got {parameterization!r}")
+    if ordered is None:
+        raise ValueError(f"ordered: estimator={estimator!r} or parameterization needs ordered items; pass ordered=True")
+    if estimator not in ORDERED_ESTIMATORS:
+        raise ValueError(f"estimator: ordered items need one of {ORDERED_ESTIMATORS} (as lavaan), got {estimator!r}")
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError("data: ordered items need the raw answers as a DataFrame (no sample_cov)")
+    if missing not in ("listwise", "pairwise"):
+        raise ValueError(f"missing: {missing!r} is not available with ordered items; use 'listwise' or 'pairwise'")
+    if se != "standard":
+        raise ValueError(f"se: {se!r} is not available with ordered items; use se='standard' (robust already)")
+    for name, value in zip(("equal", "group_partial"), equal):
+        if not isinstance(value, str) and not all(isinstance(e, str) for e in value):
+            raise ValueError(f"{name}: expected a string or a list of strings, got {value!r}")
 
 
 def _check_args_sem(
@@ -291,22 +381,15 @@ def _check_args_sem(
     return mm, lay, meanstructure, equal, group_partial
 
 
-def _inputs(lay: _Layout, fd: _FIMLData | None, data, group, sample_cov, sample_mean, sample_nobs) -> tuple:
-    """Group labels, covariance matrices, means, sizes and (listwise, raw data) the data blocks."""
-    if fd is not None:
-        return fd.labels, fd.S, fd.means, fd.ns, []
-    if data is not None:
-        return _prepare_data(lay, data, group, raw=True)
-    return (*_prepare_moments(lay, sample_cov, sample_mean, sample_nobs), [])
-
-
-def _fit_by_fiml(eng, fd: _FIMLData, table, nfree: int, *, estimator: str, se: str, missing: str, max_iter: int):
+def _fit_by_fiml(
+    eng, fd: _FIMLData, table, nfree: int, *, estimator: str, se: str, missing: str, max_iter: int, who: str
+):
     """Fit by the FIML code (``missing="fiml"``, or MLR / robust SEs with a mean structure on the complete
     rows): estimates, convergence, iterations, fit measures and the covariance of the estimates. The fit
     measures get the robust indices: lavaan reports them for every FIML fit (ML too) and, with MLR, the scaled
     ones; MLR on complete rows gets those of the complete rows (then one pattern per group holds them all)."""
     x, converged, nit, fm, cov = _fit_fiml(
-        eng, fd, _sem_start(table, nfree), table, estimator=estimator, max_iter=max_iter, who="sem"
+        eng, fd, _sem_start(table, nfree), table, estimator=estimator, max_iter=max_iter, who=who
     )
     if se == "robust":
         cov = _robust_fiml_vcov(eng, fd, x)
@@ -315,17 +398,6 @@ def _fit_by_fiml(eng, fd: _FIMLData, table, nfree: int, *, estimator: str, se: s
     elif estimator == "MLR":
         fm = _robust_listwise(fm, [np.vstack([pt.rows for pt in fd.pats if pt.group == g]) for g in range(len(fd.ns))])
     return x, converged, nit, fm, cov
-
-
-def _fiml_input(lay: _Layout, data: pd.DataFrame | None, group: str | None, *, missing: str, fiml: bool):
-    """The FIML data (patterns, EM moments) for ``missing="fiml"``, and, for MLR or robust SEs with a
-    mean structure, of the complete rows (FIML on complete rows is the listwise ML fit); else None."""
-    if missing == "fiml":
-        return _fiml_data(*_prepare_fiml_blocks(lay, data, group), len(lay.obs))
-    if fiml:
-        labels, _S, _means, _ns, blocks = _prepare_data(lay, data, group, raw=True)
-        return _fiml_data(labels, blocks, len(lay.obs))
-    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -478,18 +550,6 @@ def _sem_params(mm, lay, table, eng, x, se_free, cov, *, labels: list[str]) -> p
     head = ["lhs", "op", "rhs"] + (["group", "group_label"] if eng.G > 1 else [])
     tail = ["label", "free", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv", "std_all"]
     return params[head + tail]
-
-
-def _warn_negative_variances(params: pd.DataFrame) -> None:
-    """A :class:`~emstudy.errors.HeywoodWarning` per negative (residual) variance estimate."""
-    neg = params[(params["op"] == "~~") & (params["lhs"] == params["rhs"]) & (params["est"] < 0)]
-    for _, r in neg.iterrows():
-        warnings.warn(
-            f"sem: Heywood case: negative (residual) variance of {r['lhs']!r} ({r['est']:.3f}); the solution is "
-            "improper (a misspecified model, too few indicators or outliers)",
-            HeywoodWarning,
-            stacklevel=3,
-        )
 
 
 def _robust_fiml_vcov(eng: _SEMEngine, fd: _FIMLData, x: np.ndarray) -> np.ndarray:

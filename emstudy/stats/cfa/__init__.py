@@ -18,8 +18,13 @@ fit
     :class:`FitMeasures`, lavaan's ``fitMeasures``.
 invariance
     :func:`chisq_difference`, :func:`invariance` and :class:`InvarianceResult`.
+categorical
+    :func:`ordinal_moments` and :class:`OrdinalMoments`: thresholds, polychorics and NACOV of ordered items.
+wls, wls_fit
+    WLSMV/DWLS/ULSMV/ULS estimation of ordered items (private); :func:`emstudy.stats.sem.sem` with ``ordered``.
 """
 
+from emstudy.stats.cfa.categorical import OrdinalMoments, ordinal_moments
 from emstudy.stats.cfa.estimate import CFAResult, cfa
 from emstudy.stats.cfa.fit import FitMeasures
 from emstudy.stats.cfa.invariance import InvarianceResult, chisq_difference, invariance
@@ -37,4 +42,6 @@ __all__ = [
     "chisq_difference",
     "InvarianceResult",
     "invariance",
+    "OrdinalMoments",
+    "ordinal_moments",
 ]

@@ -1,6 +1,7 @@
-"""The estimation engine of the CFA: parameter table, model-implied moments and the ML optimizer.
+"""The estimation engine of the CFA and SEM: model-implied moments and the ML optimizer.
 
-The parameter table lists every parameter of every group (matrix ``L`` loadings, ``T`` residual
+The parameter table (built by :func:`~emstudy.stats.cfa.semengine._build_sem_table` for ``cfa()`` and
+``sem()`` alike) lists every parameter of every group (matrix ``L`` loadings, ``T`` residual
 (co)variances, ``P`` factor (co)variances, ``nu`` intercepts, ``a`` latent means; ``B`` regressions in
 the sem engine) with the index of its free parameter; equality constraints across groups share one
 index. :class:`_GroupIndex` turns each group's rows into index arrays once, so that the matrices and
@@ -26,7 +27,6 @@ import numpy as np
 from scipy import linalg, optimize
 
 from emstudy.stats._common import single_thread_blas
-from emstudy.stats.cfa.syntax import MeasurementModel
 
 __all__: list[str] = []
 
@@ -42,61 +42,6 @@ class _Par:
     col: int
     free: int  # index into the free vector, -1 if fixed
     value: float  # fixed value (or start value for free)
-
-
-def _build_table(
-    mm: MeasurementModel,
-    ngroups: int,
-    *,
-    meanstructure: bool,
-    equal: Sequence[str],
-    partial: Sequence[str],
-    std_lv: bool,
-) -> tuple[list[_Par], int]:
-    obs = mm.observed
-    facs = mm.factors
-    keys: dict[tuple, int] = {}
-    table: list[_Par] = []
-
-    def free_id(key: tuple, g: int, shared: bool) -> int:
-        k = key if shared else key + (g,)
-        if k not in keys:
-            keys[k] = len(keys)
-        return keys[k]
-
-    eq = set(equal)
-    part = {p.replace(" ", "") for p in partial}
-    for g in range(ngroups):
-        for k, f in enumerate(facs):
-            for idx, it in enumerate(mm.items_of(f)):
-                j = obs.index(it)
-                if idx == 0 and not std_lv:
-                    table.append(_Par(f, "=~", it, g, "L", j, k, -1, 1.0))
-                else:
-                    shared = "loadings" in eq and f"{f}=~{it}" not in part
-                    table.append(_Par(f, "=~", it, g, "L", j, k, free_id(("L", j, k), g, shared), 1.0))
-        for j, it in enumerate(obs):
-            shared = "residuals" in eq and f"{it}~~{it}" not in part
-            table.append(_Par(it, "~~", it, g, "T", j, j, free_id(("T", j), g, shared), 1.0))
-        for k, f in enumerate(facs):
-            if std_lv and (g == 0 or "loadings" not in eq):
-                table.append(_Par(f, "~~", f, g, "P", k, k, -1, 1.0))
-            else:
-                shared = "lv.variances" in eq and f"{f}~~{f}" not in part
-                table.append(_Par(f, "~~", f, g, "P", k, k, free_id(("P", k, k), g, shared), 0.05))
-        for k in range(len(facs)):
-            for m in range(k + 1, len(facs)):
-                shared = "lv.covariances" in eq
-                table.append(_Par(facs[k], "~~", facs[m], g, "P", m, k, free_id(("P", m, k), g, shared), 0.0))
-        if meanstructure:
-            for j, it in enumerate(obs):
-                shared = "intercepts" in eq and f"{it}~1" not in part
-                table.append(_Par(it, "~1", "", g, "nu", j, 0, free_id(("nu", j), g, shared), 0.0))
-            for k, f in enumerate(facs):
-                is_free = g > 0 and "intercepts" in eq and "means" not in eq
-                fid = free_id(("a", k), g, False) if is_free else -1
-                table.append(_Par(f, "~1", "", g, "a", k, 0, fid, 0.0))
-    return table, len(keys)
 
 
 _MATS = ("L", "T", "P", "B", "nu", "a")
@@ -390,34 +335,6 @@ def _trace_products(dS: np.ndarray, dm: np.ndarray, Si: np.ndarray) -> np.ndarra
     C = (dS.reshape(k * p, p) @ Si).reshape(k, p, p)  # dS_a Si
     Ct = np.ascontiguousarray(C.transpose(0, 2, 1)).reshape(k, p * p)
     return C.reshape(k, p * p) @ Ct.T + 2.0 * dm @ Si @ dm.T
-
-
-def _start_values(
-    table: list[_Par], nfree: int, S: list[np.ndarray], std_lv: bool, means: Sequence[np.ndarray] | None = None
-) -> np.ndarray:
-    """lavaan's simple start values: loadings 1 (std_lv: half the item's SD), residual variances half the
-    item's variance, factor variances 0.05 (std_lv: 1), covariances 0, intercepts the group's sample means
-    (when ``means`` is given; else 0), latent means 0."""
-    x = np.zeros(nfree)
-    seen: set[int] = set()
-    for t in table:
-        if t.free < 0 or t.free in seen:
-            continue
-        seen.add(t.free)
-        Sg = S[t.group]
-        if t.mat == "T":
-            x[t.free] = 0.5 * Sg[t.row, t.row]
-        elif t.mat == "L":
-            x[t.free] = np.sqrt(0.5 * Sg[t.row, t.row]) if std_lv else 1.0
-        elif t.mat == "P":
-            x[t.free] = 0.05 if t.row == t.col else 0.0
-            if std_lv and t.row == t.col:
-                x[t.free] = 1.0
-        elif t.mat == "nu" and means is not None:
-            x[t.free] = means[t.group][t.row]
-        else:
-            x[t.free] = 0.0
-    return x
 
 
 def _observed_hessian(eng: _Engine, x: np.ndarray) -> np.ndarray:

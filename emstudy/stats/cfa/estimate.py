@@ -1,6 +1,16 @@
-"""Confirmatory factor analysis (maximum likelihood) and measurement invariance across groups.
+"""Confirmatory factor analysis (maximum likelihood): :func:`sem` with lavaan's ``cfa()`` defaults.
 
-The conventions follow R lavaan's defaults so that results can be checked against it:
+With ``ordered`` items (``estimator`` ``"WLSMV"``, ``"DWLS"``, ``"ULSMV"``, ``"ULS"``) :func:`cfa` is
+:func:`~emstudy.stats.sem.sem`'s weighted-least-squares fit (:mod:`emstudy.stats.cfa.wls`) of the same
+measurement model, as lavaan's ``cfa(..., ordered = TRUE)``; :meth:`CFAResult.summary` words such a fit as
+lavaan's ``summary()`` does (standard and scaled-shifted test statistics, thresholds, no log-likelihood).
+
+lavaan's ``cfa()`` and ``sem()`` wrap the same fitting function with the same defaults
+(``auto.fix.first``, ``auto.var``, ``auto.cov.lv.x``, ``int.ov.free``, ...); so does :func:`cfa` here. It
+checks its own options, turns the measurement model into lavaan's model syntax parsed
+(:class:`~emstudy.stats.cfa.semsyntax.SEMModel`, one ``=~`` statement per indicator) and runs the fit of
+:func:`~emstudy.stats.sem.sem` (``emstudy.stats.sem._fit_sem``: lavaan's ``sem()`` parameter table, the
+optimizer, FIML, standard errors and the parameter table). The conventions, those of lavaan:
 
 * the first indicator of each factor has its loading fixed to 1 (marker variable), unless
   ``std_lv=True`` (factor variances fixed to 1, all loadings free);
@@ -8,15 +18,16 @@ The conventions follow R lavaan's defaults so that results can be checked agains
   reported, not hidden);
 * ML on the biased covariance matrix (divided by N), ``likelihood="normal"``; the test statistic is
   ``sum_g N_g * F_g`` (N_g, not N_g - 1);
-* a mean structure only when ``group`` is given: intercepts free, latent means fixed to 0, except
-  that latent means are free in all groups but the first when intercepts are constrained equal;
+* a mean structure only when ``group`` is given (or with FIML): intercepts free, latent means fixed to 0,
+  except that latent means are free in all groups but the first when intercepts are constrained equal;
 * standard errors from the expected information matrix;
 * summary-statistics input (``sample_cov``, ``sample_mean``, ``sample_nobs``, as lavaan's
   ``sample.cov`` etc.): each matrix is taken as unbiased (divisor N - 1) and multiplied by
   (N - 1) / N, lavaan's default ``sample.cov.rescale = TRUE``, so that the fit equals the fit to
   the raw data the matrix came from.
 
-Only the measurement part of lavaan's syntax is understood (``factor =~ item1 + item2``).
+Only the measurement part of lavaan's syntax is understood (``factor =~ item1 + item2``). This module
+also holds the result class both functions return and the checks and standard errors they share.
 """
 
 from __future__ import annotations
@@ -30,13 +41,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from emstudy.errors import ConvergenceWarning, HeywoodWarning, ModelWarning, SampleSizeWarning
-from emstudy.stats.cfa._data import _prepare_data, _prepare_fiml_blocks, _prepare_moments
-from emstudy.stats.cfa.engine import _build_table, _case_scores, _Engine, _optimize, _Par, _start_values
-from emstudy.stats.cfa.fiml import _fiml_data, _FIMLEngine, _fit_fiml, _patterns
-from emstudy.stats.cfa.fit import FitMeasures, _fit_measures, _saturated_trace
-from emstudy.stats.cfa.robust import _robust_fiml, _robust_listwise
-from emstudy.stats.cfa.semsyntax import SEMModel
+from emstudy.errors import HeywoodWarning, ModelWarning, SampleSizeWarning
+from emstudy.stats.cfa.engine import _case_scores, _Engine, _Par
+from emstudy.stats.cfa.fiml import _FIMLEngine, _patterns
+from emstudy.stats.cfa.fit import FitMeasures, _saturated_trace
+from emstudy.stats.cfa.robust import _robust_listwise
+from emstudy.stats.cfa.semengine import _layout
+from emstudy.stats.cfa.semsyntax import SEMModel, Statement
 from emstudy.stats.cfa.syntax import _EQUAL_OPTIONS, MeasurementModel, parse_model
 
 __all__ = ["CFAResult", "cfa"]
@@ -56,8 +67,9 @@ class CFAResult:
         Observations per group after listwise deletion (``sample_nobs`` with summary
         statistics; with FIML the rows with at least one observed model variable).
     params : pandas.DataFrame
-        One row per parameter: ``lhs, op, rhs, group, group_label, free, est, se, z, pvalue,
-        ci_lower, ci_upper, std_all`` (lavaan's ``parameterEstimates`` plus ``std.all``).
+        One row per parameter: ``lhs, op, rhs, group, group_label, label, free, est, se, z, pvalue,
+        ci_lower, ci_upper, std_lv, std_all`` (lavaan's ``parameterEstimates(fit, standardized =
+        TRUE)``; ``group`` and ``group_label`` only with several groups).
     fit : FitMeasures
     converged : bool
     iterations : int
@@ -70,8 +82,12 @@ class CFAResult:
         ``"listwise"`` or ``"fiml"`` (then ``sample_cov`` holds the EM estimates of the saturated
         model and ``n_obs`` the rows used, every row with at least one observed model variable).
     kind : str
-        ``"CFA"`` (from :func:`cfa`) or ``"SEM"`` (from :func:`~emstudy.stats.sem.sem`, whose
-        ``params`` add the columns ``label`` and ``std_lv`` and the ``:=`` rows).
+        ``"CFA"`` (from :func:`cfa`, ``model`` a MeasurementModel) or ``"SEM"`` (from
+        :func:`~emstudy.stats.sem.sem`, ``model`` a SEMModel; its ``params`` may add ``:=`` rows).
+    wls_state : tuple or None
+        Fits of ordered items: the fitted weighted-least-squares model (its sample statistics and
+        weights, :mod:`emstudy.stats.cfa.wls`) and its free estimates, for
+        :func:`~emstudy.stats.modindices.modindices`; ``None`` otherwise.
     """
 
     model: MeasurementModel | SEMModel
@@ -89,6 +105,7 @@ class CFAResult:
     sample_cov: tuple[pd.DataFrame, ...] = field(default=(), repr=False)
     kind: str = "CFA"
     missing: str = "listwise"
+    wls_state: tuple | None = field(default=None, repr=False)
 
     @property
     def fit_measures(self) -> pd.Series:
@@ -109,34 +126,23 @@ class CFAResult:
         return self.params.copy()
 
     def summary(self) -> str:
-        """A readable text summary: fit measures and parameter estimates."""
+        """A readable text summary: fit measures and parameter estimates. Fits of ordered items (WLSMV,
+        ULSMV, DWLS, ULS) in lavaan's wording: the estimator, the standard and the scaled-shifted test
+        statistic with its scaling factor and shift parameter, no log-likelihood, and the thresholds (and
+        the scales y* of the theta parameterization) in sections of their own."""
         f = self.fit
         eq = f", equal={list(self.equal)}" if self.equal else ""
+        ordinal = self.estimator in _WLS_NAMES
         head = [
-            f"{self.kind} ({self.estimator}{', FIML' if self.missing == 'fiml' else ''}), {'converged' if self.converged else 'NOT converged'} "
+            f"{self.kind} ({_WLS_NAMES[self.estimator] if ordinal else self.estimator}"
+            f"{', FIML' if self.missing == 'fiml' else ''}), {'converged' if self.converged else 'NOT converged'} "
             f"after {self.iterations} iterations{eq}",
             f"Groups: {', '.join(f'{g} (n={n})' for g, n in zip(self.groups, self.n_obs))}"
             if len(self.groups) > 1
             else f"Observations: {self.n_obs[0]}",
             f"Free parameters: {f.npar}",
             "",
-            f"Chi-square = {f.chisq:.3f}, df = {f.df}, p = {f.pvalue:.4g}",
-            *(
-                [
-                    f"Scaled chi-square (Yuan-Bentler) = {f.chisq_scaled:.3f}, scaling factor = "
-                    f"{f.chisq_scaling_factor:.3f}, p = {f.pvalue_scaled:.4g}"
-                ]
-                if np.isfinite(f.chisq_scaled)
-                else []
-            ),
-            f"Baseline chi-square = {f.baseline_chisq:.3f}, df = {f.baseline_df}",
-            f"CFI = {f.cfi:.3f}   TLI = {f.tli:.3f}",
-            f"RMSEA = {f.rmsea:.3f}, 90% CI [{f.rmsea_ci_lower:.3f}, {f.rmsea_ci_upper:.3f}], "
-            f"p(RMSEA <= .05) = {f.rmsea_pvalue:.3f}",
-            *_robust_lines(f),
-            f"SRMR = {f.srmr:.3f}",
-            f"Log-likelihood = {f.logl:.3f} (unrestricted {f.unrestricted_logl:.3f})",
-            f"AIC = {f.aic:.3f}   BIC = {f.bic:.3f}",
+            *(_wls_lines(f) if ordinal else _ml_lines(f)),
             "",
         ]
         cols = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "std_all"]
@@ -144,8 +150,15 @@ class CFAResult:
             cols = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "std_lv", "std_all"]
         if len(self.groups) > 1:
             cols = ["group_label"] + cols
-        table = self.params[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}")
-        return "\n".join(head) + table
+        op = self.params["op"]
+        parts = [("", ~op.isin(["|", "~*~"])), ("Thresholds:", op == "|"), ("Scales y*:", op == "~*~")]
+        tables = [
+            (f"\n{title}\n" if title else "")
+            + self.params.loc[rows, cols].to_string(index=False, float_format=lambda v: f"{v:.3f}")
+            for title, rows in parts
+            if rows.any()
+        ]
+        return "\n".join(head) + "\n".join(tables)
 
     def __repr__(self) -> str:
         grp = f", groups={list(self.groups)}" if len(self.groups) > 1 else ""
@@ -170,8 +183,15 @@ def cfa(
     std_lv: bool = False,
     missing: str = "listwise",
     max_iter: int = 1000,
+    ordered: bool | Iterable[str] | None = None,
+    parameterization: str = "delta",
 ) -> CFAResult:
-    """Confirmatory factor analysis by maximum likelihood, with lavaan's defaults.
+    """Confirmatory factor analysis by maximum likelihood (or, for ordered items, weighted least squares):
+    :func:`~emstudy.stats.sem.sem` with lavaan's ``cfa()`` defaults.
+
+    The options are checked here (the messages name :func:`cfa`'s options); the fit is
+    :func:`~emstudy.stats.sem.sem`'s, on the measurement model written as lavaan's syntax, so that
+    ``cfa(model, data, **opts)`` and ``sem(model, data, **opts)`` give the same numbers to the last bit.
 
     Parameters
     ----------
@@ -196,7 +216,7 @@ def cfa(
     sample_nobs : int or mapping of group to int, optional
         Number of observations behind each matrix (lavaan's ``sample.nobs``); required with
         ``sample_cov``, and more than the number of observed variables.
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR", "WLSMV", "DWLS", "ULSMV", "ULS"}
         ``"ML"``: maximum likelihood with the biased sample covariance (lavaan
         ``likelihood="normal"``), standard errors from the expected information.
         ``"MLR"``: the same estimates with Huber-White sandwich standard errors (observed
@@ -210,7 +230,7 @@ def cfa(
         ``tli_robust``, ``rmsea_robust`` with its interval and p-close; see
         :mod:`emstudy.stats.cfa.robust`); ``cfi``, ``tli`` and ``rmsea`` stay the ML ones. With
         ``missing="fiml"`` the robust indices are given for ML fits too, as lavaan does. Needs raw
-        ``data``.
+        ``data``. ``"WLSMV"``, ``"DWLS"``, ``"ULSMV"``, ``"ULS"``: only with ``ordered`` (see there).
     group : str, optional
         Column of ``data`` defining groups for a multi-group model; adds a mean structure.
         With ``sample_cov`` the groups are the keys of the mapping instead.
@@ -232,12 +252,25 @@ def cfa(
         with every model variable missing are dropped (with a warning).
     max_iter : int
         Iteration limit of the optimizer.
+    ordered : True or list of str, optional
+        lavaan's ``ordered``: the items are ordered categories (Likert items; ``True`` or a list of
+        every item of the model), fitted as :func:`~emstudy.stats.sem.sem` fits them (the same
+        function, :mod:`emstudy.stats.cfa.wls`) with ``estimator`` one of ``"WLSMV"`` (DWLS estimates
+        on the thresholds and polychoric correlations, robust standard errors, the scaled-shifted
+        test), ``"ULSMV"``, ``"DWLS"``, ``"ULS"``: thresholds in ``params`` (``op "|"``), no
+        log-likelihood, AIC or BIC, ``missing`` ``"listwise"`` or ``"pairwise"``, raw ``data`` only.
+    parameterization : {"delta", "theta"}
+        With ``ordered``: lavaan's ``parameterization`` (``"delta"``: the latent responses have unit
+        variance; ``"theta"``: the items' residual variances are 1).
 
     Returns
     -------
     CFAResult
-        Estimates with standard errors from the expected information, std.all solution and fit
-        measures (chi-square, CFI, TLI, RMSEA with 90% CI and p-close, SRMR, AIC, BIC, logl).
+        Estimates with standard errors from the expected information, std.lv and std.all solutions
+        and fit measures (chi-square, CFI, TLI, RMSEA with 90% CI and p-close, SRMR, AIC, BIC, logl);
+        ``kind="CFA"`` and ``model`` the MeasurementModel. With ``ordered``, the numbers of
+        ``sem(model, data, ordered=..., estimator=...)`` (to the last bit), with its warnings
+        attributed to the line calling :func:`cfa`.
 
     Raises
     ------
@@ -278,12 +311,25 @@ def cfa(
     (Eds.), Testing Structural Equation Models (pp. 136-162). Sage.
     Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in covariance structure
     analysis. Structural Equation Modeling, 6, 1-55.
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2), 1-36.
     Steiger, J. H. (1998). A note on multiple sample extensions of the RMSEA fit index.
     Structural Equation Modeling, 5, 411-419.
     Yuan, K.-H., & Bentler, P. M. (2000). Three likelihood-based methods for mean and
     covariance structure analysis with nonnormal missing data. Sociological Methodology, 30,
     165-200.
+    Muthen, B., du Toit, S. H. C., & Spisic, D. (1997). Robust inference using weighted least squares
+    and quadratic estimating equations in latent variable modeling with categorical and continuous
+    outcomes. Unpublished manuscript.
     """
+    from emstudy.stats.cfa.wls import ORDERED_ESTIMATORS  # wls.py builds on this module: imported here
+
+    mm = model if isinstance(model, MeasurementModel) else parse_model(model)
+    if ordered is not None or estimator in ORDERED_ESTIMATORS or parameterization != "delta":
+        _check_args_cfa_ordered(sample_cov=sample_cov, sample_mean=sample_mean, sample_nobs=sample_nobs)
+        opts = {"estimator": estimator, "group": group, "equal": equal, "group_partial": group_partial}
+        opts |= {"std_lv": std_lv, "missing": missing, "max_iter": max_iter, "parameterization": parameterization}
+        return _cfa_ordered(mm, data, ordered=ordered, **opts)
     equal, group_partial, multigroup = _check_args_cfa(
         data,
         sample_cov=sample_cov,
@@ -295,75 +341,116 @@ def cfa(
         group_partial=group_partial,
         missing=missing,
     )
-    mm = model if isinstance(model, MeasurementModel) else parse_model(model)
-    moments = (sample_cov, sample_mean, sample_nobs) if missing == "listwise" else None
-    labels, S, means, ns, blocks, fd = _inputs(mm, data, group, moments, mlr_groups=estimator == "MLR" and multigroup)
-    meanstructure = multigroup or fd is not None
-    table, nfree = _build_table(
-        mm, len(S), meanstructure=meanstructure, equal=equal, partial=group_partial, std_lv=std_lv
-    )
-    _check_identified(table, nfree, mm, ns, group_partial=group_partial, meanstructure=meanstructure)
-    p, m = len(mm.observed), len(mm.factors)
-    eng = _Engine(table, nfree, p, m, S, means, ns, meanstructure)
-    x0 = _start_values(table, nfree, S, std_lv, means)
-    if fd is not None:
-        x, converged, nit, fm, cov = _fit_fiml(eng, fd, x0, table, estimator=estimator, max_iter=max_iter, who="cfa")
-        se_free = np.sqrt(np.clip(np.diag(cov), 0, None))
-        fm = _robust_fiml(eng, x, fd, fm, estimator=estimator) if missing == "fiml" else _robust_listwise(fm, blocks)
-    else:
-        x, converged, nit = _optimize(eng, x0, max_iter)
-    if not converged:
-        warnings.warn(
-            "cfa: the optimizer did not converge; estimates are unreliable. Check that every "
-            "factor has at least 3 indicators (or 2 with a correlated factor), that variables are "
-            "on similar scales (rescale large variances), and try std_lv=True.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-    if fd is None:
-        fm = _fit_measures(eng, x, eng.fmin(x))
-        se_free, fm = _standard_errors(eng, x, fm, estimator=estimator, N=sum(ns), blocks=blocks)
+    from emstudy.stats.sem import _fit_sem  # sem.py builds on this module's result and checks: imported here
 
-    obs = mm.observed
-    implied = [eng.implied(x, g)[0] for g in range(len(S))]
-    mats = [eng.matrices(x, g) for g in range(len(S))]
-    params = _param_table(table, x, se_free, implied, mats, labels, multigroup=multigroup)
-    _warn_heywood(mm, implied, mats, labels, multigroup=multigroup)
-    return CFAResult(
-        model=mm,
-        estimator=estimator,
-        groups=tuple(labels),
-        n_obs=tuple(ns),
-        params=params,
-        fit=fm,
-        converged=converged,
-        iterations=nit,
-        equal=equal,
-        group_partial=group_partial,
-        std_lv=std_lv,
-        implied_cov=tuple(pd.DataFrame(s, index=obs, columns=obs) for s in implied),
-        sample_cov=tuple(pd.DataFrame(s, index=obs, columns=obs) for s in S),
-        missing=missing,
-    )
+    sm = _as_sem(mm)
+    fit = _fit_sem(
+        sm, _layout(sm), data, sample=(sample_cov, sample_mean, sample_nobs), estimator=estimator, group=group,
+        equal=equal, group_partial=group_partial, std_lv=std_lv, missing=missing, se="standard",
+        meanstructure=multigroup or missing == "fiml", max_iter=max_iter, who="cfa",
+    )  # fmt: skip
+    fit = dataclasses.replace(fit, model=mm, kind="CFA")
+    _warn_heywood(fit)
+    return fit
 
 
-def _inputs(
-    mm: MeasurementModel, data: pd.DataFrame | None, group: str | None, moments: tuple | None, *, mlr_groups: bool
-):
-    """Per-group labels, covariance matrices, means, sizes, complete-row blocks and the FIML data: of the
-    incomplete rows (``moments=None``: ``missing="fiml"``), of the complete rows, or of the summary
-    statistics ``moments = (sample_cov, sample_mean, sample_nobs)`` when ``data`` is None. With
-    ``mlr_groups`` (MLR, several groups, listwise) the FIML machinery is set up on the complete rows
-    (one pattern per group): it is the listwise ML fit with a mean structure, with the analytic observed
-    information and casewise scores of every group."""
-    if moments is None:
-        fd = _fiml_data(*_prepare_fiml_blocks(mm, data, group), len(mm.observed))
-        return fd.labels, fd.S, fd.means, fd.ns, [], fd
-    if data is None:
-        return (*_prepare_moments(mm, *moments), [], None)
-    labels, S, means, ns, blocks = _prepare_data(mm, data, group, raw=True)
-    fd = dataclasses.replace(_fiml_data(labels, blocks, len(mm.observed)), S=S, means=means) if mlr_groups else None
-    return labels, S, means, ns, blocks, fd
+def _cfa_ordered(mm: MeasurementModel, data: pd.DataFrame | None, *, ordered: object, **opts) -> CFAResult:
+    """:func:`cfa` with ordered items: :func:`~emstudy.stats.sem.sem`'s fit of the measurement model (its
+    checks, its numbers), as ``kind="CFA"``; its warnings are re-issued from the line calling :func:`cfa`,
+    their ``"sem: "`` prefix read ``"cfa: "``."""
+    from emstudy.stats.sem import sem  # sem.py builds on this module: imported here
+
+    with warnings.catch_warnings(record=True) as caught:  # the caller's filters apply, here and when re-issued
+        fit = sem(_as_sem(mm), data, ordered=ordered, **opts)
+    for w in caught:
+        text = str(w.message)
+        warnings.warn("cfa: " + text[5:] if text.startswith("sem: ") else text, w.category, stacklevel=3)
+    return dataclasses.replace(fit, model=mm, kind="CFA")
+
+
+def _check_args_cfa_ordered(*, sample_cov: object, sample_mean: object, sample_nobs: object) -> None:
+    """The options of :func:`cfa` that ordered items rule out (the others are checked by
+    :func:`~emstudy.stats.sem.sem`)."""
+    for arg, obj in (("sample_cov", sample_cov), ("sample_mean", sample_mean), ("sample_nobs", sample_nobs)):
+        if obj is not None:
+            raise ValueError(
+                f"{arg}: ordered items need the raw answers (thresholds and polychoric correlations come from "
+                "them); pass data instead of summary statistics"
+            )
+
+
+def _as_sem(mm: MeasurementModel) -> SEMModel:
+    """The measurement model as lavaan's model syntax parsed: one ``=~`` statement per indicator, factor
+    by factor (every default of lavaan's ``cfa()`` is then the one :func:`~emstudy.stats.sem.sem` applies)."""
+    return SEMModel(statements=tuple(Statement(f, "=~", it) for f, items in mm.indicators for it in items))
+
+
+#: The estimators of ordered items as the summary names them: lavaan's estimator (WLSMV is DWLS with robust
+#: standard errors and the scaled-shifted test, ULSMV the same for ULS)
+_WLS_NAMES = {
+    "WLSMV": "WLSMV: estimator DWLS, robust standard errors, scaled-shifted test",
+    "ULSMV": "ULSMV: estimator ULS, robust standard errors, scaled-shifted test",
+    "DWLS": "DWLS",
+    "ULS": "ULS",
+}
+
+
+def _p(value: float) -> str:
+    """A p-value as the summary prints it (lavaan's NA where there is none, e.g. the ULS statistic's)."""
+    return f"{value:.4g}" if np.isfinite(value) else "NA"
+
+
+def _ml_lines(f: FitMeasures) -> list[str]:
+    """Summary lines of the test statistics and fit indices of an ML or MLR fit."""
+    return [
+        f"Chi-square = {f.chisq:.3f}, df = {f.df}, p = {f.pvalue:.4g}",
+        *(
+            [
+                f"Scaled chi-square (Yuan-Bentler) = {f.chisq_scaled:.3f}, scaling factor = "
+                f"{f.chisq_scaling_factor:.3f}, p = {f.pvalue_scaled:.4g}"
+            ]
+            if np.isfinite(f.chisq_scaled)
+            else []
+        ),
+        f"Baseline chi-square = {f.baseline_chisq:.3f}, df = {f.baseline_df}",
+        f"CFI = {f.cfi:.3f}   TLI = {f.tli:.3f}",
+        f"RMSEA = {f.rmsea:.3f}, 90% CI [{f.rmsea_ci_lower:.3f}, {f.rmsea_ci_upper:.3f}], "
+        f"p(RMSEA <= .05) = {f.rmsea_pvalue:.3f}",
+        *_robust_lines(f),
+        f"SRMR = {f.srmr:.3f}",
+        f"Log-likelihood = {f.logl:.3f} (unrestricted {f.unrestricted_logl:.3f})",
+        f"AIC = {f.aic:.3f}   BIC = {f.bic:.3f}",
+    ]
+
+
+def _wls_lines(f: FitMeasures) -> list[str]:
+    """Summary lines of an ordered-item fit, in the words of lavaan's ``summary()``: the standard test statistic
+    and, for WLSMV and ULSMV, the scaled-shifted one (``T / c + b``) with its scaling factor ``c`` and shift
+    parameter ``b``; no log-likelihood, AIC or BIC (least squares)."""
+    lines = [f"Test statistic (standard) = {f.chisq:.3f}, df = {f.df}, p = {_p(f.pvalue)}"]
+    if np.isfinite(f.chisq_scaled):
+        lines += [
+            f"Test statistic (scaled-shifted) = {f.chisq_scaled:.3f}, df = {f.df}, p = {_p(f.pvalue_scaled)}, "
+            f"scaling factor = {f.chisq_scaling_factor:.3f}, shift parameter = {f.chisq_shift_parameter:.3f}"
+        ]
+    lines += [f"Baseline test statistic (standard) = {f.baseline_chisq:.3f}, df = {f.baseline_df}"]
+    if np.isfinite(f.baseline_chisq_scaled):
+        lines += [
+            f"Baseline test statistic (scaled-shifted) = {f.baseline_chisq_scaled:.3f}, df = {f.baseline_df}, "
+            f"scaling factor = {f.baseline_chisq_scaling_factor:.3f}, shift parameter = "
+            f"{f.baseline_chisq_shift_parameter:.3f}"
+        ]
+    lines += [
+        f"CFI = {f.cfi:.3f}   TLI = {f.tli:.3f}",
+        f"RMSEA = {f.rmsea:.3f}, 90% CI [{f.rmsea_ci_lower:.3f}, {f.rmsea_ci_upper:.3f}], "
+        f"p(RMSEA <= .05) = {_p(f.rmsea_pvalue)}",
+    ]
+    if np.isfinite(f.cfi_scaled):
+        lines += [
+            f"Scaled: CFI = {f.cfi_scaled:.3f}   TLI = {f.tli_scaled:.3f}   RMSEA = {f.rmsea_scaled:.3f}, 90% CI "
+            f"[{f.rmsea_ci_lower_scaled:.3f}, {f.rmsea_ci_upper_scaled:.3f}]"
+        ]
+    return lines + [f"SRMR = {f.srmr:.3f}   WRMR = {f.wrmr:.3f}"]
 
 
 def _robust_lines(f: FitMeasures) -> list[str]:
@@ -402,7 +489,10 @@ def _check_args_cfa(
     """Check the options of :func:`cfa` against each other; return ``equal`` and
     ``group_partial`` as tuples and whether the model has several groups."""
     if estimator not in ("ML", "MLR"):
-        raise ValueError(f"estimator: expected 'ML' or 'MLR', got {estimator!r}")
+        raise ValueError(
+            f"estimator: expected 'ML' or 'MLR' (or, with ordered=True, 'WLSMV', 'DWLS', 'ULSMV' or 'ULS'), got "
+            f"{estimator!r}"
+        )
     if missing not in ("listwise", "fiml"):
         raise ValueError(
             f"missing: expected 'listwise' (drop incomplete rows) or 'fiml' (full-information ML), got {missing!r}"
@@ -477,7 +567,7 @@ def _check_identified(
             f"cfa: {N} observations for {nfree} free parameters (N/q = {N / nfree:.2f}); estimates and standard "
             "errors are unstable at this ratio (rules of thumb ask for N/q of 5-10 or more)",
             SampleSizeWarning,
-            stacklevel=3,
+            stacklevel=4,  # _fit_sem <- cfa() or sem() <- the caller
         )
 
 
@@ -524,96 +614,52 @@ def _standard_errors(
             "cfa: the information matrix is singular; the model may not be identified and "
             "standard errors are not available",
             ModelWarning,
-            stacklevel=3,
+            stacklevel=4,  # _fit_sem <- cfa() or sem() <- the caller
         )
         se_free = np.full(eng.nfree, np.nan)
     return se_free, fm
 
 
-def _std_all(t: _Par, est: float, mats: tuple, Sig: np.ndarray) -> float:
-    """lavaan's ``std.all`` value of one parameter (latent and observed variables standardized)."""
-    L, T, P, nu, a = mats
-    if t.mat == "L":
-        std = est * np.sqrt(P[t.col, t.col]) / np.sqrt(Sig[t.row, t.row])
-    elif t.mat == "T":
-        std = est / Sig[t.row, t.row]
-    elif t.mat == "P":
-        std = est / np.sqrt(P[t.row, t.row] * P[t.col, t.col])
-    elif t.mat == "nu":
-        std = est / np.sqrt(Sig[t.row, t.row])
-    else:
-        std = est / np.sqrt(P[t.row, t.row])
-    return float(std)
-
-
-def _param_table(
-    table: list[_Par],
-    x: np.ndarray,
-    se_free: np.ndarray,
-    implied: list[np.ndarray],
-    mats: list[tuple],
-    labels: list[str],
-    *,
-    multigroup: bool,
-) -> pd.DataFrame:
-    """lavaan's ``parameterEstimates`` with ``std.all``: one row per parameter, 95% Wald
-    intervals; without groups the columns ``group`` and ``group_label`` are dropped."""
-    rows = []
-    zcrit = stats.norm.ppf(0.975)
-    for t in table:
-        est = float(x[t.free]) if t.free >= 0 else t.value
-        se = float(se_free[t.free]) if t.free >= 0 else 0.0
-        z = est / se if t.free >= 0 and se > 0 else np.nan
-        pv = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
-        std = _std_all(t, est, mats[t.group], implied[t.group])
-        rows.append(
-            {
-                "lhs": t.lhs,
-                "op": t.op,
-                "rhs": t.rhs,
-                "group": t.group + 1,
-                "group_label": labels[t.group],
-                "free": t.free >= 0,
-                "est": est,
-                "se": se,
-                "z": z,
-                "pvalue": pv,
-                "ci_lower": est - zcrit * se,
-                "ci_upper": est + zcrit * se,
-                "std_all": std,
-            }
+def _warn_negative_variances(params: pd.DataFrame, *, causes: str, stacklevel: int) -> None:
+    """A :class:`~emstudy.errors.HeywoodWarning` per negative (residual) variance estimate of ``params`` (sem's
+    table), ``causes`` naming the likely reasons; ``stacklevel`` points at the user's call."""
+    neg = params[(params["op"] == "~~") & (params["lhs"] == params["rhs"]) & (params["est"] < 0)]
+    for _, r in neg.iterrows():
+        warnings.warn(
+            f"sem: Heywood case: negative (residual) variance of {r['lhs']!r} ({r['est']:.3f}); the solution is "
+            f"improper ({causes})",
+            HeywoodWarning,
+            stacklevel=stacklevel + 1,
         )
-    params = pd.DataFrame(rows)
-    if not multigroup:
-        params = params.drop(columns=["group", "group_label"])
-    return params
 
 
-def _warn_heywood(
-    mm: MeasurementModel, implied: list[np.ndarray], mats: list[tuple], labels: list[str], *, multigroup: bool
-) -> None:
-    """A :class:`~emstudy.errors.HeywoodWarning` per negative residual variance and per
-    standardized loading above 1, naming the item (and the group)."""
-    obs, facs = mm.observed, mm.factors
-    for g in range(len(mats)):
-        where = f" in group {labels[g]!r}" if multigroup else ""
-        L, T, P, nu, a = mats[g]
-        for j, it in enumerate(obs):
-            if T[j, j] < 0:
+def _warn_heywood(fit: CFAResult) -> None:
+    """A :class:`~emstudy.errors.HeywoodWarning` per negative residual variance and per standardized
+    loading above 1, naming the item (and the group)."""
+    mm, params = fit.model, fit.params
+    for g, label in enumerate(fit.groups):
+        rows = params[params["group"] == g + 1] if len(fit.groups) > 1 else params
+        est = {(r.lhs, r.op, r.rhs): r.est for r in rows.itertuples()}
+        where = f" in group {label!r}" if len(fit.groups) > 1 else ""
+        for it in mm.observed:
+            if est[(it, "~~", it)] < 0:
                 warnings.warn(
                     f"cfa: Heywood case{where}: negative residual variance for item {it!r} "
-                    f"({T[j, j]:.3f}); the solution is improper (too few items per factor, "
+                    f"({est[(it, '~~', it)]:.3f}); the solution is improper (too few items per factor, "
                     "a misspecified model or outliers)",
                     HeywoodWarning,
                     stacklevel=3,
                 )
-        Lstd = L * np.sqrt(np.clip(np.diag(P), 0, None))[None, :] / np.sqrt(np.abs(np.diag(implied[g])))[:, None]
-        for j, it in enumerate(obs):
-            for k, f in enumerate(facs):
-                if abs(Lstd[j, k]) > 1.0:
+        sd = np.sqrt(np.abs(np.diag(fit.implied_cov[g].to_numpy())))
+        for j, it in enumerate(mm.observed):
+            for f in mm.factors:
+                if (f, "=~", it) not in est:
+                    continue
+                std = est[(f, "=~", it)] * np.sqrt(max(est[(f, "~~", f)], 0.0)) / sd[j]
+                if abs(std) > 1.0:
                     warnings.warn(
                         f"cfa: Heywood case{where}: standardized loading of item {it!r} on "
-                        f"{f!r} is {Lstd[j, k]:.3f} (> 1); the solution is improper",
+                        f"{f!r} is {std:.3f} (> 1); the solution is improper",
                         HeywoodWarning,
                         stacklevel=3,
                     )

@@ -26,6 +26,9 @@ from emstudy.stats.cfa.engine import _Engine
 __all__ = ["FitMeasures"]
 
 
+_LIKELIHOOD = ("logl", "unrestricted_logl", "aic", "bic", "bic2")
+
+
 @dataclass(frozen=True)
 class FitMeasures:
     """Fit indices as lavaan's ``fitMeasures`` defines them (ML, ``likelihood="normal"``).
@@ -73,6 +76,11 @@ class FitMeasures:
     rmsea_ci_lower_robust: float = float("nan")
     rmsea_ci_upper_robust: float = float("nan")
     rmsea_pvalue_robust: float = float("nan")
+    # ordered items (WLSMV, ULSMV): the shift of the scaled-shifted statistic (lavaan's
+    # lavInspect(fit, "test")$scaled.shifted$shift.parameter), the baseline's, and lavaan's WRMR
+    chisq_shift_parameter: float = float("nan")
+    baseline_chisq_shift_parameter: float = float("nan")
+    wrmr: float = float("nan")
 
     _LAVAAN = {
         "baseline_chisq": "baseline.chisq",
@@ -94,6 +102,8 @@ class FitMeasures:
         names = [f for f in self.__dataclass_fields__ if not f.startswith("_")]
         first = names.index("baseline_chisq_scaled")
         names = names[:first] + [f for f in names[first:] if np.isfinite(getattr(self, f))]
+        # no likelihood for least-squares fits of ordered items (WLSMV ...): lavaan reports no logl, AIC, BIC
+        names = [f for f in names if f not in _LIKELIHOOD or np.isfinite(getattr(self, f))]
         return pd.Series({self._LAVAAN.get(f, f.replace("_", ".")): getattr(self, f) for f in names}, dtype=float)
 
     def __repr__(self) -> str:

@@ -8,16 +8,20 @@ RMSEA beside that test.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from emstudy.errors import EmstudyWarning
 from emstudy.stats._common import single_thread_blas
 from emstudy.stats.cfa.estimate import CFAResult, cfa
 from emstudy.stats.cfa.fit import FitMeasures
+from emstudy.stats.cfa.invariance_ordinal import _chisq_difference_ordered, _invariance_ordered
 from emstudy.stats.cfa.syntax import MeasurementModel, parse_model
 
 __all__ = ["chisq_difference", "InvarianceResult", "invariance"]
@@ -45,7 +49,10 @@ def chisq_difference(*fits: CFAResult, names: Sequence[str] | None = None, metho
         only): the scaled difference test of Satorra & Bentler (2001),
         ``(T0 - T1) / cd`` with ``cd = (df0 c0 - df1 c1) / (df0 - df1)`` from the ML chi-squares
         ``T`` and the scaling factors ``c`` of the two models. ``"default"`` is the latter for MLR
-        fits and the former for ML fits, as lavaan's ``lavTestLRT``.
+        fits and the former for ML fits, as lavaan's ``lavTestLRT``. Ordered-item fits
+        (``sem(..., ordered=...)``): ``"satorra.2000"``, lavaan's default for WLSMV and ULSMV (its
+        ``A.method = "delta"``, ``scaled.shifted = TRUE``; :mod:`emstudy.stats.cfa.wls_groups`), or
+        ``"standard"``, the default for DWLS and ULS.
 
     Returns
     -------
@@ -70,6 +77,8 @@ def chisq_difference(*fits: CFAResult, names: Sequence[str] | None = None, metho
     for f in fits:
         if not isinstance(f, CFAResult):
             raise ValueError(f"fits: expected CFAResult objects, got {type(f).__name__}")
+    if any(f.wls_state is not None for f in fits):  # ordered items (sem(..., ordered=...)): lavaan's satorra.2000
+        return _chisq_difference_ordered(fits, names, method)
     scaled = _difference_method(fits, method)
     if names is None:
         names = [f"model{i + 1}" for i in range(len(fits))]
@@ -175,9 +184,11 @@ class InvarianceResult:
         test = (
             "scaled chi-square difference (Satorra-Bentler 2001)"
             if self.estimator == "MLR"
+            else "scaled-shifted chi-square difference (Satorra 2000)"
+            if self.estimator in ("WLSMV", "ULSMV")
             else "chi-square difference"
         )
-        rob = "robust " if self.estimator == "MLR" else ""
+        rob = "robust " if self.estimator == "MLR" else "scaled " if self.estimator in ("WLSMV", "ULSMV") else ""
         lines = [
             f"Measurement invariance across {self.group!r} ({how}) "
             f"(criteria: delta {rob}CFI >= -{self.cfi_cut}, delta {rob}RMSEA <= {self.rmsea_cut}; "
@@ -271,6 +282,9 @@ def invariance(
     partial: bool = True,
     max_free: int | None = None,
     min_invariant: int = 2,
+    n_jobs: int = 1,
+    ordered: object = None,
+    parameterization: str = "delta",
 ) -> InvarianceResult:
     """Configural, metric and scalar measurement invariance across groups.
 
@@ -323,6 +337,18 @@ def invariance(
         Most intercepts to free (default: no limit besides ``min_invariant``).
     min_invariant : int
         Equal intercepts each factor must keep.
+    n_jobs : int
+        Worker processes for the configural, metric and scalar fits (at most three are used); the result is
+        the same for any number (each fit is the same computation; the warnings of a worker are issued again
+        here).
+    ordered : list of str or True, optional
+        Ordered (Likert) items: the WLSMV sequence of Wu & Estabrook (2016) instead, levels
+        ``configural, thresholds, thresholds+loadings, thresholds+loadings+intercepts`` with lavaan's
+        identification and ``lavTestLRT``'s scaled difference test (``estimator`` "WLSMV" unless
+        "DWLS", "ULSMV" or "ULS"; ``parameterization`` "delta" or "theta"; raw ``data`` only; no
+        partial search); :mod:`emstudy.stats.cfa.invariance_ordinal`.
+    parameterization : {"delta", "theta"}
+        With ``ordered`` only.
 
     Returns
     -------
@@ -351,6 +377,8 @@ def invariance(
     Brosseau-Liard, P. E., & Savalei, V. (2014). Adjusting incremental fit indices for nonnormality.
     Multivariate Behavioral Research, 49, 460-470.
     """
+    if ordered is not None:  # ordered items: the WLSMV sequence, from all the arguments (the first statement)
+        return InvarianceResult(**_invariance_ordered(**{k: v for k, v in locals().items() if k != "n_jobs"}))
     inputs, group = _check_args_invariance(
         data,
         group,
@@ -361,13 +389,10 @@ def invariance(
         sample_nobs=sample_nobs,
         max_free=max_free,
         min_invariant=min_invariant,
+        n_jobs=n_jobs,
     )
     mm = model if isinstance(model, MeasurementModel) else parse_model(model)
-    fits: dict[str, CFAResult] = {
-        "configural": cfa(mm, **inputs),
-        "metric": cfa(mm, **inputs, equal=("loadings",)),
-        "scalar": cfa(mm, **inputs, equal=("loadings", "intercepts")),
-    }
+    fits: dict[str, CFAResult] = _fit_levels(mm, inputs, n_jobs)
     rows = {"configural": {**_row(fits["configural"]), "compared_with": "", "holds": True}}
     comp_metric = _compare(fits["metric"], fits["configural"], "configural", cfi_cut, rmsea_cut)
     rows["metric"] = {**_row(fits["metric"]), **comp_metric}
@@ -427,6 +452,7 @@ def _check_args_invariance(
     sample_nobs: object,
     max_free: int | None,
     min_invariant: int,
+    n_jobs: int = 1,
 ) -> tuple[dict, str]:
     """Check the input of :func:`invariance`; return the keyword arguments of :func:`cfa` that
     carry the data (raw or summary statistics) and the estimation options, and the name of the
@@ -462,7 +488,35 @@ def _check_args_invariance(
         raise ValueError(f"max_free: expected a non-negative integer, got {max_free}")
     if min_invariant < 1:
         raise ValueError(f"min_invariant: expected at least 1, got {min_invariant}")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs < 1:
+        raise ValueError(f"n_jobs: expected a positive integer, got {n_jobs!r}")
     return inputs, group
+
+
+#: The levels fitted by :func:`invariance` and their lavaan ``group.equal``.
+_LEVELS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts")}
+
+
+def _fit_levels(mm: MeasurementModel, inputs: dict, n_jobs: int) -> dict[str, CFAResult]:
+    """The configural, metric and scalar fits; with ``n_jobs > 1`` in worker processes (the largest first), the
+    warnings each gave issued again here, in the order of the levels."""
+    if n_jobs == 1:
+        return {name: cfa(mm, **inputs, equal=equal) for name, equal in _LEVELS.items()}
+    with ProcessPoolExecutor(max_workers=min(n_jobs, len(_LEVELS))) as pool:
+        futures = {name: pool.submit(_fit_level, mm, inputs, equal) for name, equal in _LEVELS.items()}
+        done = {name: future.result() for name, future in futures.items()}
+    for _, caught in done.values():
+        for category, message in caught:
+            warnings.warn(message, category, stacklevel=3)
+    return {name: fit for name, (fit, _) in done.items()}
+
+
+def _fit_level(mm: MeasurementModel, inputs: dict, equal: tuple[str, ...]) -> tuple[CFAResult, list]:
+    """One level's :func:`cfa` in a worker, with the package's warnings it gave as ``(category, message)``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EmstudyWarning)  # the package's; others show in the worker
+        fit = cfa(mm, **inputs, equal=equal)
+    return fit, [(w.category, str(w.message)) for w in caught]
 
 
 def _intercept_candidates(mm: MeasurementModel, freed: list[str], min_invariant: int) -> list[str]:

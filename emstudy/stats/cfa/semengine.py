@@ -261,22 +261,33 @@ def _add_means(tab: _Table, lay: _Layout, mean: np.ndarray, written: set, *, fre
 
 
 class _SEMEngine(_Engine):
-    """:class:`_Engine` with the B matrix: implied moments and their analytic derivatives."""
+    """:class:`_Engine` with the B matrix: implied moments and their analytic derivatives. A model without
+    regressions (no ``B`` row in its table, e.g. every model of :func:`~emstudy.stats.cfa.estimate.cfa`)
+    has ``A = (I - B)^-1 = I``: its matrices are then the CFA engine's five, whose derivatives need no
+    inverse (the same numbers: products with the identity are exact)."""
+
+    def __init__(self, table: list[_Par], *args, **kwargs) -> None:
+        super().__init__(table, *args, **kwargs)
+        self.has_b = any(t.mat == "B" for t in table)
 
     def matrices(self, x: np.ndarray, g: int):
-        """Lambda, Theta, Psi, nu, alpha and B (from the engine's index arrays, no loop over the table)."""
-        return self._fill(x, g)
+        """Lambda, Theta, Psi, nu, alpha and B (from the engine's index arrays, no loop over the table);
+        without regressions the first five."""
+        mats = self._fill(x, g)
+        return mats if self.has_b else mats[:5]
 
     def parts(self, x: np.ndarray, g: int):
         """Lambda, Theta, Psi, B, A = (I - B)^-1 and the latent covariance A Psi A'."""
-        L, T, P, nu, a, B = self.matrices(x, g)
+        L, T, P, nu, a, B = self._fill(x, g)
+        if not self.has_b:
+            return L, T, P, B, np.eye(self.m), P.copy(), nu, a
         A = np.linalg.inv(np.eye(self.m) - B)
         return L, T, P, B, A, A @ P @ A.T, nu, a
 
     def implied(self, x: np.ndarray, g: int):
         L, T, P, B, A, M, nu, a = self.parts(x, g)
         Sigma = L @ M @ L.T + T
-        mu = nu + L @ A @ a if self.meanstructure else self.means[g].copy()
+        mu = (nu + (L @ A @ a if self.has_b else L @ a)) if self.meanstructure else self.means[g].copy()
         return Sigma, mu
 
     # jacobian: the engine's (``_Engine.jacobian_sub``), which covers the B matrix
