@@ -206,3 +206,38 @@ def test_figures_byte_identical(cc):
     h1 = figure_png(plot_case_heatmap(means.wide, labels=labels))
     h2 = figure_png(plot_case_heatmap(means.wide, labels=labels))
     assert h1 == h2 and h1 != a
+
+
+# ----------------------------------------------------------------------------------------- by multiple imputation
+
+
+def test_below_others_by_multiple_imputation_sits_beside_the_complete_cases(cc, below, tmp_path):
+    """Notebook 04 writes each case's per-set means (imputed_means.csv); notebook 05 pools the Welch comparisons
+    over them (R check of the pooling: tests/test_steps_drivers_imputed.py). Two sets per case keep this fast."""
+    from emstudy.steps import drivers_imputed
+    from emstudy.steps.compare_imputed import load_imputed_means, pooled_below_others
+    from emstudy.steps.drivers import case_imputed_models
+
+    dirs = {}
+    for case_id in CASES:
+        models = case_imputed_models(cc.encoded[case_id], seed=20190719, m=2)
+        dirs[case_id] = tmp_path / case_id
+        drivers_imputed.write_results(models, dirs[case_id])
+    moments, missing = load_imputed_means(dirs)
+    assert missing == [] and sorted(moments["case"].unique()) == CASES
+    assert set(moments["imputation"]) == {1, 2}
+    res = pooled_below_others(moments, constructs=cc.constructs, complete_case=below)
+    assert len(res) == len(below) and list(res["case"]) == list(below["case"])
+    # 1-5 % of the scores are imputed: the pooled difference stays within a few hundredths of the complete-case one
+    assert (res["diff"] - res["diff_cc"]).abs().max() < 0.05
+    assert (res["fmi"] >= 0).all() and (res["fmi"] < 0.5).all()
+    # nearly every verdict (significantly below the others or not) is the complete-case one
+    assert (res["below"] == res["below_cc"]).mean() > 0.95
+    assert (res["ci_lower"] < res["diff"]).all() and (res["diff"] < res["ci_upper"]).all()
+    # a case without imputed sets (its models were not fitted) is named, and nothing is pooled without it
+    drivers_imputed.write_results(None, dirs["yima"])  # what notebook 04 writes when the models are not fitted
+    _, missing = load_imputed_means(dirs)
+    assert missing == ["yima"]
+    (dirs["wencheng"] / "imputed_means.csv").write_text("\n")
+    (dirs["chaoyang"] / "imputed_means.csv").unlink()
+    assert load_imputed_means(dirs)[1] == ["chaoyang", "wencheng", "yima"]

@@ -166,6 +166,8 @@ def test_report_and_results_are_byte_stable(wencheng, report, tmp_path):
         "roles.csv",
         "ipa.csv",
         "drivers_imputed.csv",
+        "ordinal_drivers_imputed.csv",
+        "imputed_means.csv",
         "drivers.json",
         "path_model.csv",
         "path_model.json",
@@ -196,6 +198,28 @@ def test_imputed_drivers_sit_beside_the_complete_case_model(wencheng, report):
     en = [s for s in report.sentences["en"] if s.startswith("By multiple imputation")]
     zh = [s for s in report.sentences["zh"] if s.startswith("采用多重插补")]
     assert len(en) == len(zh) == 1 and f"all {imp.n} respondents" in en[0] and f"全部{imp.n}名受访者" in zh[0]
+
+
+def test_imputed_ordinal_model_and_means_use_the_same_sets(wencheng, report):
+    imp = report.imputation
+    cb = wencheng.codebook
+    table = imp.ordinal_table().set_index("term")
+    assert list(table.index) == [*cb.construct_ids, "1|2", "2|3", "3|4", "4|5"]
+    # the complete-case columns are the ordinal model itself (MASS::polr, tests/reference/drivers_synthetic.R)
+    cc = case_ordinal_drivers(wencheng).coefficients
+    np.testing.assert_allclose(table.loc[cb.construct_ids, "estimate_cc"], cc["coef"], rtol=1e-12)
+    np.testing.assert_allclose(table.loc[cb.construct_ids, "estimate_cc"], REF["polr"]["coef"], atol=1e-4)
+    assert imp.ordinal.dfcom == len(wencheng.items) - len(table)  # df.residual of polr on every respondent
+    assert imp.ordinal_n == len(wencheng.items) > report.ordinal.n
+    assert (table["fmi"] < 0.2).all() and (table["estimate"] - table["estimate_cc"]).abs().max() < 0.15
+    # the means of each set are those of the sets the drivers were pooled over
+    means = imp.means.set_index(["imputation", "construct"])
+    assert len(means) == drivers_step.M_IMPUTATIONS * (len(cb.construct_ids) + 1)
+    for i, s in enumerate(imp.drivers.imputations, start=1):
+        np.testing.assert_allclose(means.loc[(i, "warning"), "mean"], s["warning"].mean(), rtol=1e-14)
+    en = [s for s in report.sentences["en"] if s.startswith("The ordinal model of the overall rating")]
+    zh = [s for s in report.sentences["zh"] if s.startswith("在同一组插补数据集上")]
+    assert len(en) == len(zh) == 1 and f"uses {imp.ordinal_n} respondents instead of {report.ordinal.n}" in en[0]
 
 
 def test_path_model_is_part_of_the_drivers_results(report):

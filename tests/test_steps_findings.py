@@ -161,3 +161,21 @@ def test_path_model_sentences_become_a_report_section(project_copy):
     path.unlink()  # notebook 04 not run: no section, and "paths" is not listed as a missing step
     cf = findings.run(project_copy, "yima")
     assert not any(f.kind == "paths" for f in cf.findings) and "paths" not in cf.missing_steps
+
+
+def test_the_summary_gives_the_ordinal_check_after_the_invariance_verdict(project_copy):
+    import json
+    import shutil
+
+    from emstudy.steps import files, summary
+
+    shutil.copytree(ROOT_ANALYSIS, project_copy.analysis_dir)
+    cross = files.cross_case_results_dir(project_copy)
+    inv = json.loads((cross / files.INVARIANCE).read_text(encoding="utf-8"))
+    inv["text"] = {"en": "Scalar holds.", "zh": "标量不变性成立。"}
+    (cross / files.INVARIANCE).write_text(json.dumps(inv), encoding="utf-8")
+    (cross / files.INVARIANCE_ORDINAL).write_text(json.dumps({"text": {"en": "WLSMV agrees."}}), encoding="utf-8")
+    res = summary.run(project_copy, project_copy.case_ids())
+    assert res.invariance_text == {"en": "Scalar holds.\n\nWLSMV agrees.", "zh": "标量不变性成立。"}
+    (cross / files.INVARIANCE_ORDINAL).unlink()  # notebook 05 without the ordinal step: the verdict alone
+    assert summary.run(project_copy, project_copy.case_ids()).invariance_text["en"] == "Scalar holds."

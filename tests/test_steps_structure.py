@@ -223,7 +223,9 @@ def test_verdicts_follow_the_cut_offs(wencheng):
     assert v["SRMR"] == ("good" if f.srmr <= 0.08 else "poor")
     assert v["min AVE"] == ("good" if (wencheng.validity["ave"] >= 0.5).all() else "poor")
     assert wencheng.cfa_missing == "fiml" and wencheng.n_cfa == wencheng.n_respondents
-    assert len(wencheng.sentences["en"]) == len(wencheng.sentences["zh"]) == 6
+    # 6 sentences, and 4 on the WLSMV fit after the listwise one (tests/test_steps_structure_ordinal.py)
+    assert len(wencheng.sentences["en"]) == len(wencheng.sentences["zh"]) == 10
+    assert wencheng.sentences["en"][4].startswith("Treating the items as ordered categories (WLSMV")
     assert f"n = {wencheng.n_cfa}" in wencheng.sentences["en"][1] and "FIML" in wencheng.sentences["zh"][1]
     assert (
         wencheng.cfa_listwise is None
@@ -245,6 +247,8 @@ def test_write_structure_results_is_byte_stable(wencheng, tmp_path):
             "validity.csv",
             "htmt.csv",
             "structure_summary.json",
+            "cfa_wlsmv.json",
+            "cfa_wlsmv_loadings.csv",
         ]
     )
     first = {p.name: p.read_bytes() for p in paths}

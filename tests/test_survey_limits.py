@@ -78,6 +78,47 @@ def test_screen_scales_needs_three_complete_respondents() -> None:
     assert s.not_computed["A"].zh == "仅2名受访者答完了A1, A2, A3，至少需要3名"
 
 
+def _one_answer_among_the_complete(enc):
+    """Wencheng's answers with the first scale's first item set to 3 for every respondent who answered the whole
+    scale, while it still varies among the others (a small case can do this by chance)."""
+    scale, cols = next(iter(enc.codebook.scales().items()))
+    items = enc.items.copy()
+    complete = items[cols].notna().all(axis=1)
+    items.loc[complete, cols[0]] = 3.0
+    partial = items.index[~complete & items[cols[0]].notna()]
+    assert len(partial) >= 2  # the item still varies overall
+    items.loc[partial[0], cols[0]], items.loc[partial[1], cols[0]] = 1.0, 5.0
+    return scale, cols, items, int(complete.sum())
+
+
+def test_an_item_with_one_answer_among_the_complete_respondents_is_a_limitation(project) -> None:
+    from dataclasses import replace
+
+    from emstudy.steps import reliability
+    from emstudy.steps.context import load_encoded
+
+    enc = load_encoded(project.root, "wencheng")
+    scale, cols, items, n = _one_answer_among_the_complete(enc)
+    assert items[cols[0]].nunique() > 1  # not constant overall: screen_items does not catch it
+    s = limits.screen_scales(items, {scale: cols})
+    assert s.scales == {scale: cols} and s.excluded_items == {}
+    listed = ", ".join(cols)
+    assert s.not_computed[scale].en == (
+        f"item {cols[0]} has a single answer (3) among the {n} respondents who answered all of {listed}; "
+        f"more complete answers are needed, or leave {cols[0]} out of the scale in the codebook"
+    )
+    assert s.not_computed[scale].zh.startswith(f"题项{cols[0]}在答完{listed}的{n}名受访者中只有一种回答（3）")
+    # the step runs on (it stopped with "item(s) with zero variance" before) and reports the scale as not computed
+    res = reliability.run(replace(enc, items=items))
+    assert res.table.loc[scale, "verdict"] == "not computed"
+    assert res.table.loc[scale, "reliability_note"] == s.not_computed[scale].en
+    assert f"scale {scale}: reliability not computed: item {cols[0]} has a single answer" in " ".join(
+        m.en for m in res.limitations
+    )
+    assert res.table.drop(index=scale)["verdict"].ne("not computed").all()  # the other scales are unaffected
+    assert scale not in set(res.items["construct"])
+
+
 def test_role_factor_model_and_group_limits() -> None:
     assert limits.role_limit(pd.Series(["res"] * 5), labels_zh={"res": "居民"}) == limits.Limitation(
         "role comparison skipped: only one role (res) among the respondents", "受访者仅有一类身份（居民），未做身份比较"

@@ -44,6 +44,8 @@ STEP_RESULTS: dict[str, tuple[str, ...]] = {
         files.EFA_LOADINGS,
         files.CFA_FIT,
         files.CFA_LOADINGS,
+        files.CFA_WLSMV,
+        files.CFA_WLSMV_LOADINGS,
         files.VALIDITY,
         files.HTMT,
         files.STRUCTURE_SUMMARY,
@@ -56,6 +58,8 @@ STEP_RESULTS: dict[str, tuple[str, ...]] = {
         files.IPA,
         files.DRIVERS_SUMMARY,
         files.DRIVERS_IMPUTED,
+        files.ORDINAL_DRIVERS_IMPUTED,
+        files.IMPUTED_MEANS,
         files.PATH_MODEL,
         files.PATH_MODEL_SUMMARY,
     ),
@@ -64,10 +68,13 @@ STEP_RESULTS: dict[str, tuple[str, ...]] = {
         files.CASE_DIFFERENCES,
         files.POSTHOC,
         files.BELOW_OTHERS,
+        files.BELOW_OTHERS_IMPUTED,
         files.WEAKNESSES_BELOW_OTHERS,
         files.POOLED_DRIVERS,
         files.INVARIANCE,
         files.LATENT_MEANS,
+        files.INVARIANCE_ORDINAL_TABLE,
+        files.INVARIANCE_ORDINAL,
     ),
     "06_findings": (files.FINDINGS,),
     "07_summary": (files.PRIORITIES_SHARED,),
@@ -137,7 +144,7 @@ def declare(
         writes += [project.reports_dir / files.case_ipa_figure(case_id), *_report_files(project, case_id)]
     elif step == "07_summary":
         reads = [project.root / CATALOGUE, *(p for c in scope for p in _findings_reads(project, c))]
-        reads += [files.cross_case_results_dir(project) / files.INVARIANCE]
+        reads += [files.cross_case_results_dir(project) / f for f in (files.INVARIANCE, files.INVARIANCE_ORDINAL)]
         reads += [project.reports_dir / files.HEATMAP_FIGURE, project.reports_dir / files.PROFILES_FIGURE]
         writes += _report_files(project, files.SUMMARY_REPORT)
     else:
@@ -146,7 +153,8 @@ def declare(
             cross = name in ("05_compare", "07_summary")
             dirs = [files.cross_case_results_dir(project)] if cross else [project.results_dir(c) for c in scope]
             reads += [d / f for d in dirs for f in produced]
-    if step == "05_compare":
+    if step == "05_compare":  # the comparison by multiple imputation reads notebook 04's imputed sets' means
+        reads += [project.results_dir(c) / files.IMPUTED_MEANS for c in scope]
         writes += [project.reports_dir / files.PROFILES_FIGURE, project.reports_dir / files.HEATMAP_FIGURE]
     cases = (case_id,) if step in _OWN_CASE_ONLY else tuple(case_ids)
     return tuple(dict.fromkeys([*shared, *reads])), tuple(dict.fromkeys(writes)), cases

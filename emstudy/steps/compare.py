@@ -12,6 +12,11 @@ Conventions
 * *Below the other cases* (:func:`below_others`): Welch's t-test of case ``a`` against all other cases
   pooled (R ``t.test(x[case == a], x[case != a], var.equal = FALSE)``), two-sided, Holm-adjusted within each
   case (Holm 1979); *significantly below* when the adjusted p < ``alpha`` and the case mean is lower.
+* By multiple imputation (:mod:`emstudy.steps.compare_imputed`): the same comparison on each of the
+  imputed sets notebook 04 made per case (its ``imputed_means.csv``: the construct scores imputed, see
+  :mod:`emstudy.steps.drivers_imputed`), the difference and its Welch SE pooled by Rubin's rules
+  (Barnard-Rubin df with Welch's df as the complete-data df), Holm within each case, beside the complete
+  cases (``below_others_imputed.csv``). Not computed, and said so, when a case has no imputed sets.
 * Invariance across cases (:func:`case_invariance`, in :mod:`emstudy.steps.compare_invariance`) is tested on
   the whole instrument by FIML with MLR, every respondent used. Latent means compare at the scalar (or
   partial scalar) level only; at the metric level only relations (slopes, correlations) may be compared
@@ -44,6 +49,7 @@ from emstudy.stats.groups import GroupComparison, compare_groups
 from emstudy.stats.multitest import holm
 from emstudy.stats.pooled import pooled_model
 from emstudy.steps import files
+from emstudy.steps.compare_imputed import load_imputed_means, pooled_below_others
 from emstudy.steps.compare_invariance import CaseInvariance, case_invariance, invariance_text, means_verdict
 from emstudy.steps.context import CASE_COLUMN, CrossCase
 
@@ -458,6 +464,10 @@ class CompareResults:
     pooled: pd.DataFrame
     synthetic: bool
     invariance_text: Mapping[str, str] = field(default_factory=dict)
+    #: :func:`below_others` by multiple imputation, beside the complete cases (empty when not computed).
+    below_imputed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Why ``below_imputed`` is empty, in English and Chinese (empty when computed).
+    imputed_note: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (
@@ -492,7 +502,20 @@ def run(cc: CrossCase, *, invariance_constructs: Sequence[str] | None = None) ->
     below = below_others(cc.scores, constructs=cc.constructs)
     shared = shared_weaknesses(below, listed=cc.weaknesses())
     pooled = pooled_drivers(cc.scores, predictors=cc.constructs)
-    return CompareResults(means, inv, comparison, below, shared, pooled, cc.synthetic, text)
+    below_imp, note = _below_imputed(cc, below)
+    return CompareResults(means, inv, comparison, below, shared, pooled, cc.synthetic, text, below_imp, note)
+
+
+def _below_imputed(cc: CrossCase, below: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """:func:`below_others` pooled over the imputed sets of notebook 04, or an empty table and why not."""
+    moments, missing = load_imputed_means({c: cc.encoded[c].project.results_dir(c) for c in cc.case_ids})
+    if missing:
+        return pd.DataFrame(), {
+            "en": f"not computed by multiple imputation: no imputed sets for case(s) {', '.join(missing)} "
+            "(their drivers models were not fitted in notebook 04)",
+            "zh": f"未做多重插补比较：案例{'、'.join(missing)}没有插补数据集（其驱动因素模型未在第04本笔记本中拟合）",
+        }
+    return pooled_below_others(moments, constructs=cc.constructs, complete_case=below), {}
 
 
 def write_results(results: CompareResults, results_dir: str | Path) -> list[Path]:
@@ -502,7 +525,7 @@ def write_results(results: CompareResults, results_dir: str | Path) -> list[Path
     -------
     list of Path
         ``construct_means_by_case.csv``, ``case_differences.csv``, ``posthoc.csv``,
-        ``below_others.csv``, ``shared_particular.csv``, ``pooled_drivers.csv``, ``invariance.json`` (with
+        ``below_others.csv``, ``below_others_imputed.csv``, ``shared_particular.csv``, ``pooled_drivers.csv``, ``invariance.json`` (with
         the findings in English and Chinese under ``text``), ``latent_means.csv``.
     """
     if not isinstance(results, CompareResults):
@@ -516,6 +539,7 @@ def write_results(results: CompareResults, results_dir: str | Path) -> list[Path
         write_csv(d / files.CASE_DIFFERENCES, results.comparison.omnibus, index=False),
         write_csv(d / files.POSTHOC, results.comparison.posthoc, index=False),
         write_csv(d / files.BELOW_OTHERS, results.below, index=False),
+        write_csv(d / files.BELOW_OTHERS_IMPUTED, results.below_imputed, index=False),
         write_csv(d / files.WEAKNESSES_BELOW_OTHERS, results.shared, index=False),
         write_csv(d / files.POOLED_DRIVERS, results.pooled, index=False),
         write_json(

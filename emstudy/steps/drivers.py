@@ -10,8 +10,9 @@ and the codebook it carries; the statistics themselves live in :mod:`emstudy.sta
 * :func:`role_comparison` -- Welch's ANOVA + Games-Howell across roles for every construct score;
 * :func:`case_ipa` -- importance-performance analysis (importance = standardized weight, performance =
   construct mean);
-* :func:`case_imputed_drivers` -- the OLS drivers model by multiple imputation (:data:`M_IMPUTATIONS` sets
-  seeded from the study seed, Rubin's rules with Barnard-Rubin df), beside the complete cases;
+* :func:`case_imputed_models` -- the OLS drivers, the ordinal model and the construct means by multiple
+  imputation (:mod:`emstudy.steps.drivers_imputed`: :data:`M_IMPUTATIONS` sets seeded from the study seed,
+  Rubin's rules with Barnard-Rubin df), beside the complete cases; :func:`case_imputed_drivers` its OLS part;
 * the framework's latent path model with its indirect effects (:mod:`emstudy.steps.paths`);
 * :func:`run` -- all of the above with sentences in English and Chinese;
 * :func:`write_results` -- the machine-readable results.
@@ -24,12 +25,7 @@ all of its variables present (listwise); the number dropped is reported. Role le
 ``res, ent, gov`` so that residents are the reference of the dummies and ``gov-res`` is the government
 staff's mean minus the residents'.
 
-Multiple imputation: :func:`emstudy.stats.imputation.pooled_drivers` (chained equations with posterior
-draws on the construct scores and the outcome, role as complete dummies; the HC3 covariance pooled). The
-construct scores are missing only where a respondent answered fewer than 3 of 4 items (1-3 % of
-respondents), so the fraction of missing information is small (about 0.01-0.05) and :data:`M_IMPUTATIONS`
-= 10 sets give a relative efficiency (1 + fmi/m)^-1 above 0.995 (Rubin 1987, p. 114), at a tenth of a
-second to a second per set. Respondents without a role are left out of it (role is not imputed).
+Multiple imputation: :mod:`emstudy.steps.drivers_imputed` (what is imputed and why is in its notes).
 
 Warnings raised by the model fits (e.g. an ordinal fit that does not converge) are caught and kept in
 ``DriversResults.notes`` and in ``drivers.json`` instead of being printed into the notebook.
@@ -47,11 +43,12 @@ from emstudy.fileio import write_csv, write_json
 from emstudy.stats._common import fit_warning_categories, record_warnings
 from emstudy.stats.descriptives import mean_ci
 from emstudy.stats.groups import compare_groups
-from emstudy.stats.imputation import PooledDriversResult, pooled_drivers
+from emstudy.stats.imputation import PooledDriversResult
 from emstudy.stats.ipa import IPAResult, importance_performance
 from emstudy.stats.regression import DriversResult, OrdinalResult, drivers, ordinal_drivers
-from emstudy.steps import files, paths
+from emstudy.steps import drivers_imputed, files, paths
 from emstudy.steps.context import EncodedResults
+from emstudy.steps.drivers_imputed import M_IMPUTATIONS, ImputedModels, imputation_sentences, imputed_models
 from emstudy.steps.paths import PathResults
 from emstudy.survey.limits import Limitation, model_limit, model_role_limit, role_limit
 from emstudy.survey.simulate import STUDY_SEED
@@ -68,6 +65,7 @@ __all__ = [
     "drivers_limitations",
     "case_ipa",
     "case_imputed_drivers",
+    "case_imputed_models",
     "imputation_sentences",
     "drivers_sentences",
     "run",
@@ -76,8 +74,6 @@ __all__ = [
 
 #: Role levels in model order: the first (residents) is the reference of the role dummies.
 ROLE_ORDER = ("res", "ent", "gov")
-#: Imputed data sets of :func:`case_imputed_drivers` (see the module notes).
-M_IMPUTATIONS = 10
 _ROLE = "role"
 _OVERALL = "overall"
 _ROLE_COLUMNS = (
@@ -329,10 +325,11 @@ def case_ipa(encoded: EncodedResults, *, conf_level: float = 0.95, notes: list[s
     )
 
 
-def case_imputed_drivers(
+def case_imputed_models(
     encoded: EncodedResults, *, seed: int, m: int = M_IMPUTATIONS, notes: list[str] | None = None
-) -> PooledDriversResult:
-    """The drivers model of :func:`case_drivers` by multiple imputation, pooled by Rubin's rules.
+) -> ImputedModels:
+    """The drivers model of :func:`case_drivers`, the ordinal model of :func:`case_ordinal_drivers` and the
+    construct means on one set of imputations, pooled by Rubin's rules (:mod:`emstudy.steps.drivers_imputed`).
 
     Parameters
     ----------
@@ -346,9 +343,9 @@ def case_imputed_drivers(
 
     Returns
     -------
-    emstudy.stats.imputation.PooledDriversResult
-        Pooled coefficients (HC3 covariance pooled, Barnard-Rubin df) with the complete-case fit beside
-        them; as ``mice::pool`` of ``lm(effectiveness ~ <11 constructs> + role)`` fits on the same sets.
+    emstudy.steps.drivers_imputed.ImputedModels
+        As ``mice::pool`` of ``lm(effectiveness ~ <11 constructs> + role)`` (HC3 covariance pooled) and of
+        ``MASS::polr(overall ~ <11 constructs>)`` fits on the same sets, the complete cases beside them.
     """
     frame = study_frame(encoded)
     cb = encoded.codebook
@@ -356,51 +353,23 @@ def case_imputed_drivers(
     single = model_role_limit(frame.dropna(subset=[cb.outcome.id, *cb.construct_ids])[_ROLE])
     role = [] if single else [_ROLE]
     return _quiet(
-        pooled_drivers,
+        imputed_models,
         notes,
         frame,
         outcome=cb.outcome.id,
         predictors=cb.construct_ids,
-        covariates=role,
         categorical=role,
+        ordinal_outcome=_OVERALL,
         m=m,
         seed=int(seed),
     )
 
 
-def imputation_sentences(imp: PooledDriversResult, codebook) -> dict[str, list[str]]:
-    """One sentence (en and zh): the pooled drivers beside the complete-case ones.
-
-    Parameters
-    ----------
-    imp : emstudy.stats.imputation.PooledDriversResult
-    codebook : emstudy.survey.codebook.Codebook
-
-    Returns
-    -------
-    dict
-        ``{"en": [...], "zh": [...]}``.
-    """
-    t = imp.to_frame(complete_case=True).set_index("term").loc[codebook.construct_ids]
-    sig = [c for c in t.index if t.loc[c, "pvalue"] < 0.05]
-    sig_cc = [c for c in t.index if t.loc[c, "pvalue_cc"] < 0.05]
-    shift = (t["estimate"] - t["estimate_cc"]).abs()
-    big = shift.idxmax()
-    names = {lang: ", ".join(codebook.label(c, lang) for c in sig) or "none" for lang in ("en", "zh")}
-    names["zh"] = names["zh"].replace(", ", "、").replace("none", "无")
-    cc = imp.complete_case
-    en = (
-        f"By multiple imputation (m = {imp.m} sets, seeded; Rubin's rules with Barnard-Rubin df) all {imp.n} "
-        f"respondents enter the drivers model instead of {cc.n} complete ones; constructs significant at .05: "
-        f"{len(sig)} pooled ({names['en']}), {len(sig_cc)} on the complete cases; the largest change of a "
-        f"coefficient is {shift.max():.3f} ({codebook.label(big, 'en')})."
-    )
-    zh = (
-        f"采用多重插补（{imp.m}个插补数据集，固定随机种子；按Rubin规则合并，Barnard-Rubin自由度），全部{imp.n}名受访者"
-        f"进入驱动因素模型（完整个案仅{cc.n}名）：{len(sig)}个构念在0.05水平上显著（{names['zh']}），完整个案分析为"
-        f"{len(sig_cc)}个；系数变化最大为{shift.max():.3f}（{codebook.label(big, 'zh')}）。"
-    )
-    return {"en": [en], "zh": [zh]}
+def case_imputed_drivers(
+    encoded: EncodedResults, *, seed: int, m: int = M_IMPUTATIONS, notes: list[str] | None = None
+) -> PooledDriversResult:
+    """The OLS part of :func:`case_imputed_models`: the drivers pooled, the complete cases beside them."""
+    return case_imputed_models(encoded, seed=seed, m=m, notes=notes).drivers
 
 
 def drivers_limitations(encoded: EncodedResults) -> list[Limitation]:
@@ -441,10 +410,15 @@ class DriversResults:
     limitations: tuple[Limitation, ...] = ()
     #: Why the models (OLS, ordinal) and the IPA were not fitted (also in ``limitations``), or None.
     skipped: Limitation | None = None
-    #: The drivers model by multiple imputation (None when the models were not fitted).
-    imputed: PooledDriversResult | None = None
+    #: The models by multiple imputation (None when the models were not fitted).
+    imputation: ImputedModels | None = None
     #: The framework's path model (:mod:`emstudy.steps.paths`; its ``skipped`` says why when not fitted).
     paths: PathResults | None = None
+
+    @property
+    def imputed(self) -> PooledDriversResult | None:
+        """The drivers model by multiple imputation (None when not fitted)."""
+        return None if self.imputation is None else self.imputation.drivers
 
     def imputed_table(self) -> pd.DataFrame:
         """Pooled coefficients with the complete-case ``estimate_cc, se_cc, pvalue_cc`` beside them (empty when
@@ -571,7 +545,7 @@ def run(
     if skipped is None:
         drv = case_drivers(encoded, notes=notes)
         ordn = case_ordinal_drivers(encoded, notes=notes)
-        imp = case_imputed_drivers(encoded, seed=seed, m=m, notes=notes)
+        imp = case_imputed_models(encoded, seed=seed, m=m, notes=notes)
     path = paths.run(encoded, seed=int(seed), n_boot=n_boot)
     if path.skipped is not None:
         limitations.append(path.skipped)
@@ -591,8 +565,10 @@ def run(
         limitations.append(skipped)
     sentences = {"en": [], "zh": []} if drv is None or ipa is None else drivers_sentences(drv, ipa, encoded.codebook)
     if imp is not None:
-        for lang, more in imputation_sentences(imp, encoded.codebook).items():
-            sentences[lang][2:2] = more
+        more = imputation_sentences(imp.drivers, encoded.codebook)
+        ordinal_more = drivers_imputed.ordinal_imputation_sentences(imp, encoded.codebook)
+        for lang in ("en", "zh"):
+            sentences[lang][2:2] = more[lang] + ordinal_more[lang]
     return DriversResults(
         case_id=encoded.case.id,
         means=construct_means(encoded),
@@ -605,7 +581,7 @@ def run(
         notes=tuple(dict.fromkeys(notes)),
         limitations=tuple(limitations),
         skipped=skipped,
-        imputed=imp,
+        imputation=imp,
         paths=path,
     )
 
@@ -629,7 +605,8 @@ def write_results(results: DriversResults, results_dir: str | Path) -> list[Path
 
     Files: ``construct_means.csv``, ``drivers.csv`` (OLS table), ``ordinal_drivers.csv`` (slopes and
     thresholds), ``roles.csv`` (role comparison), ``ipa.csv`` (IPA frame with ``listed_weakness``),
-    ``drivers_imputed.csv`` (pooled coefficients beside the complete-case ones), ``drivers.json`` (fit
+    ``drivers_imputed.csv``, ``ordinal_drivers_imputed.csv`` (pooled coefficients beside the complete-case
+    ones) and ``imputed_means.csv`` (:func:`emstudy.steps.drivers_imputed.write_results`), ``drivers.json`` (fit
     statistics, concentrate list, sentences, notes), and the path model's ``path_model.csv`` and
     ``path_model.json`` (:func:`emstudy.steps.paths.write_results`).
 
@@ -668,18 +645,7 @@ def write_results(results: DriversResults, results_dir: str | Path) -> list[Path
             "converged": ordn.converged,
             "convention": "MASS::polr(factor(overall, ordered = TRUE) ~ constructs, Hess = TRUE)",
         },
-        "imputed": None
-        if report.imputed is None
-        else {
-            "m": report.imputed.m,
-            "seed": report.imputed.seed,
-            "n": report.imputed.n,
-            "n_missing": dict(report.imputed.n_missing),
-            "cov_type": report.imputed.cov_type,
-            "r2": [_num(v) for v in report.imputed.r2],
-            "convention": "sklearn IterativeImputer(sample_posterior=True) sets; lm + HC3 per set, "
-            "pooled as mice::pool (Rubin's rules, Barnard-Rubin df)",
-        },
+        "imputed": None if report.imputation is None else report.imputation.summary_dict(),
         "ipa": {
             "concentrate": [] if report.ipa is None else list(report.ipa.concentrate),
             "listed_weaknesses": list(report.weaknesses),
@@ -694,7 +660,7 @@ def write_results(results: DriversResults, results_dir: str | Path) -> list[Path
         write_csv(d / files.ORDINAL_DRIVERS, pd.DataFrame() if ordn is None else ordn.to_frame(), index=False),
         write_csv(d / files.ROLES, report.roles),
         write_csv(d / files.IPA, report.ipa_table(), index=False),
-        write_csv(d / files.DRIVERS_IMPUTED, report.imputed_table(), index=False),
+        *drivers_imputed.write_results(report.imputation, d),
         write_json(d / files.DRIVERS_SUMMARY, summary),
         *([] if report.paths is None else paths.write_results(report.paths, d)),
     ]

@@ -24,6 +24,8 @@ __all__ = [
     "PARALLEL_ANALYSIS",
     "EFA_LOADINGS",
     "CFA_FIT",
+    "CFA_WLSMV",
+    "CFA_WLSMV_LOADINGS",
     "CFA_LOADINGS",
     "VALIDITY",
     "HTMT",
@@ -35,15 +37,20 @@ __all__ = [
     "IPA",
     "DRIVERS_SUMMARY",
     "DRIVERS_IMPUTED",
+    "ORDINAL_DRIVERS_IMPUTED",
+    "IMPUTED_MEANS",
     "PATH_MODEL",
     "PATH_MODEL_SUMMARY",
     "CONSTRUCT_MEANS_BY_CASE",
     "CASE_DIFFERENCES",
     "POSTHOC",
     "BELOW_OTHERS",
+    "BELOW_OTHERS_IMPUTED",
     "WEAKNESSES_BELOW_OTHERS",
     "POOLED_DRIVERS",
     "INVARIANCE",
+    "INVARIANCE_ORDINAL",
+    "INVARIANCE_ORDINAL_TABLE",
     "LATENT_MEANS",
     "FINDINGS",
     "PRIORITIES_SHARED",
@@ -75,6 +82,8 @@ PARALLEL_ANALYSIS = "parallel_analysis.csv"
 EFA_LOADINGS = "efa_loadings.csv"
 CFA_FIT = "cfa_fit.json"
 CFA_LOADINGS = "cfa_loadings.csv"
+CFA_WLSMV = "cfa_wlsmv.json"  # the CFA with the items as ordered categories (WLSMV, pairwise)
+CFA_WLSMV_LOADINGS = "cfa_wlsmv_loadings.csv"
 VALIDITY = "validity.csv"
 HTMT = "htmt.csv"
 STRUCTURE_SUMMARY = "structure_summary.json"
@@ -87,6 +96,8 @@ ROLES = "roles.csv"
 IPA = "ipa.csv"
 DRIVERS_SUMMARY = "drivers.json"
 DRIVERS_IMPUTED = "drivers_imputed.csv"
+ORDINAL_DRIVERS_IMPUTED = "ordinal_drivers_imputed.csv"
+IMPUTED_MEANS = "imputed_means.csv"  # construct means of each imputed set, read by notebook 05
 PATH_MODEL = "path_model.csv"
 PATH_MODEL_SUMMARY = "path_model.json"
 
@@ -95,9 +106,12 @@ CONSTRUCT_MEANS_BY_CASE = "construct_means_by_case.csv"
 CASE_DIFFERENCES = "case_differences.csv"
 POSTHOC = "posthoc.csv"
 BELOW_OTHERS = "below_others.csv"
+BELOW_OTHERS_IMPUTED = "below_others_imputed.csv"
 WEAKNESSES_BELOW_OTHERS = "shared_particular.csv"
 POOLED_DRIVERS = "pooled_drivers.csv"
 INVARIANCE = "invariance.json"
+INVARIANCE_ORDINAL = "invariance_ordinal.json"  # the items as ordered categories (WLSMV, pairwise)
+INVARIANCE_ORDINAL_TABLE = "invariance_ordinal.csv"
 LATENT_MEANS = "latent_means.csv"
 PROFILES_FIGURE = "figures/profiles.png"
 HEATMAP_FIGURE = "figures/heatmap.png"

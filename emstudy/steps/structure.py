@@ -31,7 +31,10 @@ pairwise-deletion matrix used before (no valid likelihood, wrong chi-square and 
 fits three models: FIML with ML (the fit the verdicts, CR and AVE rest on), FIML with MLR beside it
 (Yuan-Bentler scaled chi-square and sandwich SEs; lavaan's ``estimator = "MLR", missing = "ml"``), and the
 listwise ML fit as a sensitivity check when the complete cases outnumber the free parameters (otherwise
-it is not estimable and the results say so). ``cfa_fit.json`` names every fit (``fits``).
+it is not estimable and the results say so). ``cfa_fit.json`` names every fit (``fits``). Beside them, the
+items as the ordered categories they are: WLSMV on polychoric correlations with lavaan's ``missing =
+"pairwise"`` (:mod:`emstudy.steps.structure_ordinal`; ``cfa_wlsmv.json``), and whether its fit verdicts and
+loadings change the conclusions; the verdicts, CR and AVE still rest on the FIML ML fit.
 
 References
 ----------
@@ -67,6 +70,7 @@ from emstudy.stats.efa import EFAResult, ParallelAnalysisResult, efa, parallel_a
 from emstudy.stats.validity import average_variance_extracted, composite_reliability, htmt
 from emstudy.steps import files
 from emstudy.steps.context import EncodedResults
+from emstudy.steps.structure_ordinal import OrdinalCFA, ordinal_cfa, write_ordinal
 from emstudy.steps.structure_text import CRITERIA, _fit_sentences, _sentences, _verdicts
 from emstudy.survey.codebook import Codebook
 from emstudy.survey.limits import (
@@ -276,6 +280,11 @@ class StructureResults:
     cfa_listwise : CFAResult or None
         The sensitivity check: ML on the complete cases, or None when they do not outnumber the free
         parameters (not estimable).
+    cfa_wlsmv : OrdinalCFA or None
+        The items as ordered categories: WLSMV (pairwise) beside the FIML ML fit
+        (:func:`emstudy.steps.structure_ordinal.ordinal_cfa`); None when the factor analyses were not run.
+    synthetic : bool
+        Whether the case's data are the synthetic study.
     """
 
     case_id: str
@@ -297,6 +306,8 @@ class StructureResults:
     skipped: Limitation | None = None
     cfa_mlr: CFAResult | None = None
     cfa_listwise: CFAResult | None = None
+    cfa_wlsmv: OrdinalCFA | None = None
+    synthetic: bool = False
 
     def fits(self) -> dict[str, CFAResult | None]:
         """The CFA fits by name (:data:`FIT_NAMES`): FIML ML, FIML MLR, listwise ML (None when not fitted)."""
@@ -361,15 +372,18 @@ class StructureResults:
         )
 
 
-def _core_fits(items: pd.DataFrame, model: str, notes: list[str]) -> tuple[CFAResult, CFAResult, CFAResult | None, int]:
-    """FIML ML, FIML MLR and, when estimable, listwise ML fits of ``model``; their warnings go to ``notes``."""
+def _core_fits(
+    items: pd.DataFrame, model: str, notes: list[str]
+) -> tuple[CFAResult, CFAResult, CFAResult | None, int, OrdinalCFA]:
+    """FIML ML, FIML MLR, when estimable listwise ML, and WLSMV fits of ``model``; their warnings go to ``notes``."""
     fit, _, n_listwise, cfa_notes = fit_core_cfa(items, model)
     mlr, _, _, mlr_notes = fit_core_cfa(items, model, estimator="MLR")
     listwise, lw_notes = None, ()
     if n_listwise > _n_free(model):  # the sensitivity check, when estimable
         listwise, _, _, lw_notes = fit_core_cfa(items, model, missing="listwise")
-    notes.extend([*cfa_notes, *mlr_notes, *(f"listwise fit: {m}" for m in lw_notes)])
-    return fit, mlr, listwise, n_listwise
+    ordinal = ordinal_cfa(items, model, fit)  # the items as ordered categories (WLSMV), beside the FIML fit
+    notes.extend([*cfa_notes, *mlr_notes, *(f"listwise fit: {m}" for m in lw_notes), *ordinal.notes])
+    return fit, mlr, listwise, n_listwise, ordinal
 
 
 @single_thread_blas()
@@ -393,7 +407,8 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
     -----
     EFA: as many factors as constructs (core + outcome), minres + oblimin, Pearson pairwise (psych's
     conventions). CFA: :func:`fit_core_cfa` by FIML with ML, and with MLR beside it; listwise ML as a
-    sensitivity check when the complete cases outnumber the free parameters.
+    sensitivity check when the complete cases outnumber the free parameters; the items as ordered
+    categories by WLSMV with pairwise present data (:func:`~emstudy.steps.structure_ordinal.ordinal_cfa`).
     CR and AVE per construct from the FIML fit's standardized loadings (``composite_reliability``,
     ``average_variance_extracted``); HTMT (Henseler et al. 2015, arithmetic means, pairwise
     correlations); Fornell-Larcker: ``sqrt(AVE)`` above every latent correlation of the construct.
@@ -424,7 +439,7 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
         pa = parallel_analysis(items, n_iter=n_iter, seed=int(seed))
         ef = efa(items, k, method="minres", rotation="oblimin")
     notes.extend(str(w.message) for w in caught)
-    fit, mlr, listwise, n_listwise = _core_fits(items, model, notes)
+    fit, mlr, listwise, n_listwise, ordinal = _core_fits(items, model, notes)
 
     std = fit.params
     lam = std[std["op"] == "=~"]
@@ -459,7 +474,7 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
     verdicts = _verdicts(fit, validity, ht)
     sentences = _sentences(encoded.case.id, pa, k, fit, validity, verdicts)
     for lang, more in _fit_sentences(fit, mlr, listwise, n_listwise, _n_free(model)).items():
-        sentences[lang][2:2] = more
+        sentences[lang][2:2] = more + ordinal.sentences[lang]
     return StructureResults(
         case_id=encoded.case.id,
         n_respondents=len(items),
@@ -479,6 +494,8 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
         limitations=tuple(limitations),
         cfa_mlr=mlr,
         cfa_listwise=listwise,
+        cfa_wlsmv=ordinal,
+        synthetic=bool(encoded.synthetic),
     )
 
 
@@ -514,7 +531,8 @@ def write_results(results: StructureResults, results_dir: str | Path) -> list[Pa
     Files: ``parallel_analysis.csv``, ``efa_loadings.csv``, ``cfa_fit.json`` (the FIML ML fit as ``fit``;
     every fit under ``fits``: ``fiml_ml``, ``fiml_mlr``, ``listwise_ml`` or null when not estimable),
     ``cfa_loadings.csv`` (:meth:`StructureResults.cfa_loadings`), ``validity.csv`` (from the FIML ML fit),
-    ``htmt.csv``, ``structure_summary.json`` (verdicts, sentences, notes).
+    ``htmt.csv``, ``structure_summary.json`` (verdicts, sentences, notes), ``cfa_wlsmv.json`` and
+    ``cfa_wlsmv_loadings.csv`` (:func:`emstudy.steps.structure_ordinal.write_ordinal`).
 
     Returns
     -------
@@ -584,4 +602,10 @@ def write_results(results: StructureResults, results_dir: str | Path) -> list[Pa
         write_csv(d / files.VALIDITY, results.validity),
         write_csv(d / files.HTMT, results.htmt),
         write_json(d / files.STRUCTURE_SUMMARY, summary),
+        *write_ordinal(
+            results.cfa_wlsmv or OrdinalCFA(None, pd.DataFrame(), pd.DataFrame(), {}, reason="not run"),
+            d,
+            case_id=results.case_id,
+            synthetic=results.synthetic,
+        ),
     ]

@@ -36,7 +36,7 @@ def run(project: Project, case_ids: Sequence[str]) -> SummaryResults:
 
     The invariance verdict and notebook 05's paragraphs on it (level reached, freed intercepts, latent mean
     differences; English and Chinese) are read from ``analysis/all/results/invariance.json`` when notebook 05
-    wrote it.
+    wrote it, followed by its paragraph on the ordinal (WLSMV) invariance (``invariance_ordinal.json``).
     """
     findings = tuple(case_findings.run(project, c) for c in case_ids)
     shared = shared_priorities({cf.case.id: list(cf.priorities["construct"]) for cf in findings})
@@ -45,6 +45,10 @@ def run(project: Project, case_ids: Sequence[str]) -> SummaryResults:
     if invariance_path.is_file():
         inv = json.loads(invariance_path.read_text(encoding="utf-8"))
         verdict, text = inv.get("verdict"), dict(inv.get("text") or {})
+    ordinal_path = files.cross_case_results_dir(project) / files.INVARIANCE_ORDINAL
+    if text and ordinal_path.is_file():  # the ordinal (WLSMV) check of the same verdict, and what the means rest on
+        ordinal = json.loads(ordinal_path.read_text(encoding="utf-8")).get("text") or {}
+        text = {lang: f"{para}\n\n{ordinal[lang]}" if ordinal.get(lang) else para for lang, para in text.items()}
     return SummaryResults(findings, shared, verdict, text)
 
 

@@ -7,7 +7,10 @@ The steps analyse what the data allow and say what they left out; this module ho
   out of its scale's reliability and of the factor analyses (:func:`screen_items`);
 * a scale left with one usable item has no reliability coefficient; a scale with two has the
   Spearman-Brown coefficient instead of alpha (Eisinga, te Grotenhuis & Pelzer 2013);
-  a scale needs at least :data:`MIN_COMPLETE` respondents who answered all its usable items;
+  a scale needs at least :data:`MIN_COMPLETE` respondents who answered all its usable items, and every
+  usable item must vary among them (an item may vary overall and still have one answer among the complete
+  respondents: the listwise alpha and item statistics are then undefined, and the scale is reported as not
+  computed, naming the item);
 * the factor analyses (parallel analysis, EFA, CFA) need more respondents than items
   (:func:`factor_analysis_limit`), and leave out an item whose answers duplicate an earlier item's (correlation
   1 or -1: the correlation matrix is then singular; :func:`duplicate_items`);
@@ -134,8 +137,10 @@ class ScaleScreen:
         return {s: cols for s, cols in self.scales.items() if s not in self.not_computed}
 
 
-def _not_computed(use: list[str], n_complete: int, min_complete: int) -> Limitation | None:
-    listed = ", ".join(use)
+def _not_computed(use: list[str], complete: pd.DataFrame, min_complete: int) -> Limitation | None:
+    """Why a scale's reliability cannot be computed from its usable items ``use``, given the respondents who
+    answered all of them (``complete``), or None."""
+    listed, n_complete = ", ".join(use), len(complete)
     if len(use) < 2:
         return Limitation(
             f"only {len(use)} usable item(s) ({listed or 'none'})", f"仅有{len(use)}个可用题项（{listed or '无'}）"
@@ -144,6 +149,16 @@ def _not_computed(use: list[str], n_complete: int, min_complete: int) -> Limitat
         return Limitation(
             f"only {n_complete} respondent(s) answered all of {listed}; at least {min_complete} needed",
             f"仅{n_complete}名受访者答完了{listed}，至少需要{min_complete}名",
+        )
+    # an item that varies overall may still have one answer among the complete respondents: the listwise
+    # alpha and item statistics are then undefined (zero variance)
+    constant = [c for c in use if pd.to_numeric(complete[c], errors="coerce").nunique() == 1]
+    if constant:
+        i, v = constant[0], f"{pd.to_numeric(complete[constant[0]]).iloc[0]:g}"
+        return Limitation(
+            f"item {i} has a single answer ({v}) among the {n_complete} respondents who answered all of {listed}; "
+            f"more complete answers are needed, or leave {i} out of the scale in the codebook",
+            f"题项{i}在答完{listed}的{n_complete}名受访者中只有一种回答（{v}），需要更多完整作答，或在编码簿中将{i}移出该量表",
         )
     return None
 
@@ -188,8 +203,8 @@ def screen_scales(
     for name, cols in scales.items():
         use = [c for c in cols if c not in bad]
         kept[str(name)] = use
-        n_complete = int(items[use].notna().all(axis=1).sum()) if use else 0
-        why = _not_computed(use, n_complete, min_complete)
+        complete = items.loc[items[use].notna().all(axis=1), use] if use else items.iloc[:0, :0]
+        why = _not_computed(use, complete, min_complete)
         if why is not None:
             not_computed[str(name)] = why
     notes += [

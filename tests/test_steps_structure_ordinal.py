@@ -1,0 +1,122 @@
+"""The WLSMV CFA of notebook 03 (emstudy.steps.structure_ordinal) on the synthetic study.
+
+The fit is checked against R lavaan 0.6.14 in tests/reference/categorical_pairwise.R (``synthetic_delta``:
+``cfa(<12 constructs =~ their 4 items>, data = the 48 items of analysis/wencheng/results/encoded.csv, ordered =
+TRUE, estimator = "WLSMV", missing = "pairwise")``; synthetic data), as notebook 03 writes it
+(cfa_wlsmv.json, cfa_wlsmv_loadings.csv). Tolerances (issue 15): estimates, SEs and fit 1e-4.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emstudy.stats.validity import average_variance_extracted
+from emstudy.steps import structure as structure_step
+from emstudy.steps.context import load_encoded
+from emstudy.steps.structure import StructureResults
+from emstudy.steps.structure_ordinal import OrdinalCFA, ordinal_cfa, write_ordinal
+
+ROOT = Path(__file__).resolve().parents[1]
+REF = json.loads((ROOT / "tests" / "reference" / "categorical_pairwise.json").read_text(encoding="utf-8"))
+SEED = 20190719
+
+
+@pytest.fixture(scope="module")
+def wencheng() -> StructureResults:
+    return structure_step.run(load_encoded(ROOT, "wencheng"), seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def written(wencheng, tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("structure")
+    return {p.name: p for p in structure_step.write_results(wencheng, d)}
+
+
+def test_wlsmv_fit_matches_lavaan(wencheng, written):
+    ref = REF["fits"]["synthetic_delta"]
+    out = json.loads(written["cfa_wlsmv.json"].read_text(encoding="utf-8"))
+    assert out["synthetic_data"] is True and out["case"] == "wencheng"
+    assert out["n"] == ref["nobs"] == wencheng.n_cfa  # lavInspect(fit, "nobs"): every respondent, as FIML
+    assert out["converged"] is True and "pairwise" in out["lavaan"]
+    # fitMeasures(fit, measures), written at 8 significant digits
+    for name in ("chisq", "df", "chisq.scaled", "cfi.scaled", "tli.scaled", "rmsea.scaled", "srmr"):
+        assert out["fit"][name] == pytest.approx(ref["fit"][name], rel=1e-4), name
+    # parameterEstimates(fit, standardized = TRUE)[op == "=~", ]
+    par = pd.DataFrame(ref["parameters"])
+    par = par[par["op"] == "=~"]
+    load = pd.read_csv(written["cfa_wlsmv_loadings.csv"])
+    assert list(load["construct"]) == list(par["lhs"]) and list(load["item"]) == list(par["rhs"])
+    np.testing.assert_allclose(load["est"], par["est"], rtol=0, atol=1e-4)
+    np.testing.assert_allclose(load["se"], par["se"], rtol=0, atol=1e-4)
+    np.testing.assert_allclose(load["std_wlsmv"], par["std_all"], rtol=0, atol=1e-4)
+    # beside the FIML ML loadings of cfa_loadings.csv
+    fiml = pd.read_csv(written["cfa_loadings.csv"])
+    np.testing.assert_array_equal(load["std_fiml_ml"], fiml["loading"])
+    np.testing.assert_allclose(
+        load["difference"], load["std_wlsmv"] - load["std_fiml_ml"], atol=2e-6
+    )  # written at 6 decimals
+
+
+def test_criteria_and_sentences(wencheng, written):
+    o = wencheng.cfa_wlsmv
+    ref = REF["fits"]["synthetic_delta"]["fit"]
+    c = o.criteria
+    assert list(c.index) == ["CFI", "RMSEA", "SRMR"]
+    assert c.loc["CFI", "wlsmv"] == pytest.approx(ref["cfi.scaled"], rel=1e-4)
+    assert c.loc["RMSEA", "fiml_ml"] == wencheng.cfa.fit.rmsea
+    # the verdicts of the structure step for the ML fit, re-derived here for WLSMV
+    ml_verdicts = wencheng.verdicts["verdict"]
+    for k in c.index:
+        assert c.loc[k, "verdict_fiml_ml"] == ml_verdicts[k]
+    cfi = c.loc["CFI", "wlsmv"]
+    assert c.loc["CFI", "verdict_wlsmv"] == ("good" if cfi >= 0.95 else "acceptable" if cfi >= 0.90 else "poor")
+    assert o.changed == (not c["same"].all())
+    out = json.loads(written["cfa_wlsmv.json"].read_text(encoding="utf-8"))
+    assert out["verdicts_changed"] == o.changed
+    big = o.loadings.loc[o.loadings["difference"].abs().idxmax()]
+    assert out["max_abs_loading_difference"] == pytest.approx(abs(big["difference"]), abs=1e-6)  # 6 decimals
+    # AVE of each construct from the WLSMV loadings
+    plan = o.loadings[o.loadings["construct"] == "plan"]["std_wlsmv"].to_numpy()
+    assert out["ave"]["plan"]["wlsmv"] == pytest.approx(average_variance_extracted(plan), abs=1e-6)
+    en, zh = wencheng.sentences["en"], wencheng.sentences["zh"]
+    assert any(f"{big['difference']:+.3f} for {big['item']}" in s for s in en)
+    assert any(f"校正CFI = {cfi:.3f}" in s for s in zh)
+    verdict = "do not change" if not o.changed else "change with the estimator"
+    assert sum(verdict in s for s in en) == 1 and len(en) == len(zh)
+
+
+def _toy() -> tuple[pd.DataFrame, str]:
+    rng = np.random.default_rng(7)
+    f = rng.normal(size=(400, 2)) @ np.linalg.cholesky([[1, 0.4], [0.4, 1]]).T
+    x = np.column_stack([f[:, i // 3] * 0.7 + rng.normal(scale=0.7, size=400) for i in range(6)])
+    items = pd.DataFrame(np.digitize(x, [-1.2, -0.4, 0.4, 1.2]) + 1.0, columns=[f"x{i}" for i in range(1, 7)])
+    items = items.mask(rng.random(items.shape) < 0.05)
+    return items, "f1 =~ x1 + x2 + x3\nf2 =~ x4 + x5 + x6"
+
+
+def test_ordinal_cfa_toy_and_not_fitted(tmp_path):
+    from emstudy.stats.cfa import cfa
+
+    items, model = _toy()
+    fiml = cfa(model, items, missing="fiml")
+    o = ordinal_cfa(items, model, fiml)
+    assert o.fit is not None and o.fit.converged and sum(o.fit.n_obs) == len(items)
+    assert "WLSMV n=400" in repr(o) and len(o.loadings) == 6
+    assert o.fit_table().loc["cfi.scaled", "wlsmv"] == o.fit.fit.cfi_scaled
+    # an item the model does not know: no fit, the reason said in both languages
+    bad = ordinal_cfa(items, model + "\nf2 =~ x9", fiml)
+    assert bad.fit is None and "x9" in bad.reason and "not fitted" in repr(bad)
+    assert bad.sentences["zh"][0].startswith("WLSMV拟合") and not bad.changed
+    paths = write_ordinal(bad, tmp_path, case_id="toy", synthetic=True)
+    out = json.loads(paths[0].read_text(encoding="utf-8"))
+    assert out["fit"] is None and out["criteria"] == {} and "x9" in out["reason"]
+    assert pd.read_csv(paths[1]).empty
+    assert bad.loadings.set_index(["construct", "item"]).round(3).empty  # notebook 03's cell runs without a fit
+    with pytest.raises(ValueError, match="^result: expected OrdinalCFA"):
+        write_ordinal("x", tmp_path, case_id="toy", synthetic=True)
+    assert isinstance(o, OrdinalCFA)
