@@ -86,6 +86,10 @@ def test_criteria_and_sentences(wencheng, written):
     en, zh = wencheng.sentences["en"], wencheng.sentences["zh"]
     assert any(f"{big['difference']:+.3f} for {big['item']}" in s for s in en)
     assert any(f"校正CFI = {cfi:.3f}" in s for s in zh)
+    # the construct is named in each language, never by its id (a report's Chinese text has no English words)
+    codebook = load_encoded(ROOT, "wencheng").codebook
+    assert any(f"{big['item']} ({codebook.label(big['construct'], 'en')}:" in s for s in en)
+    assert any(f"差异最大的是{codebook.label(big['construct'], 'zh')}的{big['item']}" in s for s in zh)
     verdict = "do not change" if not o.changed else "change with the estimator"
     assert sum(verdict in s for s in en) == 1 and len(en) == len(zh)
 

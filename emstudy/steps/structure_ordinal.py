@@ -32,6 +32,7 @@ data: The story they tell depends on the estimation methods. Behavior Research M
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,7 +108,9 @@ class OrdinalCFA:
         )
 
 
-def ordinal_cfa(items: pd.DataFrame, model: str, fiml: CFAResult) -> OrdinalCFA:
+def ordinal_cfa(
+    items: pd.DataFrame, model: str, fiml: CFAResult, *, labels: Mapping[str, Mapping[str, str]] | None = None
+) -> OrdinalCFA:
     """WLSMV CFA of ``model`` on ``items`` (ordered, pairwise) and its comparison with the FIML ML fit ``fiml``.
 
     Parameters
@@ -118,6 +121,9 @@ def ordinal_cfa(items: pd.DataFrame, model: str, fiml: CFAResult) -> OrdinalCFA:
         The CFA model in lavaan syntax (the same as ``fiml``'s).
     fiml : CFAResult
         The FIML ML fit of :func:`emstudy.steps.structure.fit_core_cfa`.
+    labels : mapping, optional
+        The constructs' names by language (``{"en": {id: name}, "zh": {id: name}}``) for the sentences; the
+        construct ids when not given.
 
     Returns
     -------
@@ -153,7 +159,8 @@ def ordinal_cfa(items: pd.DataFrame, model: str, fiml: CFAResult) -> OrdinalCFA:
         return OrdinalCFA(None, pd.DataFrame(), loads, {"en": [en], "zh": [zh]}, notes, reason)
     crit = _criteria(fiml, fit)
     loads = _loadings(fiml, fit)
-    return OrdinalCFA(fit, crit, loads, _ordinal_sentences(fiml, fit, crit, loads), notes)
+    names = {lang: dict((labels or {}).get(lang, {})) for lang in ("en", "zh")}
+    return OrdinalCFA(fit, crit, loads, _ordinal_sentences(fiml, fit, crit, loads, names), notes)
 
 
 def _criteria(fiml: CFAResult, fit: CFAResult) -> pd.DataFrame:
@@ -198,10 +205,11 @@ _ZH_LEVEL = {"good": "良好", "acceptable": "可接受", "poor": "不佳"}
 
 
 def _ordinal_sentences(
-    fiml: CFAResult, fit: CFAResult, crit: pd.DataFrame, loads: pd.DataFrame
+    fiml: CFAResult, fit: CFAResult, crit: pd.DataFrame, loads: pd.DataFrame, names: dict[str, dict[str, str]]
 ) -> dict[str, list[str]]:
     f = fit.fit
     big = loads.loc[loads["difference"].abs().idxmax()]
+    construct = {lang: names[lang].get(big["construct"], big["construct"]) for lang in ("en", "zh")}
     higher = float((loads["difference"] > 0).mean())
     en = [
         f"Treating the items as ordered categories (WLSMV on polychoric correlations, pairwise present, "
@@ -209,13 +217,13 @@ def _ordinal_sentences(
         f"{f.cfi_scaled:.3f}, scaled RMSEA = {f.rmsea_scaled:.3f}, SRMR = {f.srmr:.3f}.",
         f"The standardized loadings are higher under WLSMV for {higher:.0%} of the items (polychoric "
         f"correlations are not attenuated by the coarse five-point scale); the largest difference is {big['difference']:+.3f} for {big['item']} "
-        f"({big['construct']}: {big['std_fiml_ml']:.3f} under FIML ML, {big['std_wlsmv']:.3f} under WLSMV).",
+        f"({construct['en']}: {big['std_fiml_ml']:.3f} under FIML ML, {big['std_wlsmv']:.3f} under WLSMV).",
     ]
     zh = [
         f"将题项视为有序类别（基于多分格相关的WLSMV估计，成对删除，n = {sum(fit.n_obs)}）：校正卡方"
         f"{f.chisq_scaled:.1f}（自由度{f.df}），校正CFI = {f.cfi_scaled:.3f}，校正RMSEA = {f.rmsea_scaled:.3f}，"
         f"SRMR = {f.srmr:.3f}。",
-        f"WLSMV下{higher:.0%}的题项标准化载荷更高（多分格相关不受五点量表粗分类的衰减影响）；差异最大的是{big['construct']}的"
+        f"WLSMV下{higher:.0%}的题项标准化载荷更高（多分格相关不受五点量表粗分类的衰减影响）；差异最大的是{construct['zh']}的"
         f"{big['item']}，为{big['difference']:+.3f}（FIML ML为{big['std_fiml_ml']:.3f}，WLSMV为{big['std_wlsmv']:.3f}）。",
     ]
     ave = _ave(loads)
