@@ -335,18 +335,8 @@ def case_invariance(
         raise ValueError(f"estimator: expected 'ML' or 'MLR', got {estimator!r}")
     if missing not in ("fiml", "listwise"):
         raise ValueError(f"missing: expected 'fiml' or 'listwise', got {missing!r}")
-    if model is None:
-        model = instrument_model(cc.codebook, constructs=constructs)
-    mm = parse_model(model)
+    model, mm, data, kept, out = _instrument_data(cc, model=model, constructs=constructs)
     observed = list(mm.observed)
-    absent = [i for i in observed if i not in cc.items.columns]
-    if absent:
-        raise ValueError(f"model: items {absent} are not core items of the cases")
-    out = group_exclusions({c: cc.encoded[c].items for c in cc.case_ids}, observed)
-    kept = [c for c in cc.case_ids if c not in out]
-    if len(kept) < 2:
-        raise ValueError(f"cc: fewer than two cases can enter the invariance model ({dict(out)})")
-    data = _stack(cc, kept, observed)
     answered = data[observed].notna().any(axis=1)
     if missing == "listwise":
         answered = data[observed].notna().all(axis=1)
@@ -370,6 +360,24 @@ def case_invariance(
         case_ids=tuple(kept),
         excluded=out,
     )
+
+
+def _instrument_data(cc: CrossCase, *, model: str | None, constructs: Sequence[str] | None) -> tuple:
+    """``(model, parsed model, stacked items with a case column, cases kept, cases left out with why)`` for an
+    invariance model of the instrument (``model``, or the codebook's for ``constructs``) across ``cc``'s cases;
+    shared by the FIML/MLR and the ordinal (:mod:`~emstudy.steps.compare_ordinal`) invariance steps."""
+    if model is None:
+        model = instrument_model(cc.codebook, constructs=constructs)
+    mm = parse_model(model)
+    observed = list(mm.observed)
+    absent = [i for i in observed if i not in cc.items.columns]
+    if absent:
+        raise ValueError(f"model: items {absent} are not core items of the cases")
+    out = group_exclusions({c: cc.encoded[c].items for c in cc.case_ids}, observed)
+    kept = [c for c in cc.case_ids if c not in out]
+    if len(kept) < 2:
+        raise ValueError(f"cc: fewer than two cases can enter the invariance model ({dict(out)})")
+    return model, mm, _stack(cc, kept, observed), kept, out
 
 
 def _stack(cc: CrossCase, case_ids: Sequence[str], observed: Sequence[str]) -> pd.DataFrame:

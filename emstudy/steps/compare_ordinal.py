@@ -46,9 +46,9 @@ from emstudy.fileio import write_csv, write_json
 from emstudy.stats import invariance
 from emstudy.stats.cfa import InvarianceResult, parse_model
 from emstudy.steps import files
-from emstudy.steps.compare_invariance import instrument_model
+from emstudy.steps.compare_invariance import _instrument_data
 from emstudy.steps.context import CrossCase
-from emstudy.survey.limits import Limitation, case_exclusions, group_exclusions
+from emstudy.survey.limits import Limitation, case_exclusions
 
 __all__ = [
     "OrdinalInvariance",
@@ -257,22 +257,8 @@ def case_invariance_ordinal(
     """
     if not isinstance(cc, CrossCase):
         raise ValueError(f"cc: expected a CrossCase from load_all(), got {type(cc).__name__}")
-    if model is None:
-        model = instrument_model(cc.codebook, constructs=constructs)
-    mm = parse_model(model)
+    model, mm, data, kept, out = _instrument_data(cc, model=model, constructs=constructs)
     observed = list(mm.observed)
-    absent = [i for i in observed if i not in cc.items.columns]
-    if absent:
-        raise ValueError(f"model: items {absent} are not core items of the cases")
-    out = group_exclusions({c: cc.encoded[c].items for c in cc.case_ids}, observed)
-    kept = [c for c in cc.case_ids if c not in out]
-    if len(kept) < 2:
-        raise ValueError(f"cc: fewer than two cases can enter the invariance model ({dict(out)})")
-    frames = []
-    for c in kept:
-        frame = cc.encoded[c].items[observed].astype(float).reset_index(drop=True)
-        frames.append(frame.assign(case=c))
-    data = pd.concat(frames, ignore_index=True)
     answered = data[observed].notna().any(axis=1)
     data, merged = merge_empty_categories(data[answered].reset_index(drop=True), observed, "case")
     res = invariance(

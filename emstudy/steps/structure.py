@@ -373,7 +373,7 @@ class StructureResults:
 
 
 def _core_fits(
-    items: pd.DataFrame, model: str, notes: list[str], labels: dict[str, dict[str, str]]
+    items: pd.DataFrame, model: str, notes: list[str], codebook: Codebook
 ) -> tuple[CFAResult, CFAResult, CFAResult | None, int, OrdinalCFA]:
     """FIML ML, FIML MLR, when estimable listwise ML, and WLSMV fits of ``model``; their warnings go to ``notes``."""
     fit, _, n_listwise, cfa_notes = fit_core_cfa(items, model)
@@ -381,6 +381,7 @@ def _core_fits(
     listwise, lw_notes = None, ()
     if n_listwise > _n_free(model):  # the sensitivity check, when estimable
         listwise, _, _, lw_notes = fit_core_cfa(items, model, missing="listwise")
+    labels = {lang: {c: codebook.label(c, lang) for c in codebook.scales()} for lang in ("en", "zh")}
     ordinal = ordinal_cfa(items, model, fit, labels=labels)  # the items as ordered categories, beside FIML
     notes.extend([*cfa_notes, *mlr_notes, *(f"listwise fit: {m}" for m in lw_notes), *ordinal.notes])
     return fit, mlr, listwise, n_listwise, ordinal
@@ -439,8 +440,7 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
         pa = parallel_analysis(items, n_iter=n_iter, seed=int(seed))
         ef = efa(items, k, method="minres", rotation="oblimin")
     notes.extend(str(w.message) for w in caught)
-    labels = {lang: {c: encoded.codebook.label(c, lang) for c in scales} for lang in ("en", "zh")}
-    fit, mlr, listwise, n_listwise, ordinal = _core_fits(items, model, notes, labels)
+    fit, mlr, listwise, n_listwise, ordinal = _core_fits(items, model, notes, encoded.codebook)
 
     std = fit.params
     lam = std[std["op"] == "=~"]
