@@ -21,7 +21,6 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from emstudy.errors import ConvergenceWarning
 from emstudy.stats.cfa._data import _prepare_data, _prepare_fiml_blocks, _prepare_moments
@@ -32,6 +31,7 @@ from emstudy.stats.cfa.estimate import (
     _check_args_cfa,
     _check_identified,
     _standard_errors,
+    _wald_columns,
     _warn_negative_variances,
 )
 from emstudy.stats.cfa.fiml import _fiml_data, _FIMLData, _FIMLEngine, _fit_fiml
@@ -489,7 +489,6 @@ def _sem_params(mm, lay, table, eng, x, se_free, cov, *, labels: list[str]) -> p
     without groups the columns ``group`` and ``group_label`` are dropped."""
     mats = [eng.parts(x, g) for g in range(eng.G)]
     Sigs = [eng.implied(x, g)[0] for g in range(eng.G)]
-    zcrit = stats.norm.ppf(0.975)
     rows = []
     for t in table:
         if t.hidden:
@@ -542,11 +541,7 @@ def _sem_params(mm, lay, table, eng, x, se_free, cov, *, labels: list[str]) -> p
             )
     params = pd.DataFrame(rows)
     defined = params["op"] == ":="
-    ok = (params["free"] | defined) & (params["se"] > 0)
-    params["z"] = np.where(ok, params["est"] / params["se"].where(ok, 1.0), np.nan)
-    params["pvalue"] = 2 * stats.norm.sf(np.abs(params["z"]))
-    params["ci_lower"] = params["est"] - zcrit * params["se"]
-    params["ci_upper"] = params["est"] + zcrit * params["se"]
+    _wald_columns(params, (params["free"] | defined) & (params["se"] > 0))
     head = ["lhs", "op", "rhs"] + (["group", "group_label"] if eng.G > 1 else [])
     tail = ["label", "free", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv", "std_all"]
     return params[head + tail]
@@ -577,7 +572,5 @@ def _bootstrapped(mm: SEMModel, data: pd.DataFrame, opts: dict, n_boot: int, see
     keep = (params["free"] | (params["op"] == ":=")).to_numpy()
     for col in ("se", "ci_lower", "ci_upper"):
         params.loc[keep, col] = boot.params[col].to_numpy()
-    ok = keep & (params["se"] > 0).to_numpy()
-    params["z"] = np.where(ok, params["est"] / params["se"].where(ok, 1.0), np.nan)
-    params["pvalue"] = 2 * stats.norm.sf(np.abs(params["z"]))
+    _wald_columns(params, keep & (params["se"] > 0).to_numpy(), intervals=False)  # percentile intervals kept
     return dataclasses.replace(boot.fit, params=params)

@@ -620,6 +620,17 @@ def _standard_errors(
     return se_free, fm
 
 
+def _wald_columns(params: pd.DataFrame, ok: np.ndarray, *, intervals: bool = True) -> None:
+    """Fill ``z`` and ``pvalue`` (and, with ``intervals``, the 95% Wald ``ci_lower``/``ci_upper``) of a parameter
+    table in place, as lavaan's ``parameterEstimates``; ``z`` only where ``ok`` (free or defined, SE > 0)."""
+    params["z"] = np.where(ok, params["est"] / params["se"].where(ok, 1.0), np.nan)
+    params["pvalue"] = 2 * stats.norm.sf(np.abs(params["z"]))
+    if intervals:
+        zcrit = stats.norm.ppf(0.975)
+        params["ci_lower"] = params["est"] - zcrit * params["se"]
+        params["ci_upper"] = params["est"] + zcrit * params["se"]
+
+
 def _warn_negative_variances(params: pd.DataFrame, *, causes: str, stacklevel: int) -> None:
     """A :class:`~emstudy.errors.HeywoodWarning` per negative (residual) variance estimate of ``params`` (sem's
     table), ``causes`` naming the likely reasons; ``stacklevel`` points at the user's call."""

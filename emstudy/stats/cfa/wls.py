@@ -42,12 +42,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg
 
 from emstudy.errors import ConvergenceWarning, MissingDataWarning
 from emstudy.stats._common import single_thread_blas
 from emstudy.stats.cfa.categorical import ordinal_moments
-from emstudy.stats.cfa.estimate import CFAResult, _warn_negative_variances
+from emstudy.stats.cfa.estimate import CFAResult, _wald_columns, _warn_negative_variances
 from emstudy.stats.cfa.semengine import _build_sem_table, _Layout, _sem_start, _SEMEngine, _SPar
 from emstudy.stats.cfa.semsyntax import SEMModel
 from emstudy.stats.cfa.wls_fit import _wls_fit_measures
@@ -593,11 +593,7 @@ def _wls_params(
             )
     params = pd.DataFrame(rows)
     ok = params["free"] & (params["se"] > 0)
-    zcrit = stats.norm.ppf(0.975)
-    params["z"] = np.where(ok, params["est"] / params["se"].where(ok, 1.0), np.nan)
-    params["pvalue"] = 2 * stats.norm.sf(np.abs(params["z"]))
-    params["ci_lower"] = params["est"] - zcrit * params["se"]
-    params["ci_upper"] = params["est"] + zcrit * params["se"]
+    _wald_columns(params, ok)
     head = ["lhs", "op", "rhs"] + (["group", "group_label"] if model.G > 1 else [])
     tail = ["label", "free", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv", "std_all"]
     return params[head + tail]
