@@ -46,7 +46,7 @@ from emstudy.fileio import write_csv, write_json
 from emstudy.stats import invariance
 from emstudy.stats.cfa import InvarianceResult, parse_model
 from emstudy.steps import files
-from emstudy.steps.compare_invariance import _instrument_data
+from emstudy.steps.compare_invariance import _instrument_data, _p, _signed
 from emstudy.steps.context import CrossCase
 from emstudy.survey.limits import Limitation, case_exclusions
 
@@ -285,15 +285,6 @@ def read_fiml_level(results_dir: str | Path) -> str | None:
     if not path.is_file():
         return None
     return json.loads(path.read_text(encoding="utf-8"))["level"]
-
-
-def _p(p: float) -> str:
-    return "p < .001" if p < 0.001 else f"p = {p:.3f}".replace("0.", ".", 1)
-
-
-def _signed(x: float) -> str:
-    out = f"{x:+.3f}"
-    return "0.000" if out in ("+0.000", "-0.000") else out
 
 
 def _level_clauses(inv: OrdinalInvariance, lang: str) -> list[str]:
