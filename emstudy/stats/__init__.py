@@ -7,6 +7,15 @@ beside each value), except where a line says otherwise.
 >>> from emstudy.stats import cronbach_alpha, omega, kmo, efa, cfa, invariance, compare_groups, drivers
 """
 
+from emstudy.stats.agreement import (
+    AgreementResult,
+    cohen_kappa,
+    counts_to_ratings,
+    fleiss_kappa,
+    gwet_ac1,
+    krippendorff_alpha,
+    percent_agreement,
+)
 from emstudy.stats.bootstrap import BootstrapResult, bootstrap
 from emstudy.stats.cfa import (
     CFAResult,
@@ -35,6 +44,7 @@ from emstudy.stats.multitest import holm
 from emstudy.stats.omega import OmegaResult, omega
 from emstudy.stats.ordinal import CumulativeLinkFit, cumulative_link_fit, cumulative_link_loglik
 from emstudy.stats.pooled import PooledResult, pooled_model
+from emstudy.stats.power import RMSEAPower, rmsea_power, rmsea_sample_size, welch_power, welch_sample_size
 from emstudy.stats.regression import DriversResult, OrdinalResult, drivers, ordinal_drivers
 from emstudy.stats.reliability import (
     AlphaResult,
@@ -109,9 +119,24 @@ __all__ = [
     "holm",
     # descriptives (t.test's interval, by its definition; tests/test_stats_descriptives.py)
     "mean_ci",
+    # analytic power and sample size: RMSEA tests of close and not-close fit (MacCallum et al. 1996; pchisq with ncp
+    # and the published tables) and Welch's t test (power.t.test(strict = TRUE), pt with ncp; tests/test_stats_power.py)
+    "rmsea_power",
+    "rmsea_sample_size",
+    "welch_power",
+    "welch_sample_size",
     # importance-performance analysis: a composition of drivers() and mean_ci(), each checked against R
     # (tests/test_stats_ipa.py checks the composition)
     "importance_performance",
+    # agreement between raters (psych::cohen.kappa, statsmodels inter_rater.cohens_kappa / fleiss_kappa and the
+    # krippendorff package to 1e-9; Krippendorff 2011 and Gwet 2014 / irrCAC worked examples to their printed
+    # digits; R's irr and irrCAC are not packaged for Debian; tests/test_stats_agreement.py)
+    "cohen_kappa",
+    "fleiss_kappa",
+    "gwet_ac1",
+    "percent_agreement",
+    "krippendorff_alpha",
+    "counts_to_ratings",
     # the studentized range distribution (ptukey, qtukey; tests/test_stats_distributions.py)
     "studentized_range_cdf",
     "studentized_range_sf",
@@ -138,4 +163,6 @@ __all__ = [
     "GroupComparison",
     "MeanCI",
     "IPAResult",
+    "AgreementResult",
+    "RMSEAPower",
 ]
