@@ -393,7 +393,9 @@ _DATA_FILES = {  # a data file's description: by its path, else by its ending, e
     "data/raw/README.md": "description of the raw files",
     "data/recommendations.yml": "catalogue of recommendations the findings draw on",
     "data/codebooks/core.yml": "the shared instrument: constructs, items, answer labels",
+    "data/interview_codes.yml": "interview code book: codes -> constructs of the instrument, both languages",
     ".truth.json": "the simulator's parameters and draws for this case",
+    ".interviews.csv": "coded interview segments, one row per segment x coder x code (raw data; only ever read)",
     "data/raw/": "survey export (raw data; only ever read)",
     "data/cases/": "case description: place, framework, problems, recommendations, sample",
     "data/mappings/": "column mapping of a survey export onto the codebook",
@@ -404,9 +406,8 @@ _DATA_FILES = {  # a data file's description: by its path, else by its ending, e
 def _describe_data_file(path: str) -> str:
     if path in _DATA_FILES:
         return _DATA_FILES[path]
-    if path.endswith(".truth.json"):
-        return _DATA_FILES[".truth.json"]
-    return _DATA_FILES.get(path.rsplit("/", 1)[0] + "/", "study input")
+    ending = next((e for e in (".truth.json", ".interviews.csv") if path.endswith(e)), None)
+    return _DATA_FILES[ending] if ending else _DATA_FILES.get(path.rsplit("/", 1)[0] + "/", "study input")
 
 
 def _computational_requirements(contents: Mapping[str, tuple[bytes, int]]) -> str:
