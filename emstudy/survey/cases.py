@@ -16,7 +16,7 @@ from emstudy.errors import EmstudyError
 from emstudy.survey.codebook import Codebook
 from emstudy.survey.schema import StrictModel, load_yaml_model
 
-__all__ = ["Case", "load_case", "CASE_ID_PATTERN", "check_case_id"]
+__all__ = ["Case", "Interviews", "load_case", "CASE_ID_PATTERN", "check_case_id"]
 
 CASE_ID_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
 
@@ -73,6 +73,38 @@ class Sample(StrictModel):
         return self
 
 
+class IntervieweeRole(StrictModel):
+    """A group of interviewees (e.g. 街道干部), the survey role (``group``) they belong to, and how many."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    en: str
+    zh: str
+    group: str
+    n: int = Field(ge=1, le=50)
+
+
+class Interviews(StrictModel):
+    """The interviews a thesis rests on: who was interviewed, and whether the thesis reports the numbers
+    (``reported``) or the project assumed them (``assumed``). ``emstudy simulate`` draws coded segments for
+    them (:mod:`emstudy.survey.simulate_interviews`)."""
+
+    roles: tuple[IntervieweeRole, ...] = Field(min_length=1)
+    basis: Literal["reported", "assumed"]
+
+    @field_validator("roles")
+    @classmethod
+    def _unique_roles(cls, roles: tuple[IntervieweeRole, ...]) -> tuple[IntervieweeRole, ...]:
+        ids = [r.id for r in roles]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"role id {twice[0]!r} is given twice; give each interviewee role once")
+        return roles
+
+    @property
+    def n_interviewees(self) -> int:
+        return sum(r.n for r in self.roles)
+
+
 class Case(StrictModel):
     """A validated case description.
 
@@ -81,6 +113,8 @@ class Case(StrictModel):
     weaknesses : tuple of str
         Core constructs the thesis reports as weakest, most severe first. ``weakness_basis`` says whether
         the thesis ranks them (``reported``) or the project had to assume them (``assumed``).
+    interviews : Interviews or None
+        The interviews the thesis rests on (who was interviewed), for the cases whose method includes them.
     scrub_names : tuple of str
         Names of people (officials, respondents, interviewees) that free-text answers may mention; the
         privacy scrubber replaces them in every output, besides phone, ID and e-mail patterns it finds itself.
@@ -102,6 +136,7 @@ class Case(StrictModel):
     weakness_basis: Literal["reported", "assumed"]
     recommendations: tuple[Statement, ...] = Field(min_length=1)
     sample: Sample
+    interviews: Interviews | None = None
     scrub_names: tuple[str, ...] = ()
 
     @field_validator("scrub_names")
@@ -137,6 +172,11 @@ class Case(StrictModel):
         for role in self.sample.roles:
             if role not in roles:
                 raise EmstudyError(f"{where}sample.roles: unknown role {role!r}; expected one of {sorted(roles)}")
+        for k, person in enumerate(self.interviews.roles if self.interviews else ()):
+            if person.group not in roles:
+                raise EmstudyError(
+                    f"{where}interviews.roles.{k}.group: unknown role {person.group!r}; expected one of {sorted(roles)}"
+                )
 
     def unmapped_constructs(self, codebook: Codebook) -> list[str]:
         """Core constructs outside the thesis's framework (reported under the shared instrument only)."""
