@@ -85,6 +85,65 @@ def test_drivers_missing_policy_and_checks():
         regression.drivers(df, outcome="y", predictors=["s"])
 
 
+def _drivers_data(name: str, bfi_scales: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Data sets for ols_coefficients against drivers(): psychTools::bfi (the R-checked fit), heteroskedastic
+    and heavy-tailed synthetic data with missing cells, a small n with a 3-level factor, a near-collinear design."""
+    if name == "bfi":
+        kw = dict(predictors=["consc", "extra", "neuro", "open"], covariates=["gender"], categorical=["gender"])
+        return bfi_scales, {"outcome": "agree", **kw}
+    rng = np.random.default_rng({"hetero": 11, "small": 12, "near_collinear": 13}[name])
+    n = {"hetero": 400, "small": 25, "near_collinear": 150}[name]
+    df = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
+    if name == "near_collinear":
+        df["c"] = df.a + df.b + 1e-3 * rng.normal(size=n)
+    df["g"] = rng.choice(["x", "y", "z"], size=n)
+    df["y"] = 0.4 * df.a - 0.3 * df.b + rng.standard_t(3, size=n) * (0.5 + df.a.abs())
+    if name == "hetero":
+        df = df.mask(rng.random(df.shape) < 0.03)
+    return df, {"outcome": "y", "predictors": ["a", "b", "c"], "covariates": ["g"], "categorical": ["g"]}
+
+
+@pytest.mark.parametrize("cov_type", ["HC3", "HC2", "HC1", "HC0", "nonrobust"])
+@pytest.mark.parametrize("name", ["bfi", "hetero", "small", "near_collinear"])
+def test_ols_coefficients_equal_drivers(bfi_scales, name, cov_type):
+    """The array-level core gives drivers()' coef, se and df_resid (drivers: lm + sandwich::vcovHC, checked
+    against R in test_drivers_hc3_matches_r) on drivers()' own design, to 1e-10."""
+    df, kw = _drivers_data(name, bfi_scales)
+    res = regression.drivers(df, cov_type=cov_type, **kw)
+    terms = list(res.table.index)
+    frame = df[[kw["outcome"], *kw["predictors"], *kw["covariates"]]].dropna()
+    levels = {c: sorted(frame[c].unique()) for c in kw["categorical"]}  # drivers(): the first as reference
+    dummies = [(frame[c] == lev).to_numpy(dtype=float) for c in kw["categorical"] for lev in levels[c][1:]]
+    X = np.column_stack([np.ones(len(frame)), frame[kw["predictors"]].to_numpy(), *dummies])
+    coef, se, df_resid = regression.ols_coefficients(frame[kw["outcome"]].to_numpy(), X, cov_type=cov_type)
+    assert X.shape[1] == len(terms) and df_resid == res.df_resid == len(frame) - len(terms)
+    # 1e-10, relative for values above 1 (the near-collinear design's SEs are about 180)
+    np.testing.assert_allclose(coef, res.table["coef"].to_numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(se, res.table["se"].to_numpy(), rtol=1e-10, atol=1e-10)
+    assert np.all(se > 0)
+
+
+def test_ols_coefficients_bad_input_is_one_line():
+    rng = np.random.default_rng(2)
+    X = np.column_stack([np.ones(30), rng.normal(size=(30, 2))])
+    y = rng.normal(size=30)
+    bad = [
+        (dict(y=y, X=X, cov_type="HC4"), r"^cov_type: expected one of .*'HC4'"),
+        (dict(y=y[:, None], X=X), r"^y: expected a 1-D array, got shape \(30, 1\)"),
+        (dict(y=y, X=X[:, 0]), r"^X: expected a 2-D array"),
+        (dict(y=y[:20], X=X), r"^X: 30 rows for 20 values of y"),
+        (dict(y=np.where(np.arange(30) == 3, np.nan, y), X=X), r"^y: contains missing or infinite values"),
+        (dict(y=y, X=np.where(X == X[0, 1], np.inf, X)), r"^X: contains missing or infinite values"),
+        (dict(y=["a"] * 30, X=X), r"^y: expected numeric values"),
+        (dict(y=y[:3], X=X[:3]), r"^X: 3 rows for 3 coefficients; expected more rows than columns"),
+        (dict(y=y, X=np.column_stack([X, X[:, 1] - 2 * X[:, 2]])), r"^X: the design is perfectly collinear; .*\[1, 2, 3\]"),
+    ]  # fmt: skip
+    for kw, message in bad:
+        with pytest.raises(ValueError, match=message) as err:
+            regression.ols_coefficients(**kw)
+        assert "\n" not in str(err.value)
+
+
 @pytest.mark.parametrize("link,key", [("logit", "polr_logistic"), ("probit", "polr_probit")])
 def test_ordinal_drivers_match_polr(bfi_scales, link, key):
     ref = REF[key]

@@ -45,7 +45,7 @@ from emstudy.stats.omega import OmegaResult, omega
 from emstudy.stats.ordinal import CumulativeLinkFit, cumulative_link_fit, cumulative_link_loglik
 from emstudy.stats.pooled import PooledResult, pooled_model
 from emstudy.stats.power import RMSEAPower, rmsea_power, rmsea_sample_size, welch_power, welch_sample_size
-from emstudy.stats.regression import DriversResult, OrdinalResult, drivers, ordinal_drivers
+from emstudy.stats.regression import DriversResult, OrdinalResult, drivers, ols_coefficients, ordinal_drivers
 from emstudy.stats.reliability import (
     AlphaResult,
     SplitHalfResult,
@@ -96,6 +96,9 @@ __all__ = [
     "BootstrapResult",
     # regression (lm + sandwich::vcovHC, MASS::polr; tests/test_stats_regression.py)
     "drivers",
+    # drivers' coefficients and SEs on plain arrays, numpy only, for Monte Carlo replications (equal to drivers to
+    # 1e-10, which is checked against sandwich::vcovHC; tests/test_stats_regression.py)
+    "ols_coefficients",
     "ordinal_drivers",
     # cumulative-link (proportional-odds) likelihood, analytic score and Hessian, Newton fit (MASS::polr;
     # tests/test_stats_ordinal.py)

@@ -36,7 +36,7 @@ from emstudy.stats._common import (
 )
 from emstudy.stats.ordinal import CumulativeLinkFit, cumulative_link_fit
 
-__all__ = ["DriversResult", "OrdinalResult", "drivers", "ordinal_drivers"]
+__all__ = ["DriversResult", "OrdinalResult", "drivers", "ols_coefficients", "ordinal_drivers"]
 
 _COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
 
@@ -319,6 +319,101 @@ def _vif(X: pd.DataFrame) -> np.ndarray:
     else:
         vif[1:] = np.diag(np.linalg.inv(np.corrcoef(Xn.to_numpy(), rowvar=False)))
     return vif
+
+
+def ols_coefficients(
+    y: np.ndarray, X: np.ndarray, *, cov_type: Literal["HC3", "HC2", "HC1", "HC0", "nonrobust"] = "HC3"
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """OLS coefficients and their standard errors on plain arrays: the fast core of :func:`drivers`.
+
+    For many small regressions (a Monte Carlo replication each, :mod:`emstudy.planning`): numpy only, no
+    table, no standardized betas or VIFs. The coefficients and standard errors are those of :func:`drivers`
+    (``lm`` + ``sandwich::vcovHC``) on the same design, to rounding.
+
+    Parameters
+    ----------
+    y : array_like, shape (n,)
+        Outcome values, finite (drop incomplete rows first).
+    X : array_like, shape (n, k)
+        Design matrix, finite, full column rank, ``n > k``; include the intercept column yourself.
+    cov_type : {"HC3", "HC2", "HC1", "HC0", "nonrobust"}, default "HC3"
+        Coefficient covariance, as in :func:`drivers`: ``HC0`` weights each squared residual ``e_i^2`` by 1,
+        ``HC1`` by ``n / (n - k)``, ``HC2`` by ``1 / (1 - h_i)``, ``HC3`` by ``1 / (1 - h_i)^2`` (``h_i`` the
+        leverage); ``nonrobust`` is ``s^2 (X'X)^{-1}``.
+
+    Returns
+    -------
+    coef : numpy.ndarray, shape (k,)
+        Least-squares coefficients (from the QR decomposition ``X = QR``).
+    se : numpy.ndarray, shape (k,)
+        Their standard errors (square roots of the diagonal of the sandwich ``R^{-1} Q' diag(w) Q R^{-T}``;
+        the leverages are the row sums of ``Q**2``).
+    df_resid : int
+        Residual degrees of freedom ``n - k`` (for t-based p values, as :func:`drivers`).
+
+    Raises
+    ------
+    ValueError
+        If `y` or `X` has the wrong shape, non-numeric or non-finite values, too few rows, or `X` is
+        perfectly collinear (the message names the column indices involved), or `cov_type` is unknown.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.normal(size=200)
+    >>> y = 0.5 * x + rng.normal(size=200)
+    >>> coef, se, df_resid = ols_coefficients(y, np.column_stack([np.ones(200), x]))
+    >>> df_resid, bool(np.all(se > 0))
+    (198, True)
+
+    References
+    ----------
+    Long, J. S., & Ervin, L. H. (2000). Using heteroscedasticity consistent standard errors in the linear
+    regression model. *The American Statistician*, 54(3), 217-224.
+    """
+    y, X = _check_args_ols(y, X, cov_type=cov_type)
+    n, k = X.shape
+    q, r = np.linalg.qr(X)
+    r_inv = np.linalg.solve(r, np.eye(k))
+    coef = r_inv @ (q.T @ y)
+    resid = y - X @ coef
+    df_resid = n - k
+    if cov_type == "nonrobust":
+        return coef, np.sqrt(resid @ resid / df_resid * (r_inv**2).sum(axis=1)), df_resid
+    w = resid**2
+    if cov_type == "HC1":
+        w = w * (n / df_resid)
+    elif cov_type in ("HC2", "HC3"):
+        h = (q**2).sum(axis=1)
+        w = w / (1.0 - h) ** (1 if cov_type == "HC2" else 2)
+    bread = r_inv @ q.T  # (X'X)^{-1} X'
+    return coef, np.sqrt((bread**2) @ w), df_resid
+
+
+def _check_args_ols(y: object, X: object, *, cov_type: str) -> tuple[np.ndarray, np.ndarray]:
+    if cov_type not in _COV_TYPES:
+        raise ValueError(f"cov_type: expected one of {_COV_TYPES}, got {cov_type!r}")
+    arrays = []
+    for name, value, ndim in (("y", y, 1), ("X", X, 2)):
+        try:
+            a = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}: expected numeric values, got {type(value).__name__}; convert it first") from None
+        if a.ndim != ndim:
+            raise ValueError(f"{name}: expected a {ndim}-D array, got shape {a.shape}")
+        if not np.isfinite(a).all():
+            raise ValueError(f"{name}: contains missing or infinite values; drop incomplete rows first")
+        arrays.append(a)
+    y, X = arrays
+    n, k = X.shape
+    if n != len(y):
+        raise ValueError(f"X: {n} rows for {len(y)} values of y; give one row per value")
+    if n <= k:
+        raise ValueError(f"X: {n} rows for {k} coefficients; expected more rows than columns")
+    involved = collinear_columns(X, list(range(k)))
+    if involved:
+        raise ValueError(f"X: the design is perfectly collinear; column indices involved: {involved}; drop one")
+    return y, X
 
 
 # ----------------------------------------------------------------------------------------- ordinal

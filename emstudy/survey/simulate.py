@@ -38,6 +38,7 @@ from emstudy.survey.encode import decode
 __all__ = [
     "SimulationSettings",
     "simulate_case",
+    "draw_responses",
     "expected_construct_means",
     "truth_json",
     "truth_file_name",
@@ -206,6 +207,90 @@ def simulate_case(
     return raw, _truth(
         case, codebook, settings, n_rows=int(len(raw)), mu=mu, loadings=loadings, resid_sd=latent.resid_sd, drawn=drawn
     )
+
+
+def draw_responses(
+    case: Case,
+    codebook: Codebook,
+    settings: SimulationSettings = SimulationSettings(),
+    *,
+    n: int,
+    rng: np.random.Generator,
+    missing_rate: float | None = None,
+    careless_rate: float | None = None,
+) -> pd.DataFrame:
+    """Draw ``n`` respondents of a case from the generator "as designed", numerically, for planning studies.
+
+    The population model of :func:`simulate_case` (roles, latent construct scores, outcome, items cut at the
+    shared thresholds, reverse-keyed items answered mirrored, overall rating, duration, straight-liners and
+    speeders, item non-response among attentive respondents), drawn at any ``n`` from ``rng`` with whole
+    arrays instead of a survey export: no labels, open answers or duplicated submissions (the encoding drops
+    duplicates anyway). :func:`simulate_case` is untouched (its bytes do not change).
+
+    Parameters
+    ----------
+    case, codebook, settings
+        As for :func:`simulate_case` (``case.sample.n`` is not used).
+    n : int
+        Respondents who submit the questionnaire (careless ones included).
+    rng : numpy.random.Generator
+        The source of every draw.
+    missing_rate : float, optional
+        Share of item answers left empty among attentive respondents (the encoding reads a missing answer
+        and "不清楚" alike as missing); default the study's, ``settings.missing_rate + settings.dont_know_rate``.
+    careless_rate : float, optional
+        Share of careless respondents, split between straight-liners and speeders in the study's proportion;
+        default the study's, ``settings.straightline_rate + settings.speeding_rate``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per respondent (index ``respondent_id`` 1..n): the items as answered (codes, NaN when not
+        answered), ``role`` (its code), the overall rating (1-5) and the duration in seconds, under the
+        codebook's ids, as :func:`emstudy.survey.encode.encode` reads them.
+
+    References
+    ----------
+    Meade, A. W., & Craig, S. B. (2012). Identifying careless responses in survey data. *Psychological
+    Methods*, 17(3), 437-455.
+    """
+    study_careless = settings.straightline_rate + settings.speeding_rate
+    missing_rate = settings.missing_rate + settings.dont_know_rate if missing_rate is None else missing_rate
+    careless_rate = study_careless if careless_rate is None else careless_rate
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise EmstudyError(f"n: expected a whole number of respondents from 2 upwards, got {n!r}")
+    for name, rate in (("missing_rate", missing_rate), ("careless_rate", careless_rate)):
+        if not (isinstance(rate, (int, float)) and 0 <= rate < 1):
+            raise EmstudyError(f"{name}: expected a share in [0, 1), got {rate!r}")
+    sized = case.model_copy(update={"sample": case.sample.model_copy(update={"n": int(n)})})
+    latent = _draw_latent(rng, sized, codebook, settings, case_means(case, codebook, settings))
+    loadings = instrument_loadings(codebook, settings)
+    scores = {c: latent.eta[:, j] for j, c in enumerate(codebook.construct_ids)}
+    scores[codebook.outcome.id] = latent.effectiveness
+    items = [item for construct in codebook.all_constructs for item in construct.items]
+    owner = [construct.id for construct in codebook.all_constructs for _ in construct.items]
+    lam = np.array([loadings[item.id] for item in items])
+    xstar = np.column_stack([scores[c] for c in owner]) * lam + np.sqrt(1 - lam**2) * rng.standard_normal((n, len(lam)))
+    codes = _cut(xstar, settings.thresholds).astype(float)
+    mirror = np.array([item.reverse for item in items])
+    codes[:, mirror] = codebook.scale.min + codebook.scale.max - codes[:, mirror]
+    overall = _cut(latent.effectiveness + 0.5 * rng.standard_normal(n), settings.overall_thresholds)
+    duration = np.round(rng.lognormal(np.log(420), 0.3, size=n))
+    share = settings.straightline_rate / study_careless if study_careless > 0 else 1.0
+    n_straight, n_speed = round(share * careless_rate * n), round((1 - share) * careless_rate * n)
+    careless = rng.choice(n, size=n_straight + n_speed, replace=False)
+    straight, speed = careless[:n_straight], careless[n_straight:]
+    codes[straight, :] = rng.integers(3, 6, size=n_straight)[:, None]
+    codes[speed, :] = rng.integers(1, 6, size=(n_speed, codes.shape[1]))
+    duration[speed] = rng.integers(40, 100, size=n_speed)
+    cells = rng.random(codes.shape)
+    cells[careless, :] = 1.0
+    codes[cells < missing_rate] = np.nan
+    out = pd.DataFrame(codes, columns=[item.id for item in items], index=pd.RangeIndex(1, n + 1, name="respondent_id"))
+    out["role"] = latent.roles
+    out[codebook.overall.id] = overall.astype(float)
+    out[codebook.duration_column.name] = duration
+    return out
 
 
 @dataclass(frozen=True)
