@@ -99,6 +99,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         write_error,
     )
     from emstudy.survey.simulate import SimulationSettings, raw_csv, simulate_case, truth_file_name, truth_json
+    from emstudy.survey.simulate_interviews import InterviewSettings, interview_files
 
     project = _project(args)
     codebook = project.codebook()
@@ -115,9 +116,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     planned: dict[str, bytes] = {}
     with _progress(len(case_ids), "simulate") as bar:
         for case_id in case_ids:
-            raw, truth = simulate_case(project.case(case_id, codebook), codebook, settings)
+            case = project.case(case_id, codebook)
+            raw, truth = simulate_case(case, codebook, settings)
             planned[f"{case_id}.csv"] = raw_csv(raw)
             planned[truth_file_name(case_id)] = truth_json(truth)
+            codes = _interview_codes(project, codebook) if case.interviews else None
+            planned.update(interview_files(case, codes, InterviewSettings(seed=args.seed)))  # issue 17
             bar.update()
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in planned.items()}
     changed = [name for name in planned if (out / name).is_file() and sha256_file(out / name) != digests[name]]
@@ -133,6 +137,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     write_checksums(out, {**recorded, **digests})
     print(f"wrote {len(planned)} files to {out} (SYNTHETIC DATA, seed {args.seed}); checksums in {out / CHECKSUM_FILE}")
     return 0
+
+
+def _interview_codes(project: Project, codebook: Codebook) -> tuple | None:
+    """The interview code book's codes (``data/interview_codes.yml``), or None when the project has none."""
+    from emstudy.survey.interviews import load_interview_codes
+
+    path = project.root / "data" / "interview_codes.yml"
+    return load_interview_codes(path, codebook).codes if path.is_file() else None
 
 
 def _simulated_cases(project: Project, case_id: str | None, out: Path) -> list[str]:
@@ -171,11 +183,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     cache = TaskCache(project.root, project.cache_dir, source_fingerprint())
     cores = available_cores()
     jobs = min(args.jobs or cores, cores)
+    if args.scheduler and args.jobs:
+        raise EmstudyError("--jobs: not with --scheduler (the cluster's workers and threads set the parallelism)")
     if args.jobs and args.jobs > cores:
         print(f"emstudy: --jobs {args.jobs} is more than the {cores} cores available; using {cores}", file=sys.stderr)
-    with run_lock(project), _progress(len(tasks), "run") as bar:
-        records = run_tasks(tasks, jobs=jobs, progress=lambda task: bar.update(), cache=cache, force=args.force)
-    manifest = write_manifest(project, records, parameters={"seed": args.seed, "lang": args.lang, "jobs": jobs})
+    from emstudy.runner.distributed import cluster, describe
+
+    with cluster(args.scheduler) as client, run_lock(project), _progress(len(tasks), "run") as bar:
+        records = run_tasks(
+            tasks, jobs=jobs, progress=lambda t: bar.update(), cache=cache, force=args.force, client=client
+        )
+        where = {"jobs": jobs} if client is None else describe(client)
+    manifest = write_manifest(project, records, parameters={"seed": args.seed, "lang": args.lang, **where})
     ran = sum(r.status == "ran" for r in records)
     print(
         f"{ran} notebook(s) executed, {len(records) - ran} unchanged (cached) for {len(case_ids)} case(s); "
@@ -339,6 +358,16 @@ def cmd_archive(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    from emstudy.runner.plan import parse_request, report_lines, run_plan
+
+    project = _project(args)
+    options = {k: v for k, v in vars(args).items() if k not in ("func", "command", "root") and v is not None}
+    result = run_plan(project, parse_request(project, **options))
+    print("\n".join(report_lines(result, root=project.root)))
+    return 0
+
+
 # -- parser -------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -354,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_study_commands(sub)
     _add_data_commands(sub)
     _add_archive_command(sub)
+    _add_plan_command(sub)
     return parser
 
 
@@ -384,6 +414,11 @@ def _add_study_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--case", action="append", metavar="ID", help="only this case (repeatable)")
     p.add_argument("--notebook", action="append", metavar="NAME", help="only this template, e.g. 01_data_quality")
     p.add_argument("--jobs", type=int, default=0, help="parallel processes (default: number of cores)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the notebooks on the workers of this Dask scheduler (tcp://HOST:PORT); they must share the project",
+    )
     p.add_argument("--seed", type=int, default=20190719, help="seed for resampling in the notebooks (default 20190719)")
     p.add_argument(
         "--lang",
@@ -502,6 +537,40 @@ def _add_archive_command(sub: argparse._SubParsersAction) -> None:
         help="in an unpacked package: compare every output with OUTPUTS.sha256 (exit 1 naming those that differ)",
     )
     p.set_defaults(func=cmd_archive)
+
+
+def _add_plan_command(sub: argparse._SubParsersAction) -> None:
+    """``emstudy plan``: Monte Carlo power and sample size (emstudy.runner.plan), on Dask."""
+    p = sub.add_parser(
+        "plan",
+        help="plan a survey: Monte Carlo power by sample size",
+        description="Simulate a survey at each sample size of --n from a case's population (the synthetic "
+        "generator as designed, or construct scores as fitted) or a lavaan-syntax model with values, run the "
+        "analysis on each replication on a Dask cluster, and write power.csv and power.png once all finished; "
+        "print the table and the smallest n reaching --power per target.",
+    )
+    p.add_argument("--case", metavar="ID", help="plan for this case's place")
+    p.add_argument("--population", metavar="KIND", help="designed (default for a synthetic case) or fitted")
+    p.add_argument("--model", metavar="FILE", help="a lavaan-syntax model with population values, e.g. f =~ 0.7*x1")
+    p.add_argument(
+        "--analysis",
+        metavar="A",
+        help="below:CONSTRUCT, welch:CONSTRUCT, driver:CONSTRUCT, cfa, invariance:LEVEL or indirect:LABEL",
+    )
+    p.add_argument("--n", metavar="N,N,...", help="sample sizes, e.g. 100,200,400")
+    p.add_argument("--replications", metavar="R", default="1000", help="replications per n (default 1000)")
+    p.add_argument("--seed", metavar="S", default="20190719", help="seed (default 20190719)")
+    p.add_argument("--missing-rate", metavar="P", help="item non-response (default: the study's)")
+    p.add_argument("--careless-rate", metavar="P", help="careless respondents (default: the study's)")
+    p.add_argument("--power", metavar="P", default="0.8", help="the power wanted (default 0.8)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="a running Dask scheduler, tcp://HOST:PORT (default: a local cluster; synchronous: in this process)",
+    )
+    p.add_argument("--workers", metavar="N", help="worker processes of the local cluster (default: all cores)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default scratch/plans/<case>_<analysis>/)")
+    p.set_defaults(func=cmd_plan)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,9 @@ Each task declares what it reads and writes (:mod:`emstudy.runner.depends`), and
 inputs' contents and its recorded outputs are unchanged. Ctrl-C or SIGTERM stops a run at once: the kernels and
 worker processes are killed, no task starts and nothing is written after the signal; the temporary files a
 killed run leaves (``.*.tmp``, ``.*.tmp.ipynb``) are removed when the next run starts.
+
+Given a Dask client, the same tasks run on the workers of its cluster, in the same stages and with the same
+cache (:mod:`emstudy.runner.distributed`, ``emstudy run --scheduler``).
 """
 
 from __future__ import annotations
@@ -256,10 +259,13 @@ def _is_kernel_start_failure(exc: BaseException) -> bool:
     )
 
 
-def _execute_with_fresh_kernel(task: NotebookTask, output: str, *, kernel_name: str) -> None:
+def _execute_with_fresh_kernel(
+    task: NotebookTask, output: str, *, kernel_name: str, kernel_manager_class: type | None = None
+) -> None:
     """papermill's execution of ``task`` into ``output``, starting the kernel again if it failed to start."""
     import papermill as pm
 
+    manager = {"kernel_manager_class": kernel_manager_class} if kernel_manager_class else _kernel_manager_option()
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         try:
             pm.execute_notebook(
@@ -272,7 +278,7 @@ def _execute_with_fresh_kernel(task: NotebookTask, output: str, *, kernel_name: 
                 log_output=False,
                 request_save_on_cell_execute=False,
                 extra_arguments=_KERNEL_ARGUMENTS,
-                **_kernel_manager_option(),
+                **manager,
             )
             return
         except RuntimeError as exc:
@@ -285,8 +291,11 @@ def _execute_with_fresh_kernel(task: NotebookTask, output: str, *, kernel_name: 
                 ) from None
 
 
-def run_task(task: NotebookTask, *, kernel_name: str = "python3") -> Path:
+def run_task(task: NotebookTask, *, kernel_name: str = "python3", kernel_manager_class: type | None = None) -> Path:
     """Execute one task; on success the output replaces the previous one atomically.
+
+    ``kernel_manager_class`` replaces the kernel manager papermill uses (a run on a cluster passes one that
+    notes its kernels, to stop them when the run is interrupted: :mod:`emstudy.runner.distributed`).
 
     Raises
     ------
@@ -304,7 +313,7 @@ def run_task(task: NotebookTask, *, kernel_name: str = "python3") -> Path:
         raise write_error(Path(exc.filename or workdir), exc) from None
     try:
         try:
-            _execute_with_fresh_kernel(task, tmp, kernel_name=kernel_name)
+            _execute_with_fresh_kernel(task, tmp, kernel_name=kernel_name, kernel_manager_class=kernel_manager_class)
         except PapermillExecutionError as exc:
             raise EmstudyError(
                 f"{task.label}: cell {exc.cell_index} (execution count {exc.exec_count}) failed: "
@@ -418,10 +427,14 @@ def run_tasks(
     cache: TaskCache | None = None,
     force: bool = False,
     execute: Callable[[NotebookTask], Path] = run_task,
+    client: object | None = None,
 ) -> list[TaskRecord]:
     """Run tasks stage by stage (see :func:`stages`): within a stage the notebooks of one case run in
     template order and the cases run in parallel when ``jobs > 1``; a cross-case notebook runs when every
-    case before it is done.
+    case before it is done. With a ``client`` (a :class:`distributed.Client`, see
+    :func:`emstudy.runner.distributed.connect`) the notebooks run on its cluster's workers instead, in the
+    same stages, with the same cache decided here (:func:`emstudy.runner.distributed.run_on_cluster`);
+    ``jobs`` is then unused.
 
     With ``cache``, a task whose key (computed just before it would run, from the contents of what it reads)
     equals the one recorded after its last successful run, and whose recorded outputs are unchanged, is
@@ -433,6 +446,11 @@ def run_tasks(
     workers at once and raises KeyboardInterrupt: no task starts and no output is written after the signal.
     """
     records: list[TaskRecord] = []
+    if client is not None:
+        from emstudy.runner.distributed import run_on_cluster
+
+        with _stop_on_signal():
+            return run_on_cluster(tasks, client=client, progress=progress, cache=cache, force=force, execute=execute)
     with _stop_on_signal():
         for stage in stages(tasks):
             if stage[0].case_id == CROSS_CASE:
