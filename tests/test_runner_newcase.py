@@ -499,7 +499,7 @@ def test_adding_a_case_as_the_readme_says_keeps_the_study_tests_passing(tmp_path
     _emstudy(root, ["run"])  # the plain run that follows refreshes the other places' reports
 
     for template in sorted((root / "notebooks").glob("0*.ipynb")):
-        per_case = template.name not in {"05_compare.ipynb", "07_summary.ipynb"}
+        per_case = template.name not in {"05_compare.ipynb", "08_summary.ipynb"}
         assert (root / "analysis" / (case_id if per_case else "all") / template.name).is_file(), template.name
     en = (root / "reports" / f"{case_id}.md").read_text(encoding="utf-8")
     zh = (root / "reports" / f"{case_id}.zh.md").read_text(encoding="utf-8")

@@ -351,15 +351,20 @@ def test_touching_an_input_reruns_its_dependents_and_nothing_else(project_copy, 
 def test_the_declared_dependencies_follow_the_data(project_copy):
     tasks = {(t.template.stem, t.case_id): t for t in plan_tasks(project_copy, project_copy.case_ids())}
     res = project_copy.results_dir
-    # 06 of every case reads the cross-case results of 05, which read every case's encoded data
+    # 06 and 07 of every case read the cross-case results of 05, which read every case's encoded data
     assert _dependents(tasks.values(), project_copy.root / "data/raw/yima.csv") >= {
-        ("06_findings.ipynb", c) for c in project_copy.case_ids()
+        (f"{n}.ipynb", c) for c in project_copy.case_ids() for n in ("06_planning", "07_findings")
     }
     assert res("yima") / "encoded.csv" in tasks[("02_reliability", "yima")].reads
-    assert project_copy.reports_dir / "yima.zh.md" in tasks[("06_findings", "yima")].writes
+    assert project_copy.reports_dir / "yima.zh.md" in tasks[("07_findings", "yima")].writes
+    assert project_copy.reports_dir / "figures/yima_power.png" in tasks[("06_planning", "yima")].writes
+    # the plan of a place reads the other places' scores, and the summary reads every plan
+    assert res("wencheng") / "encoded.csv" in tasks[("06_planning", "yima")].reads
+    assert res("yima") / "planning.json" in tasks[("08_summary", "all")].reads
+    assert tasks[("06_planning", "yima")].case_ids == tuple(project_copy.case_ids())
     assert project_copy.root / "data/recommendations.yml" not in tasks[("01_data_quality", "yima")].reads
     assert res("wencheng") / "encoded.csv" not in tasks[("02_reliability", "yima")].reads
-    assert tasks[("06_findings", "yima")].case_ids == tuple(project_copy.case_ids())
+    assert tasks[("07_findings", "yima")].case_ids == tuple(project_copy.case_ids())
 
 
 def test_a_new_case_refreshes_every_report_that_compares_cases(project_copy):
@@ -371,8 +376,8 @@ def test_a_new_case_refreshes_every_report_that_compares_cases(project_copy):
     shutil.copy(project_copy.cases_dir / "yima.yml", project_copy.cases_dir / "newtown.yml")
     _, ran = _cached_run(project_copy)
     per_case = {(f"{n}.ipynb", "newtown") for n in ("01_data_quality", "02_reliability", "03_structure", "04_drivers")}
-    findings = {("06_findings.ipynb", c) for c in project_copy.case_ids()}
-    assert ran == per_case | findings | {("05_compare.ipynb", "all"), ("07_summary.ipynb", "all")}
+    findings = {(f"{n}.ipynb", c) for c in project_copy.case_ids() for n in ("06_planning", "07_findings")}
+    assert ran == per_case | findings | {("05_compare.ipynb", "all"), ("08_summary.ipynb", "all")}
 
 
 @pytest.mark.parametrize(
@@ -381,7 +386,8 @@ def test_a_new_case_refreshes_every_report_that_compares_cases(project_copy):
         ("analysis/yima/results/encoded.csv", ("01_data_quality.ipynb", "yima")),
         ("analysis/all/results/below_others.csv", ("05_compare.ipynb", "all")),
         ("analysis/wencheng/03_structure.ipynb", ("03_structure.ipynb", "wencheng")),
-        ("reports/chaoyang.zh.html", ("06_findings.ipynb", "chaoyang")),
+        ("reports/chaoyang.zh.html", ("07_findings.ipynb", "chaoyang")),
+        ("reports/figures/yima_power.png", ("06_planning.ipynb", "yima")),
         ("reports/figures/heatmap.png", ("05_compare.ipynb", "all")),
     ],
 )
@@ -399,7 +405,7 @@ def test_a_missing_or_edited_output_reruns_its_producer(project_copy, change, pr
 def test_an_edited_upstream_result_reruns_what_reads_it(project_copy):
     _cached_run(project_copy)
     _touch(project_copy.results_dir("yima") / "encoded.csv")
-    later = ["02_reliability", "03_structure", "04_drivers", "05_compare", "06_findings", "07_summary"]
+    later = ["02_reliability", "03_structure", "04_drivers", "05_compare", "06_planning", "07_findings", "08_summary"]
     tasks, ran = _cached_run(project_copy, notebooks=later)
     assert ran == _dependents(tasks, project_copy.results_dir("yima") / "encoded.csv")
     assert ("02_reliability.ipynb", "yima") in ran and ("02_reliability.ipynb", "wencheng") not in ran

@@ -41,7 +41,7 @@ def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
 
 
 def test_nbval_over_the_analysis_notebooks_writes_nothing_in_the_tree() -> None:
-    notebooks = ["analysis/yima/02_reliability.ipynb", "analysis/yima/06_findings.ipynb"]  # results; reports
+    notebooks = ["analysis/yima/02_reliability.ipynb", "analysis/yima/07_findings.ipynb"]  # results; reports
     before = _snapshot(ROOT)
     env = {k: v for k, v in os.environ.items() if k not in (REVIEW_ROOT_ENV, REVIEW_OUTPUTS_ENV)}
     done = subprocess.run(

@@ -184,7 +184,7 @@ def test_run_cache_depends_on_the_mapping(project_copy):
     second = key()
     assert len({without, first, second}) == 3
     # the recommendations catalogue is read by the findings notebook, not by the data-quality one
-    findings = plan_tasks(project_copy, ["yima"], notebooks=["06_findings"])[0]
+    findings = plan_tasks(project_copy, ["yima"], notebooks=["07_findings"])[0]
     findings_key = lambda: task_key(project_copy, findings, source=source_fingerprint())  # noqa: E731
     before = findings_key()
     catalogue = project_copy.root / "data" / "recommendations.yml"

@@ -21,6 +21,8 @@ __all__ = [
     "plot_construct_means",
     "plot_case_profiles",
     "plot_case_heatmap",
+    "plot_power_curve",
+    "power_curve",
     "figure_png",
     "save_figure",
 ]
@@ -272,6 +274,83 @@ def plot_case_heatmap(wide: pd.DataFrame, *, labels: Mapping[str, str] | None = 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
         return plot_heatmap(frame, title=title)
+
+
+def plot_power_curve(
+    table: pd.DataFrame,
+    *,
+    labels: Mapping[str, str] | None = None,
+    power: float | None = 0.8,
+    n_study: int | None = None,
+    title: str | None = None,
+):
+    """Power curves: the Monte Carlo power of each target against the sample size, with its interval.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A tidy power table (:meth:`emstudy.planning.result.PowerTable.to_frame`, or notebook 06's
+        ``planning.csv``): columns ``n``, ``target``, ``power`` and optionally ``ci_lower``, ``ci_upper``
+        (drawn as a band). One line per target, in the order of first appearance.
+    labels : mapping, optional
+        Target to legend label.
+    power : float or None, default 0.8
+        The target power, drawn as a dashed horizontal line.
+    n_study : int, optional
+        The sample size of the survey at hand, drawn as a dotted vertical line.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Power (0-1) on y, sample size on x; an empty table draws the axes with a note.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n": [50, 100, 50, 100], "target": ["a", "a", "b", "b"], "power": [0.4, 0.7, 0.6, 0.9]})
+    >>> fig = plot_power_curve(t, labels={"a": "weakness", "b": "driver"})
+
+    References
+    ----------
+    Muthen, L. K., & Muthen, B. O. (2002). How to use a Monte Carlo study to decide on sample size and
+    determine power. *Structural Equation Modeling*, 9(4), 599-620.
+    """
+    import seaborn as sns
+
+    check_columns(table, ["n", "target", "power"], role="plot_power_curve")
+    targets = list(dict.fromkeys(table["target"].tolist()))
+    colors = sns.color_palette("colorblind", max(len(targets), 1))
+    fig = _figure((7.0, 4.5))
+    ax = fig.subplots()
+    band = {"ci_lower", "ci_upper"} <= set(table.columns)
+    for target, color in zip(targets, colors):
+        sub = table[table["target"] == target].sort_values("n", kind="mergesort")
+        xs = sub["n"].to_numpy(dtype=float)
+        if band:
+            lower, upper = sub["ci_lower"].to_numpy(dtype=float), sub["ci_upper"].to_numpy(dtype=float)
+            ax.fill_between(xs, lower, upper, color=color, alpha=0.15, lw=0)
+        label = (labels or {}).get(target, str(target))
+        ax.plot(xs, sub["power"].to_numpy(dtype=float), marker="o", ms=4, color=color, label=label)
+    if power is not None:
+        ax.axhline(power, color="0.3", lw=0.8, ls="--")
+    if n_study is not None:
+        ax.axvline(n_study, color="0.3", lw=0.8, ls=":")
+        ax.text(n_study, 0.02, f" n = {n_study}", fontsize=8, color="0.3", va="bottom", ha="left")
+    if not targets:
+        ax.text(0.5, 0.5, "no finding to plan for", transform=ax.transAxes, ha="center", va="center", color="0.4")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("respondents of the place (n)")
+    ax.set_ylabel("power")
+    ax.grid(alpha=0.3)
+    if targets:  # below the axes, so that no label hides a curve
+        ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+power_curve = plot_power_curve
+"""The name issue 16's plan gives :func:`plot_power_curve`."""
 
 
 def figure_png(fig, *, dpi: int = 100) -> bytes:

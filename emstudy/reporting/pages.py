@@ -10,6 +10,8 @@ from typing import Protocol
 import pandas as pd
 
 from emstudy.reporting.document import FigureRef, Report, Section, Table
+from emstudy.reporting.interviews import TITLE as INTERVIEWS_TITLE
+from emstudy.reporting.interviews import interview_tables
 from emstudy.survey.cases import Case
 from emstudy.survey.codebook import Codebook
 from emstudy.survey.privacy import retag
@@ -115,6 +117,29 @@ _TEXT = {
         "e-mail and listed names",
         "answer": "answer",
         "share": "share of respondents",
+        "planning": "Planning a repeat survey",
+        "planning_intro": "How many respondents would a repeat survey of each place need to find this study's "
+        "findings again with power {power:g}? Notebook 06 simulated every finding {replications} times at each "
+        "size from {n_min} to {n_max} respondents of the place, drawing construct scores as fitted (each place's "
+        "observed means, covariances and missing rates; the other places at their observed sizes) and applying the "
+        "study's own tests: a weakness is Welch's t test against the other places pooled with Holm's correction "
+        "(notebook 05), a driver an OLS coefficient with HC3 standard errors (notebook 04). The respondents needed "
+        "are the smallest size from which every finding of the place reaches that power. The last column is the "
+        "analytic sample size of the RMSEA test of the place's CFA (MacCallum, Browne & Sugawara 1996); the model "
+        "itself needs more respondents than its free parameters.",
+        "planning_synthetic": "These numbers come from synthetic data: they plan a repeat of the synthetic study, "
+        "not of the theses' surveys.",
+        "planning_caption": "Respondents a repeat survey needs for power {power:g} (Monte Carlo)",
+        "planning_cols": (
+            "place",
+            "respondents kept",
+            "findings",
+            "respondents needed",
+            "the hardest finding to repeat",
+            "CFA RMSEA test: n (analytic)",
+        ),
+        "planning_more": "more than {n}",
+        "planning_none": "no finding",
         "reliability_table_cols": {
             "construct": "construct",
             "alpha": "alpha",
@@ -187,6 +212,18 @@ _TEXT = {
         "open_caption": "开放题最常见的回答（已去除电话、身份证号、邮箱及所列姓名）",
         "answer": "回答",
         "share": "占受访者比例",
+        "planning": "重复调查的样本量规划",
+        "planning_intro": "若对各地重复开展调查，需要多少受访者才能以{power:g}的统计功效重现本研究的发现？第06号笔记本"
+        "按拟合所得的构念得分（各地观测到的均值、协方差和缺失率；其他地区保持其观测样本量）模拟每项发现，在本地受访者"
+        "{n_min}至{n_max}人的每个样本量下各重复{replications}次，并采用本研究自身的检验：薄弱环节为与其他地区合并样本"
+        "比较的Welch t检验（Holm校正，第05号笔记本），影响因素为采用HC3标准误的OLS回归系数（第04号笔记本）。"
+        "所需受访者数为本地每项发现的统计功效均达到该水平的最小样本量。最后一列为按MacCallum、Browne和Sugawara"
+        "（1996）公式计算的本地验证性因子分析RMSEA检验的解析样本量；模型本身所需的受访者还须多于其自由参数个数。",
+        "planning_synthetic": "以上数字基于合成数据，用于规划合成研究的重复调查，而非原论文的调查。",
+        "planning_caption": "统计功效达到{power:g}时重复调查所需的受访者数（蒙特卡洛模拟）",
+        "planning_cols": ("地区", "有效样本", "发现数", "所需受访者数", "最难重现的发现", "CFA的RMSEA检验：解析样本量"),
+        "planning_more": "超过{n}",
+        "planning_none": "无发现",
         "reliability_table_cols": {
             "construct": "构念",
             "alpha": "alpha",
@@ -342,6 +379,9 @@ def case_report(
     if "paths" in by_kind:
         sections.append(section(t["paths"], ["paths"]))
     sections.append(section(t["comparison"], ["comparison"], not_run("05_compare")))
+    if "interviews" in by_kind:  # a case with coded interviews (issue 17): agreement and triangulation
+        tables = interview_tables(cf.tables, synthetic=cf.synthetic, lang=lang)
+        sections.append(section(INTERVIEWS_TITLE[lang], ["interviews"], tables=tables))
     sections.append(_recommendations_section(cf, lang))
     sections += _own_recommendations_sections(cf, codebook, lang)
     return Report(t["case_title"].format(name=name), lang, banner, sections)
@@ -435,6 +475,7 @@ def summary_report(
     invariance_verdict: str | None,
     figures: Sequence[tuple[str, str]] = (),
     invariance_text: str | None = None,
+    planning: Mapping[str, Mapping] | None = None,
 ) -> Report:
     """The cross-case summary from every case's findings and the comparison results.
 
@@ -442,7 +483,8 @@ def summary_report(
     states it in Chinese. ``invariance_text``, notebook 05's paragraph in the report's language (the level
     reached, freed intercepts and latent mean differences; ``text`` in ``invariance.json``), replaces the
     verdict when given. ``figures`` holds (caption key, relative path) pairs, the caption key one of
-    ``heatmap_caption`` or ``profiles_caption``.
+    ``heatmap_caption`` or ``profiles_caption``. ``planning`` maps case ids to notebook 06's ``planning.json``;
+    the section "Planning a repeat survey" lists the places that have one.
     """
     t = _TEXT[lang]
     if lang == "zh":
@@ -496,6 +538,7 @@ def summary_report(
         ),
         Section(t["invariance"], paragraphs=[invariance_verdict or t["not_run"].format(step="05_compare")]),
     ]
+    sections += _planning_sections(case_findings, planning or {}, lang)
     for cf in case_findings:
         name = cf.case.name.en if lang == "en" else cf.case.name.zh
         recs = [
@@ -510,6 +553,41 @@ def summary_report(
         sections.append(Section(f"{t['recommendations']}: {name}", paragraphs=recs or [t["no_priority"]]))
     title = t["summary_title"].format(n=count_word(len(case_findings), lang))
     return Report(title[:1].upper() + title[1:], lang, banner, sections)
+
+
+def _planning_sections(case_findings: Sequence[CaseFindings], planning: Mapping[str, Mapping], lang: str) -> list:
+    """The respondents a repeat survey of each place needs (notebook 06's plans), labelled synthetic when a
+    plan was computed from synthetic data; no section when no place has a plan."""
+    t = _TEXT[lang]
+    plans = [(cf, planning[cf.case.id]) for cf in case_findings if cf.case.id in planning]
+    if not plans:
+        return []
+    settings = plans[0][1]["settings"]
+    power = float(plans[0][1]["target_power"])
+    rows = []
+    for cf, plan in plans:
+        needed = plan["needed"]
+        if not plan["findings"]:
+            needed = t["planning_none"]
+        elif needed is None:
+            needed = t["planning_more"].format(n=max(plan["settings"]["ns"]))
+        hardest = plan.get("hardest")
+        rmsea = plan.get("rmsea") or {}
+        values = (
+            cf.case.name.en if lang == "en" else cf.case.name.zh,
+            str(plan["n_study"]),
+            str(len(plan["findings"])),
+            str(needed),
+            "" if hardest is None else hardest[f"label_{lang}"],
+            "" if rmsea.get("n") is None else str(rmsea["n"]),
+        )
+        rows.append(dict(zip(t["planning_cols"], values)))
+    intro = t["planning_intro"].format(
+        power=power, replications=settings["replications"], n_min=min(settings["ns"]), n_max=max(settings["ns"])
+    )
+    paragraphs = [intro] + ([t["planning_synthetic"]] if any(plan["synthetic"] for _, plan in plans) else [])
+    table = Table(t["planning_caption"].format(power=power), pd.DataFrame(rows))
+    return [Section(t["planning"], paragraphs=paragraphs, tables=[table])]
 
 
 def _zh_verdict(verdict: str | None) -> str | None:

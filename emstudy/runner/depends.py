@@ -23,9 +23,12 @@ from emstudy.fileio import sha256_file, write_json
 from emstudy.project import Project
 from emstudy.steps import files
 from emstudy.steps.files import CROSS_CASE
+from emstudy.steps.interviews import CODINGS_EXTENSIONS
 
-__all__ = ["declare", "case_inputs", "TaskCache", "STEP_RESULTS", "CATALOGUE"]
+__all__ = ["declare", "case_inputs", "interview_inputs", "TaskCache", "STEP_RESULTS", "CATALOGUE", "INTERVIEW_CODES"]
 
+INTERVIEW_CODES = "data/interview_codes.yml"
+"""The interview code book (relative to the project root), read by the findings notebook of a case with interviews."""
 CATALOGUE = "data/recommendations.yml"
 """The recommendations catalogue (relative to the project root), read by the findings notebooks."""
 
@@ -76,11 +79,12 @@ STEP_RESULTS: dict[str, tuple[str, ...]] = {
         files.INVARIANCE_ORDINAL_TABLE,
         files.INVARIANCE_ORDINAL,
     ),
-    "06_findings": (files.FINDINGS,),
-    "07_summary": (files.PRIORITIES_SHARED,),
+    "06_planning": (files.PLANNING_TABLE, files.PLANNING),
+    "07_findings": (files.FINDINGS, files.INTERVIEW_AGREEMENT, files.TRIANGULATION, files.INTERVIEWS),
+    "08_summary": (files.PRIORITIES_SHARED,),
 }
 
-#: What the findings step (06, and 07 through it) reads of a case's results and of the cross-case results.
+#: What the findings step (07, and 08 through it) reads of a case's results and of the cross-case results.
 _FINDINGS_CASE_READS = (
     files.DATA_QUALITY,
     files.RELIABILITY_SUMMARY,
@@ -103,6 +107,13 @@ def case_inputs(project: Project, case_id: str) -> list[Path]:
     # the files a case may have, listed even while absent: one added later changes the key of a planned task
     found |= {project.cases_dir / f"{case_id}.yml", project.raw_path(case_id), project.mapping_path(case_id)}
     return sorted(found)
+
+
+def interview_inputs(project: Project, case_id: str) -> list[Path]:
+    """The interview code book and the case's coded interviews ``data/raw/<case>.interviews.{csv,xlsx,qdpx}``
+    (every format listed even while absent: coded interviews added later rerun the case's findings)."""
+    raw = [project.raw_dir / f"{case_id}.interviews{ext}" for ext in CODINGS_EXTENSIONS]
+    return [project.root / INTERVIEW_CODES, *raw]
 
 
 def _report_files(project: Project, stem: str) -> list[Path]:
@@ -138,19 +149,25 @@ def declare(
         reads = case_inputs(project, case_id)
     elif step in ("02_reliability", "03_structure", "04_drivers", "05_compare"):
         reads = [p for c in scope for p in (*case_inputs(project, c), project.results_dir(c) / files.ENCODED)]
-    elif step == "06_findings":
-        reads = [project.root / CATALOGUE, *_findings_reads(project, case_id)]
+    elif step == "06_planning":  # the place's scores beside every other place's, and the findings it plans for
+        reads = [p for c in case_ids for p in (*case_inputs(project, c), project.results_dir(c) / files.ENCODED)]
+        reads += [files.cross_case_results_dir(project) / files.BELOW_OTHERS]
+        reads += [project.results_dir(case_id) / f for f in (files.DRIVERS_TABLE, files.CFA_FIT)]
+        writes += [project.reports_dir / files.case_power_figure(case_id)]
+    elif step == "07_findings":  # with the case's coded interviews, when it has them (written only then)
+        reads = [project.root / CATALOGUE, *_findings_reads(project, case_id), *interview_inputs(project, case_id)]
         writes += [project.reports_dir / files.case_profile_figure(case_id)]
         writes += [project.reports_dir / files.case_ipa_figure(case_id), *_report_files(project, case_id)]
-    elif step == "07_summary":
+    elif step == "08_summary":
         reads = [project.root / CATALOGUE, *(p for c in scope for p in _findings_reads(project, c))]
+        reads += [project.results_dir(c) / files.PLANNING for c in scope]
         reads += [files.cross_case_results_dir(project) / f for f in (files.INVARIANCE, files.INVARIANCE_ORDINAL)]
         reads += [project.reports_dir / files.HEATMAP_FIGURE, project.reports_dir / files.PROFILES_FIGURE]
         writes += _report_files(project, files.SUMMARY_REPORT)
     else:
         reads = [project.root / CATALOGUE, *(p for c in scope for p in case_inputs(project, c))]
         for name, produced in STEP_RESULTS.items():
-            cross = name in ("05_compare", "07_summary")
+            cross = name in ("05_compare", "08_summary")
             dirs = [files.cross_case_results_dir(project)] if cross else [project.results_dir(c) for c in scope]
             reads += [d / f for d in dirs for f in produced]
     if step == "05_compare":  # the comparison by multiple imputation reads notebook 04's imputed sets' means

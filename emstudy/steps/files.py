@@ -52,6 +52,11 @@ __all__ = [
     "INVARIANCE_ORDINAL",
     "INVARIANCE_ORDINAL_TABLE",
     "LATENT_MEANS",
+    "PLANNING_TABLE",
+    "PLANNING",
+    "INTERVIEW_AGREEMENT",
+    "TRIANGULATION",
+    "INTERVIEWS",
     "FINDINGS",
     "PRIORITIES_SHARED",
     "SUMMARY_REPORT",
@@ -60,10 +65,11 @@ __all__ = [
     "cross_case_results_dir",
     "case_profile_figure",
     "case_ipa_figure",
+    "case_power_figure",
 ]
 
 CROSS_CASE = "all"
-"""The pseudo case id under ``analysis/`` of the cross-case notebooks (05, 07)."""
+"""The pseudo case id under ``analysis/`` of the cross-case notebooks (05, 08)."""
 
 # -- notebook 01, data quality (per case)
 ENCODED = "encoded.csv"
@@ -116,7 +122,16 @@ LATENT_MEANS = "latent_means.csv"
 PROFILES_FIGURE = "figures/profiles.png"
 HEATMAP_FIGURE = "figures/heatmap.png"
 
-# -- notebooks 06 (findings, per case) and 07 (summary, cross-case)
+# -- notebook 06, planning a repeat survey (per case)
+PLANNING_TABLE = "planning.csv"  # power of each finding by sample size
+PLANNING = "planning.json"  # the smallest n per finding and the respondents a repeat survey needs
+
+# -- interviews beside the survey (per case with coded interviews; emstudy.steps.interviews, issue 17)
+INTERVIEW_AGREEMENT = "interview_agreement.csv"  # coder agreement overall and per code, readings and flags
+TRIANGULATION = "triangulation.csv"  # per construct: survey verdict beside the interviews' problem codings
+INTERVIEWS = "interviews.json"  # the overall coefficients, flagged codes, thresholds and their sources
+
+# -- notebooks 07 (findings, per case) and 08 (summary, cross-case)
 FINDINGS = "findings.json"
 PRIORITIES_SHARED = "priorities_shared.csv"
 SUMMARY_REPORT = "summary"
@@ -124,7 +139,7 @@ SUMMARY_REPORT = "summary"
 
 
 def cross_case_results_dir(project: Project) -> Path:
-    """``analysis/all/results/``: where notebooks 05 and 07 write."""
+    """``analysis/all/results/``: where notebooks 05 and 08 write."""
     return project.analysis_dir / CROSS_CASE / "results"
 
 
@@ -148,3 +163,14 @@ def case_ipa_figure(case_id: str) -> str:
     'figures/yima_ipa.png'
     """
     return f"figures/{case_id}_ipa.png"
+
+
+def case_power_figure(case_id: str) -> str:
+    """The power curves of a case's findings (notebook 06), relative to ``reports/``.
+
+    Examples
+    --------
+    >>> case_power_figure("yima")
+    'figures/yima_power.png'
+    """
+    return f"figures/{case_id}_power.png"

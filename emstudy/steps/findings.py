@@ -25,6 +25,7 @@ from pydantic import Field
 
 from emstudy.errors import EmstudyError
 from emstudy.project import Project
+from emstudy.reporting.interviews import InterviewResults, interview_sentences
 from emstudy.reporting.pages import count_word, from_thesis
 from emstudy.steps import files
 from emstudy.survey.cases import Case
@@ -319,11 +320,15 @@ def _step_sentences(path: Path, kind: str, source: str) -> list[Finding]:
     ]
 
 
-def run(project: Project, case_id: str, *, catalogue: Catalogue | None = None) -> CaseFindings:
+def run(
+    project: Project, case_id: str, *, catalogue: Catalogue | None = None, interviews: InterviewResults | None = None
+) -> CaseFindings:
     """Read the results of notebooks 01-05 for a case and turn them into findings and recommendations.
 
     Needs ``analysis/<case>/results/data_quality.json`` and ``analysis/all/results/construct_means_by_case.csv``;
-    the other steps' results are used when present and listed in ``missing_steps`` when not.
+    the other steps' results are used when present and listed in ``missing_steps`` when not. ``interviews``
+    (:func:`emstudy.steps.interviews.run` of the case, when it has coded interviews) adds the findings of kind
+    ``"interviews"`` (coder agreement and triangulation, citing ``interviews.json``) and their tables.
     """
     codebook = project.codebook()
     case = project.case(case_id, codebook)
@@ -373,6 +378,12 @@ def run(project: Project, case_id: str, *, catalogue: Catalogue | None = None) -
         findings += _below_others_findings(pd.read_csv(below_path), case_id, codebook, rel(below_path))
     else:
         missing.append("comparison")
+
+    if interviews is not None:
+        source = rel(results / files.INTERVIEWS)
+        said = interview_sentences(interviews)
+        findings += [Finding(f"interviews-{k + 1}", "interviews", en, zh, source) for k, (en, zh) in enumerate(said)]
+        tables |= {"interview_agreement": interviews.agreement, "triangulation": interviews.triangulation}
 
     synthetic = project.is_synthetic(case_id)
     chosen = list(prio["construct"])
@@ -479,7 +490,7 @@ def _below_others_findings(below: pd.DataFrame, case_id: str, codebook: Codebook
     return out
 
 
-# -- writing (notebook 06) -----------------------------------------------------------------------------------
+# -- writing (notebook 07) -----------------------------------------------------------------------------------
 def write_results(results: CaseFindings, results_dir: str | Path) -> list[Path]:
     """Write ``findings.json`` (the findings, priorities and recommendations of :func:`run`) atomically."""
     from emstudy.fileio import write_json

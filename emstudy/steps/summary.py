@@ -1,4 +1,5 @@
-"""Notebook 07: the cross-case summary (priorities shared across places) and ``reports/summary[.zh].md|html``.
+"""Notebook 08: the cross-case summary (priorities shared across places, the respondents a repeat survey of each
+place needs) and ``reports/summary[.zh].md|html``.
 
 Every file is written atomically; the reports carry the synthetic-data banner on their first screen.
 """
@@ -23,12 +24,15 @@ __all__ = ["SummaryResults", "run", "write_results", "write_reports"]
 
 @dataclass(frozen=True)
 class SummaryResults:
-    """The findings of every case, the priorities they share and the invariance verdict of notebook 05."""
+    """The findings of every case, the priorities they share, the invariance verdict of notebook 05 and the plan
+    for a repeat survey of each case (notebook 06's ``planning.json``, by case id; cases without it are left
+    out)."""
 
     findings: tuple[CaseFindings, ...]
     shared: pd.DataFrame
     invariance_verdict: str | None
     invariance_text: dict[str, str] = field(default_factory=dict)
+    planning: dict[str, dict] = field(default_factory=dict)
 
 
 def run(project: Project, case_ids: Sequence[str]) -> SummaryResults:
@@ -36,7 +40,8 @@ def run(project: Project, case_ids: Sequence[str]) -> SummaryResults:
 
     The invariance verdict and notebook 05's paragraphs on it (level reached, freed intercepts, latent mean
     differences; English and Chinese) are read from ``analysis/all/results/invariance.json`` when notebook 05
-    wrote it, followed by its paragraph on the ordinal (WLSMV) invariance (``invariance_ordinal.json``).
+    wrote it, followed by its paragraph on the ordinal (WLSMV) invariance (``invariance_ordinal.json``). Each
+    case's plan for a repeat survey is read from notebook 06's ``planning.json`` when it exists.
     """
     findings = tuple(case_findings.run(project, c) for c in case_ids)
     shared = shared_priorities({cf.case.id: list(cf.priorities["construct"]) for cf in findings})
@@ -49,7 +54,9 @@ def run(project: Project, case_ids: Sequence[str]) -> SummaryResults:
     if text and ordinal_path.is_file():  # the ordinal (WLSMV) check of the same verdict, and what the means rest on
         ordinal = json.loads(ordinal_path.read_text(encoding="utf-8")).get("text") or {}
         text = {lang: f"{para}\n\n{ordinal[lang]}" if ordinal.get(lang) else para for lang, para in text.items()}
-    return SummaryResults(findings, shared, verdict, text)
+    plans = {c: project.results_dir(c) / files.PLANNING for c in case_ids}
+    planning = {c: json.loads(path.read_text(encoding="utf-8")) for c, path in plans.items() if path.is_file()}
+    return SummaryResults(findings, shared, verdict, text, planning)
 
 
 def write_results(results: SummaryResults, results_dir: str | Path) -> list[Path]:
@@ -82,6 +89,7 @@ def write_reports(results: SummaryResults, project: Project) -> list[Path]:
             invariance_verdict=results.invariance_verdict,
             figures=figures,
             invariance_text=results.invariance_text.get(lang),
+            planning=results.planning,
         )
         written += write_report(report, project.reports_dir, files.SUMMARY_REPORT)
     return written

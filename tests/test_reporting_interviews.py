@@ -1,0 +1,126 @@
+"""The case report's section "Interviews and the survey" / "访谈与问卷" (emstudy.reporting.interviews, issue 17):
+the findings cite the interview step's results, the tables carry labels in the report's language and never an
+id in the Chinese report, synthetic interviews are labelled, and a case without interviews has no section."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from emstudy.reporting.interviews import TITLE, interview_sentences, interview_tables
+from emstudy.reporting.pages import case_report
+from emstudy.reporting.render import render_markdown
+from emstudy.steps import findings, interviews
+from emstudy.survey.interviews import load_interview_codes
+
+
+@pytest.fixture(scope="module")
+def wencheng(project):
+    return interviews.run(project, "wencheng", n_boot=200)
+
+
+@pytest.fixture(scope="module")
+def reports(project, wencheng):
+    cf = findings.run(project, "wencheng", interviews=wencheng)
+    codebook = project.codebook("wencheng")
+    return cf, {lang: render_markdown(case_report(cf, codebook, lang=lang)) for lang in ("en", "zh")}
+
+
+def _section(markdown: str, lang: str) -> str:
+    start = markdown.index(f"## {TITLE[lang]}")
+    end = markdown.find("\n## ", start + 3)
+    return markdown[start : end if end > 0 else None]
+
+
+def test_the_findings_cite_the_interview_results(project, reports, wencheng):
+    cf, _ = reports
+    said = [f for f in cf.findings if f.kind == "interviews"]
+    assert [f.id for f in said] == [f"interviews-{k + 1}" for k in range(len(said))]
+    assert {f.source for f in said} == {"analysis/wencheng/results/interviews.json"}
+    # who coded (labelled synthetic), overall agreement, flags, triangulation, one line per divergent construct
+    n_divergent = int((wencheng.triangulation["verdict"] == "divergence").sum())
+    assert len(said) == 4 + n_divergent
+    assert said[0].en.startswith("Synthetic interviews:") and said[0].zh.startswith("合成访谈数据")
+    stored = cf.to_dict()["findings"]
+    assert sum(f["kind"] == "interviews" for f in stored) == len(said)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_report_states_the_overall_agreement_with_its_reading_and_source(reports, wencheng, lang):
+    section = _section(reports[1][lang], lang)
+    overall = wencheng.agreement.set_index("unit").loc["overall"]
+    for name in ("kappa", "alpha"):
+        assert f"{name} = {overall[name]:.3f}" in section
+        ci = ("{:.3f} to {:.3f}" if lang == "en" else "{:.3f}至{:.3f}").format(
+            overall[f"{name}_ci_lower"], overall[f"{name}_ci_upper"]
+        )
+        assert ci in section
+    if lang == "en":
+        assert f"{overall['kappa_reading']} agreement in the words of Landis & Koch (1977)" in section
+        assert "Krippendorff (2004" in section
+    else:
+        assert "Landis和Koch（1977）" in section and "Krippendorff（2004）" in section
+        assert overall["kappa_reading"] == "substantial" and "kappa = " in section and "“较强”" in section
+    # every table of the section says the interviews are synthetic
+    captions = re.findall(r"^\*(.+)\*$", section, flags=re.M)
+    assert len(captions) == 3 and all(("synthetic data" if lang == "en" else "合成数据") in c for c in captions)
+    assert "analysis/wencheng/results/interviews.json" in section
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_flagged_codes_and_the_triangulation_are_named_in_the_reports_language(project, reports, wencheng, lang):
+    section = _section(reports[1][lang], lang)
+    table = wencheng.agreement.set_index("unit")
+    assert wencheng.flagged, "the synthetic Wencheng interviews have codes below the thresholds"
+    for code in wencheng.flagged:
+        assert f"| {table.at[code, lang]} |" in section
+    for code in set(table.index) - set(wencheng.flagged) - {"overall"}:
+        assert f"| {table.at[code, lang]} |" not in section
+    tri = wencheng.triangulation
+    for _, row in tri.iterrows():
+        assert f"| {row[f'construct_{lang}']} |" in section
+    for statement in tri.loc[tri["verdict"] == "divergence", f"statement_{lang}"]:
+        assert statement in section
+    if lang == "zh":  # no construct or code id in the Chinese report (only the Latin names of the coefficients)
+        codes = load_interview_codes(project.root / "data" / "interview_codes.yml", project.codebook())
+        ids = set(project.codebook().construct_ids) | {c.id for c in codes.codes}
+        words = set(re.findall(r"[A-Za-z_]+", section.replace("data/interview_codes.yml", "")))
+        assert not words & ids
+        assert "| 一致 |" in section or "| 不一致 |" in section
+
+
+def test_the_section_comes_after_the_comparison_and_before_the_recommendations(reports):
+    en = reports[1]["en"]
+    headings = re.findall(r"^## (.+)$", en, flags=re.M)
+    k = headings.index(TITLE["en"])
+    assert "Recommendations" in headings[k + 1] and headings[k - 1].startswith("Compared")
+
+
+def test_a_case_without_interviews_has_no_section(project):
+    cf = findings.run(project, "chaoyang")
+    assert not [f for f in cf.findings if f.kind == "interviews"] and "triangulation" not in cf.tables
+    for lang in ("en", "zh"):
+        markdown = render_markdown(case_report(cf, project.codebook("chaoyang"), lang=lang))
+        assert f"## {TITLE[lang]}" not in markdown
+    assert interview_tables(cf.tables, synthetic=True, lang="en") == []
+
+
+def test_no_flagged_code_and_a_real_study_are_said_so(wencheng):
+    clean = wencheng.agreement.assign(flagged=False)
+    said = interview_sentences(replace(wencheng, agreement=clean, synthetic=False))
+    assert said[0][0].startswith("Two coders (coder_1, coder_2) coded") and said[0][1].startswith("两名编码员")
+    assert said[2][0].startswith("None of the") and "均未低于阈值" in said[2][1]
+    agreed = wencheng.triangulation.assign(verdict="agreement")
+    said = interview_sentences(replace(wencheng, triangulation=agreed))
+    k = len(agreed)
+    assert f"agree on {k} of {k} constructs and diverge on none." in said[3][0] and "too rarely" not in said[3][0]
+    assert f"二者在{k}个上一致，没有不一致的构念。" in said[3][1] and len(said) == 4  # no divergent statement
+    tables = interview_tables(
+        {"interview_agreement": clean, "triangulation": wencheng.triangulation}, synthetic=False, lang="en"
+    )
+    assert [t.caption for t in tables] == [
+        "Agreement of the two coders over all codes",
+        "Triangulation: the survey's verdict beside the interviews' problem codings",
+    ]
