@@ -190,8 +190,9 @@ def test_cfa_fit_tests_and_precision_are_the_fit_s(project):
     assert stats.ncx2.sf(fit.fit.chisq, fit.fit.df, ncp0) == pytest.approx(fit.fit.rmsea_pvalue, rel=1e-12)
     assert out.success["rmsea_close"] == bool(fit.fit.rmsea_pvalue < 0.05)
     assert out.success["rmsea_not_close"] == bool(stats.ncx2.cdf(fit.fit.chisq, fit.fit.df, ncp0) < 0.05)
-    loads = fit.params[fit.params["op"] == "=~"]
-    width = (loads["ci_upper"] - loads["ci_lower"]) * loads["std_all"] / loads["est"]
+    from emstudy.planning.analyses import std_loading_se
+
+    width = 2 * stats.norm.isf(0.025) * std_loading_se(fit)  # standardizedSolution()'s interval (test below)
     assert out.values["max_ci_width"] == pytest.approx(width.max(), rel=1e-9)
     assert out.success["loadings_precise"] == bool(width.max() < 0.2)
     assert CFAFit(ref["analysis"], ci_width=1.0)(data).success["loadings_precise"] is True
@@ -303,3 +304,26 @@ def test_bad_arguments_are_one_line():
         CFAFit("f =~ x1 + x2 + x3", ci_width=0)
     with pytest.raises(EmstudyError, match=r"^data: column\(s\) \['x'\] not found"):
         WelchDifference("a", "x")(pd.DataFrame({"case": ["a", "b"]}))
+
+
+@pytest.mark.parametrize("name", ["simple", "cross"])
+def test_the_loading_precision_target_uses_lavaan_s_standardized_solution_standard_errors(name: str) -> None:
+    """CFAFit's ``loadings_precise`` interval is standardizedSolution()'s: delta-method SEs of std.all loadings.
+
+    R: ``s <- standardizedSolution(cfa(model, HolzingerSwineford1939, std.lv = TRUE)); s[s$op == "=~", "se"]``
+    (tests/reference/planning_std_loadings.R). A benchmark against lavaan found the earlier rule (the
+    loading's own interval scaled by std.all / est) wider than lavaan's; this pins the definition.
+    """
+    from emstudy.planning.analyses import std_loading_se
+    from emstudy.stats import cfa
+
+    root = Path(__file__).parent / "reference"
+    ref = json.loads((root / "planning_std_loadings.json").read_text(encoding="utf-8"))[name]
+    hs = pd.read_csv(root / "data" / "HolzingerSwineford1939.csv")
+    fit = cfa(ref["model"], hs, std_lv=True)
+    loads = fit.params[fit.params["op"] == "=~"]
+    assert list(zip(loads["lhs"], loads["rhs"])) == list(zip(ref["lhs"], ref["rhs"]))
+    np.testing.assert_allclose(loads["std_all"], ref["est_std"], rtol=1e-5)  # lavaan: est.std
+    np.testing.assert_allclose(std_loading_se(fit), ref["se"], rtol=1e-4)  # lavaan: se (delta method)
+    width = CFAFit(ref["model"], ci_width=0.2)(hs).values["max_ci_width"]
+    assert width == pytest.approx(2 * stats.norm.isf(0.025) * max(ref["se"]), rel=1e-4)

@@ -359,10 +359,10 @@ class CFAFit:
 
     ``T`` is the ML chi-square (``N F_ML``) and ``ncp0 = N df rmsea0^2``, lavaan's convention for its RMSEA
     and ``rmsea.pvalue`` (N, not N - 1; MacCallum et al. 1996 write N - 1: the difference is one
-    respondent). The interval of a standardized loading is the Wald interval of the loading with the factor
-    variances fixed to 1 (``std_lv``; every loading has a standard error) scaled by ``std_all / est``
-    (the item's model-implied SD taken as known). ``converged`` and ``improper`` (a negative variance, a
-    standardized loading or factor correlation beyond 1) come from the fit.
+    respondent). The interval of a standardized loading is lavaan's ``standardizedSolution()`` Wald
+    interval: its standard error by the delta method (:func:`std_loading_se`). ``converged`` and
+    ``improper`` (a negative variance, a standardized loading or factor correlation beyond 1) come from the
+    fit.
 
     References
     ----------
@@ -414,9 +414,8 @@ class CFAFit:
         ncp0 = f.n * f.df * self.rmsea0**2
         p_close = float(stats.ncx2.sf(f.chisq, f.df, ncp0))
         p_not_close = float(stats.ncx2.cdf(f.chisq, f.df, ncp0))
-        loads = fit.params[fit.params["op"] == "=~"]
         z = stats.norm.isf((1 - self.conf_level) / 2)
-        width = 2 * z * loads["se"].to_numpy() * np.abs(loads["std_all"].to_numpy() / loads["est"].to_numpy())
+        width = 2 * z * std_loading_se(fit)
         success = {
             "rmsea_close": p_close < self.alpha,
             "rmsea_not_close": p_not_close < self.alpha,
@@ -425,6 +424,38 @@ class CFAFit:
         values = {"rmsea": f.rmsea, "chisq": f.chisq, "max_ci_width": float(np.max(width))}
         return Outcome(success, converged=bool(fit.converged), improper=_improper(fit.params, self._factors),
                        values=values)  # fmt: skip
+
+
+def std_loading_se(fit) -> np.ndarray:
+    """Delta-method standard errors of the standardized (``std.all``) loadings of a CFA fitted with
+    ``std_lv=True``, in the order of the ``=~`` rows of ``fit.params``: lavaan's ``standardizedSolution()``.
+
+    With the factor variances fixed at 1, a loading ``l_jf`` standardizes to ``l_jf / sqrt(s_j)``, where
+    ``s_j = sum_ab l_ja l_jb psi_ab + theta_j`` is the item's model-implied variance; the gradient of that
+    with respect to the item's loadings, the factor covariances among its factors and its residual variance,
+    with the fit's covariance matrix of the estimates (``fit.vcov``), gives the standard error.
+    """
+    p = fit.params.reset_index(drop=True)
+    est, op, lhs, rhs = p["est"].to_numpy(), p["op"].to_numpy(), p["lhs"].to_numpy(), p["rhs"].to_numpy()
+    psi = {(a, b): i for i, (a, b) in enumerate(zip(lhs, rhs)) if op[i] == "~~" and a in fit.model.factors}
+    out = []
+    for r in np.flatnonzero(op == "=~"):
+        item = rhs[r]
+        mine = {lhs[i]: i for i in np.flatnonzero((op == "=~") & (rhs == item))}
+        theta = next(i for i in np.flatnonzero(op == "~~") if lhs[i] == item and rhs[i] == item)
+        cov = lambda a, b: est[psi.get((a, b), psi.get((b, a)))] if {(a, b), (b, a)} & psi.keys() else 0.0
+        s = sum(est[i] * est[k] * cov(a, b) for a, i in mine.items() for b, k in mine.items()) + est[theta]
+        grad = np.zeros(len(p))
+        scale = -est[r] / (2 * s**1.5)
+        grad[r] += 1 / np.sqrt(s)
+        for a, i in mine.items():
+            grad[i] += scale * 2 * sum(est[k] * cov(a, b) for b, k in mine.items())
+        for (a, b), i in psi.items():
+            if a != b and a in mine and b in mine:
+                grad[i] += scale * 2 * est[mine[a]] * est[mine[b]]
+        grad[theta] += scale
+        out.append(float(np.sqrt(max(grad @ fit.vcov @ grad, 0.0))))
+    return np.asarray(out)
 
 
 _LEVELS = {

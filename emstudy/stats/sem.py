@@ -289,7 +289,17 @@ def _fit_sem(
         sample_cov=tuple(_sample_frame(s, m, obs) for s, m in zip(S, means)),
         kind="SEM",
         missing=missing,
+        vcov=_row_vcov(table, cov),
     )
+
+
+def _row_vcov(table, cov: np.ndarray) -> np.ndarray:
+    """The covariance of the estimates over the shown rows of the parameter table (0 where a row is fixed)."""
+    free = np.array([t.free for t in table if not t.hidden])
+    out = np.zeros((len(free), len(free)))
+    shown = np.flatnonzero(free >= 0)
+    out[np.ix_(shown, shown)] = cov[np.ix_(free[shown], free[shown])]
+    return out
 
 
 def _sample_frame(S: np.ndarray, mean: np.ndarray, obs: list[str]) -> pd.DataFrame:

@@ -88,6 +88,10 @@ class CFAResult:
         Fits of ordered items: the fitted weighted-least-squares model (its sample statistics and
         weights, :mod:`emstudy.stats.cfa.wls`) and its free estimates, for
         :func:`~emstudy.stats.modindices.modindices`; ``None`` otherwise.
+    vcov : numpy.ndarray or None
+        The covariance matrix of the estimates over the rows of ``params`` before the ``:=`` rows (zero
+        for fixed parameters; rows tied by an equality constraint share their entries), for delta-method
+        standard errors of functions of the estimates; ``None`` for fits of ordered items.
     """
 
     model: MeasurementModel | SEMModel
@@ -106,6 +110,7 @@ class CFAResult:
     kind: str = "CFA"
     missing: str = "listwise"
     wls_state: tuple | None = field(default=None, repr=False)
+    vcov: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def fit_measures(self) -> pd.Series:
