@@ -602,24 +602,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             os._exit(130)
         return 130
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in (previous or {}).items():
+            signal.signal(signum, handler)
 
 
 def _raise_interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
     raise KeyboardInterrupt
 
 
-def _terminate_as_interrupt():
-    """Make SIGTERM behave like Ctrl-C, so temporary files are removed and previous outputs kept.
+def _terminate_as_interrupt() -> dict | None:
+    """Make SIGTERM behave like Ctrl-C, so temporary files are removed and previous outputs kept; and make
+    Ctrl-C (SIGINT) raise KeyboardInterrupt even where the command started with it ignored (a background job
+    of a non-interactive shell inherits SIGINT ignored, and Python then installs no handler of its own).
 
-    Returns the previous handler (None when not in the main thread, where handlers cannot be set).
+    Returns the previous handlers by signal (None when not in the main thread, where handlers cannot be set).
     """
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         return None
-    return signal.signal(signal.SIGTERM, _raise_interrupt)
+    return {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupt),
+    }
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -211,6 +211,16 @@ def test_a_worker_killed_mid_run_has_its_tasks_rerun(client: Client, reference: 
     client.wait_for_workers(2, timeout=60)
 
 
+@pytest.fixture
+def sigint_raises():
+    """SIGINT raises KeyboardInterrupt in this process, as at a terminal, even where pytest was started with
+    SIGINT ignored (a background job of a non-interactive shell inherits it ignored, and Python then installs
+    no handler): otherwise the interrupt below would be ignored and the run would go on to its end."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _interrupt_when(marker: Path, timeout: float = 60) -> threading.Thread:
     def wait_then_interrupt() -> None:
         deadline = time.monotonic() + timeout
@@ -227,7 +237,7 @@ def _power_tasks(dask_scheduler) -> list[str]:
     return [str(k) for k in dask_scheduler.tasks if str(k).startswith("emstudy-power")]
 
 
-def test_an_interrupt_cancels_every_task_of_a_cluster(client: Client, tmp_path: Path) -> None:
+def test_an_interrupt_cancels_every_task_of_a_cluster(client: Client, tmp_path: Path, sigint_raises) -> None:
     marker = tmp_path / "started"
     slow = Announces(marker=str(marker), sleep=0.05)
     thread = _interrupt_when(marker)
@@ -250,7 +260,7 @@ def _is_ours(process: psutil.Process) -> bool:
         return False
 
 
-def test_an_interrupt_closes_the_local_cluster(tmp_path: Path) -> None:
+def test_an_interrupt_closes_the_local_cluster(tmp_path: Path, sigint_raises) -> None:
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     marker = tmp_path / "started"
     thread = _interrupt_when(marker)
