@@ -5,8 +5,10 @@ id in the Chinese report, synthetic interviews are labelled, and a case without 
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 
 from emstudy.reporting.interviews import TITLE, interview_sentences, interview_tables
@@ -124,3 +126,56 @@ def test_no_flagged_code_and_a_real_study_are_said_so(wencheng):
         "Agreement of the two coders over all codes",
         "Triangulation: the survey's verdict beside the interviews' problem codings",
     ]
+
+
+# ------------------------------------------------------------------------------------------ coded open answers
+
+
+@pytest.fixture(scope="module")
+def with_open_answers(project, tmp_path_factory):
+    """A copy of the study's data with eight of Wencheng's scrubbed open answers coded by two coders
+    (data/raw/wencheng.open_answers.coded.csv): answers 1-5 both plan_problem, 6-7 both teams_strength, answer 8
+    coder_1 plan_problem and coder_2 teams_strength; the copy reads the committed analysis/ (a link)."""
+    from emstudy.fileio import read_checksums, sha256_file, write_checksums
+    from emstudy.project import Project
+
+    root = tmp_path_factory.mktemp("open_answers")
+    shutil.copytree(project.root / "data", root / "data")
+    (root / "analysis").symlink_to(project.analysis_dir, target_is_directory=True)  # read only
+    copy = Project(root)
+    answers = pd.read_csv(project.results_dir("wencheng") / "open_answers.csv").head(8)
+    one = ["plan_problem"] * 5 + ["teams_strength"] * 2 + ["plan_problem"]
+    two = ["plan_problem"] * 5 + ["teams_strength"] * 3
+    rows = [
+        ("wencheng", "open_answers", rid, text, code, coder)
+        for rid, text, a, b in zip(answers["respondent_id"], answers["suggestion"], one, two, strict=True)
+        for code, coder in ((a, "coder_1"), (b, "coder_2"))
+    ]
+    raw = copy.raw_dir / "wencheng.open_answers.coded.csv"
+    pd.DataFrame(rows, columns=["case", "source", "segment_id", "text", "code", "coder"]).to_csv(raw, index=False)
+    write_checksums(copy.raw_dir, read_checksums(copy.raw_dir) | {raw.name: sha256_file(raw)})
+    res = interviews.run(copy, "wencheng", n_boot=200)
+    cf = findings.run(copy, "wencheng", interviews=res)
+    codebook = copy.codebook("wencheng")
+    return res, {lang: _section(render_markdown(case_report(cf, codebook, lang=lang)), lang) for lang in ("en", "zh")}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_report_says_the_open_answers_were_coded_too(with_open_answers, reports, lang):
+    res, sections = with_open_answers
+    section = sections[lang]
+    overall = res.open_answers["overall"]
+    # 7 of 8 answers agree; plan_problem's kappa by hand: coder_1 on 6 answers, coder_2 on 5 -> po = 7/8
+    assert overall["percent_agreement"]["estimate"] == pytest.approx(7 / 8)
+    kappa, alpha = overall["cohen_kappa"]["estimate"], overall["krippendorff_alpha"]["estimate"]
+    assert f"kappa = {kappa:.3f}" in section and f"alpha = {alpha:.3f}" in section
+    assert "data/raw/wencheng.open_answers.coded.csv" in section
+    if lang == "en":
+        assert "The open answers were coded the same way" in section and "agreed on 87.5% of 8 answers" in section
+        assert "Open answers: a problem" in section and "Open answers coded a problem" in section
+    else:
+        assert "开放题回答也按同一编码表进行了编码" in section and "在8条回答中对87.5%给出了相同的编码" in section
+        assert "开放题：问题集中" in section
+    # the report without coded open answers says nothing of them
+    plain = _section(reports[1][lang], lang)
+    assert "open answers" not in plain.lower() and "开放题" not in plain

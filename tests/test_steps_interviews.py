@@ -320,3 +320,84 @@ def test_the_findings_notebook_declares_the_interview_files(project):
         "findings.run(project, case_id, interviews=iv)",
     ):
         assert call in source
+
+
+# ------------------------------------------------------------------------------------------ coded open answers
+
+
+def _coded_open_answers(project, copy, case="wencheng", *, source="open_answers"):
+    """Twelve of the case's scrubbed open answers (notebook 01's open_answers.csv) coded by two coders, written as
+    data/raw/<case>.open_answers.coded.csv of a project copy and recorded in its SHA256SUMS; the copy reads the
+    committed analysis/ (notebook 05's below_others.csv). Answers 1-6: both plan_problem; 7-9: both
+    response_strength; 10: both organisation_problem; 11-12: coder_1 organisation_problem, coder_2 plan_problem."""
+    answers = pd.read_csv(project.results_dir(case) / files.OPEN_ANSWERS).head(12)
+    one = [PP] * 6 + ["response_strength"] * 3 + ["organisation_problem"] * 3
+    two = [PP] * 6 + ["response_strength"] * 3 + ["organisation_problem"] + [PP] * 2
+    rows = [
+        (case, source, rid, text, code, coder)
+        for rid, text, a, b in zip(answers["respondent_id"], answers["suggestion"], one, two, strict=True)
+        for code, coder in ((a, "coder_1"), (b, "coder_2"))
+    ]
+    frame = pd.DataFrame(rows, columns=["case", "source", "segment_id", "text", "code", "coder"])
+    raw = copy.raw_dir / f"{case}.open_answers.coded.csv"
+    frame.to_csv(raw, index=False, encoding="utf-8")
+    from emstudy.fileio import read_checksums, sha256_file, write_checksums
+
+    write_checksums(copy.raw_dir, read_checksums(copy.raw_dir) | {raw.name: sha256_file(raw)})
+    return replace(copy, outputs=project.root / "analysis")
+
+
+def test_coded_open_answers_get_the_same_agreement_and_a_triangulation_column(project, project_copy, codes, tmp_path):
+    bare = replace(project_copy, outputs=project.root / "analysis")
+    before = interviews.run(bare, "wencheng", n_boot=200)
+    coded = _coded_open_answers(project, project_copy)
+    assert interviews.codings_path(coded, "wencheng", source="open_answers").name == "wencheng.open_answers.coded.csv"
+    res = interviews.run(coded, "wencheng", n_boot=200)
+    # the interviews' own results do not move
+    pd.testing.assert_frame_equal(res.agreement, before.agreement)
+    pd.testing.assert_frame_equal(res.triangulation[before.triangulation.columns], before.triangulation)
+    table = res.open_agreement.set_index("unit")
+    assert table.at["overall", "n_segments"] == 12 and table.at["overall", "percent"] == pytest.approx(10 / 12)
+    # plan_problem present/absent: coder_1 on answers 1-6, coder_2 on 1-6, 11, 12 -> po = 10/12, pe = .5 (Cohen)
+    assert table.at[PP, "kappa"] == pytest.approx((10 / 12 - 0.5) / 0.5, abs=1e-12)
+    assert res.open_answers["n_segments"] == 12 and res.open_answers["coders"] == ["coder_1", "coder_2"]
+    assert res.open_answers["source"] == "data/raw/wencheng.open_answers.coded.csv"
+    tri = res.triangulation.set_index("construct")
+    # agreed codings: plan_problem on 6 answers, organisation_problem on 1, response_strength on 3
+    assert (tri.at["plan", "open_n_answers"], tri.at["plan", "open_n_problem"]) == (6, 6)
+    assert tri.at["plan", "open_problem_share"] == 1.0 and tri.at["plan", "open_problem"] is True
+    assert (tri.at["response", "open_n_problem"], tri.at["response", "open_problem"]) == (0, False)
+    assert tri.at["organisation", "open_problem"] is None  # one answer: fewer than min_segments
+    paths = interviews.write_results(res, tmp_path)
+    assert [p.name for p in paths][-1] == files.INTERVIEWS and len(paths) == 4
+    written = pd.read_csv(tmp_path / files.OPEN_ANSWERS_AGREEMENT)
+    assert written["synthetic"].all() and list(written["unit"])[:2] == ["overall", PP]
+    data = json.loads((tmp_path / files.INTERVIEWS).read_text(encoding="utf-8"))
+    assert data["open_answers"]["overall"]["cohen_kappa"]["n_units"] == 12
+
+
+def test_without_coded_open_answers_nothing_changes(project, project_copy, tmp_path):
+    bare = replace(project_copy, outputs=project.root / "analysis")
+    assert interviews.codings_path(bare, "wencheng", source="open_answers") is None
+    res = interviews.run(bare, "wencheng")  # the notebook's settings: its files are the committed ones
+    assert res.open_answers is None and res.open_agreement is None and "open_answers" not in res.to_dict()
+    assert not any(c.startswith("open_") for c in res.triangulation.columns)
+    paths = interviews.write_results(res, tmp_path)
+    assert [p.name for p in paths] == [files.INTERVIEW_AGREEMENT, files.TRIANGULATION, files.INTERVIEWS]
+    for p in paths:
+        assert p.read_bytes() == (project.results_dir("wencheng") / p.name).read_bytes(), p.name
+
+
+def test_coded_open_answers_errors_are_one_line(project, project_copy):
+    coded = _coded_open_answers(project, project_copy, source="I01")
+    with pytest.raises(EmstudyError, match=r"open_answers\.coded\.csv: source 'I01' in coded open answers; give"):
+        interviews.run(coded, "wencheng", n_boot=0)
+    (coded.raw_dir / "wencheng.open_answers.coded.xlsx").write_bytes(b"")
+    with pytest.raises(EmstudyError, match=r"more than one file of coded open answers for case 'wencheng'"):
+        interviews.run(coded, "wencheng", n_boot=0)
+    with pytest.raises(ValueError, match=r"^source: expected one of"):
+        interviews.codings_path(coded, "wencheng", source="transcripts")
+    from emstudy.runner.depends import interview_inputs
+
+    listed = interview_inputs(project, "chaoyang")  # listed even while absent
+    assert {project.raw_dir / f"chaoyang.open_answers.coded{e}" for e in interviews.CODINGS_EXTENSIONS} <= set(listed)

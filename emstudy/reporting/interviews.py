@@ -36,6 +36,7 @@ class InterviewResults(Protocol):
     agreement: pd.DataFrame
     triangulation: pd.DataFrame
     settings: dict
+    open_answers: dict | None  # the coded open answers' summary, when the case has them (else None)
 
 
 TITLE = {"en": "Interviews and the survey", "zh": "访谈与问卷"}
@@ -73,6 +74,10 @@ _TEXT = {
         "{agree} of {k} constructs{diverge}{silent}. The interviews name a construct a problem when it holds "
         "more than an even share of the segments both coders coded as a problem, and more problem than strength "
         "codings; the survey names it a weakness when it is rated below the other places (notebook 05).",
+        "open": "The open answers were coded the same way ({source}): the two coders agreed on {percent} of {n} "
+        "answers; Cohen's kappa = {kappa}, Krippendorff's alpha = {alpha} ({ci} {alpha_ci}), {alpha_reading}. "
+        "The triangulation table gives, beside the interviews', the number of open answers coding each construct "
+        "as a problem and whether they concentrate their problems on it (the same rule).",
         "diverge": " and diverge on {n} ({constructs})",
         "diverge_none": " and diverge on none",
         "silent": "; {n} come up too rarely in the interviews to compare (fewer than {m} segments)",
@@ -101,6 +106,8 @@ _TEXT = {
         "n_problem": "Coded a problem",
         "n_strength": "Coded a strength",
         "interview_problem": "Interviews: a problem",
+        "open_n_problem": "Open answers coded a problem",
+        "open_problem": "Open answers: a problem",
         "verdict": "Verdict",
         "yes": "yes",
         "no": "no",
@@ -125,6 +132,9 @@ _TEXT = {
         "若某构念所占"
         "的“两名编码员均编码为问题”的片段多于平均份额，且问题编码多于优势编码，即视为访谈指出的问题；若问卷中"
         "该构念低于其他地区（笔记本05），即视为问卷显示的弱项。",
+        "open": "开放题回答也按同一编码表进行了编码（{source}）：两名编码员在{n}条回答中对{percent}给出了相同的编码；"
+        "Cohen's kappa = {kappa}，Krippendorff's alpha = {alpha}（{ci}{alpha_ci}），为“{alpha_reading}”。三角互证表在访谈"
+        "之外列出了将各构念编码为问题的开放题回答数，以及按同一规则问题是否集中于此。",
         "diverge": "，在{n}个上不一致（{constructs}）",
         "diverge_none": "，没有不一致的构念",
         "silent": "；另有{n}个在访谈中涉及过少（少于{m}个片段），无法比较",
@@ -153,6 +163,8 @@ _TEXT = {
         "n_problem": "问题编码",
         "n_strength": "优势编码",
         "interview_problem": "访谈：问题集中",
+        "open_n_problem": "开放题问题编码",
+        "open_problem": "开放题：问题集中",
         "verdict": "判断",
         "yes": "是",
         "no": "否",
@@ -217,7 +229,27 @@ def _sentences(ir: InterviewResults, lang: str) -> list[str]:
     silent = t["silent"].format(n=count["silence"], m=m) if count["silence"] else ""
     out.append(t["tri"].format(agree=count["agreement"], k=len(tri), diverge=diverge, silent=silent))
     out += list(tri.loc[tri["verdict"] == "divergence", f"statement_{lang}"])
+    opened = getattr(ir, "open_answers", None)
+    if opened is not None:
+        out.append(_open_sentence(opened, lang))
     return out
+
+
+def _open_sentence(opened: Mapping, lang: str) -> str:
+    """What the coded open answers' agreement is, and where the triangulation shows them."""
+    t, o = _TEXT[lang], opened["overall"]
+    kappa, alpha, pa = o["cohen_kappa"], o["krippendorff_alpha"], o["percent_agreement"]["estimate"]
+    row = {"alpha_ci_lower": alpha["ci_lower"], "alpha_ci_upper": alpha["ci_upper"]}
+    return t["open"].format(
+        source=opened["source"],
+        percent=f"{pa:.1%}" if math.isfinite(pa) else "-",
+        n=opened["n_segments"],
+        kappa=_num(kappa["estimate"]),
+        alpha=_num(alpha["estimate"]),
+        ci=t["ci"],
+        alpha_ci=_interval(row, "alpha", lang),
+        alpha_reading=t["alpha_words"].get(alpha["reading"], _reading(alpha["reading"], lang)),
+    )
 
 
 def interview_sentences(ir: InterviewResults) -> list[tuple[str, str]]:
@@ -272,6 +304,9 @@ def interview_tables(tables: Mapping[str, pd.DataFrame], *, synthetic: bool, lan
     for col in ("n_segments", "n_problem", "n_strength"):
         shown[t[col]] = tri[col].astype(int)
     shown[t["interview_problem"]] = [_yes_no(v, t) for v in tri["interview_problem"]]
+    if "open_problem" in tri.columns:  # coded open answers beside the interviews
+        shown[t["open_n_problem"]] = tri["open_n_problem"].astype(int)
+        shown[t["open_problem"]] = [_yes_no(v, t) for v in tri["open_problem"]]
     shown[t["verdict"]] = [t["verdicts"][v] for v in tri["verdict"]]
     out.append(Table(t["caption_tri"] + tag, shown, digits=3))
     return out

@@ -80,7 +80,13 @@ STEP_RESULTS: dict[str, tuple[str, ...]] = {
         files.INVARIANCE_ORDINAL,
     ),
     "06_planning": (files.PLANNING_TABLE, files.PLANNING),
-    "07_findings": (files.FINDINGS, files.INTERVIEW_AGREEMENT, files.TRIANGULATION, files.INTERVIEWS),
+    "07_findings": (
+        files.FINDINGS,
+        files.INTERVIEW_AGREEMENT,
+        files.TRIANGULATION,
+        files.INTERVIEWS,
+        files.OPEN_ANSWERS_AGREEMENT,
+    ),
     "08_summary": (files.PRIORITIES_SHARED,),
 }
 
@@ -110,9 +116,11 @@ def case_inputs(project: Project, case_id: str) -> list[Path]:
 
 
 def interview_inputs(project: Project, case_id: str) -> list[Path]:
-    """The interview code book and the case's coded interviews ``data/raw/<case>.interviews.{csv,xlsx,qdpx}``
-    (every format listed even while absent: coded interviews added later rerun the case's findings)."""
-    raw = [project.raw_dir / f"{case_id}.interviews{ext}" for ext in CODINGS_EXTENSIONS]
+    """The interview code book, the case's coded interviews ``data/raw/<case>.interviews.{csv,xlsx,qdpx}`` and
+    coded open answers ``data/raw/<case>.open_answers.coded.{csv,xlsx,qdpx}`` (every format listed even while
+    absent: codings added later rerun the case's findings)."""
+    stems = (f"{case_id}.interviews", f"{case_id}.open_answers.coded")
+    raw = [project.raw_dir / f"{stem}{ext}" for stem in stems for ext in CODINGS_EXTENSIONS]
     return [project.root / INTERVIEW_CODES, *raw]
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "INTERVIEW_AGREEMENT",
     "TRIANGULATION",
     "INTERVIEWS",
+    "OPEN_ANSWERS_AGREEMENT",
     "FINDINGS",
     "PRIORITIES_SHARED",
     "SUMMARY_REPORT",
@@ -130,6 +131,7 @@ PLANNING = "planning.json"  # the smallest n per finding and the respondents a r
 INTERVIEW_AGREEMENT = "interview_agreement.csv"  # coder agreement overall and per code, readings and flags
 TRIANGULATION = "triangulation.csv"  # per construct: survey verdict beside the interviews' problem codings
 INTERVIEWS = "interviews.json"  # the overall coefficients, flagged codes, thresholds and their sources
+OPEN_ANSWERS_AGREEMENT = "open_answers_agreement.csv"  # as interview_agreement.csv, for coded open answers
 
 # -- notebooks 07 (findings, per case) and 08 (summary, cross-case)
 FINDINGS = "findings.json"

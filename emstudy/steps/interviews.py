@@ -36,6 +36,15 @@ of O'Cathain, Murphy & Nicholl (2010):
 
 :func:`write_results` writes ``interview_agreement.csv``, ``triangulation.csv`` and ``interviews.json``.
 
+**Open answers** coded the same way (:data:`OPEN_ANSWERS`): when the case has coded interviews and a file
+``data/raw/<case>.open_answers.coded.csv`` (or ``.xlsx``, ``.qdpx``) in the same tidy format (``source`` =
+``"open_answers"``, ``segment_id`` = the respondent id of notebook 01's ``open_answers.csv``, texts scrubbed
+like the open answers, the same code book, two coders), the same functions give their agreement
+(``open_answers_agreement.csv``, ``interviews.json`` key ``open_answers``) and the triangulation table gains
+``open_n_answers, open_n_problem, open_problem_share`` (of the answers coded on the construct) and
+``open_problem`` (the interviews' rule applied to the open answers) beside the interviews' columns. Without such
+a file nothing of the above changes.
+
 References
 ----------
 Landis, J. R., & Koch, G. G. (1977). The measurement of observer agreement for categorical data.
@@ -60,10 +69,19 @@ import numpy as np
 import pandas as pd
 
 from emstudy.errors import DataWarning, EmstudyError
-from emstudy.fileio import rounded, verify_checksums, write_csv, write_json
+from emstudy.fileio import verify_checksums, write_csv, write_json
 from emstudy.project import Project
 from emstudy.stats.agreement import AgreementResult, cohen_kappa, gwet_ac1, krippendorff_alpha, percent_agreement
 from emstudy.steps import files
+from emstudy.steps.interviews_text import (
+    ALPHA_RELIABLE,
+    ALPHA_TENTATIVE,
+    KAPPA_ACCEPTED,
+    THRESHOLDS,
+    krippendorff_reading,
+    landis_koch,
+    statements,
+)
 from emstudy.survey.cases import Case
 from emstudy.survey.codebook import Codebook
 from emstudy.survey.interviews import InterviewCodes, load_interview_codes, read_codings
@@ -76,6 +94,7 @@ __all__ = [
     "KAPPA_ACCEPTED",
     "THRESHOLDS",
     "InterviewResults",
+    "OPEN_ANSWERS",
     "codings_path",
     "landis_koch",
     "krippendorff_reading",
@@ -87,30 +106,9 @@ __all__ = [
 
 CODINGS_EXTENSIONS = (".csv", ".xlsx", ".qdpx")
 """Formats of a case's coded interviews ``data/raw/<case>.interviews.<ext>`` (exactly one may exist)."""
-ALPHA_RELIABLE = 0.800
-"""Krippendorff (2004, p. 241): rely on variables with alpha at or above this."""
-ALPHA_TENTATIVE = 0.667
-"""Krippendorff (2004, p. 241): below this, not even tentative conclusions; codes below are flagged."""
-KAPPA_ACCEPTED = ("substantial", "almost perfect")
-"""Landis & Koch (1977) readings of kappa that are not flagged (kappa > .60)."""
-_LANDIS_KOCH = ((0.0, "poor"), (0.20, "slight"), (0.40, "fair"), (0.60, "moderate"), (0.80, "substantial"))
-THRESHOLDS = {
-    "kappa": {
-        "scale": "poor < 0 <= slight <= .20 < fair <= .40 < moderate <= .60 < substantial <= .80 < almost perfect",
-        "flag": "kappa <= .60 (moderate or lower; the cut at substantial is this study's convention)",
-        "source": "Landis, J. R., & Koch, G. G. (1977). The measurement of observer agreement for categorical "
-        "data. Biometrics, 33(1), 159-174.",
-    },
-    "alpha": {
-        "scale": "reliable >= .800; tentative conclusions only >= .667; below .667 unreliable",
-        "flag": "alpha < .667",
-        "source": "Krippendorff, K. (2004). Content Analysis (2nd ed.), p. 241. Sage; interval: Hayes & "
-        "Krippendorff (2007), Communication Methods and Measures, 1(1), 77-89.",
-    },
-    "ac1": {"scale": "Landis & Koch (1977) words, for comparison with kappa; not flagged", "source": "Gwet (2014)"},
-    "percent": {"scale": "no threshold: chance agreement is not removed", "source": ""},
-}
-"""The reading thresholds and their sources, as ``interviews.json`` records them."""
+OPEN_ANSWERS = "open_answers"
+"""The ``source`` of coded open answers ``data/raw/<case>.open_answers.coded.<ext>`` (segment = respondent)."""
+_STEMS = {"interviews": "{case}.interviews", OPEN_ANSWERS: "{case}.open_answers.coded"}
 
 _COEFFICIENTS = ("kappa", "alpha", "ac1", "percent")
 _SEGMENT = ["case", "source", "segment_id"]
@@ -141,6 +139,11 @@ class InterviewResults:
         Seed, bootstrap replicates, level, basis and ``min_segments``, and how multi-code segments count.
     unused : tuple of str
         Codes of the code book that neither coder used.
+    open_answers : dict, optional
+        The coded open answers' ``source, coders, n_segments, overall, flagged, unused_codes`` (as the
+        interviews'), when the case has them; None otherwise.
+    open_agreement : pandas.DataFrame, optional
+        :func:`agreement_table` of the coded open answers, when the case has them.
     """
 
     case: Case
@@ -153,6 +156,8 @@ class InterviewResults:
     overall: dict
     settings: dict
     unused: tuple[str, ...] = field(default=())
+    open_answers: dict | None = None
+    open_agreement: pd.DataFrame | None = None
 
     @property
     def flagged(self) -> list[str]:
@@ -182,51 +187,13 @@ class InterviewResults:
                 "> n_strength; silence below min_segments segments (O'Cathain, Murphy & Nicholl 2010)",
             },
             "settings": self.settings,
-        }
+        } | ({"open_answers": self.open_answers} if self.open_answers is not None else {})
 
     def __repr__(self) -> str:
         return (
             f"InterviewResults(case={self.case.id!r}, segments={self.n_segments}, flagged={self.flagged}, "
             f"synthetic={self.synthetic})"
         )
-
-
-# ------------------------------------------------------------------------------------------------ readings
-
-
-def landis_koch(value: float) -> str:
-    """Landis & Koch's (1977) reading of a kappa-type coefficient.
-
-    Examples
-    --------
-    >>> landis_koch(0.6), landis_koch(0.61), landis_koch(float("nan"))
-    ('moderate', 'substantial', 'not defined')
-    """
-    if value is None or not math.isfinite(value):
-        return "not defined"
-    value = float(rounded(float(value)))  # 8 significant digits: noise never picks the side of a bound
-    if value < 0:
-        return "poor"
-    for bound, word in _LANDIS_KOCH[1:]:
-        if value <= bound:
-            return word
-    return "almost perfect"
-
-
-def krippendorff_reading(value: float) -> str:
-    """Krippendorff's (2004, p. 241) reading of alpha: ``reliable``, ``tentative`` or ``unreliable``.
-
-    Examples
-    --------
-    >>> krippendorff_reading(0.8), krippendorff_reading(0.7), krippendorff_reading(0.66)
-    ('reliable', 'tentative', 'unreliable')
-    """
-    if value is None or not math.isfinite(value):
-        return "not defined"
-    value = float(rounded(float(value)))
-    if value >= ALPHA_RELIABLE:
-        return "reliable"
-    return "tentative" if value >= ALPHA_TENTATIVE else "unreliable"
 
 
 # ---------------------------------------------------------------------------------------------- segments
@@ -517,69 +484,87 @@ def triangulation(
         row["verdict"] = (
             "silence" if silent else "agreement" if row["interview_problem"] == row["survey_weakness"] else "divergence"
         )
-        rows.append(row | _statements(row, min_segments))
+        rows.append(row | statements(row, min_segments))
     return pd.DataFrame(rows)
-
-
-_SAY = {
-    "en": {
-        "survey": {
-            True: "the survey rates it below the other places",
-            False: "the survey does not rate it below the other places",
-        },
-        "interviews": {
-            True: "the interviews concentrate their problems on it",
-            False: "the interviews do not concentrate their problems on it",
-        },
-        "verdict": {"agreement": "they agree", "divergence": "they diverge"},
-        "line": "{label}: {survey}; {interviews} ({p} of {n} segments coded as a problem): {verdict}.",
-        "silence": "{label}: too few interview segments speak to it ({n}, fewer than {m}) to compare with the survey.",
-    },
-    "zh": {
-        "survey": {True: "问卷显示该项低于其他地区", False: "问卷未显示该项低于其他地区"},
-        "interviews": {True: "访谈中的问题集中于此", False: "访谈中的问题并不集中于此"},
-        "verdict": {"agreement": "两者一致", "divergence": "两者不一致"},
-        "line": "{label}：{survey}；{interviews}（{n}个片段中{p}个编码为问题）：{verdict}。",
-        "silence": "{label}：访谈中涉及该项的片段过少（{n}个，少于{m}个），无法与问卷比较。",
-    },
-}
-
-
-def _statements(row: dict, min_segments: int) -> dict[str, str]:
-    out = {}
-    for lang, words in _SAY.items():
-        fill = {"label": row[f"construct_{lang}"], "n": row["n_segments"], "p": row["n_problem"], "m": min_segments}
-        if row["verdict"] == "silence":
-            out[f"statement_{lang}"] = words["silence"].format(**fill)
-            continue
-        fill |= {key: words[key][row[col]] for key, col in _PARTS}
-        out[f"statement_{lang}"] = words["line"].format(**fill)
-    return out
-
-
-_PARTS = (("survey", "survey_weakness"), ("interviews", "interview_problem"), ("verdict", "verdict"))
 
 
 # ------------------------------------------------------------------------------------------------ the step
 
 
-def codings_path(project: Project, case_id: str) -> Path | None:
-    """The case's coded interviews ``data/raw/<case>.interviews.{csv,xlsx,qdpx}``; None when it has none (the
-    step does not run for it).
+def codings_path(project: Project, case_id: str, *, source: str = "interviews") -> Path | None:
+    """The case's coded interviews ``data/raw/<case>.interviews.{csv,xlsx,qdpx}`` (``source="interviews"``) or
+    coded open answers ``data/raw/<case>.open_answers.coded.{csv,xlsx,qdpx}`` (``source="open_answers"``);
+    None when it has none (the step does not run for a case without coded interviews).
 
     Raises
     ------
     EmstudyError
         When there is more than one.
+    ValueError
+        An unknown ``source``.
     """
-    found = [project.raw_dir / f"{case_id}.interviews{ext}" for ext in CODINGS_EXTENSIONS]
+    if source not in _STEMS:
+        raise ValueError(f"source: expected one of {sorted(_STEMS)}, got {source!r}")
+    stem = _STEMS[source].format(case=case_id)
+    found = [project.raw_dir / f"{stem}{ext}" for ext in CODINGS_EXTENSIONS]
     found = [p for p in found if p.is_file()]
     if len(found) > 1:
         raise EmstudyError(
-            f"{project.raw_dir}: more than one file of coded interviews for case {case_id!r} "
+            f"{project.raw_dir}: more than one file of coded {source.replace('_', ' ')} for case {case_id!r} "
             f"({', '.join(p.name for p in found)}); keep exactly one"
         )
     return found[0] if found else None
+
+
+def _coded(project: Project, path: Path, case_id: str, codes: InterviewCodes, *, verify: bool, **kw) -> tuple:
+    """One codings file (interviews or open answers: one code path) read and checked, with its agreement."""
+    if verify:
+        verify_checksums(project.raw_dir, [path.name])
+    label = path.relative_to(project.root).as_posix()
+    codings = read_codings(path, codes=codes, case=case_id)
+    if path.name.startswith(f"{case_id}.open_answers."):
+        wrong = codings.loc[codings["source"].astype(str) != OPEN_ANSWERS, "source"]
+        if len(wrong):
+            raise EmstudyError(
+                f"{label}: source {wrong.iloc[0]!r} in coded open answers; give every row source "
+                f"{OPEN_ANSWERS!r} and the respondent id as segment_id"
+            )
+    agreement, results = _agreement(codings, codes, label=label, **kw)
+    overall = {name: res.to_frame().iloc[0].to_dict() for name, res in results.items()}
+    for name, res in results.items():
+        overall[name] |= {"ci_method": res.ci_method, "reading": _overall_reading(name, res.estimate)}
+    return label, codings, agreement, overall
+
+
+def _summary(label: str, agreement: pd.DataFrame, overall: dict) -> dict:
+    """The coders, segments, overall coefficients, flagged and unused codes of one codings file."""
+    codes = agreement[agreement["unit"] != "overall"]
+    return {
+        "source": label,
+        "coders": list(agreement.attrs["coders"]),
+        "n_segments": int(agreement.at[0, "n_segments"]),
+        "overall": overall,
+        "flagged": list(codes.loc[codes["flagged"].astype(bool), "unit"]),
+        "unused_codes": list(agreement.attrs["unused"]),
+    }
+
+
+def _beside(tri: pd.DataFrame, codings: pd.DataFrame, codes: InterviewCodes, *, basis: str, min_segments: int, label):
+    """The triangulation table with the open answers' problem codings beside the interviews' (same rule)."""
+    table, coders = _segments(codings, label=label)
+    if basis != "agreed" and basis not in coders:
+        raise EmstudyError(f"{label}: basis {basis!r} is not one of its coders {coders}; use basis='agreed'")
+    counts = _interview_counts(table, coders, codes, basis).reindex(list(tri["construct"]), fill_value=0)
+    n, p, s = (counts[c].astype(int).tolist() for c in ("n_segments", "n_problem", "n_strength"))
+    total, k = sum(p), len(tri)
+    return tri.assign(
+        open_n_answers=n,
+        open_n_problem=p,
+        open_problem_share=[b / a if a else float("nan") for a, b in zip(n, p, strict=True)],
+        open_problem=[
+            None if a < min_segments else bool(b * k > total and b > c) for a, b, c in zip(n, p, s, strict=True)
+        ],
+    )
 
 
 def _read_below(project: Project, case_id: str) -> pd.DataFrame:
@@ -609,7 +594,8 @@ def run(
     ----------
     project : Project
         The project: ``data/raw/<case>.interviews.*``, ``data/interview_codes.yml`` and notebook 05's
-        ``below_others.csv`` under ``analysis/all/results`` are read.
+        ``below_others.csv`` under ``analysis/all/results`` are read, and ``data/raw/<case>.open_answers.coded.*``
+        when it exists (module notes: open answers).
     case_id : str
     n_boot, seed, conf_level
         As :func:`agreement_table`.
@@ -639,22 +625,24 @@ def run(
             f"{project.raw_dir / case_id}.interviews.*: case {case_id!r} has no coded interviews; put them at "
             f"data/raw/{case_id}.interviews.csv (or .xlsx, .qdpx) and record them with `emstudy checksum`"
         )
-    if verify:
-        verify_checksums(project.raw_dir, [path.name])
     codebook = project.codebook()
     codes = load_interview_codes(project.root / "data" / "interview_codes.yml", codebook)
     case = project.case(case_id, codebook)
-    source = path.relative_to(project.root).as_posix()
-    codings = read_codings(path, codes=codes, case=case_id)
+    kw = {"n_boot": n_boot, "seed": seed, "conf_level": conf_level}
+    source, codings, agreement, overall = _coded(project, path, case_id, codes, verify=verify, **kw)
     below = _read_below(project, case_id)
-    agreement, results = _agreement(codings, codes, n_boot=n_boot, seed=seed, conf_level=conf_level, label=source)
     tri = triangulation(
         codings, codes, below=below, case=case, codebook=codebook, basis=basis, min_segments=min_segments, label=source
     )
+    opened, open_agreement = None, None
+    open_path = codings_path(project, case_id, source=OPEN_ANSWERS)
+    if open_path is not None:  # the open answers coded the same way, beside the interviews
+        label, open_codings, open_agreement, open_overall = _coded(
+            project, open_path, case_id, codes, verify=verify, **kw
+        )
+        tri = _beside(tri, open_codings, codes, basis=basis, min_segments=min_segments, label=label)
+        opened = _summary(label, open_agreement, open_overall)
     synthetic = (path.parent / interviews_truth_file_name(case_id)).is_file() or project.is_synthetic(case_id)
-    overall = {name: res.to_frame().iloc[0].to_dict() for name, res in results.items()}
-    for name, res in results.items():
-        overall[name] |= {"ci_method": res.ci_method, "reading": _overall_reading(name, res.estimate)}
     settings = {"n_boot": int(n_boot), "seed": int(seed), "conf_level": float(conf_level), "basis": basis}
     settings |= {"min_segments": int(min_segments), "multi_code_segments": agreement.attrs["multi_code"]}
     settings |= {
@@ -666,7 +654,9 @@ def run(
         tuple(agreement.attrs["unused"]),
         int(agreement.at[0, "n_segments"]),
     )
-    return InterviewResults(case, synthetic, source, coders, n, agreement, tri, overall, settings, unused)
+    return InterviewResults(
+        case, synthetic, source, coders, n, agreement, tri, overall, settings, unused, opened, open_agreement
+    )
 
 
 def _overall_reading(name: str, value: float) -> str:
@@ -674,7 +664,8 @@ def _overall_reading(name: str, value: float) -> str:
 
 
 def write_results(results: InterviewResults, results_dir: str | Path) -> list[Path]:
-    """Write ``interview_agreement.csv``, ``triangulation.csv`` and ``interviews.json`` atomically.
+    """Write ``interview_agreement.csv``, ``triangulation.csv`` and ``interviews.json`` atomically (and
+    ``open_answers_agreement.csv`` when the case has coded open answers).
 
     A synthetic case's tables carry a ``synthetic`` column set to True, and its JSON a note, so no table is
     read as the thesis's interviews.
@@ -684,6 +675,8 @@ def write_results(results: InterviewResults, results_dir: str | Path) -> list[Pa
             f"results: expected the InterviewResults of emstudy.steps.interviews.run, got {type(results).__name__}"
         )
     d, tag = Path(results_dir), {"case": results.case.id, "synthetic": results.synthetic}
-    tables = ((files.INTERVIEW_AGREEMENT, results.agreement), (files.TRIANGULATION, results.triangulation))
+    tables = [(files.INTERVIEW_AGREEMENT, results.agreement), (files.TRIANGULATION, results.triangulation)]
+    if results.open_agreement is not None:
+        tables.append((files.OPEN_ANSWERS_AGREEMENT, results.open_agreement))
     out = [write_csv(d / name, t.assign(**tag)[["case", *t.columns, "synthetic"]], index=False) for name, t in tables]
     return [*out, write_json(d / files.INTERVIEWS, results.to_dict())]
