@@ -153,3 +153,25 @@ def test_group_comparison_frames_name_pvalue(bfi_scales):
     res = groups.compare_groups(bfi_scales, "agree", "education")
     assert list(res.omnibus.columns) == ["test", "statistic", "df1", "df2", "pvalue"]
     assert {"omnibus_statistic", "omnibus_pvalue"} <= set(res.to_frame().columns)
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "less", "greater"])
+def test_welch_test_is_t_test_with_unequal_variances(alternative: str) -> None:
+    """R: ``t.test(a, b, var.equal = FALSE, alternative = alt)``; here scipy.stats.ttest_ind(equal_var=False),
+    an independent implementation that gives R's t, df and p."""
+    from scipy import stats as st
+
+    from emstudy.stats import welch_test
+
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(0.0, 1.0, 23), rng.normal(0.4, 2.0, 41)
+    res = welch_test(a, b, alternative=alternative)
+    ref = st.ttest_ind(a, b, equal_var=False, alternative=alternative)
+    assert res.diff == pytest.approx(a.mean() - b.mean(), rel=1e-14)
+    assert res.t == pytest.approx(ref.statistic, rel=1e-12)
+    assert res.df == pytest.approx(ref.df, rel=1e-12)
+    assert res.pvalue == pytest.approx(ref.pvalue, rel=1e-10)
+    with pytest.raises(ValueError, match=r"^a, b: expected at least 2 values on each side, got 1 and 41$"):
+        welch_test(a[:1], b)
+    with pytest.raises(ValueError, match=r"^alternative: expected 'two-sided', 'less' or 'greater'"):
+        welch_test(a, b, alternative="both")

@@ -50,19 +50,12 @@ from scipy import stats
 from emstudy.errors import EmstudyError, EmstudyWarning
 from emstudy.planning.outcome import Outcome
 from emstudy.stats.cfa import cfa, chisq_difference, parse_model, parse_sem
+from emstudy.stats.groups import WelchTest, welch_test
 from emstudy.stats.multitest import holm
 from emstudy.stats.regression import drivers, ols_coefficients
 from emstudy.stats.sem import sem
 
-__all__ = [
-    "BelowOthers",
-    "WelchDifference",
-    "DriverCoefficient",
-    "CFAFit",
-    "InvarianceStep",
-    "IndirectEffect",
-    "welch_test",
-]
+__all__ = ["BelowOthers", "WelchDifference", "DriverCoefficient", "CFAFit", "InvarianceStep", "IndirectEffect"]
 
 _ALTERNATIVES = ("two-sided", "less", "greater")
 
@@ -81,37 +74,6 @@ def _check_frame(data: object, columns: Sequence[str]) -> pd.DataFrame:
     return data
 
 
-def welch_test(a: np.ndarray, b: np.ndarray, *, alternative: str = "two-sided") -> tuple[float, float, float, float]:
-    """Welch's t-test of ``a`` against ``b``: ``(diff, t, df, pvalue)``, ``diff = mean(a) - mean(b)``.
-
-    The arithmetic of notebook 05's ``below_others`` (R ``t.test(a, b, var.equal = FALSE)``): the
-    Welch-Satterthwaite df, ``alternative`` ``"less"`` for ``mean(a) < mean(b)``.
-
-    References
-    ----------
-    Welch, B. L. (1947). *Biometrika*, 34, 28-35.
-    """
-    diff, t, df = _welch_parts(a, b)
-    return diff, t, df, float(_pvalue(np.array([t]), np.array([df]), alternative)[0])
-
-
-def _welch_parts(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
-    """``(mean(a) - mean(b), t, Welch-Satterthwaite df)``: below_others' arithmetic, term for term."""
-    na, nb = len(a), len(b)
-    if na < 2 or nb < 2:
-        raise ValueError(f"expected at least 2 scores on each side, got {na} and {nb}")
-    va, vb = a.var(ddof=1) / na, b.var(ddof=1) / nb
-    t = (a.mean() - b.mean()) / np.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
-    return float(a.mean() - b.mean()), float(t), float(df)
-
-
-def _pvalue(t: np.ndarray, df: np.ndarray, alternative: str) -> np.ndarray:
-    if alternative == "two-sided":
-        return 2 * stats.t.sf(np.abs(t), df)
-    return stats.t.cdf(t, df) if alternative == "less" else stats.t.sf(t, df)
-
-
 def _sides(data: pd.DataFrame, case_col: str, place: str) -> tuple[np.ndarray, np.ndarray]:
     """Masks of the place's rows and of the other places' rows (a row without a place is in neither)."""
     labels = data[case_col].astype(object)
@@ -119,16 +81,18 @@ def _sides(data: pd.DataFrame, case_col: str, place: str) -> tuple[np.ndarray, n
     return mine, ~mine & labels.notna().to_numpy()
 
 
-def _welch_columns(data: pd.DataFrame, case_col: str, place: str, columns: Sequence[str]) -> np.ndarray:
-    """Rows ``(diff, t, df)`` of the Welch test of each column, the place against the others pooled
-    (missing scores left out)."""
+def _welch_columns(
+    data: pd.DataFrame, case_col: str, place: str, columns: Sequence[str], *, alternative: str = "two-sided"
+) -> list[WelchTest]:
+    """Welch's test (:func:`emstudy.stats.welch_test`, notebook 05's arithmetic) of each column, the place
+    against the others pooled (missing scores left out)."""
     mine, others = _sides(data, case_col, place)
     x = data[list(columns)].to_numpy(dtype=float)
-    rows = []
+    out = []
     for j in range(x.shape[1]):
         a, b = x[mine, j], x[others, j]
-        rows.append(_welch_parts(a[~np.isnan(a)], b[~np.isnan(b)]))
-    return np.array(rows).reshape(-1, 3)
+        out.append(welch_test(a[~np.isnan(a)], b[~np.isnan(b)], alternative=alternative))
+    return out
 
 
 @dataclass(frozen=True)
@@ -162,8 +126,9 @@ class BelowOthers:
 
     def __call__(self, data: pd.DataFrame) -> Outcome:
         data = _check_frame(data, [self.case_col, *self.constructs])
-        diff, t, df = _welch_columns(data, self.case_col, self.place, self.constructs).T
-        adjusted = holm(_pvalue(t, df, "two-sided"))
+        tests = _welch_columns(data, self.case_col, self.place, self.constructs)
+        diff = np.array([r.diff for r in tests])
+        adjusted = holm(np.array([r.pvalue for r in tests]))
         below = (adjusted < self.alpha) & (diff < 0)
         success = {f"below:{c}": bool(below[i]) for i, c in enumerate(self.constructs)}
         return Outcome(success, values={f"diff:{c}": float(diff[i]) for i, c in enumerate(self.constructs)})
@@ -201,12 +166,8 @@ class WelchDifference:
 
     def __call__(self, data: pd.DataFrame) -> Outcome:
         data = _check_frame(data, [self.case_col, self.construct])
-        diff, t, df = _welch_columns(data, self.case_col, self.place, [self.construct])[0]
-        p = float(_pvalue(np.array([t]), np.array([df]), self.alternative)[0])
-        return Outcome(
-            {self.targets[0]: bool(p < self.alpha)},
-            values={"diff": float(diff), "t": float(t), "df": float(df), "pvalue": p},
-        )
+        r = _welch_columns(data, self.case_col, self.place, [self.construct], alternative=self.alternative)[0]
+        return Outcome({self.targets[0]: bool(r.pvalue < self.alpha)}, values=r._asdict())
 
 
 @dataclass(frozen=True)

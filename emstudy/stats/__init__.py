@@ -36,7 +36,7 @@ from emstudy.stats.descriptives import MeanCI, mean_ci
 from emstudy.stats.distributions import studentized_range_cdf, studentized_range_ppf, studentized_range_sf
 from emstudy.stats.efa import EFAResult, ParallelAnalysisResult, efa, parallel_analysis
 from emstudy.stats.factorability import BartlettResult, KMOResult, bartlett_sphericity, kmo
-from emstudy.stats.groups import GroupComparison, compare_groups, dunn, games_howell, tukey_hsd
+from emstudy.stats.groups import GroupComparison, WelchTest, compare_groups, dunn, games_howell, tukey_hsd, welch_test
 from emstudy.stats.imputation import PooledDriversResult, PooledEstimates, impute, pool, pooled_drivers
 from emstudy.stats.ipa import IPAResult, importance_performance
 from emstudy.stats.modindices import modindices
@@ -115,6 +115,9 @@ __all__ = [
     # group comparisons (oneway.test, aov, TukeyHSD, kruskal.test, Games-Howell and Dunn by their
     # definitions in R; tests/test_stats_groups.py)
     "compare_groups",
+    # Welch's two-sample t test (t.test(var.equal = FALSE); tests/test_stats_groups.py), the arithmetic of
+    # notebook 05's weakness verdict and of the planning analyses
+    "welch_test",
     "games_howell",
     "tukey_hsd",
     "dunn",
@@ -164,6 +167,7 @@ __all__ = [
     "PooledEstimates",
     "PooledDriversResult",
     "GroupComparison",
+    "WelchTest",
     "MeanCI",
     "IPAResult",
     "AgreementResult",

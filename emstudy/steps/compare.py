@@ -38,14 +38,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from emstudy.fileio import write_csv, write_json
 from emstudy.stats._common import fit_warning_categories, record_warnings
 from emstudy.stats.descriptives import mean_ci
-from emstudy.stats.groups import GroupComparison, compare_groups
+from emstudy.stats.groups import GroupComparison, compare_groups, welch_test
 from emstudy.stats.multitest import holm
 from emstudy.stats.pooled import pooled_model
 from emstudy.steps import files
@@ -275,19 +273,17 @@ def below_others(
             b = scores.loc[~mine & scores[case_col].notna(), c].dropna().to_numpy(dtype=float)
             if len(a) < 2 or len(b) < 2:
                 raise ValueError(f"case {lev!r}, construct {c!r}: expected at least 2 scores on each side")
-            va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-            t = (a.mean() - b.mean()) / np.sqrt(va + vb)
-            df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+            res = welch_test(a, b)
             rows.append(
                 {
                     "case": str(lev),
                     "construct": c,
                     "mean_case": float(a.mean()),
                     "mean_others": float(b.mean()),
-                    "diff": float(a.mean() - b.mean()),
-                    "t": float(t),
-                    "df": float(df),
-                    "pvalue": float(2 * stats.t.sf(abs(t), df)),
+                    "diff": res.diff,
+                    "t": res.t,
+                    "df": res.df,
+                    "pvalue": res.pvalue,
                 }
             )
         block = pd.DataFrame(rows)
