@@ -167,7 +167,8 @@ def test_replication_readme_follows_the_template_and_lists_every_exhibit(built, 
     assert f"cores: {bench['machine']['cores']}" in readme and "Python 3.11" in readme
     templates = sorted(p.name for p in (clone / "notebooks").glob("*.ipynb"))
     rows = [readme.index(f"| `notebooks/{name}` | {name[:2]} ") for name in templates]  # title from the template
-    assert len(templates) == 7 and rows == sorted(rows)  # the programs, in run order
+    executed = {p.name for p in (clone / "analysis").glob("*/*.ipynb")}
+    assert templates and set(templates) == executed and rows == sorted(rows)  # every program, in run order
 
     exhibits = sorted(
         p.relative_to(package).as_posix()
@@ -226,7 +227,8 @@ def test_the_study_reproduces_from_the_unpacked_package_alone(built, tmp_path):
     assert Path(where.stdout.decode().strip()) == package / "emstudy" / "__init__.py"
     done = _emstudy("--root", str(package), "run", "--force", "--jobs", "2", cwd=package, env=env, timeout=1800)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert re.search(r"\b2\d notebook\(s\) executed, 0 unchanged", done.stdout), done.stdout
+    executed = len(list((package / "analysis").glob("*/*.ipynb")))  # every notebook of the study, none cached
+    assert executed > 25 and f"{executed} notebook(s) executed, 0 unchanged" in done.stdout, done.stdout
     changed = []
     for line in (package / OUTPUTS_MANIFEST).read_text(encoding="utf-8").splitlines():
         digest, path_text = line.split("  ", 1)
