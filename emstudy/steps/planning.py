@@ -262,7 +262,10 @@ def _read_inputs(project: Project, case_id: str) -> tuple[pd.DataFrame, pd.DataF
         raise EmstudyError(f"{below_path}: case {case_id!r} was not compared; run notebook 05_compare with it")
     results = project.results_dir(case_id)
     drivers_path = results / files.DRIVERS_TABLE
-    drivers = pd.read_csv(drivers_path) if drivers_path.is_file() and drivers_path.stat().st_size else None
+    try:  # a case too small for the drivers model leaves the table empty (notebook 04 says why)
+        drivers = pd.read_csv(drivers_path) if drivers_path.is_file() else None
+    except pd.errors.EmptyDataError:
+        drivers = None
     fit_path = results / files.CFA_FIT
     fit = json.loads(fit_path.read_text(encoding="utf-8")) if fit_path.is_file() else None
     return below, drivers, fit
