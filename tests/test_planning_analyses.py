@@ -191,7 +191,7 @@ def test_cfa_fit_tests_and_precision_are_the_fit_s(project):
     assert stats.ncx2.sf(fit.fit.chisq, fit.fit.df, ncp0) == pytest.approx(fit.fit.rmsea_pvalue, rel=1e-12)
     assert out.success["rmsea_close"] == bool(fit.fit.rmsea_pvalue < 0.05)
     assert out.success["rmsea_not_close"] == bool(stats.ncx2.cdf(fit.fit.chisq, fit.fit.df, ncp0) < 0.05)
-    from emstudy.planning.analyses import std_loading_se
+    from emstudy.stats import std_loading_se
 
     width = 2 * stats.norm.isf(0.025) * std_loading_se(fit)  # standardizedSolution()'s interval (test below)
     assert out.values["max_ci_width"] == pytest.approx(width.max(), rel=1e-9)
@@ -315,8 +315,7 @@ def test_the_loading_precision_target_uses_lavaan_s_standardized_solution_standa
     (tests/reference/planning_std_loadings.R). A benchmark against lavaan found the earlier rule (the
     loading's own interval scaled by std.all / est) wider than lavaan's; this pins the definition.
     """
-    from emstudy.planning.analyses import std_loading_se
-    from emstudy.stats import cfa
+    from emstudy.stats import cfa, std_loading_se
 
     root = Path(__file__).parent / "reference"
     ref = json.loads((root / "planning_std_loadings.json").read_text(encoding="utf-8"))[name]

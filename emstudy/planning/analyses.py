@@ -49,7 +49,7 @@ from scipy import stats
 
 from emstudy.errors import EmstudyError, EmstudyWarning
 from emstudy.planning.outcome import Outcome
-from emstudy.stats.cfa import cfa, chisq_difference, parse_model, parse_sem
+from emstudy.stats.cfa import cfa, chisq_difference, improper_estimates, parse_model, parse_sem, std_loading_se
 from emstudy.stats.groups import WelchTest, welch_test
 from emstudy.stats.multitest import holm
 from emstudy.stats.regression import drivers, ols_coefficients
@@ -294,14 +294,10 @@ def _not_converged(targets: Sequence[str]) -> Outcome:
     return Outcome(dict.fromkeys(targets, False), converged=False)
 
 
-def _improper(params: pd.DataFrame, factors: Sequence[str]) -> bool:
-    """A negative variance estimate, or a standardized loading or factor correlation beyond 1."""
-    var = (params["op"] == "~~") & (params["lhs"] == params["rhs"])
-    if bool((params.loc[var, "est"] < 0).any()):
-        return True
-    loads = params["op"] == "=~"
-    cors = (params["op"] == "~~") & (params["lhs"] != params["rhs"]) & params["lhs"].isin(factors)
-    return bool((params.loc[loads | cors, "std_all"].abs() > 1).any())
+def _improper(fit) -> bool:
+    """A negative variance, or a standardized loading or factor correlation beyond 1
+    (:func:`emstudy.stats.improper_estimates`, the rule of the CFA's own Heywood warnings)."""
+    return bool(improper_estimates(fit))
 
 
 @dataclass(frozen=True)
@@ -321,7 +317,7 @@ class CFAFit:
     ``T`` is the ML chi-square (``N F_ML``) and ``ncp0 = N df rmsea0^2``, lavaan's convention for its RMSEA
     and ``rmsea.pvalue`` (N, not N - 1; MacCallum et al. 1996 write N - 1: the difference is one
     respondent). The interval of a standardized loading is lavaan's ``standardizedSolution()`` Wald
-    interval: its standard error by the delta method (:func:`std_loading_se`). ``converged`` and
+    interval: its standard error by the delta method (:func:`emstudy.stats.std_loading_se`). ``converged`` and
     ``improper`` (a negative variance, a standardized loading or factor correlation beyond 1) come from the
     fit.
 
@@ -337,7 +333,6 @@ class CFAFit:
     alpha: float = 0.05
     conf_level: float = 0.95
     missing: str = "listwise"
-    _factors: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _observed: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -345,7 +340,6 @@ class CFAFit:
             mm = parse_model(self.model)
         except ValueError as exc:
             raise EmstudyError(f"model: {exc}") from None
-        object.__setattr__(self, "_factors", tuple(mm.factors))
         object.__setattr__(self, "_observed", tuple(mm.observed))
         _check_alpha(self.alpha)
         for name in ("rmsea0", "ci_width"):
@@ -383,40 +377,8 @@ class CFAFit:
             "loadings_precise": bool(np.all(width < self.ci_width)),
         }
         values = {"rmsea": f.rmsea, "chisq": f.chisq, "max_ci_width": float(np.max(width))}
-        return Outcome(success, converged=bool(fit.converged), improper=_improper(fit.params, self._factors),
+        return Outcome(success, converged=bool(fit.converged), improper=_improper(fit),
                        values=values)  # fmt: skip
-
-
-def std_loading_se(fit) -> np.ndarray:
-    """Delta-method standard errors of the standardized (``std.all``) loadings of a CFA fitted with
-    ``std_lv=True``, in the order of the ``=~`` rows of ``fit.params``: lavaan's ``standardizedSolution()``.
-
-    With the factor variances fixed at 1, a loading ``l_jf`` standardizes to ``l_jf / sqrt(s_j)``, where
-    ``s_j = sum_ab l_ja l_jb psi_ab + theta_j`` is the item's model-implied variance; the gradient of that
-    with respect to the item's loadings, the factor covariances among its factors and its residual variance,
-    with the fit's covariance matrix of the estimates (``fit.vcov``), gives the standard error.
-    """
-    p = fit.params.reset_index(drop=True)
-    est, op, lhs, rhs = p["est"].to_numpy(), p["op"].to_numpy(), p["lhs"].to_numpy(), p["rhs"].to_numpy()
-    psi = {(a, b): i for i, (a, b) in enumerate(zip(lhs, rhs)) if op[i] == "~~" and a in fit.model.factors}
-    out = []
-    for r in np.flatnonzero(op == "=~"):
-        item = rhs[r]
-        mine = {lhs[i]: i for i in np.flatnonzero((op == "=~") & (rhs == item))}
-        theta = next(i for i in np.flatnonzero(op == "~~") if lhs[i] == item and rhs[i] == item)
-        cov = lambda a, b: est[psi.get((a, b), psi.get((b, a)))] if {(a, b), (b, a)} & psi.keys() else 0.0
-        s = sum(est[i] * est[k] * cov(a, b) for a, i in mine.items() for b, k in mine.items()) + est[theta]
-        grad = np.zeros(len(p))
-        scale = -est[r] / (2 * s**1.5)
-        grad[r] += 1 / np.sqrt(s)
-        for a, i in mine.items():
-            grad[i] += scale * 2 * sum(est[k] * cov(a, b) for b, k in mine.items())
-        for (a, b), i in psi.items():
-            if a != b and a in mine and b in mine:
-                grad[i] += scale * 2 * est[mine[a]] * est[mine[b]]
-        grad[theta] += scale
-        out.append(float(np.sqrt(max(grad @ fit.vcov @ grad, 0.0))))
-    return np.asarray(out)
 
 
 _LEVELS = {
@@ -471,7 +433,7 @@ class InvarianceStep:
         table = chisq_difference(*fits, names=["base", self.level])
         p = float(table.at[self.level, "pvalue_diff"])
         converged = all(f.converged for f in fits)
-        improper = any(_improper(f.params, f.model.factors) for f in fits)
+        improper = any(_improper(f) for f in fits)
         return Outcome({self.targets[0]: bool(p < self.alpha)}, converged=converged, improper=improper,
                        values={"pvalue": p})  # fmt: skip
 
@@ -490,7 +452,6 @@ class IndirectEffect:
     syntax: str
     label: str
     alpha: float = 0.05
-    _factors: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _observed: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -498,7 +459,6 @@ class IndirectEffect:
             model = parse_sem(self.syntax)
         except ValueError as exc:
             raise EmstudyError(f"syntax: {exc}") from None
-        object.__setattr__(self, "_factors", tuple(model.factors))
         object.__setattr__(self, "_observed", tuple(model.observed))
         defined = [name for name, _ in model.defined]
         if self.label not in defined:
@@ -519,4 +479,4 @@ class IndirectEffect:
             return _not_converged(self.targets)
         row = fit.params[(fit.params["op"] == ":=") & (fit.params["lhs"] == self.label)].iloc[0]
         return Outcome({self.targets[0]: bool(row["pvalue"] < self.alpha)}, converged=bool(fit.converged),
-                       improper=_improper(fit.params, self._factors), values={"est": float(row["est"])})  # fmt: skip
+                       improper=_improper(fit), values={"est": float(row["est"])})  # fmt: skip

@@ -20,16 +20,19 @@ from emstudy.stats.bootstrap import BootstrapResult, bootstrap
 from emstudy.stats.cfa import (
     CFAResult,
     FitMeasures,
+    ImproperEstimate,
     InvarianceResult,
     MeasurementModel,
     OrdinalMoments,
     SEMModel,
     cfa,
     chisq_difference,
+    improper_estimates,
     invariance,
     ordinal_moments,
     parse_model,
     parse_sem,
+    std_loading_se,
 )
 from emstudy.stats.correlation import polychoric
 from emstudy.stats.descriptives import MeanCI, mean_ci
@@ -82,6 +85,10 @@ __all__ = [
     "cfa",
     "invariance",
     "chisq_difference",
+    # improper solutions (Heywood cases) and the delta-method SEs of standardized loading (lavaan::standardizedSolution;
+    # tests/test_stats_cfa_standardized.py)
+    "improper_estimates",
+    "std_loading_se",
     # ordered items: thresholds, polychorics and their NACOV (lavaan::lavInspect(cfa(..., ordered = TRUE,
     # estimator = "WLSMV"), "sampstat" | "wls.obs" | "gamma"); tests/test_stats_cfa_categorical.py)
     "ordinal_moments",
@@ -159,6 +166,7 @@ __all__ = [
     "SEMModel",
     "FitMeasures",
     "CFAResult",
+    "ImproperEstimate",
     "InvarianceResult",
     "OrdinalMoments",
     "DriversResult",

@@ -20,6 +20,8 @@ invariance
     :func:`chisq_difference`, :func:`invariance` and :class:`InvarianceResult`.
 categorical
     :func:`ordinal_moments` and :class:`OrdinalMoments`: thresholds, polychorics and NACOV of ordered items.
+standardized
+    :func:`improper_estimates` (Heywood cases) and :func:`std_loading_se` (standardizedSolution's SEs).
 wls, wls_fit
     WLSMV/DWLS/ULSMV/ULS estimation of ordered items (private); :func:`emstudy.stats.sem.sem` with ``ordered``.
 """
@@ -29,6 +31,7 @@ from emstudy.stats.cfa.estimate import CFAResult, cfa
 from emstudy.stats.cfa.fit import FitMeasures
 from emstudy.stats.cfa.invariance import InvarianceResult, chisq_difference, invariance
 from emstudy.stats.cfa.semsyntax import SEMModel, parse_sem
+from emstudy.stats.cfa.standardized import ImproperEstimate, improper_estimates, std_loading_se
 from emstudy.stats.cfa.syntax import MeasurementModel, parse_model
 
 __all__ = [
@@ -44,4 +47,7 @@ __all__ = [
     "invariance",
     "OrdinalMoments",
     "ordinal_moments",
+    "ImproperEstimate",
+    "improper_estimates",
+    "std_loading_se",
 ]

@@ -650,32 +650,28 @@ def _warn_negative_variances(params: pd.DataFrame, *, causes: str, stacklevel: i
 
 
 def _warn_heywood(fit: CFAResult) -> None:
-    """A :class:`~emstudy.errors.HeywoodWarning` per negative residual variance and per standardized
-    loading above 1, naming the item (and the group)."""
-    mm, params = fit.model, fit.params
-    for g, label in enumerate(fit.groups):
-        rows = params[params["group"] == g + 1] if len(fit.groups) > 1 else params
-        est = {(r.lhs, r.op, r.rhs): r.est for r in rows.itertuples()}
-        where = f" in group {label!r}" if len(fit.groups) > 1 else ""
-        for it in mm.observed:
-            if est[(it, "~~", it)] < 0:
-                warnings.warn(
-                    f"cfa: Heywood case{where}: negative residual variance for item {it!r} "
-                    f"({est[(it, '~~', it)]:.3f}); the solution is improper (too few items per factor, "
-                    "a misspecified model or outliers)",
-                    HeywoodWarning,
-                    stacklevel=3,
-                )
-        sd = np.sqrt(np.abs(np.diag(fit.implied_cov[g].to_numpy())))
-        for j, it in enumerate(mm.observed):
-            for f in mm.factors:
-                if (f, "=~", it) not in est:
-                    continue
-                std = est[(f, "=~", it)] * np.sqrt(max(est[(f, "~~", f)], 0.0)) / sd[j]
-                if abs(std) > 1.0:
-                    warnings.warn(
-                        f"cfa: Heywood case{where}: standardized loading of item {it!r} on "
-                        f"{f!r} is {std:.3f} (> 1); the solution is improper",
-                        HeywoodWarning,
-                        stacklevel=3,
-                    )
+    """A :class:`~emstudy.errors.HeywoodWarning` per negative residual variance of an item and per standardized
+    loading above 1 (:func:`~emstudy.stats.cfa.standardized.improper_estimates`), naming the item (and the
+    group)."""
+    from emstudy.stats.cfa.standardized import improper_estimates
+
+    observed = set(fit.model.observed)
+    groups = [str(g) for g in fit.groups]
+    rank = {"negative_variance": 0, "std_loading_above_one": 1}  # per group: variances first, then loadings
+    found = [e for e in improper_estimates(fit) if e.kind in rank]
+    found.sort(key=lambda e: (groups.index(e.group) if e.group is not None else 0, rank[e.kind]))
+    for e in found:
+        where = f" in group {e.group!r}" if e.group is not None else ""
+        if e.kind == "negative_variance" and e.lhs in observed:
+            message = (
+                f"cfa: Heywood case{where}: negative residual variance for item {e.lhs!r} ({e.value:.3f}); the "
+                "solution is improper (too few items per factor, a misspecified model or outliers)"
+            )
+        elif e.kind == "std_loading_above_one":
+            message = (
+                f"cfa: Heywood case{where}: standardized loading of item {e.rhs!r} on {e.lhs!r} is {e.value:.3f} "
+                "(> 1); the solution is improper"
+            )
+        else:
+            continue  # a negative factor variance: sem's own warnings name it
+        warnings.warn(message, HeywoodWarning, stacklevel=3)
