@@ -25,6 +25,7 @@ __all__ = [
     "SampleSizeWarning",
     "ModelWarning",
     "DataWarning",
+    "FigureLayoutWarning",
 ]
 
 
@@ -63,3 +64,7 @@ class ModelWarning(EmstudyWarning):
 
 class DataWarning(EmstudyWarning):
     """The data are usable but odd: a negatively keyed item, a smoothed correlation matrix, empty cells."""
+
+
+class FigureLayoutWarning(EmstudyWarning):
+    """A figure's text overlaps other text or runs past the canvas (labels collide or are cut off)."""
