@@ -41,9 +41,9 @@ def test_the_findings_cite_the_interview_results(project, reports, wencheng):
     said = [f for f in cf.findings if f.kind == "interviews"]
     assert [f.id for f in said] == [f"interviews-{k + 1}" for k in range(len(said))]
     assert {f.source for f in said} == {"analysis/wencheng/results/interviews.json"}
-    # who coded (labelled synthetic), overall agreement, flags, triangulation, one line per divergent construct
+    # who coded (labelled synthetic), overall agreement, flags, triangulation, one sentence on the divergences
     n_divergent = int((wencheng.triangulation["verdict"] == "divergence").sum())
-    assert len(said) == 4 + n_divergent
+    assert n_divergent and len(said) == 5
     assert said[0].en.startswith("Synthetic interviews:") and said[0].zh.startswith("合成访谈数据")
     stored = cf.to_dict()["findings"]
     assert sum(f["kind"] == "interviews" for f in stored) == len(said)
@@ -83,8 +83,27 @@ def test_flagged_codes_and_the_triangulation_are_named_in_the_reports_language(p
     tri = wencheng.triangulation
     for _, row in tri.iterrows():
         assert f"| {row[f'construct_{lang}']} |" in section
-    for statement in tri.loc[tri["verdict"] == "divergence", f"statement_{lang}"]:
-        assert statement in section
+    # one sentence each, instead of one per row of the tables: how many codes are flagged and the lowest, and
+    # where interviews and survey diverge (by direction)
+    flagged = table.loc[list(wencheng.flagged)]
+    lowest = flagged.at[flagged["alpha"].idxmin(), lang]
+    if lang == "en":
+        assert f"{len(flagged)} of the {len(table) - 1} codes used fall below" in section
+        assert f"the lowest \u201c{lowest}\u201d (alpha " in section
+    else:
+        assert f"中有{len(flagged)}个低于阈值" in section and f"其中最低的是“{lowest}”（alpha " in section
+    for label in set(flagged[lang]) - {lowest}:
+        assert section.count(label) == 1  # in the table only
+    diverge = tri[tri["verdict"] == "divergence"]
+    where = "Where they diverge, " if lang == "en" else "二者不一致之处："
+    sentence = next(line for line in section.splitlines() if line.startswith(where))
+    parts = sentence.removeprefix(where).split("; " if lang == "en" else "；")
+    said = "the interviews concentrate their problems on" if lang == "en" else "访谈中的问题集中于"
+    for label, problem in zip(diverge[f"construct_{lang}"], diverge["interview_problem"], strict=True):
+        part = next(p for p in parts if label in p)
+        assert part.startswith(said) == bool(problem)
+    for statement in diverge[f"statement_{lang}"]:
+        assert statement not in section
     if lang == "zh":  # no construct or code id in the Chinese report (only the Latin names of the coefficients)
         codes = load_interview_codes(project.root / "data" / "interview_codes.yml", project.codebook())
         ids = set(project.codebook().construct_ids) | {c.id for c in codes.codes}
@@ -179,3 +198,14 @@ def test_the_report_says_the_open_answers_were_coded_too(with_open_answers, repo
     # the report without coded open answers says nothing of them
     plain = _section(reports[1][lang], lang)
     assert "open answers" not in plain.lower() and "开放题" not in plain
+
+
+def test_a_single_flagged_code_is_named_in_the_singular(wencheng):
+    agreement = wencheng.agreement
+    flagged = agreement.index[(agreement["unit"] != "overall") & agreement["flagged"].astype(bool)]
+    one = agreement.assign(flagged=agreement.index == flagged[0])
+    en, zh = interview_sentences(replace(wencheng, agreement=one))[2]
+    label = agreement.loc[flagged[0]]
+    assert en.startswith("1 of the ") and "codes used falls below" in en and "the table lists it):" in en
+    assert f": \u201c{label['en']}\u201d (alpha {label['alpha']:.3f})" in en and "the lowest" not in en
+    assert f"）：“{label['zh']}”（alpha {label['alpha']:.3f}）" in zh and "其中最低" not in zh

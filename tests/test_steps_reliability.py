@@ -123,6 +123,7 @@ def test_written_results(case, tmp_path):
     table = pd.read_csv(tmp_path / "reliability.csv", index_col="construct")
     assert list(table.index) == list(REF["cases"][cid]["scales"])
     assert "verdict" in table.columns
+    assert summary["sentences"] == rel.sentences and len(rel.sentences["en"]) == len(rel.sentences["zh"]) == 2
     # the committed results of the notebook are the same numbers
     committed = pd.read_csv(ROOT / "analysis" / cid / "results" / "reliability.csv", index_col="construct")
     np.testing.assert_allclose(committed["alpha"], table["alpha"], atol=1e-6)
@@ -211,12 +212,16 @@ def test_unusable_items_are_left_out_two_item_scales_get_spearman_brown_one_item
     assert any("item PLN2 left out" in m.en for m in rel.limitations)
     assert "量表organisation未计算信度：仅有1个可用题项（ORG1）" in [m.zh for m in rel.limitations]
     assert "limitation: scale organisation: reliability not computed" in repr(rel)
-    en = dict(zip(t.index, rel.sentences["en"]))
+    en = dict(zip(t.index, reliability_sentences(t, enc.codebook, lang="en")))
     assert "two items, Spearman-Brown coefficient = " in en["plan"]
     assert en["organisation"].endswith("reliability not computed (only 1 usable item(s) (ORG1)).")
-    zh = dict(zip(t.index, rel.sentences["zh"]))
+    zh = dict(zip(t.index, reliability_sentences(t, enc.codebook, lang="zh")))
     assert "Spearman-Brown 系数" in zh["plan"]
     assert zh["organisation"].endswith("未计算信度（仅有1个可用题项（ORG1））。")
+    said = rel.sentences  # the report's summary names the two-item scale's coefficient and the scale not computed
+    assert "for two-item scales the Spearman-Brown coefficient" in said["en"][0]
+    assert said["en"][-1] == "Reliability is not computed for Organisation and command (only 1 usable item(s) (ORG1))."
+    assert said["zh"][-1] == "未计算信度的构念：组织指挥（仅有1个可用题项（ORG1））。"
     reliability_step.write_results(rel, tmp_path)
     summary = json.loads((tmp_path / "reliability.json").read_text(encoding="utf-8"))
     assert summary["limitations"] == [{"en": m.en, "zh": m.zh} for m in rel.limitations]
@@ -243,7 +248,7 @@ def test_ordinal_alpha_and_omega_match_psych():
         assert t.loc[s, "ordinal_omega_total"] == pytest.approx(r["ordinal_omega_total"], abs=ORDINAL_PSYCH)
     # five categories attenuate alpha: the latent responses' alpha is higher for every construct
     assert (t["ordinal_alpha"] > t["alpha"]).all()
-    en, zh = rel.sentences["en"][0], rel.sentences["zh"][0]
+    en, zh = (reliability_sentences(t, lang=lang)[0] for lang in ("en", "zh"))
     assert f"ordinal alpha = {t['ordinal_alpha'].iloc[0]:.2f}, omega = " in en
     assert f"有序alpha = {t['ordinal_alpha'].iloc[0]:.2f}, omega = " in zh
 
@@ -269,4 +274,4 @@ def test_ordinal_alpha_not_computed_for_a_tiny_case_says_why_in_one_line():
         assert m.zh.startswith(f"量表{s}未计算有序alpha与omega：5名作答完整的受访者")
         assert np.isnan(rel.table.loc[s, "ordinal_alpha"]) and np.isnan(rel.table.loc[s, "ordinal_omega_total"])
         assert np.isfinite(rel.table.loc[s, "alpha"])  # alpha itself is still reported
-    assert "ordinal alpha = NA" in dict(zip(rel.table.index, rel.sentences["en"]))[s]
+    assert "ordinal alpha = NA" in dict(zip(rel.table.index, reliability_sentences(rel.table)))[s]

@@ -66,8 +66,17 @@ _TEXT = {
         "Krippendorff's alpha = {alpha} ({ci} {alpha_ci}, bootstrap), {alpha_reading} by Krippendorff (2004: "
         "reliable at .800 or above, tentative conclusions only at .667 or above).",
         "alpha_words": {"reliable": "reliable", "tentative": "enough for tentative conclusions only"},
-        "flagged": "{k} of the {m} codes used fall below the thresholds (alpha below .667, or kappa at .60 or "
-        "below): {codes}. Interview statements resting on them are uncertain.",
+        "flagged": "{k} of the {m} codes used {verb} below the thresholds (alpha below .667, or kappa at .60 or "
+        "below; the table lists {them}){lowest}. Interview statements resting on {them} are uncertain.",
+        "verb": ("falls", "fall"),
+        "them": ("it", "them"),
+        "lowest": (": \u201c{label}\u201d (alpha {alpha})", ", the lowest \u201c{label}\u201d (alpha {alpha})"),
+        "diverge_more": "Where they diverge, {parts}.",
+        "diverge_interviews": "the interviews concentrate their problems on {constructs}, which the survey does not "
+        "rate below the other places",
+        "diverge_survey": "the survey rates {constructs} below the other places, where the interviews do not "
+        "concentrate their problems",
+        "and": " and ",
         "none_flagged": "None of the {m} codes used falls below the thresholds (alpha below .667, or kappa at .60 "
         "or below).",
         "tri": "Triangulation with the survey (O'Cathain, Murphy & Nicholl 2010): interviews and survey agree on "
@@ -125,8 +134,15 @@ _TEXT = {
         "{alpha_ci}，自助法），按Krippendorff（2004）的标准为“{alpha_reading}”（不低于0.800为可靠，不低于0.667"
         "可作初步结论）。",
         "alpha_words": {},
-        "flagged": "所用{m}个编码中有{k}个低于阈值（alpha低于0.667，或kappa不高于0.60）：{codes}。依据这些编码的访谈"
-        "结论不够确定。",
+        "flagged": "所用{m}个编码中有{k}个低于阈值（alpha低于0.667，或kappa不高于0.60；见下表）{lowest}。依据这些编码的"
+        "访谈结论不够确定。",
+        "verb": ("", ""),
+        "them": ("", ""),
+        "lowest": ("：“{label}”（alpha {alpha}）", "，其中最低的是“{label}”（alpha {alpha}）"),
+        "diverge_more": "二者不一致之处：{parts}。",
+        "diverge_interviews": "访谈中的问题集中于{constructs}，而问卷未显示其低于其他地区",
+        "diverge_survey": "问卷显示{constructs}低于其他地区，而访谈中的问题并不集中于此",
+        "and": "和",
         "none_flagged": "所用{m}个编码均未低于阈值（alpha低于0.667，或kappa不高于0.60）。",
         "tri": "访谈与问卷的三角互证（O'Cathain、Murphy和Nicholl，2010）：{k}个构念中，二者在{agree}个上一致{diverge}{silent}。"
         "若某构念所占"
@@ -213,26 +229,52 @@ def _sentences(ir: InterviewResults, lang: str) -> list[str]:
             ci=t["ci"],
         )
     )
-    flagged, m = _flagged(agreement), int((agreement["unit"] != "overall").sum())
-    if len(flagged):
-        codes = t["sep"].join(
-            f"{label} (alpha {_num(a)})" if lang == "en" else f"{label}（alpha {_num(a)}）"
-            for label, a in zip(flagged[lang], flagged["alpha"], strict=True)
-        )
-        out.append(t["flagged"].format(k=len(flagged), m=m, codes=codes))
-    else:
-        out.append(t["none_flagged"].format(m=m))
+    out.append(_flagged_sentence(agreement, lang))
     count = {v: int((tri["verdict"] == v).sum()) for v in ("agreement", "divergence", "silence")}
     divergent = list(tri.loc[tri["verdict"] == "divergence", f"construct_{lang}"])
     m = ir.settings["min_segments"]
     diverge = t["diverge"].format(n=len(divergent), constructs=sep.join(divergent)) if divergent else t["diverge_none"]
     silent = t["silent"].format(n=count["silence"], m=m) if count["silence"] else ""
     out.append(t["tri"].format(agree=count["agreement"], k=len(tri), diverge=diverge, silent=silent))
-    out += list(tri.loc[tri["verdict"] == "divergence", f"statement_{lang}"])
+    out += _divergence_sentence(tri, lang)
     opened = getattr(ir, "open_answers", None)
     if opened is not None:
         out.append(_open_sentence(opened, lang))
     return out
+
+
+def _joined(names: list[str], t: Mapping) -> str:
+    return names[0] if len(names) == 1 else t["list_sep"].join(names[:-1]) + t["and"] + names[-1]
+
+
+def _flagged_sentence(agreement: pd.DataFrame, lang: str) -> str:
+    """How many codes fall below the thresholds and the lowest of them (the table lists them all)."""
+    t = _TEXT[lang]
+    flagged, m = _flagged(agreement), int((agreement["unit"] != "overall").sum())
+    if not len(flagged):
+        return t["none_flagged"].format(m=m)
+    alpha = pd.to_numeric(flagged["alpha"], errors="coerce")
+    lowest, one = "", len(flagged) == 1
+    if alpha.notna().any():
+        k = alpha.idxmin()
+        lowest = t["lowest"][not one].format(label=flagged.at[k, lang], alpha=_num(alpha[k]))
+    return t["flagged"].format(k=len(flagged), m=m, verb=t["verb"][not one], them=t["them"][not one], lowest=lowest)
+
+
+def _divergence_sentence(tri: pd.DataFrame, lang: str) -> list[str]:
+    """One sentence on where interviews and survey diverge, grouped by direction (none when they do not)."""
+    t = _TEXT[lang]
+    diverge = tri[tri["verdict"] == "divergence"]
+    parts = []
+    for key, col in (("diverge_interviews", "interview_problem"), ("diverge_survey", "survey_weakness")):
+        names = [
+            str(c)
+            for c, flag in zip(diverge[f"construct_{lang}"], diverge[col], strict=True)
+            if _yes_no(flag, t) == t["yes"]
+        ]
+        if names:
+            parts.append(t[key].format(constructs=_joined(names, t)))
+    return [t["diverge_more"].format(parts=t["sep"].join(parts))] if parts else []
 
 
 def _open_sentence(opened: Mapping, lang: str) -> str:
@@ -254,8 +296,9 @@ def _open_sentence(opened: Mapping, lang: str) -> str:
 
 def interview_sentences(ir: InterviewResults) -> list[tuple[str, str]]:
     """The findings on a case's interviews, each as ``(en, zh)``: who coded what (labelled synthetic), the
-    overall agreement with its readings and their sources, the codes flagged below the thresholds, the
-    triangulation's count with its rule, and one statement per construct where interviews and survey diverge.
+    overall agreement with its readings and their sources, how many codes fall below the thresholds and the lowest
+    (the table lists them), the triangulation's count with its rule, and one sentence on where interviews and survey
+    diverge, by direction (the triangulation table gives each construct's numbers).
     """
     en, zh = _sentences(ir, "en"), _sentences(ir, "zh")
     return list(zip(en, zh, strict=True))

@@ -12,6 +12,7 @@ import pandas as pd
 from emstudy.reporting.document import FigureRef, Report, Section, Table
 from emstudy.reporting.interviews import TITLE as INTERVIEWS_TITLE
 from emstudy.reporting.interviews import interview_tables
+from emstudy.reporting.text import TEXT
 from emstudy.survey.cases import Case
 from emstudy.survey.codebook import Codebook
 from emstudy.survey.privacy import retag
@@ -44,196 +45,7 @@ SYNTHETIC_NOTICE = {
 }
 """First line of every notebook and report on synthetic data."""
 
-_TEXT = {
-    "en": {
-        "case_title": "Emergency management in {name}: findings and recommendations",
-        "summary_title": "{n} places compared: local emergency management in China",
-        "banner_source": "This report reconstructs the case studied in the thesis whose abstract is {abstract} "
-        "({framework}), measured with emstudy's shared instrument.",
-        "banner_own": "This report analyses the survey of {name}, mapped onto emstudy's shared instrument and read "
-        "through the case's own framework ({framework}).",
-        "banner_own_source": "Source: {source}.",
-        "the_case": "The case",
-        "quality": "Data and quality",
-        "reliability": "Reliability and validity",
-        "structure": "Factor structure",
-        "profile": "Construct profile",
-        "priorities": "Priorities and drivers",
-        "paths": "The framework's path model",
-        "comparison": "Compared with the other places",
-        "recommendations": "Recommendations",
-        "not_run": "The {step} step has not been run for this case, so it is not reported.",
-        "framework_table": "Framework dimensions and the constructs they map onto",
-        "dimension": "dimension",
-        "constructs": "constructs",
-        "construct": "construct",
-        "mean": "mean",
-        "ci_lower": "95% CI low",
-        "ci_upper": "95% CI high",
-        "n": "n",
-        "profile_caption": "Construct means with 95% confidence intervals (1 = strongly disagree, 5 = strongly agree)",
-        "means_caption": "Construct means",
-        "rec_line": "{rank}. [{dimension}] {text}{thesis}",
-        "thesis_mark": " (also recommended by the thesis)",
-        "no_priority": "No construct is rated clearly below this place's average.",
-        "problems": "Problems the thesis reports: {problems}",
-        "problems_own": "Problems the study reports: {problems}",
-        "own_constructs": "Besides the shared instrument, this survey asked questions of its own: {constructs}. "
-        "They are analysed in this case's reliability, structure and drivers, and left out of the comparison "
-        "of places, which uses the shared constructs only.",
-        "own_construct": "{label} ({n} items)",
-        "own_recs_thesis": "Recommendations of the thesis",
-        "own_recs_case": "Recommendations of the case study",
-        "own_rec_line": "{rank}. {text} (constructs: {constructs}{priority})",
-        "own_rec_priority": "; a priority in this survey: {constructs}",
-        "sources": "Sources: {files}",
-        "cases": "The cases",
-        "shared": "Shared and particular weaknesses",
-        "invariance": "Measurement invariance",
-        "case": "case",
-        "framework": "framework",
-        "n_valid": "questionnaires analysed",
-        "top": "top priorities",
-        "pattern": "pattern",
-        "patterns": {"shared": "shared", "particular": "particular"},
-        "cases_col": "cases",
-        "heatmap_caption": "Construct means by place",
-        "profiles_caption": "Construct profiles of the {n} places",
-        "rel_caption": "Reliability by construct (alpha with Feldt 95% CI; ordinal alpha, from polychoric "
-        "correlations, of the latent responses behind the five categories; omega total)",
-        "ipa_caption": "Importance-performance map: importance is the standardized weight of a construct for "
-        "perceived effectiveness, performance its mean (95% CI); the shaded upper left is "
-        "\u201cconcentrate here\u201d (Martilla & James 1977)",
-        "mixed_data": "Synthetic data: {synthetic}. From survey files: {real}.",
-        "reconstructed_all": "Each place is reconstructed from its thesis's abstract (see the case reports); the "
-        "comparison uses one shared instrument.",
-        "reconstructed_some": "The places taken from theses are reconstructed from their abstracts, the others come "
-        "from their own surveys (see the case reports); the comparison uses one shared instrument.",
-        "reconstructed_none": "Each place comes from its own survey (see the case reports); the comparison uses one "
-        "shared instrument.",
-        "list_sep": ", ",
-        "open": "In respondents' own words",
-        "open_caption": "Most frequent answers to the open question, quoted as written after scrubbing phone, ID, "
-        "e-mail and listed names",
-        "answer": "answer",
-        "share": "share of respondents",
-        "planning": "Planning a repeat survey",
-        "planning_intro": "How many respondents would a repeat survey of each place need to find this study's "
-        "findings again with power {power:g}? Notebook 06 simulated every finding {replications} times at each "
-        "size from {n_min} to {n_max} respondents of the place, drawing construct scores as fitted (each place's "
-        "observed means, covariances and missing rates; the other places at their observed sizes) and applying the "
-        "study's own tests: a weakness is Welch's t test against the other places pooled with Holm's correction "
-        "(notebook 05), a driver an OLS coefficient with HC3 standard errors (notebook 04). The respondents needed "
-        "are the smallest size from which every finding of the place reaches that power. The last column is the "
-        "analytic sample size of the RMSEA test of the place's CFA (MacCallum, Browne & Sugawara 1996); the model "
-        "itself needs more respondents than its free parameters.",
-        "planning_synthetic": "These numbers come from synthetic data: they plan a repeat of the synthetic study, "
-        "not of the theses' surveys.",
-        "planning_caption": "Respondents a repeat survey needs for power {power:g} (Monte Carlo)",
-        "planning_cols": (
-            "place",
-            "respondents kept",
-            "findings",
-            "respondents needed",
-            "the hardest finding to repeat",
-            "CFA RMSEA test: n (analytic)",
-        ),
-        "planning_more": "more than {n}",
-        "planning_none": "no finding",
-        "reliability_table_cols": {
-            "construct": "construct",
-            "alpha": "alpha",
-            "alpha_ci_lower": "CI low",
-            "alpha_ci_upper": "CI high",
-            "ordinal_alpha": "ordinal alpha",
-            "omega_total": "omega",
-        },
-    },
-    "zh": {
-        "case_title": "{name}应急管理：研究发现与对策建议",
-        "summary_title": "{n}地比较：中国基层政府应急管理",
-        "banner_source": "本报告以emstudy统一问卷重建摘要文件{abstract}所对应学位论文的案例（{framework}）。",
-        "banner_own": "本报告分析{name}的问卷调查数据：数据按emstudy统一问卷编码，并依本案例自身的分析框架（{framework}）解读。",
-        "banner_own_source": "资料来源：{source}。",
-        "the_case": "案例概况",
-        "quality": "数据与质量",
-        "reliability": "信度与效度",
-        "structure": "因子结构",
-        "profile": "构念得分概况",
-        "priorities": "优先事项与影响因素",
-        "paths": "分析框架的路径模型",
-        "comparison": "与其他地区比较",
-        "recommendations": "对策建议",
-        "not_run": "本案例尚未运行{step}步骤，故不作报告。",
-        "framework_table": "分析框架维度及其对应的构念",
-        "dimension": "维度",
-        "constructs": "构念",
-        "construct": "构念",
-        "mean": "均值",
-        "ci_lower": "95%置信下限",
-        "ci_upper": "95%置信上限",
-        "n": "样本量",
-        "profile_caption": "各构念均值及95%置信区间（1=非常不同意，5=非常同意）",
-        "means_caption": "构念均值",
-        "rec_line": "{rank}. 【{dimension}】{text}{thesis}",
-        "thesis_mark": "（原论文亦提出此类建议）",
-        "no_priority": "没有构念明显低于本地平均水平。",
-        "problems": "原论文指出的问题：{problems}",
-        "problems_own": "本研究指出的问题：{problems}",
-        "own_constructs": "除共用问卷外，本次调查还设有自己的题目：{constructs}。这些构念纳入本案例的信度、结构和驱动因素分析，"
-        "不纳入地区间比较（比较只用共用构念）。",
-        "own_construct": "{label}（{n}个题项）",
-        "own_recs_thesis": "原论文提出的对策建议",
-        "own_recs_case": "本案例研究提出的对策建议",
-        "own_rec_line": "{rank}. {text}（涉及构念：{constructs}{priority}）",
-        "own_rec_priority": "；其中{constructs}为本次调查的优先事项",
-        "sources": "数据来源：{files}",
-        "cases": "案例",
-        "shared": "共性问题与个性问题",
-        "invariance": "测量等值性",
-        "case": "案例",
-        "framework": "分析框架",
-        "n_valid": "有效问卷",
-        "top": "首要优先事项",
-        "pattern": "类型",
-        "patterns": {"shared": "共有", "particular": "特有"},
-        "cases_col": "涉及地区",
-        "heatmap_caption": "各地构念均值",
-        "profiles_caption": "{n}地构念得分剖面",
-        "rel_caption": "各构念信度（alpha及Feldt 95%置信区间；有序alpha：基于多分格相关，针对五级选项背后的潜在连续反应；omega总系数）",
-        "ipa_caption": "重要性-表现分析图：重要性为各构念对应急管理成效感知的标准化回归系数，表现为其均值（95%置信区间）；"
-        "左上阴影区为“重点改进区”（Martilla & James 1977）",
-        "mixed_data": "合成数据案例：{synthetic}。来自问卷文件的案例：{real}。",
-        "reconstructed_all": "各地案例依据相应学位论文摘要重建（见各案例报告），比较采用统一问卷。",
-        "reconstructed_some": "来自学位论文的案例依据其摘要重建，其余案例来自各自的问卷调查（见各案例报告），比较采用统一问卷。",
-        "reconstructed_none": "各地案例均来自各自的问卷调查（见各案例报告），比较采用统一问卷。",
-        "list_sep": "、",
-        "open": "受访者的原话",
-        "open_caption": "开放题最常见的回答（已去除电话、身份证号、邮箱及所列姓名）",
-        "answer": "回答",
-        "share": "占受访者比例",
-        "planning": "重复调查的样本量规划",
-        "planning_intro": "若对各地重复开展调查，需要多少受访者才能以{power:g}的统计功效重现本研究的发现？第06号笔记本"
-        "按拟合所得的构念得分（各地观测到的均值、协方差和缺失率；其他地区保持其观测样本量）模拟每项发现，在本地受访者"
-        "{n_min}至{n_max}人的每个样本量下各重复{replications}次，并采用本研究自身的检验：薄弱环节为与其他地区合并样本"
-        "比较的Welch t检验（Holm校正，第05号笔记本），影响因素为采用HC3标准误的OLS回归系数（第04号笔记本）。"
-        "所需受访者数为本地每项发现的统计功效均达到该水平的最小样本量。最后一列为按MacCallum、Browne和Sugawara"
-        "（1996）公式计算的本地验证性因子分析RMSEA检验的解析样本量；模型本身所需的受访者还须多于其自由参数个数。",
-        "planning_synthetic": "以上数字基于合成数据，用于规划合成研究的重复调查，而非原论文的调查。",
-        "planning_caption": "统计功效达到{power:g}时重复调查所需的受访者数（蒙特卡洛模拟）",
-        "planning_cols": ("地区", "有效样本", "发现数", "所需受访者数", "最难重现的发现", "CFA的RMSEA检验：解析样本量"),
-        "planning_more": "超过{n}",
-        "planning_none": "无发现",
-        "reliability_table_cols": {
-            "construct": "构念",
-            "alpha": "alpha",
-            "alpha_ci_lower": "置信下限",
-            "alpha_ci_upper": "置信上限",
-            "ordinal_alpha": "有序alpha",
-            "omega_total": "omega",
-        },
-    },
-}
+_TEXT = TEXT  # the reports' fixed words, by language (emstudy.reporting.text)
 
 
 _NUMBER_WORDS = {
@@ -357,8 +169,11 @@ def case_report(
     for f in cf.findings:
         by_kind.setdefault(f.kind, []).append(f)
 
-    def section(title: str, kinds: Sequence[str], fallback: Sequence[str] = (), **parts) -> Section:
-        paragraphs = [f.text(lang) for kind in kinds[:1] for f in by_kind.get(kind, [])] or list(fallback)
+    def section(
+        title: str, kinds: Sequence[str], fallback: Sequence[str] = (), *, lead: Sequence[str] = (), **parts
+    ) -> Section:
+        """The findings of ``kinds`` in order; ``lead`` replaces the first kind's (a summary of a table)."""
+        paragraphs = list(lead) or [f.text(lang) for f in by_kind.get(kinds[0], [])] or list(fallback)
         paragraphs += [f.text(lang) for kind in kinds[1:] for f in by_kind.get(kind, [])]
         sources = [s for kind in kinds for s in sorted({f.source for f in by_kind.get(kind, [])})]
         return Section(title, paragraphs=paragraphs, source=", ".join(sources), **parts)
@@ -375,16 +190,95 @@ def case_report(
     sections.append(section(t["structure"], ["structure"], not_run("03_structure")))
     sections.append(_profile_section(cf, codebook, lang, figure_path))
     ipa_figures = [FigureRef(t["ipa_caption"], ipa_figure_path)] if ipa_figure_path else []
-    sections.append(section(t["priorities"], ["priority", "drivers"], [t["no_priority"]], figures=ipa_figures))
+    priorities = _priority_summary(cf, codebook, lang)
+    sections.append(
+        section(t["priorities"], ["priority", "drivers"], [t["no_priority"]], lead=priorities, figures=ipa_figures)
+    )
     if "paths" in by_kind:
         sections.append(section(t["paths"], ["paths"]))
-    sections.append(section(t["comparison"], ["comparison"], not_run("05_compare")))
+    lead, tables = _comparison(cf, codebook, lang)
+    sections.append(section(t["comparison"], ["comparison"], not_run("05_compare"), lead=lead, tables=tables))
     if "interviews" in by_kind:  # a case with coded interviews (issue 17): agreement and triangulation
         tables = interview_tables(cf.tables, synthetic=cf.synthetic, lang=lang)
         sections.append(section(INTERVIEWS_TITLE[lang], ["interviews"], tables=tables))
     sections.append(_recommendations_section(cf, lang))
     sections += _own_recommendations_sections(cf, codebook, lang)
     return Report(t["case_title"].format(name=name), lang, banner, sections)
+
+
+def _count(k: int, key: str, lang: str) -> str:
+    """``"Three constructs are"`` (``"有三个构念"``): a count of constructs opening a summary sentence."""
+    one, more = _TEXT[lang][key]
+    word = "两" if lang == "zh" and k == 2 else count_word(k, lang)  # 两个, not 二个
+    text = (one if k == 1 else more).format(k=word)
+    return text[:1].upper() + text[1:]
+
+
+def _joined(names: Sequence[str], lang: str) -> str:
+    """``"a, b and c"`` (``"a、b和c"``)."""
+    t = _TEXT[lang]
+    return names[0] if len(names) == 1 else t["list_sep"].join(names[:-1]) + t["and"] + names[-1]
+
+
+def _priority_summary(cf: CaseFindings, codebook: Codebook, lang: str) -> list[str]:
+    """One sentence on the constructs rated clearly below the case's average (its priorities, lowest first),
+    instead of one per priority: their means are in the table of construct means above. None without priorities."""
+    t, prio = _TEXT[lang], cf.priorities
+    if not len(prio):
+        return []
+    items = [
+        t["priority_item"].format(label=codebook.label(c, lang), mean=f"{m:.2f}")
+        for c, m in zip(prio["construct"], prio["mean"], strict=True)
+    ]
+    n = len(cf.tables["means"]) if "means" in cf.tables else len(codebook.construct_ids)
+    return [
+        t["priority_summary"].format(
+            count=_count(len(prio), "priority_count", lang),
+            mean=f"{float(prio['case_mean'].iloc[0]):.2f}",
+            n=count_word(n, lang),
+            constructs=_joined(items, lang),
+        )
+    ]
+
+
+def _p_text(p: float) -> str:
+    return "< .001" if p < 0.001 else f"{p:.3f}"
+
+
+def _comparison(cf: CaseFindings, codebook: Codebook, lang: str) -> tuple[list[str], list[Table]]:
+    """One sentence on the constructs the case rates significantly lower than the other places pooled (notebook
+    05's ``below_others.csv``, ``cf.tables["below_others"]``) and the table of every construct; nothing (the
+    findings' own sentences then) when the findings carry no such table."""
+    t = _TEXT[lang]
+    below = cf.tables.get("below_others")
+    if below is None or not len(below) or cf.case.id not in set(below["case"]):
+        return [], []
+    others = count_word(int(below["case"].nunique()) - 1, lang)
+    rows = below[below["case"] == cf.case.id]
+    lower = rows[rows["below"].astype(bool)].sort_values("diff", kind="mergesort")
+    names = [
+        t["below_item"].format(label=codebook.label(c, lang), diff=f"{d:+.2f}")
+        for c, d in zip(lower["construct"], lower["diff"], strict=True)
+    ]
+    if names:
+        count = _count(len(names), "priority_count", lang)
+        lead = t["below_summary"].format(count=count, others=others, constructs=_joined(names, lang))
+    else:
+        lead = t["below_none"].format(others=others)
+    cols = t["below_cols"]
+    shown = pd.DataFrame(
+        {
+            cols[0]: [codebook.label(c, lang) for c in rows["construct"]],
+            cols[1]: rows["mean_case"].to_numpy(float),
+            cols[2]: rows["mean_others"].to_numpy(float),
+            cols[3]: rows["diff"].to_numpy(float),
+            cols[4]: rows["t"].to_numpy(float),
+            cols[5]: rows["df"].to_numpy(float),
+            cols[6]: [_p_text(float(p)) for p in rows["pvalue_holm"]],
+            cols[7]: [t["yes"] if bool(b) else t["no"] for b in rows["below"]],
+        }
+    )
+    return [lead], [Table(t["below_caption"].format(others=others), shown)]
 
 
 def _case_section(cf: CaseFindings, codebook: Codebook, lang: str) -> Section:
@@ -395,7 +289,7 @@ def _case_section(cf: CaseFindings, codebook: Codebook, lang: str) -> Section:
         {
             t["dimension"]: [d.en if lang == "en" else d.zh for d in case.framework.dimensions],
             t["constructs"]: [
-                ", ".join(codebook.label(c, lang) for c in d.constructs) for d in case.framework.dimensions
+                t["list_sep"].join(codebook.label(c, lang) for c in d.constructs) for d in case.framework.dimensions
             ],
         }
     )
@@ -515,7 +409,7 @@ def summary_report(
                 t["case"]: cf.case.name.en if lang == "en" else cf.case.name.zh,
                 t["framework"]: cf.case.framework.en if lang == "en" else cf.case.framework.zh,
                 t["n_valid"]: "" if quality is None else str(quality.values["n_valid"]),
-                t["top"]: ", ".join(label(c) for c in cf.priorities["construct"].head(3)),
+                t["top"]: t["list_sep"].join(label(c) for c in cf.priorities["construct"].head(3)),
             }
         )
     shared_shown = shared.copy()

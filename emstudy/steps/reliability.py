@@ -1,9 +1,11 @@
-"""Study-level reliability step (notebook 02): thresholds, verdicts, sentences (en/zh) and results files.
+"""Study-level reliability step (notebook 02): the statistics of a case, its verdicts and results files.
 
 The statistics themselves live in :mod:`emstudy.stats.reliability` and :mod:`emstudy.stats.factorability`;
 this module applies them to one case's encoded items (``analysis/<case>/results/encoded.csv``), judges
 them against the usual thresholds and writes ``reliability.csv``, ``item_statistics.csv`` and
-``reliability.json``.
+``reliability.json``. The thresholds, verdicts and sentences (en/zh) are in :mod:`emstudy.steps.reliability_text`
+(re-exported here); the sentences a report shows summarise the reliability table beside them
+(:func:`reliability_summary`) instead of repeating it row by row.
 
 Ordinal alpha and omega (Zumbo, Gadermann & Zeisser 2007) are reported beside alpha and omega: the same
 coefficients from the polychoric correlations of a scale's items, i.e. the reliability of the latent
@@ -24,7 +26,6 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,12 @@ from emstudy.stats.omega import omega
 from emstudy.stats.reliability import cronbach_alpha, item_statistics, reliability_table, spearman_brown
 from emstudy.steps import files
 from emstudy.steps.context import EncodedResults
+from emstudy.steps.reliability_text import (
+    RELIABILITY_THRESHOLDS,
+    assess_reliability,
+    reliability_sentences,
+    reliability_summary,
+)
 from emstudy.survey.limits import Limitation, ScaleScreen, screen_scales
 
 __all__ = [
@@ -46,31 +53,10 @@ __all__ = [
     "ReliabilityResults",
     "assess_reliability",
     "reliability_sentences",
+    "reliability_summary",
     "run",
     "write_results",
 ]
-
-#: Thresholds used to judge reliability and factorability, with their sources.
-#:
-#: - ``alpha_acceptable`` 0.70 and ``alpha_good`` 0.80: Nunnally, J. C. (1978). *Psychometric theory*
-#:   (2nd ed.). McGraw-Hill (0.70 for early-stage research; 0.80 for basic research).
-#: - ``omega_acceptable`` 0.70: the same rule of thumb applied to McDonald's omega total
-#:   (McDonald, R. P. (1999). *Test theory: A unified treatment*. Erlbaum).
-#: - ``r_drop_min`` 0.30: corrected item-total correlation (item with the total of the other items)
-#:   below 0.30 flags a weak item (Nunnally & Bernstein, 1994, *Psychometric theory*, 3rd ed.).
-#: - ``kmo_min`` 0.60 and ``kmo_meritorious`` 0.80: Kaiser, H. F. (1974). An index of factorial
-#:   simplicity. Psychometrika, 39(1), 31-36 ("mediocre" from 0.60, "meritorious" from 0.80).
-#: - ``bartlett_p_max`` 0.05: Bartlett, M. S. (1950). Tests of significance in factor analysis.
-#:   British Journal of Psychology, Statistical Section, 3, 77-85 (reject sphericity at p < .05).
-RELIABILITY_THRESHOLDS: dict[str, float] = {
-    "alpha_acceptable": 0.70,
-    "alpha_good": 0.80,
-    "omega_acceptable": 0.70,
-    "r_drop_min": 0.30,
-    "kmo_min": 0.60,
-    "kmo_meritorious": 0.80,
-    "bartlett_p_max": 0.05,
-}
 
 #: Missing-data policy of the reliability step.
 MISSING_POLICY = "listwise"
@@ -90,196 +76,6 @@ ORDINAL_CONVENTION = (
 
 _VERDICTS = ("good", "acceptable", "weak item", "below threshold", "not computed")
 
-_NEEDED = ("alpha", "alpha_ci_lower", "alpha_ci_upper", "omega_total", "weakest_item", "weakest_r_drop")
-
-
-def _check_table(table: Any) -> pd.DataFrame:
-    if not isinstance(table, pd.DataFrame):
-        raise ValueError(f"table: expected a DataFrame from reliability_table, got {type(table).__name__}")
-    missing = [c for c in _NEEDED if c not in table.columns]
-    if missing:
-        raise ValueError(f"table: missing column(s) {missing}; expected the output of reliability_table")
-    return table
-
-
-def assess_reliability(table: pd.DataFrame) -> pd.DataFrame:
-    """Add verdict columns to a construct table from :func:`emstudy.stats.reliability.reliability_table`.
-
-    Parameters
-    ----------
-    table : DataFrame
-        One row per construct with at least ``alpha``, ``alpha_ci_lower``, ``alpha_ci_upper``,
-        ``omega_total``, ``weakest_item`` and ``weakest_r_drop``.
-
-    Returns
-    -------
-    DataFrame
-        A copy with ``meets_alpha`` (alpha >= 0.70), ``meets_omega`` (omega >= 0.70),
-        ``meets_r_drop`` (every item's r.drop >= 0.30, i.e. the weakest one), ``meets`` (all three) and
-        ``verdict``: ``"good"`` (meets, alpha >= 0.80), ``"acceptable"`` (meets, alpha < 0.80),
-        ``"weak item"`` (alpha and omega meet but an item's r.drop < 0.30) or ``"below threshold"``
-        (alpha or omega below 0.70). Missing statistics count as not meeting.
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"alpha": [0.85, 0.65], "alpha_ci_lower": [0.8, 0.6], "alpha_ci_upper": [0.9, 0.7],
-    ...                   "omega_total": [0.86, 0.66], "weakest_item": ["A1", "B2"],
-    ...                   "weakest_r_drop": [0.6, 0.35]}, index=["A", "B"])
-    >>> assess_reliability(t)["verdict"].tolist()
-    ['good', 'below threshold']
-    """
-    t = _check_table(table).copy()
-    th = RELIABILITY_THRESHOLDS
-
-    def ge(col: str, bound: float) -> pd.Series:
-        v = pd.to_numeric(t[col], errors="coerce")
-        return (v >= bound).fillna(False).astype(bool)
-
-    t["meets_alpha"] = ge("alpha", th["alpha_acceptable"])
-    t["meets_omega"] = ge("omega_total", th["omega_acceptable"])
-    t["meets_r_drop"] = ge("weakest_r_drop", th["r_drop_min"])
-    t["meets"] = t["meets_alpha"] & t["meets_omega"] & t["meets_r_drop"]
-    good = ge("alpha", th["alpha_good"])
-    verdict = []
-    for i in range(len(t)):
-        if not (t["meets_alpha"].iloc[i] and t["meets_omega"].iloc[i]):
-            verdict.append("below threshold")
-        elif not t["meets_r_drop"].iloc[i]:
-            verdict.append("weak item")
-        else:
-            verdict.append("good" if good.iloc[i] else "acceptable")
-    t["verdict"] = verdict
-    return t
-
-
-def _label(codebook: Any, construct: str, lang: str) -> str:
-    if codebook is None:
-        return str(construct)
-    try:
-        return str(codebook.label(construct, lang))
-    except (KeyError, ValueError):
-        return str(construct)
-
-
-def _f(x: Any) -> str:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return "NA"
-    return "NA" if math.isnan(v) else f"{v:.2f}"
-
-
-def reliability_sentences(table: pd.DataFrame, codebook: Any = None, *, lang: str = "en") -> list[str]:
-    """One sentence per construct saying whether it meets the reliability thresholds.
-
-    Parameters
-    ----------
-    table : DataFrame
-        Output of :func:`emstudy.stats.reliability.reliability_table` (verdicts are added if absent).
-    codebook : Codebook, optional
-        Gives the construct labels (``label(id, lang)``); without it the construct ids are used.
-    lang : {"en", "zh"}
-        Language of the sentences; construct names are given as "English (中文)" in English and
-        "中文（English）" in Chinese.
-
-    Returns
-    -------
-    list of str
-        For example ``"Information release (信息发布): alpha = 0.81 [0.78, 0.84], ordinal alpha = 0.85,
-        omega = 0.82, weakest item INF3 (r.drop = 0.52): meets the usual thresholds."`` (ordinal alpha
-        only when the table has an ``ordinal_alpha`` column).
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"alpha": [0.65], "alpha_ci_lower": [0.6], "alpha_ci_upper": [0.7],
-    ...                   "omega_total": [0.66], "weakest_item": ["B2"], "weakest_r_drop": [0.35]}, index=["B"])
-    >>> reliability_sentences(t)[0]
-    'B: alpha = 0.65 [0.60, 0.70], omega = 0.66, weakest item B2 (r.drop = 0.35): does not meet the threshold (alpha and omega >= 0.70).'
-    """
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'en' or 'zh'; got {lang!r}")
-    t = table if "verdict" in getattr(table, "columns", ()) else assess_reliability(table)
-    th = RELIABILITY_THRESHOLDS
-    out = []
-    for cid, row in t.iterrows():
-        en, zh = _label(codebook, cid, "en"), _label(codebook, cid, "zh")
-        special = _special_sentence(row, en, zh, codebook is None, lang)
-        if special:
-            out.append(special)
-            continue
-        nums = (
-            f"alpha = {_f(row['alpha'])} [{_f(row['alpha_ci_lower'])}, {_f(row['alpha_ci_upper'])}], "
-            + _ordinal_text(row, lang)
-            + f"omega = {_f(row['omega_total'])}, "
-        )
-        v = row["verdict"]
-        if lang == "en":
-            name = en if codebook is None or en == zh else f"{en} ({zh})"
-            weak = f"weakest item {row['weakest_item']} (r.drop = {_f(row['weakest_r_drop'])})"
-            if v == "good":
-                tail = f"meets the usual thresholds (alpha >= {th['alpha_good']:.2f}, good)."
-            elif v == "acceptable":
-                tail = (
-                    f"meets the usual thresholds (alpha >= {th['alpha_acceptable']:.2f}, acceptable, "
-                    f"below {th['alpha_good']:.2f})."
-                )
-            elif v == "weak item":
-                tail = (
-                    f"alpha and omega meet the threshold, but item {row['weakest_item']} has "
-                    f"r.drop below {th['r_drop_min']:.2f}."
-                )
-            else:
-                tail = f"does not meet the threshold (alpha and omega >= {th['alpha_acceptable']:.2f})."
-            out.append(f"{name}: {nums}{weak}: {tail}")
-        else:
-            name = zh if codebook is None or en == zh else f"{zh}（{en}）"
-            weak = f"最弱题项 {row['weakest_item']}（r.drop = {_f(row['weakest_r_drop'])}）"
-            if v == "good":
-                tail = f"达到通常标准（alpha ≥ {th['alpha_good']:.2f}，信度良好）。"
-            elif v == "acceptable":
-                tail = (
-                    f"达到通常标准（alpha ≥ {th['alpha_acceptable']:.2f}，信度可接受，低于 {th['alpha_good']:.2f}）。"
-                )
-            elif v == "weak item":
-                tail = f"alpha 与 omega 达到标准，但题项 {row['weakest_item']} 的 r.drop 低于 {th['r_drop_min']:.2f}。"
-            else:
-                tail = f"未达到标准（alpha 与 omega 应 ≥ {th['alpha_acceptable']:.2f}）。"
-            out.append(f"{name}：{nums}{weak}：{tail}")
-    return out
-
-
-def _ordinal_text(row: pd.Series, lang: str, *, two: bool = False) -> str:
-    """``"ordinal alpha = 0.85, "`` (``"有序alpha = 0.85，"``) when the table has the column, else ``""``."""
-    if "ordinal_alpha" not in row.index:
-        return ""
-    if two:
-        return f" (ordinal {_f(row['ordinal_alpha'])})" if lang == "en" else f"（有序 {_f(row['ordinal_alpha'])}）"
-    return (
-        f"ordinal alpha = {_f(row['ordinal_alpha'])}, " if lang == "en" else f"有序alpha = {_f(row['ordinal_alpha'])}, "
-    )
-
-
-def _special_sentence(row: pd.Series, en: str, zh: str, bare: bool, lang: str) -> str | None:
-    """The sentence of a scale not computed or measured by two items (Spearman-Brown), else None."""
-    sb = row.get("spearman_brown", math.nan)
-    if row["verdict"] != "not computed" and (sb is None or pd.isna(sb)):
-        return None
-    th = RELIABILITY_THRESHOLDS["alpha_acceptable"]
-    if lang == "en":
-        name = en if bare or en == zh else f"{en} ({zh})"
-        if row["verdict"] == "not computed":
-            return f"{name}: reliability not computed ({row.get('reliability_note', '')})."
-        meets = "meets" if row["meets"] else "does not meet"
-        return (
-            f"{name}: two items, Spearman-Brown coefficient = {_f(sb)}{_ordinal_text(row, lang, two=True)}: "
-            f"{meets} the threshold ({th:.2f})."
-        )
-    name = zh if bare or en == zh else f"{zh}（{en}）"
-    if row["verdict"] == "not computed":
-        return f"{name}：未计算信度（{row.get('reliability_note_zh', row.get('reliability_note', ''))}）。"
-    meets = "达到" if row["meets"] else "未达到"
-    return f"{name}：两个题项，Spearman-Brown 系数 = {_f(sb)}{_ordinal_text(row, lang, two=True)}：{meets}标准（{th:.2f}）。"
-
 
 @dataclass(frozen=True)
 class ReliabilityResults:
@@ -298,7 +94,7 @@ class ReliabilityResults:
         respondents behind any of them (``psych::cortest.bartlett(items)`` would use all rows).
     n : respondents kept by notebook 01.
     synthetic : whether the case's data are emstudy's synthetic study.
-    sentences : ``{"en": [...], "zh": [...]}``.
+    sentences : ``{"en": [...], "zh": [...]}``, the summary of the table (:func:`reliability_summary`).
     kmo_listwise, bartlett_listwise : the same on the respondents who answered all items (sensitivity
         check; each item misses about 2.5% in the synthetic study, so this keeps about a third), or
         ``None`` when they cannot be computed; ``listwise_note`` then says why.
@@ -404,7 +200,7 @@ def run(encoded: EncodedResults) -> ReliabilityResults:
     table.index.name = "construct"
     item_frame = pd.concat(frames)
     item_frame.index.name = "item"
-    sentences = {lang: reliability_sentences(table, codebook, lang=lang) for lang in ("en", "zh")}
+    sentences = {lang: reliability_summary(table, codebook, lang=lang) for lang in ("en", "zh")}
     return ReliabilityResults(
         case_id=str(encoded.case.id),
         table=table,
