@@ -111,6 +111,27 @@ def project_copy(tmp_path: Path) -> Project:
     return Project(tmp_path)
 
 
+@pytest.fixture()
+def saved_figure_texts(monkeypatch) -> dict[str, str]:
+    """Spy on emstudy.reporting.figures.save_figure, as the steps call it: file name -> every visible text of
+    the figure saved there, joined by "|" with whitespace removed (a label wrapped over lines is found whole)."""
+    from matplotlib.text import Text
+
+    import emstudy.reporting.figures as figures
+
+    seen: dict[str, str] = {}
+    real = figures.save_figure
+
+    def spy(fig, path, **kwargs):
+        saved = real(fig, path, **kwargs)  # drawn, so the tick labels are set
+        texts = [t.get_text() for t in fig.findobj(Text) if t.get_visible()]
+        seen[Path(path).name] = re.sub(r"\s", "", "|".join(texts))
+        return saved
+
+    monkeypatch.setattr(figures, "save_figure", spy)
+    return seen
+
+
 @pytest.fixture(scope="session")
 def bfi_scales():
     """Scale scores of psychTools::bfi as in tests/reference/models.R (row means of available items, 7 - x

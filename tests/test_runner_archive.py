@@ -170,9 +170,10 @@ def test_replication_readme_follows_the_template_and_lists_every_exhibit(built, 
     executed = {p.name for p in (clone / "analysis").glob("*/*.ipynb")}
     assert templates and set(templates) == executed and rows == sorted(rows)  # every program, in run order
 
-    exhibits = sorted(
+    exhibits = sorted(  # figures, results tables, reports in every format, index pages and the web font
         p.relative_to(package).as_posix()
-        for p in [*(package / "reports" / "figures").iterdir(), *package.glob("analysis/*/results/*")]
+        for p in [*(package / "reports").rglob("*"), *package.glob("analysis/*/results/*")]
+        if p.is_file()
     )
     assert len(exhibits) > 100
     for exhibit in exhibits:
@@ -183,6 +184,10 @@ def test_replication_readme_follows_the_template_and_lists_every_exhibit(built, 
         text = json.dumps([cell["source"], cell.get("outputs", [])], ensure_ascii=False)
         assert exhibit.rsplit("/", 1)[-1] in text, (exhibit, row.group(0))  # that cell names the file
     assert "| `reports/figures/heatmap.png` | `analysis/all/05_compare.ipynb` |" in readme
+    assert "| `reports/figures/heatmap.zh.png` | `analysis/all/05_compare.ipynb` |" in readme
+    assert "| `reports/wencheng.zh.pdf` | `analysis/wencheng/07_findings.ipynb` |" in readme
+    assert "| `reports/index.zh.html` | `analysis/all/08_summary.ipynb` |" in readme
+    assert "| `reports/fonts/OFL.txt` | `analysis/all/08_summary.ipynb` |" in readme
     assert "| `analysis/yima/results/ordinal_drivers.csv` | `analysis/yima/04_drivers.ipynb` |" in readme
 
     outputs = [line.split("  ", 1) for line in (package / OUTPUTS_MANIFEST).read_text(encoding="utf-8").splitlines()]

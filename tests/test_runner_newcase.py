@@ -24,6 +24,7 @@ from conftest import ROOT, fill_case_file, free_case_id, number_word, personal_d
 from emstudy.cli import main
 from emstudy.project import Project
 from emstudy.runner.newcase import privacy_warnings, scaffold_case, todo_keys
+from emstudy.steps import files
 from emstudy.survey.cases import load_case
 from emstudy.survey.privacy import read_names_file
 from emstudy.survey.simulate import simulate_case
@@ -233,6 +234,19 @@ PLANTED = {
 }
 
 
+def _document_text(path):
+    """The text of a Word report (paragraphs and table cells) or a PDF report (every page's extracted text)."""
+    if path.suffix == ".docx":
+        import docx
+
+        document = docx.Document(str(path))
+        cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+        return "\n".join([*(p.text for p in document.paragraphs), *cells])
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
+
+
 def _text_outputs(root):
     for folder in ("analysis", "reports"):
         for path in sorted((root / folder).rglob("*")):
@@ -286,6 +300,8 @@ def test_new_case_runs_every_notebook_joins_the_comparison_and_leaks_no_personal
     assert "SYNTHETIC DATA" in first_screen and f"From survey files: {', '.join(own)}." in first_screen
     assert "SYNTHETIC DATA" not in (root / "reports" / f"{CASE}.md").read_text(encoding="utf-8")
     assert (root / "reports" / f"{CASE}.html").is_file() and (root / "reports" / f"{CASE}.zh.md").is_file()
+    made = [*files.report_files(CASE), *(files.case_profile_figure(CASE, lang) for lang in ("en", "zh"))]
+    assert [name for name in made if not (root / "reports" / name).is_file()] == []  # every format, both languages
     # the other cases' per-case outputs were not touched by a run of the new case
     assert {p: p.read_bytes() for p in before} == before
 
@@ -298,6 +314,9 @@ def test_new_case_runs_every_notebook_joins_the_comparison_and_leaks_no_personal
             assert planted not in text and json.dumps(planted)[1:-1] not in text, (path, planted)
         if path.is_relative_to(root / "analysis" / CASE) or path.name.startswith(CASE):
             assert not personal_data_in_output(text), path
+    for path in sorted(p for p in (root / "reports").iterdir() if p.suffix in {".docx", ".pdf"}):
+        text = _document_text(path)  # the text Word and a PDF reader show
+        assert [planted for planted in PLANTED if planted not in text] == list(PLANTED), path
     assert raw.read_bytes() == raw_bytes  # the raw file was only read
 
 

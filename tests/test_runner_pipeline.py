@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
@@ -358,6 +360,29 @@ def test_the_declared_dependencies_follow_the_data(project_copy):
     assert res("yima") / "encoded.csv" in tasks[("02_reliability", "yima")].reads
     assert project_copy.reports_dir / "yima.zh.md" in tasks[("07_findings", "yima")].writes
     assert project_copy.reports_dir / "figures/yima_power.png" in tasks[("06_planning", "yima")].writes
+    # every figure in both languages, every report in four formats and both languages, the index and its font
+    reports = {
+        (step, case): sorted(
+            p.relative_to(project_copy.reports_dir).as_posix() for p in task.writes if "reports" in p.parts
+        )
+        for (step, case), task in tasks.items()
+    }
+    assert reports[("06_planning", "yima")] == ["figures/yima_power.png", "figures/yima_power.zh.png"]
+    assert reports[("07_findings", "yima")] == [
+        *(f"figures/yima_{kind}{lang}.png" for kind in ("ipa", "profile") for lang in ("", ".zh")),
+        *sorted(f"yima{lang}.{ext}" for lang in ("", ".zh") for ext in ("docx", "html", "md", "pdf")),
+    ]
+    figures = [f"figures/{name}{lang}.png" for name in ("heatmap", "profiles") for lang in ("", ".zh")]
+    assert reports[("05_compare", "all")] == figures
+    assert reports[("08_summary", "all")] == [
+        "fonts/EmstudySansSC-Regular.ttf",
+        "fonts/OFL.txt",
+        "index.html",
+        "index.zh.html",
+        *sorted(f"summary{lang}.{ext}" for lang in ("", ".zh") for ext in ("docx", "html", "md", "pdf")),
+    ]
+    assert {project_copy.reports_dir / f for f in figures} <= set(tasks[("08_summary", "all")].reads)
+    assert all(reports[(step, "yima")] == [] for step in ("01_data_quality", "02_reliability", "03_structure"))
     # the plan of a place reads the other places' scores, and the summary reads every plan
     assert res("wencheng") / "encoded.csv" in tasks[("06_planning", "yima")].reads
     assert res("yima") / "planning.json" in tasks[("08_summary", "all")].reads
@@ -365,6 +390,28 @@ def test_the_declared_dependencies_follow_the_data(project_copy):
     assert project_copy.root / "data/recommendations.yml" not in tasks[("01_data_quality", "yima")].reads
     assert res("wencheng") / "encoded.csv" not in tasks[("02_reliability", "yima")].reads
     assert tasks[("07_findings", "yima")].case_ids == tuple(project_copy.case_ids())
+
+
+def test_a_new_shipped_font_reruns_the_study(tmp_path):
+    """The library's fingerprint covers the package's data files too: a rebuilt font (the Chinese figures, the PDFs
+    and the web font come from it) is a new library, as a changed module is."""
+    import shutil
+
+    from emstudy.runner.pipeline import source_fingerprint
+
+    package = tmp_path / "emstudy"
+    import emstudy
+
+    shutil.copytree(Path(emstudy.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = source_fingerprint(package)
+    assert source_fingerprint(package) == before
+    font = package / "reporting" / "assets" / "EmstudySansSC-Regular.ttf"
+    font.write_bytes(font.read_bytes() + b"\0")
+    assert source_fingerprint(package) != before
+    (package / "reporting" / "__pycache__").mkdir(exist_ok=True)
+    after = source_fingerprint(package)
+    (package / "reporting" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"compiled")
+    assert source_fingerprint(package) == after  # bytecode is not the library
 
 
 def test_a_new_case_refreshes_every_report_that_compares_cases(project_copy):
@@ -389,6 +436,12 @@ def test_a_new_case_refreshes_every_report_that_compares_cases(project_copy):
         ("reports/chaoyang.zh.html", ("07_findings.ipynb", "chaoyang")),
         ("reports/figures/yima_power.png", ("06_planning.ipynb", "yima")),
         ("reports/figures/heatmap.png", ("05_compare.ipynb", "all")),
+        ("reports/figures/heatmap.zh.png", ("05_compare.ipynb", "all")),
+        ("reports/figures/wencheng_ipa.zh.png", ("07_findings.ipynb", "wencheng")),
+        ("reports/yima.zh.pdf", ("07_findings.ipynb", "yima")),
+        ("reports/summary.docx", ("08_summary.ipynb", "all")),
+        ("reports/index.zh.html", ("08_summary.ipynb", "all")),
+        ("reports/fonts/EmstudySansSC-Regular.ttf", ("08_summary.ipynb", "all")),
     ],
 )
 @pytest.mark.parametrize("how", ["edit", "delete"])

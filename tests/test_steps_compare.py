@@ -208,6 +208,38 @@ def test_figures_byte_identical(cc):
     assert h1 == h2 and h1 != a
 
 
+def _bare(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_the_figures_are_drawn_in_each_report_language_with_place_names(cc, tmp_path, saved_figure_texts):
+    from emstudy.steps import files
+
+    means = cmp.means_by_case(cc.scores, constructs=[*cc.constructs, "effectiveness"])
+    empty = pd.DataFrame()
+    results = cmp.CompareResults(means, None, None, empty, empty, empty, synthetic=True)  # what the figures use
+    seen = saved_figure_texts
+    written = cmp.write_figures(results, tmp_path / "a", codebook=cc.codebook, cases=cc.cases)
+    assert [p.relative_to(tmp_path / "a").as_posix() for p in written] == [
+        files.PROFILES_FIGURE,
+        files.HEATMAP_FIGURE,
+        "figures/profiles.zh.png",
+        "figures/heatmap.zh.png",
+    ]
+    for name in ("profiles", "heatmap"):
+        en, zh = seen[f"{name}.png"], seen[f"{name}.zh.png"]
+        assert _bare("(synthetic data)") in en and "（合成数据）" in zh
+        for case_id in CASES:  # places by name in the figure's language, never by id
+            assert _bare(cc.cases[case_id].name.en) in en and cc.cases[case_id].name.zh in zh, (name, case_id)
+            assert _bare(cc.cases[case_id].name.en) not in zh
+        for c in cc.constructs:
+            assert _bare(cc.codebook.label(c, "en")) in en and _bare(cc.codebook.label(c, "zh")) in zh, (name, c)
+            assert _bare(cc.codebook.label(c, "en")) not in zh, (name, c)
+    again = cmp.write_figures(results, tmp_path / "b", codebook=cc.codebook, cases=cc.cases)
+    assert [p.read_bytes() for p in written] == [p.read_bytes() for p in again]
+    assert len({p.read_bytes() for p in written}) == 4
+
+
 # ----------------------------------------------------------------------------------------- by multiple imputation
 
 

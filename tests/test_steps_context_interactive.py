@@ -210,10 +210,12 @@ def test_a_run_by_hand_writes_every_result_under_scratch(run_by_hand):
         )
         assert written == committed, f"scratch/{case}/results"
     reports = {p.relative_to(scratch.reports_dir).as_posix() for p in scratch.reports_dir.rglob("*") if p.is_file()}
-    expected = {
-        f"{stem}{ext}" for stem in (case_id, files.SUMMARY_REPORT) for ext in (".md", ".html", ".zh.md", ".zh.html")
-    }
-    expected |= {files.case_profile_figure(case_id), files.PROFILES_FIGURE, files.HEATMAP_FIGURE}
+    expected = {name for stem in (case_id, files.SUMMARY_REPORT) for name in files.report_files(stem)}
+    assert {f"{case_id}{ext}" for ext in (".docx", ".pdf", ".zh.docx", ".zh.pdf")} <= expected
+    expected |= {*files.index_pages(), *files.web_font_files()}
+    for lang in ("en", "zh"):
+        expected |= {files.case_profile_figure(case_id, lang), files.case_power_figure(case_id, lang)}
+        expected |= {files.profiles_figure(lang), files.heatmap_figure(lang)}
     assert expected <= reports
 
 

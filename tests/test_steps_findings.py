@@ -77,7 +77,7 @@ def test_shared_priorities():
     assert table.iloc[0]["cases"] == "x, y"
 
 
-def test_run_and_write_a_case_and_the_summary(project_copy):
+def test_run_and_write_a_case_and_the_summary(project_copy, saved_figure_texts):
     import shutil
 
     from emstudy.steps import files, findings, summary
@@ -93,23 +93,60 @@ def test_run_and_write_a_case_and_the_summary(project_copy):
     assert names == [
         "analysis/yima/results/findings.json",
         "reports/figures/yima_ipa.png",
+        "reports/figures/yima_ipa.zh.png",
         "reports/figures/yima_profile.png",
+        "reports/figures/yima_profile.zh.png",
+        "reports/yima.docx",
         "reports/yima.html",
         "reports/yima.md",
+        "reports/yima.pdf",
+        "reports/yima.zh.docx",
         "reports/yima.zh.html",
         "reports/yima.zh.md",
+        "reports/yima.zh.pdf",
     ]
+    codebook = project_copy.codebook("yima")
+    for lang, suffix, title in (("en", "", "YimaCity(syntheticdata)"), ("zh", ".zh", "义马市（合成数据）")):
+        profile, ipa = saved_figure_texts[f"yima_profile{suffix}.png"], saved_figure_texts[f"yima_ipa{suffix}.png"]
+        assert title in profile and title in ipa  # the place by name, the data marked synthetic
+        for c in codebook.construct_ids:  # every construct in the profile, by its label in the figure's language
+            assert "".join(codebook.label(c, lang).split()) in profile, (lang, c)
+        english = [c for c in codebook.construct_ids if "".join(codebook.label(c, "en").split()) in profile + ipa]
+        assert english == ([] if lang == "zh" else list(codebook.construct_ids)), lang
+    assert "重要性" in saved_figure_texts["yima_ipa.zh.png"]
+    # each language's report shows the figures of its language
+    assert "](figures/yima_ipa.zh.png)" in (project_copy.reports_dir / "yima.zh.md").read_text(encoding="utf-8")
+    assert '<img src="figures/yima_profile.zh.png"' in (project_copy.reports_dir / "yima.zh.html").read_text("utf-8")
+    assert ".zh.png" not in (project_copy.reports_dir / "yima.md").read_text(encoding="utf-8")
+    for lang in ("en", "zh"):  # stand-ins for notebook 05's heatmaps, which the summary shows (any PNG will do)
+        reports = project_copy.reports_dir
+        shutil.copy(reports / files.case_profile_figure("yima", lang), reports / files.heatmap_figure(lang))
     res = summary.run(project_copy, project_copy.case_ids())
     assert [f.case.id for f in res.findings] == project_copy.case_ids()
     written = summary.write_results(res, files.cross_case_results_dir(project_copy))
     written += summary.write_reports(res, project_copy)
-    assert sorted(p.name for p in written) == [
-        "priorities_shared.csv",
-        "summary.html",
-        "summary.md",
-        "summary.zh.html",
-        "summary.zh.md",
+    assert sorted(p.relative_to(project_copy.reports_dir.parent).as_posix() for p in written) == [
+        "analysis/all/results/priorities_shared.csv",
+        "reports/fonts/EmstudySansSC-Regular.ttf",
+        "reports/fonts/OFL.txt",
+        "reports/index.html",
+        "reports/index.zh.html",
+        "reports/summary.docx",
+        "reports/summary.html",
+        "reports/summary.md",
+        "reports/summary.pdf",
+        "reports/summary.zh.docx",
+        "reports/summary.zh.html",
+        "reports/summary.zh.md",
+        "reports/summary.zh.pdf",
     ]
+    summary_zh = (project_copy.reports_dir / "summary.zh.md").read_text(encoding="utf-8")
+    assert "](figures/heatmap.zh.png)" in summary_zh and "](figures/heatmap.png)" not in summary_zh
+    index_zh = (project_copy.reports_dir / "index.zh.html").read_text(encoding="utf-8")
+    for cf in res.findings:  # every place by its Chinese name, its framework, and its report in every format
+        assert cf.case.name.zh in index_zh and cf.case.framework.zh in index_zh
+        assert all(f'href="{cf.case.id}.zh.{ext}"' in index_zh for ext in ("html", "pdf", "docx", "md"))
+    assert 'href="summary.zh.pdf"' in index_zh and "合成数据" in index_zh
     with pytest.raises(TypeError, match="results"):
         findings.write_results(res, project_copy.root)
     with pytest.raises(TypeError, match="results"):

@@ -100,7 +100,7 @@ def test_a_strong_weakness_is_found_more_often_by_a_larger_survey(plan):
     assert curve[400] == 1.0 and curve[50] < curve[400]
 
 
-def test_the_files_and_figure_are_byte_stable(plan, project, tmp_path):
+def test_the_files_and_figure_are_byte_stable(plan, project, tmp_path, saved_figure_texts):
     again = planning.run(project, CASE, ns=NS, replications=REPLICATIONS, seed=7)
     first = planning.write_results(plan, tmp_path / "a") + planning.write_figures(
         plan, tmp_path / "a", codebook=project.codebook()
@@ -112,7 +112,17 @@ def test_the_files_and_figure_are_byte_stable(plan, project, tmp_path):
         files.PLANNING_TABLE,
         files.PLANNING,
         files.case_power_figure(CASE),
+        "figures/yima_power.zh.png",
     ]
+    # the figure in each language: title with the place's name and the synthetic mark, a legend label per finding
+    en, zh = saved_figure_texts["yima_power.png"], saved_figure_texts["yima_power.zh.png"]
+    assert "YimaCity(syntheticdata):powerofarepeatsurvey" in en and "义马市（合成数据）：重复调查的统计功效" in zh
+    assert first[2].read_bytes() != first[3].read_bytes()
+    codebook = project.codebook()
+    for kind, construct in zip(plan.findings["kind"], plan.findings["construct"]):
+        zh_label = codebook.label(construct, "zh") + ("（低于其他地区）" if kind == "below_others" else "（驱动因素）")
+        assert zh_label in zh and "".join(codebook.label(construct, "en").split()) in en
+        assert "".join(codebook.label(construct, "en").split()) not in zh
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
     other = planning.run(project, CASE, ns=NS, replications=REPLICATIONS, seed=8)

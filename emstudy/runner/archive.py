@@ -301,9 +301,10 @@ emergencies, reconstructed from five master's theses. The code in this package (
 and the parameterised Jupyter notebooks in `notebooks/`) reads the survey exports in `data/raw/` for
 {len(cases)} case(s) ({", ".join(cases)}), checks them against their checksums, and executes the notebooks
 for every case and across cases into `analysis/` (executed notebooks and machine-readable results) and
-`reports/` (case and summary reports in English and Chinese, figures). One command, `emstudy run`, runs
-everything; `{OUTPUTS_MANIFEST}` lists the SHA-256 of all {n_outputs} output files as committed, so a
-replicator can check that a rerun reproduces every byte. The data are synthetic (see below).
+`reports/` (case and summary reports in English and Chinese as Markdown, HTML, Word and PDF, figures in both
+languages, index pages). One command, `emstudy run`, runs everything; `{OUTPUTS_MANIFEST}` lists the SHA-256 of
+all {n_outputs} output files as committed, so a replicator can check that a rerun reproduces every byte.
+The data are synthetic (see below).
 """
 
 
@@ -611,9 +612,9 @@ mean that the replication reproduced the study exactly; otherwise they name the 
 def _exhibits(project: Project, contents: Mapping[str, tuple[bytes, int]]) -> str:
     exhibits = _find_exhibits(project, contents)
     groups = (
-        ("Figures", lambda p: p.startswith("reports/figures/")),
+        ("Figures (`<name>.png` in English, `<name>.zh.png` in Chinese)", lambda p: p.startswith("reports/figures/")),
         ("Tables (results files)", lambda p: re.fullmatch(r"analysis/[^/]+/results/[^/]+", p) is not None),
-        ("Reports", lambda p: re.fullmatch(r"reports/[^/]+", p) is not None),
+        ("Reports, index pages, their font", lambda p: re.fullmatch(r"reports/(fonts/)?[^/]+", p) is not None),
     )
     parts = [
         "## List of tables and programs",

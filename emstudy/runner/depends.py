@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -125,7 +125,13 @@ def interview_inputs(project: Project, case_id: str) -> list[Path]:
 
 
 def _report_files(project: Project, stem: str) -> list[Path]:
-    return [project.reports_dir / f"{stem}{lang}.{ext}" for lang in ("", ".zh") for ext in ("md", "html")]
+    """Every language and format of a report (:func:`emstudy.steps.files.report_files`)."""
+    return [project.reports_dir / name for name in files.report_files(stem)]
+
+
+def _figures(project: Project, figure: Callable[[str], str]) -> list[Path]:
+    """A figure in every report language (``figures/<name>.png``, ``figures/<name>.zh.png``)."""
+    return [project.reports_dir / figure(lang) for lang in files.report_langs()]
 
 
 def _findings_reads(project: Project, case_id: str) -> list[Path]:
@@ -161,17 +167,19 @@ def declare(
         reads = [p for c in case_ids for p in (*case_inputs(project, c), project.results_dir(c) / files.ENCODED)]
         reads += [files.cross_case_results_dir(project) / files.BELOW_OTHERS]
         reads += [project.results_dir(case_id) / f for f in (files.DRIVERS_TABLE, files.CFA_FIT)]
-        writes += [project.reports_dir / files.case_power_figure(case_id)]
+        writes += _figures(project, lambda lang: files.case_power_figure(case_id, lang))
     elif step == "07_findings":  # with the case's coded interviews, when it has them (written only then)
         reads = [project.root / CATALOGUE, *_findings_reads(project, case_id), *interview_inputs(project, case_id)]
-        writes += [project.reports_dir / files.case_profile_figure(case_id)]
-        writes += [project.reports_dir / files.case_ipa_figure(case_id), *_report_files(project, case_id)]
-    elif step == "08_summary":
+        writes += _figures(project, lambda lang: files.case_profile_figure(case_id, lang))
+        writes += _figures(project, lambda lang: files.case_ipa_figure(case_id, lang))
+        writes += _report_files(project, case_id)
+    elif step == "08_summary":  # the summary, the index pages linking every report, and the web font they load
         reads = [project.root / CATALOGUE, *(p for c in scope for p in _findings_reads(project, c))]
         reads += [project.results_dir(c) / files.PLANNING for c in scope]
         reads += [files.cross_case_results_dir(project) / f for f in (files.INVARIANCE, files.INVARIANCE_ORDINAL)]
-        reads += [project.reports_dir / files.HEATMAP_FIGURE, project.reports_dir / files.PROFILES_FIGURE]
+        reads += [*_figures(project, files.heatmap_figure), *_figures(project, files.profiles_figure)]
         writes += _report_files(project, files.SUMMARY_REPORT)
+        writes += [project.reports_dir / name for name in (*files.index_pages(), *files.web_font_files())]
     else:
         reads = [project.root / CATALOGUE, *(p for c in scope for p in case_inputs(project, c))]
         for name, produced in STEP_RESULTS.items():
@@ -180,7 +188,7 @@ def declare(
             reads += [d / f for d in dirs for f in produced]
     if step == "05_compare":  # the comparison by multiple imputation reads notebook 04's imputed sets' means
         reads += [project.results_dir(c) / files.IMPUTED_MEANS for c in scope]
-        writes += [project.reports_dir / files.PROFILES_FIGURE, project.reports_dir / files.HEATMAP_FIGURE]
+        writes += [*_figures(project, files.profiles_figure), *_figures(project, files.heatmap_figure)]
     cases = (case_id,) if step in _OWN_CASE_ONLY else tuple(case_ids)
     return tuple(dict.fromkeys([*shared, *reads])), tuple(dict.fromkeys(writes)), cases
 

@@ -349,8 +349,9 @@ class TaskRecord:
 
 
 def source_fingerprint(package_dir: Path | None = None) -> str:
-    """Hash of the package version, every module's source and the version of every installed distribution: a
-    change in the library or in the stack under it (numpy, scipy, ...) reruns the study."""
+    """Hash of the package version, every file of the package (its modules and its data, such as the CJK font
+    under ``reporting/assets/``) and the version of every installed distribution: a change in the library or in
+    the stack under it (numpy, scipy, ...) reruns the study."""
     from importlib.metadata import distributions
 
     from emstudy import __version__
@@ -359,7 +360,7 @@ def source_fingerprint(package_dir: Path | None = None) -> str:
     digest = hashlib.sha256(__version__.encode())
     stack = sorted({f"{d.metadata['Name']}=={d.version}".lower() for d in distributions() if d.metadata["Name"]})
     digest.update("\n".join(stack).encode())
-    for path in sorted(package_dir.rglob("*.py")):
+    for path in sorted(p for p in package_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(path.relative_to(package_dir).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -50,6 +50,8 @@ from emstudy.steps import files
 from emstudy.steps.compare_imputed import load_imputed_means, pooled_below_others
 from emstudy.steps.compare_invariance import CaseInvariance, case_invariance, invariance_text, means_verdict
 from emstudy.steps.context import CASE_COLUMN, CrossCase
+from emstudy.survey.cases import Case
+from emstudy.survey.codebook import Codebook
 
 __all__ = [
     "CaseMeans",
@@ -550,24 +552,39 @@ def write_results(results: CompareResults, results_dir: str | Path) -> list[Path
     ]
 
 
-def write_figures(results: CompareResults, reports_dir: str | Path, *, labels: Mapping[str, str]) -> list[Path]:
-    """Save the profiles and the heatmap of the core constructs' means by case under ``reports_dir`` (byte-stable PNG).
+_FIGURE_TITLES = {
+    "en": {"profiles": "Construct means by case (95% CI)", "heatmap": "Construct means by case"},
+    "zh": {"profiles": "各地构念均值（95%置信区间）", "heatmap": "各地构念均值"},
+}
+_SYNTHETIC_MARK = {"en": " (synthetic data)", "zh": "（合成数据）"}
 
-    ``labels`` maps construct ids to the labels shown.
+
+def write_figures(
+    results: CompareResults, reports_dir: str | Path, *, codebook: Codebook, cases: Mapping[str, Case]
+) -> list[Path]:
+    """Save the profiles and the heatmap of the core constructs' means by case under ``reports_dir`` (byte-stable
+    PNG), once per report language (:func:`emstudy.steps.files.profiles_figure`, ``heatmap_figure``).
+
+    Each language's figures name the constructs by ``codebook``'s labels and the places by their names in
+    ``cases`` (case id to :class:`~emstudy.survey.cases.Case`), in that language; the titles say when the data
+    are synthetic.
     """
     from emstudy.reporting.figures import plot_case_heatmap, plot_case_profiles, save_figure
+    from emstudy.reporting.pages import LANGS
 
     long, wide = results.means.long, results.means.wide
+    long, wide = long[long["construct"] != "effectiveness"], wide.drop(index="effectiveness")
     d = Path(reports_dir)
-    return [
-        save_figure(
-            plot_case_profiles(
-                long[long["construct"] != "effectiveness"], labels=labels, title="Construct means by case (95% CI)"
-            ),
-            d / files.PROFILES_FIGURE,
-        ),
-        save_figure(
-            plot_case_heatmap(wide.drop(index="effectiveness"), labels=labels, title="Construct means by case"),
-            d / files.HEATMAP_FIGURE,
-        ),
-    ]
+    written: list[Path] = []
+    for lang in LANGS:
+        labels = {c: codebook.label(c, lang) for c in wide.index}
+        places = {c: cases[c].name.en if lang == "en" else cases[c].name.zh for c in wide.columns if c in cases}
+        mark = _SYNTHETIC_MARK[lang] if results.synthetic else ""
+        titles = {key: f"{title}{mark}" for key, title in _FIGURE_TITLES[lang].items()}
+        profiles = plot_case_profiles(long, labels=labels, case_labels=places, title=titles["profiles"], lang=lang)
+        heatmap = plot_case_heatmap(wide, labels=labels, case_labels=places, title=titles["heatmap"], lang=lang)
+        written += [
+            save_figure(profiles, d / files.profiles_figure(lang)),
+            save_figure(heatmap, d / files.heatmap_figure(lang)),
+        ]
+    return written

@@ -3,6 +3,12 @@
 Per case, files live under ``analysis/<case>/results/`` (:meth:`emstudy.project.Project.results_dir`); the
 cross-case step writes under ``analysis/all/results/`` (:func:`cross_case_results_dir`); figures and reports
 go to ``reports/`` (figure paths here are relative to it, as the reports reference them).
+
+Every figure is drawn once per report language (:data:`emstudy.reporting.pages.LANGS`): ``figures/<name>.png``
+in English and ``figures/<name>.zh.png`` in Chinese (:func:`figure_path`); every report is written in each
+language and in each format of :data:`emstudy.reporting.render.REPORT_FORMATS` (:func:`report_files`), and the
+summary step writes the index pages (:func:`index_pages`) and the web font the HTML pages use
+(:func:`web_font_files`).
 """
 
 from __future__ import annotations
@@ -63,10 +69,18 @@ __all__ = [
     "SUMMARY_REPORT",
     "PROFILES_FIGURE",
     "HEATMAP_FIGURE",
+    "INDEX_PAGE",
     "cross_case_results_dir",
+    "figure_path",
+    "profiles_figure",
+    "heatmap_figure",
     "case_profile_figure",
     "case_ipa_figure",
     "case_power_figure",
+    "report_langs",
+    "report_files",
+    "index_pages",
+    "web_font_files",
 ]
 
 CROSS_CASE = "all"
@@ -137,7 +151,9 @@ OPEN_ANSWERS_AGREEMENT = "open_answers_agreement.csv"  # as interview_agreement.
 FINDINGS = "findings.json"
 PRIORITIES_SHARED = "priorities_shared.csv"
 SUMMARY_REPORT = "summary"
-"""Stem of ``reports/summary[.zh].md|html``; a case's reports are named after the case id."""
+"""Stem of ``reports/summary[.zh].md|html|docx|pdf``; a case's reports are named after the case id."""
+INDEX_PAGE = "index"
+"""Stem of the front door ``reports/index[.zh].html`` (notebook 08), which links every report."""
 
 
 def cross_case_results_dir(project: Project) -> Path:
@@ -145,18 +161,42 @@ def cross_case_results_dir(project: Project) -> Path:
     return project.analysis_dir / CROSS_CASE / "results"
 
 
-def case_profile_figure(case_id: str) -> str:
+def figure_path(name: str, lang: str = "en") -> str:
+    """A figure in one report language, relative to ``reports/``: ``figures/<name>.png`` in English,
+    ``figures/<name>.zh.png`` in Chinese.
+
+    Examples
+    --------
+    >>> figure_path("heatmap"), figure_path("heatmap", "zh")
+    ('figures/heatmap.png', 'figures/heatmap.zh.png')
+    """
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang: expected 'en' or 'zh', got {lang!r}")
+    return f"figures/{name}.png" if lang == "en" else f"figures/{name}.zh.png"
+
+
+def profiles_figure(lang: str = "en") -> str:
+    """The cross-case profile figure (notebook 05) in ``lang``; :data:`PROFILES_FIGURE` in English."""
+    return figure_path("profiles", lang)
+
+
+def heatmap_figure(lang: str = "en") -> str:
+    """The cross-case heatmap (notebook 05) in ``lang``; :data:`HEATMAP_FIGURE` in English."""
+    return figure_path("heatmap", lang)
+
+
+def case_profile_figure(case_id: str, lang: str = "en") -> str:
     """The construct-profile figure of a case, relative to ``reports/``.
 
     Examples
     --------
-    >>> case_profile_figure("yima")
-    'figures/yima_profile.png'
+    >>> case_profile_figure("yima"), case_profile_figure("yima", "zh")
+    ('figures/yima_profile.png', 'figures/yima_profile.zh.png')
     """
-    return f"figures/{case_id}_profile.png"
+    return figure_path(f"{case_id}_profile", lang)
 
 
-def case_ipa_figure(case_id: str) -> str:
+def case_ipa_figure(case_id: str, lang: str = "en") -> str:
     """The importance-performance figure of a case, relative to ``reports/``.
 
     Examples
@@ -164,10 +204,10 @@ def case_ipa_figure(case_id: str) -> str:
     >>> case_ipa_figure("yima")
     'figures/yima_ipa.png'
     """
-    return f"figures/{case_id}_ipa.png"
+    return figure_path(f"{case_id}_ipa", lang)
 
 
-def case_power_figure(case_id: str) -> str:
+def case_power_figure(case_id: str, lang: str = "en") -> str:
     """The power curves of a case's findings (notebook 06), relative to ``reports/``.
 
     Examples
@@ -175,4 +215,37 @@ def case_power_figure(case_id: str) -> str:
     >>> case_power_figure("yima")
     'figures/yima_power.png'
     """
-    return f"figures/{case_id}_power.png"
+    return figure_path(f"{case_id}_power", lang)
+
+
+def report_langs() -> tuple[str, ...]:
+    """The languages every report and figure is written in (:data:`emstudy.reporting.pages.LANGS`)."""
+    from emstudy.reporting.pages import LANGS
+
+    return LANGS
+
+
+def report_files(name: str) -> list[str]:
+    """Every file of report ``name`` (a case id or :data:`SUMMARY_REPORT`), relative to ``reports/``: each
+    language of :data:`emstudy.reporting.pages.LANGS` in each format of
+    :data:`emstudy.reporting.render.REPORT_FORMATS`, in that order (``yima.md``, ``yima.html``, ...,
+    ``yima.zh.pdf``)."""
+    from emstudy.reporting.document import report_stem
+    from emstudy.reporting.render import REPORT_FORMATS
+
+    return [f"{report_stem(name, lang)}.{ext}" for lang in report_langs() for ext in REPORT_FORMATS]
+
+
+def index_pages() -> list[str]:
+    """The index pages in every report language, relative to ``reports/`` (``index.html``, ``index.zh.html``)."""
+    from emstudy.reporting.document import report_stem
+
+    return [f"{report_stem(INDEX_PAGE, lang)}.html" for lang in report_langs()]
+
+
+def web_font_files() -> list[str]:
+    """The shipped font and its licence as the summary step copies them, relative to ``reports/``
+    (:func:`emstudy.reporting.fonts.write_web_font`)."""
+    from emstudy.reporting import fonts
+
+    return [f"{fonts.WEB_FONT_DIR}/{path.name}" for path in (fonts.FONT_FILE, fonts.LICENSE_FILE)]

@@ -375,7 +375,9 @@ def run(
     findings += _priority_findings(prio, means, codebook, rel(means_path))
     below_path = cross / files.BELOW_OTHERS
     if below_path.is_file():
-        findings += _below_others_findings(pd.read_csv(below_path), case_id, codebook, rel(below_path))
+        below = pd.read_csv(below_path)
+        tables["below_others"] = below  # the report's sentence and table count the other places from it
+        findings += _below_others_findings(below, case_id, codebook, rel(below_path))
     else:
         missing.append("comparison")
 
@@ -503,31 +505,50 @@ def write_results(results: CaseFindings, results_dir: str | Path) -> list[Path]:
 
 
 def write_reports(results: CaseFindings, project: Project) -> list[Path]:
-    """Write the case's profile and importance-performance figures and its reports (``reports/<case>[.zh].md|html``).
+    """Write the case's profile and importance-performance figures in every report language
+    (``reports/figures/<case>_profile[.zh].png``, ``<case>_ipa[.zh].png``: titles, axes and construct labels in that
+    language) and its reports in each language and format (``reports/<case>[.zh].md|html|docx|pdf``), each
+    showing the figures of its own language.
 
     The importance-performance figure is drawn when notebook 04 wrote ``ipa.csv``.
     """
-    from emstudy.reporting.figures import plot_construct_means, plot_ipa, save_figure
     from emstudy.reporting.pages import LANGS, case_report
     from emstudy.reporting.render import write_report
 
     case_id = results.case.id
     codebook = project.codebook(case_id)  # the report names the case's own constructs too
-    labels = {c: codebook.label(c, "en") for c in codebook.construct_ids}
-    figure = files.case_profile_figure(case_id)
-    fig = plot_construct_means(
-        results.tables["means"],
-        labels,
-        title=f"{results.case.name.en} (synthetic data)" if results.synthetic else results.case.name.en,
-    )
-    written = [save_figure(fig, project.reports_dir / figure)]
-    ipa_figure = None
-    if "ipa" in results.tables:
-        ipa = results.tables["ipa"].assign(predictor=lambda f: f["predictor"].map(lambda c: labels.get(c, c)))
-        ipa_figure = files.case_ipa_figure(case_id)
-        title = f"{results.case.name.en}: importance-performance" + (" (synthetic data)" if results.synthetic else "")
-        written.append(save_figure(plot_ipa(ipa, title=title), project.reports_dir / ipa_figure))
+    written: list[Path] = []
     for lang in LANGS:
-        report = case_report(results, codebook, lang=lang, figure_path=figure, ipa_figure_path=ipa_figure)
+        paths = _case_figures(results, codebook, project.reports_dir, lang=lang)
+        written += [project.reports_dir / path for path in paths.values()]
+        report = case_report(
+            results, codebook, lang=lang, figure_path=paths["profile"], ipa_figure_path=paths.get("ipa")
+        )
         written += write_report(report, project.reports_dir, case_id)
     return written
+
+
+_FIGURE_TITLES = {
+    "en": {"synthetic": " (synthetic data)", "ipa": "{name}: importance-performance"},
+    "zh": {"synthetic": "（合成数据）", "ipa": "{name}：重要性-表现分析"},
+}
+"""The titles the case figures get, by language (the plotting functions draw their own axis texts)."""
+
+
+def _case_figures(results: CaseFindings, codebook: Codebook, reports_dir: Path, *, lang: str) -> dict[str, str]:
+    """Draw the case's figures in ``lang``; returns their paths relative to ``reports/`` by kind."""
+    from emstudy.reporting.figures import plot_construct_means, plot_ipa, save_figure
+
+    words, case = _FIGURE_TITLES[lang], results.case
+    labels = {c: codebook.label(c, lang) for c in codebook.construct_ids}
+    name = case.name.en if lang == "en" else case.name.zh
+    mark = words["synthetic"] if results.synthetic else ""
+    paths = {"profile": files.case_profile_figure(case.id, lang)}
+    fig = plot_construct_means(results.tables["means"], labels, title=f"{name}{mark}", lang=lang)
+    save_figure(fig, reports_dir / paths["profile"])
+    if "ipa" in results.tables:
+        ipa = results.tables["ipa"].assign(predictor=lambda f: f["predictor"].map(lambda c: labels.get(c, c)))
+        paths["ipa"] = files.case_ipa_figure(case.id, lang)
+        fig = plot_ipa(ipa, title=words["ipa"].format(name=f"{name}{mark}"), lang=lang)
+        save_figure(fig, reports_dir / paths["ipa"])
+    return paths

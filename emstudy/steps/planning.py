@@ -488,26 +488,50 @@ def write_results(results: PlanningResults, results_dir: str | Path) -> list[Pat
     ]
 
 
+_FIGURE_WORDS = {
+    "en": {
+        "below_others": "{} (below the other places)",
+        "driver": "{} (driver)",
+        "title": "{name}: power of a repeat survey",
+        "synthetic": " (synthetic data)",
+    },
+    "zh": {
+        "below_others": "{}（低于其他地区）",
+        "driver": "{}（驱动因素）",
+        "title": "{name}：重复调查的统计功效",
+        "synthetic": "（合成数据）",
+    },
+}
+
+
 def write_figures(results: PlanningResults, reports_dir: str | Path, *, codebook: Codebook) -> list[Path]:
     """Draw the power curve of every finding (:func:`emstudy.reporting.figures.plot_power_curve`) into
-    ``reports/figures/<case>_power.png``."""
+    ``reports/figures/<case>_power.png`` and, in Chinese, ``<case>_power.zh.png`` (title and legend in that
+    language, the place by its name; the title says when the data are synthetic)."""
     from emstudy.reporting.figures import plot_power_curve, save_figure
+    from emstudy.reporting.pages import LANGS
 
     found = results.findings
-    short = {"below_others": "{} (below the other places)", "driver": "{} (driver)"}
-    labels = {
-        t: short[k].format(codebook.label(c, "en"))
-        for t, k, c in zip(found["target"], found["kind"], found["construct"])
-    }
-    name = results.case.name.en + (" (synthetic data)" if results.synthetic else "")
-    fig = plot_power_curve(
-        results.power,
-        labels=labels,
-        power=results.settings["power"],
-        n_study=results.n_study,
-        title=f"{name}: power of a repeat survey",
-    )
-    return [save_figure(fig, Path(reports_dir) / files.case_power_figure(results.case.id))]
+    written: list[Path] = []
+    for lang in LANGS:
+        words = _FIGURE_WORDS[lang]
+        labels = {
+            t: words[k].format(codebook.label(c, lang))
+            for t, k, c in zip(found["target"], found["kind"], found["construct"])
+        }
+        name = (results.case.name.en if lang == "en" else results.case.name.zh) + (
+            words["synthetic"] if results.synthetic else ""
+        )
+        fig = plot_power_curve(
+            results.power,
+            labels=labels,
+            power=results.settings["power"],
+            n_study=results.n_study,
+            title=words["title"].format(name=name),
+            lang=lang,
+        )
+        written.append(save_figure(fig, Path(reports_dir) / files.case_power_figure(results.case.id, lang)))
+    return written
 
 
 def power_figure_png(table: pd.DataFrame, *, power: float, title: str) -> bytes:

@@ -1,5 +1,6 @@
 """Notebook 08: the cross-case summary (priorities shared across places, the respondents a repeat survey of each
-place needs) and ``reports/summary[.zh].md|html``.
+place needs), ``reports/summary[.zh].md|html|docx|pdf`` and the front door ``reports/index[.zh].html`` with the
+web font its pages load (``reports/fonts/``).
 
 Every file is written atomically; the reports carry the synthetic-data banner on their first screen.
 """
@@ -7,7 +8,7 @@ Every file is written atomically; the reports carry the synthetic-data banner on
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from emstudy.steps import files
 from emstudy.steps import findings as case_findings
 from emstudy.steps.findings import CaseFindings, shared_priorities
 
-__all__ = ["SummaryResults", "run", "write_results", "write_reports"]
+__all__ = ["SummaryResults", "run", "write_results", "write_reports", "write_index"]
 
 
 @dataclass(frozen=True)
@@ -69,18 +70,24 @@ def write_results(results: SummaryResults, results_dir: str | Path) -> list[Path
 
 
 def write_reports(results: SummaryResults, project: Project) -> list[Path]:
-    """Write ``reports/summary[.zh].md|html``, showing the cross-case figures of notebook 05 that exist."""
+    """Write ``reports/summary[.zh].md|html|docx|pdf``, each language showing the cross-case figures of notebook 05
+    in its own language that exist, then the front door (:func:`write_index`).
+    """
     from emstudy.reporting.pages import LANGS, summary_report
     from emstudy.reporting.render import write_report
 
     codebook = project.codebook()
-    figures = [
-        (key, path)
-        for key, path in (("heatmap_caption", files.HEATMAP_FIGURE), ("profiles_caption", files.PROFILES_FIGURE))
-        if (project.reports_dir / path).is_file()
-    ]
     written: list[Path] = []
+    titles: dict[str, str] = {}
     for lang in LANGS:
+        figures = [
+            (key, path)
+            for key, path in (
+                ("heatmap_caption", files.heatmap_figure(lang)),
+                ("profiles_caption", files.profiles_figure(lang)),
+            )
+            if (project.reports_dir / path).is_file()
+        ]
         report = summary_report(
             results.findings,
             codebook,
@@ -91,5 +98,33 @@ def write_reports(results: SummaryResults, project: Project) -> list[Path]:
             invariance_text=results.invariance_text.get(lang),
             planning=results.planning,
         )
+        titles[lang] = report.title
         written += write_report(report, project.reports_dir, files.SUMMARY_REPORT)
-    return written
+    return written + write_index(results, project, summary_titles=titles)
+
+
+def write_index(results: SummaryResults, project: Project, *, summary_titles: Mapping[str, str]) -> list[Path]:
+    """Write ``reports/index.html`` and ``index.zh.html`` (:func:`emstudy.reporting.index.write_index`): one row
+    per place (its name and the framework of its thesis or study, in each language) and the summary (titled
+    ``summary_titles`` by language), each linked in every format, with the synthetic-data notice when any
+    place's data are synthetic; and the web font the pages load (``reports/fonts/``)."""
+    from emstudy.reporting.index import IndexEntry
+    from emstudy.reporting.index import write_index as write_pages
+
+    entries = [
+        IndexEntry(cf.case.id, cf.case.name.en, cf.case.name.zh, cf.case.framework.en, cf.case.framework.zh)
+        for cf in results.findings
+    ]
+    notes = _SUMMARY_NOTE
+    entries.append(
+        IndexEntry(files.SUMMARY_REPORT, summary_titles["en"], summary_titles["zh"], notes["en"], notes["zh"])
+    )
+    synthetic = any(cf.synthetic for cf in results.findings)
+    return write_pages(project.reports_dir, entries, synthetic=synthetic)
+
+
+_SUMMARY_NOTE = {
+    "en": "Shared and particular weaknesses, measurement invariance, the respondents a repeat survey needs",
+    "zh": "共同与特有的薄弱环节、测量不变性、重复调查所需样本量",
+}
+"""What the summary row of the index says the summary holds."""
