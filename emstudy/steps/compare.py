@@ -553,8 +553,8 @@ def write_results(results: CompareResults, results_dir: str | Path) -> list[Path
 
 
 _FIGURE_TITLES = {
-    "en": {"profiles": "Construct means by case (95% CI)", "heatmap": "Construct means by case"},
-    "zh": {"profiles": "各地构念均值（95%置信区间）", "heatmap": "各地构念均值"},
+    "en": {"profiles": "Construct means by place with 95% CIs", "heatmap": "Construct means by place"},
+    "zh": {"profiles": "各地构念均值及95%置信区间", "heatmap": "各地构念均值"},
 }
 _SYNTHETIC_MARK = {"en": " (synthetic data)", "zh": "（合成数据）"}
 
