@@ -80,6 +80,7 @@ cat("\n@@JSON@@", toJSON(list(
   failed = sum(failed),
   table = table,
   r = R.version.string,
+  r_blas = sessionInfo()$BLAS,
   lavaan = as.character(packageVersion("lavaan")),
   blas = extSoftVersion()[["BLAS"]],
   lapack = La_library()

@@ -16,6 +16,7 @@ repeats <- as.integer(args[2])
 out <- list(
   psych_version = as.character(packageVersion("psych")),
   r_version = R.version.string,
+  r_blas = sessionInfo()$BLAS,
   mc_cores = getOption("mc.cores", 2L),
   seconds = list()
 )

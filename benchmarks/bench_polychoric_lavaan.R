@@ -18,6 +18,7 @@ repeats <- as.integer(args[2])
 out <- list(
   lavaan_version = as.character(packageVersion("lavaan")),
   r_version = R.version.string,
+  r_blas = sessionInfo()$BLAS,
   seconds = list()
 )
 for (f in sort(list.files(dir, pattern = "^[a-z0-9_]+\\.csv$"))) {

@@ -93,6 +93,7 @@ cat("\n@@JSON@@", toJSON(list(
   seconds = times,
   values = as.list(out),
   r = R.version.string,
+  r_blas = sessionInfo()$BLAS,
   lavaan = as.character(packageVersion("lavaan")),
   blas = extSoftVersion()[["BLAS"]],
   lapack = La_library()

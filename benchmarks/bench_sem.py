@@ -29,7 +29,8 @@ Each Python measurement runs in a fresh subprocess of this script, once with one
 one per core: the subprocess's environment gets ``OPENBLAS_NUM_THREADS`` (this script sets it nowhere else,
 and the tests and CI never do), and the subprocess records what ``threadpoolctl`` reports. ``instrument`` runs
 with one thread only (as ``cross_case_invariance`` does in the study). lavaan runs through ``Rscript
-benchmarks/bench_sem.R`` with the host's BLAS untouched (Debian's R: reference BLAS, one thread). Both sides
+benchmarks/bench_sem.R`` with the host's BLAS untouched (recorded as ``r_blas``; Debian's R has the reference
+BLAS, one thread, unless libopenblas0 is installed). Both sides
 report the chi-square of each fit, so a ratio compares the same model. Writes ``benchmarks/results_sem.json``
 with the machine (CPU, cores, load average), the BLAS libraries and their threads, and prints python/R.
 """

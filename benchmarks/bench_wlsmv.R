@@ -20,5 +20,6 @@ for (i in seq_len(repeats)) {
 }
 fm <- fitMeasures(fit, c("chisq", "chisq.scaled"))
 cat(toJSON(list(seconds = I(seconds), chisq = fm[["chisq"]], chisq_scaled = fm[["chisq.scaled"]],
-                lavaan = as.character(packageVersion("lavaan")), r = R.version.string),
+                lavaan = as.character(packageVersion("lavaan")), r = R.version.string,
+                r_blas = sessionInfo()$BLAS),
            auto_unbox = TRUE, digits = NA))

@@ -10,7 +10,8 @@ an item's categories from all rows and refuses a category left empty by listwise
 with the data in memory (reading excluded); the Python time includes the sample statistics
 (``ordinal_moments``: thresholds, polychoric correlations, their asymptotic covariance), as lavaan's does.
 Python runs with the BLAS as installed (the fit limits itself to one BLAS thread); lavaan through
-``Rscript benchmarks/bench_wlsmv.R`` (Debian's R: reference BLAS). Both sides report the chi-squares, so
+``Rscript benchmarks/bench_wlsmv.R`` with the BLAS R is linked to (recorded as ``r_blas``: Debian's R has the
+reference BLAS unless libopenblas0 is installed). Both sides report the chi-squares, so
 the ratio compares the same model. Writes ``benchmarks/results_wlsmv.json`` and prints python/R.
 """
 
