@@ -1,7 +1,11 @@
 # Reference values for tests/test_steps_compare_ordinal.py: the ordinal (WLSMV) invariance of the whole instrument
 # across the five synthetic cases, as emstudy.steps.compare_ordinal fits it for notebook 05.
-# Run from the project root (lavaan 0.6.14; several minutes of CPU):
+# Run from the project root (lavaan 0.6.14):
 #   Rscript tests/reference/invariance_ordinal_synthetic.R      (rewrites invariance_ordinal_synthetic.json)
+# Mind the BLAS: the three fits multiply matrices of about 6,600 x 6,600. With R's reference BLAS (Debian's default)
+# the script had not finished after 122 CPU minutes. The committed JSON was written on 2 cores in 9.4 minutes (12 CPU
+# minutes) with Debian's OpenBLAS (apt-get install libopenblas0-pthread) and OPENBLAS_CORETYPE=SkylakeX set for
+# this run only (OpenBLAS 0.3.21 did not recognise the CPU and fell back to its SSE3 kernels, 4 to 8 times slower).
 # Reads analysis/<case>/results/encoded.csv (written by notebook 01; items reverse-keyed, item non-response left
 # empty). Respondents with at least one answer enter (missing = "pairwise"); the group order is the cases' order.
 # An answer category that some case never chose is merged into its neighbour towards the middle of the item's
@@ -44,14 +48,18 @@ fits <- lapply(levels_equal, function(eq) {
   cfa(model, data = all, group = "case", group.label = cases, ordered = items, estimator = "WLSMV",
       missing = "pairwise", group.equal = eq)
 })
+# The fits are written first (lavTestLRT takes as long again), then the file is rewritten with the difference tests.
+json_path <- "tests/reference/invariance_ordinal_synthetic.json"
 out <- list(
   merges = merges,
   ntotal = lavInspect(fits$configural, "ntotal"),
   fit = lapply(fits, function(f) as.list(fitMeasures(f, measures))),
-  converged = lapply(fits, function(f) lavInspect(f, "converged")),
-  lrt = list(
-    thresholds = as.list(lavTestLRT(fits$configural, fits$thresholds)[2, c("Chisq diff", "Df diff", "Pr(>Chisq)")]),
-    `thresholds+loadings` = as.list(lavTestLRT(fits$thresholds, fits$`thresholds+loadings`)[2, c("Chisq diff", "Df diff", "Pr(>Chisq)")])
-  )
+  converged = lapply(fits, function(f) lavInspect(f, "converged"))
 )
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), "tests/reference/invariance_ordinal_synthetic.json")
+writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), json_path)
+lrt_row <- function(a, b) as.list(lavTestLRT(a, b)[2, c("Chisq diff", "Df diff", "Pr(>Chisq)")])
+out$lrt <- list(
+  thresholds = lrt_row(fits$configural, fits$thresholds),
+  `thresholds+loadings` = lrt_row(fits$thresholds, fits$`thresholds+loadings`)
+)
+writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), json_path)
