@@ -318,3 +318,26 @@ def test_pairwise_levels_and_errors():
     apart = pd.DataFrame({"a": [1, 2, 1, np.nan, np.nan, np.nan], "b": [np.nan] * 3 + [1, 2, 2], "c": [1, 2] * 3})
     with pytest.raises(ValueError, match=r"^data columns 'a' and 'b': 0 rows answer both"):
         ordinal_moments(apart, missing="pairwise")
+
+
+def test_ordered_categoricals_and_the_category_limit():
+    # an ordered pandas Categorical is an ordered item: lavaan codes an ordered factor by its levels' positions,
+    # so the statistics equal those of the integer codes; levels are the positions of the chosen categories
+    frame = CASES["mixed"][0][["C1", "c3", "b1"]]
+    m = _moments(frame)
+    names = ["never", "rarely", "sometimes", "often", "always", "unused"]
+    cat = frame.assign(c3=pd.Categorical.from_codes(frame["c3"].astype(int) - 1, categories=names, ordered=True))
+    got = ordinal_moments(cat)
+    np.testing.assert_array_equal(got.nacov, m.nacov)
+    assert got.levels[1] == (1.0, 2.0, 3.0)
+    # nullable integers with missing answers (pd.NA) read as NaN
+    nullable = frame.astype("Int64")
+    nullable.iloc[0, 0] = pd.NA
+    with pytest.warns(MissingDataWarning, match="1 of"):
+        np.testing.assert_array_equal(ordinal_moments(nullable).wls_obs, _moments(frame.iloc[1:]).wls_obs)
+    # the limit of every polychoric in emstudy: 10 observed categories accepted, 11 refused
+    rng = np.random.default_rng(5)
+    ten = pd.DataFrame({"a": np.arange(400) % 10, "b": rng.integers(0, 10, 400), "c": rng.integers(0, 3, 400)})
+    assert len(ordinal_moments(ten).thresholds[0]) == 9
+    with pytest.raises(ValueError, match=r"^data column 'a': 11 categories, more than 10; not an ordinal item"):
+        ordinal_moments(ten.assign(a=np.arange(400) % 11))

@@ -218,8 +218,14 @@ def test_cfa_ordered_warnings_are_the_callers() -> None:
 @pytest.mark.parametrize(
     ("opts", "message"),
     [
-        ({"estimator": "WLSMV"}, "ordered: estimator='WLSMV' or parameterization needs ordered items"),
-        ({"ordered": True}, "estimator: ordered items need one of"),
+        ({"estimator": "WLSMV"}, "^estimator: 'WLSMV' needs ordered items; pass ordered=True or a list of items"),
+        ({"ordered": False, "estimator": "wlsmv"}, "^estimator: 'WLSMV' needs ordered items"),
+        ({"parameterization": "theta"}, "^parameterization: 'theta' needs ordered items; pass ordered=True or a list"),
+        ({"ordered": True, "estimator": "ML"}, "^estimator: ordered items need one of .*got 'ML'$"),
+        ({"ordered": True, "estimator": "mlr"}, "^estimator: ordered items need one of .*got 'MLR'$"),
+        ({"ordered": [*BFI_ITEMS, "q9"]}, "^ordered: 'q9' is not a column of data; check the spelling"),
+        ({"ordered": 3}, "^ordered: expected True, False or a list of item names, got 3$"),
+        ({"estimator": 1}, "^estimator: expected a name such as 'ML'"),
         ({"ordered": True, "estimator": "WLSMV", "missing": "fiml"}, "missing: 'fiml' is not available"),
         ({"ordered": True, "estimator": "WLSMV", "parameterization": "gamma"}, "parameterization: expected"),
         ({"estimator": "XX"}, r"estimator: expected 'ML' or 'MLR' \(or, with ordered=True, 'WLSMV'"),
@@ -280,3 +286,57 @@ def test_summary_of_other_least_squares_fits(ordered_fits: dict) -> None:
     # ML keeps its own wording
     ml = cfa(HS_MODEL, HS).summary()
     assert "Log-likelihood = " in ml and "Test statistic" not in ml and "Thresholds:" not in ml
+
+
+def test_cfa_takes_lavaans_estimator_default_and_any_case(ordered_fits: dict) -> None:
+    # lavaan: cfa(model, data = x1, ordered = TRUE) is WLSMV; estimator = "mlr" is MLR; ordered = FALSE is none
+    wlsmv = ordered_fits["wlsmv"][0]
+    for opts in ({"ordered": True}, {"ordered": BFI_ITEMS, "estimator": "wlsmv"}):
+        fit = cfa(BFI_MODEL, X1, **opts)
+        assert fit.estimator == "WLSMV" and fit.kind == "CFA"
+        pd.testing.assert_frame_equal(fit.params, wlsmv.params)
+    hs_ml = cfa(HS_MODEL, HS)
+    assert cfa(HS_MODEL, HS, ordered=False).fit.chisq == hs_ml.fit.chisq
+    mlr = cfa(HS_MODEL, HS, estimator="mlr")
+    assert mlr.estimator == "MLR" and mlr.fit.chisq_scaled > 0
+
+
+def test_cfa_ordered_groups_refuse_an_empty_category_at_the_callers_line() -> None:
+    # as sem: a category chosen by one group only (lavaan: "some categories of variable `A1' are empty in group 1")
+    g = G.copy()
+    g.loc[(g["gender"] == "male") & (g["A1"] == 1), "A1"] = 2
+    with pytest.raises(ValueError, match=r"^data column 'A1': category 1 is empty in group 'male' of 'gender'"):
+        cfa(BFI_MODEL, g, ordered=True, group="gender")
+    g.loc[g.index[:30], "A3"] = np.nan
+    g.loc[g["A1"] == 1, "A1"] = 2
+    with pytest.warns(MissingDataWarning, match=r"^cfa: in group '\w+' of 'gender', \d+ of \d+ rows") as caught:
+        cfa(BFI_MODEL, g, ordered=True, group="gender")
+    assert {w.filename for w in caught} == {__file__}
+
+
+def test_repr_shows_the_statistic_the_estimator_reports() -> None:
+    # a WLSMV fit shows its scaled statistic (as summary() and FitMeasures do), an ML fit its standard one
+    d = pd.read_csv(DATA / "wlsmv_unequal_groups.csv")  # SYNTHETIC
+    model = "f1 =~ x1 + x2 + x3\nf2 =~ x4 + x5 + x6"
+    wlsmv = cfa(model, d, ordered=True)
+    text = repr(wlsmv)
+    assert "estimator=WLSMV" in text and f"chisq_scaled={wlsmv.fit.chisq_scaled:.3f}" in text
+    assert f"CFI_scaled={wlsmv.fit.cfi_scaled:.3f}" in text and "chisq=" not in text
+    ml = cfa(model, d)
+    assert "estimator=ML" in repr(ml) and f"chisq={ml.fit.chisq:.3f}" in repr(ml) and "scaled" not in repr(ml)
+
+
+def test_a_reverse_keyed_marker_converges() -> None:
+    # bfi, complete rows: A1 (the marker of agree) is reverse-keyed. With every loading starting at +1 the ML fit
+    # ended at a zero factor variance, not converged. lavaan 0.6.14: cfa(model, data = bfi[complete.cases(bfi[, it]),
+    # it]) converges: fitMeasures(fit, "chisq") 503.3404648376, coef(fit)[1:4] -1.505122 -1.881094 -1.435372 -1.52791
+    bfi = pd.read_csv(DATA / "bfi.csv")
+    items = [f"A{i}" for i in range(1, 6)] + [f"C{i}" for i in range(1, 6)]
+    model = "agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = cfa(model, bfi[items].dropna())
+    assert fit.converged
+    assert fit.fit.chisq == pytest.approx(503.3404648376, rel=1e-8)
+    agree = fit.params.query("lhs == 'agree' and op == '=~' and rhs != 'A1'")["est"]
+    np.testing.assert_allclose(agree, [-1.505122, -1.881094, -1.435372, -1.52791], atol=2e-6)

@@ -14,6 +14,8 @@ standardized values, which do not depend on the parameterization, to 1e-5.
 from __future__ import annotations
 
 import json
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -249,9 +251,13 @@ def test_missing_rows_are_dropped_with_a_warning() -> None:
     ("opts", "message"),
     [
         ({"ordered": True, "estimator": "ML"}, "estimator: ordered items need"),
-        ({"estimator": "WLSMV"}, "ordered: estimator='WLSMV'"),
+        ({"estimator": "WLSMV"}, "^estimator: 'WLSMV' needs ordered items; pass ordered=True or a list of items"),
+        ({"ordered": False, "estimator": "WLSMV"}, "^estimator: 'WLSMV' needs ordered items"),
+        ({"ordered": [], "estimator": "DWLS"}, "^estimator: 'DWLS' needs ordered items"),
         ({"ordered": True, "estimator": "WLSMV", "parameterization": "alpha"}, "parameterization: expected"),
-        ({"parameterization": "theta"}, "ordered:"),
+        ({"parameterization": "theta"}, "^parameterization: 'theta' needs ordered items; pass ordered=True or a list"),
+        ({"ordered": [*ITEMS, "q9"], "estimator": "WLSMV"}, "^ordered: 'q9' is not a column of data"),
+        ({"ordered": ["q9", "q10"]}, r"^ordered: \['q9', 'q10'\] are not columns of data"),
         ({"ordered": True, "estimator": "WLSMV", "missing": "fiml"}, "missing: 'fiml' is not available"),
         ({"ordered": True, "estimator": "WLSMV", "se": "bootstrap"}, "se: 'bootstrap' is not available"),
         ({"ordered": True, "estimator": "WLSMV", "group": "gender", "equal": ["slopes"]}, "equal: \\['slopes'\\] not"),
@@ -303,3 +309,112 @@ def test_heywood_case_delta_and_theta() -> None:
     with pytest.warns(ConvergenceWarning, match="no finite solution"):
         fit = _fit_ordered(mm, _layout(mm), stats, [""], parameterization="theta", **opts)
     assert not fit.converged
+
+
+# --------------------------------------------------------------------------------------------
+# the front door (issue 15, second pass): lavaan's defaults and one-line refusals
+# --------------------------------------------------------------------------------------------
+def test_ordered_without_estimator_is_wlsmv_as_lavaan(fits: dict[str, CFAResult]) -> None:
+    # lavaan: cfa(model, data = x1, ordered = TRUE) fits estimator = "WLSMV" (its default for ordered data), and
+    # takes the estimator's name in any case; the result carries the upper-case name
+    default = sem(REF["model"], X1, ordered=True)
+    lower = sem(REF["model"], X1, ordered=True, estimator="wlsmv")
+    for fit in (default, lower):
+        assert fit.estimator == "WLSMV"
+        pd.testing.assert_frame_equal(fit.params, fits["single_delta"].params)
+        assert fit.fit.chisq_scaled == fits["single_delta"].fit.chisq_scaled
+    assert sem(REF["model"], X1, ordered=True, estimator="Dwls").estimator == "DWLS"
+
+
+def test_ordered_false_or_empty_means_no_ordered_items() -> None:
+    # ordered = FALSE / character(0) in lavaan: the items are continuous (ML), as without ordered (std_lv: the ML
+    # fit with the reverse-keyed marker A1 does not converge from emstudy's start values, an ML matter)
+    ml = sem(REF["model"], X1, std_lv=True)
+    for off in (False, None, []):
+        fit = sem(REF["model"], X1, ordered=off, std_lv=True)
+        assert fit.estimator == "ML" and fit.converged and fit.fit.chisq == ml.fit.chisq
+    assert sem(REF["model"], X1, ordered=False, estimator="mlr", std_lv=True).estimator == "MLR"
+
+
+def test_a_data_column_the_model_does_not_use_is_ignored(fits: dict[str, CFAResult]) -> None:
+    # lavaan ignores an ordered name that is a column of the data but not in the model
+    fit = sem(REF["model"], X1.assign(extra=1), ordered=[*ITEMS, "extra"])
+    pd.testing.assert_frame_equal(fit.params, fits["single_delta"].params)
+
+
+def test_a_category_empty_in_one_group_is_refused_as_lavaan() -> None:
+    # lavaan 0.6.14 stops on cfa(model, data, ordered = TRUE, group = "gender") when a group never chose a
+    # category that others chose ("some categories of variable `A1' are empty in group 1"; checked by hand in R):
+    # the groups' t1 would cut different categories under the same name. One line naming item, group, category
+    # and the remedy (a recode towards the middle of the scale, in every group)
+    g = G.copy()
+    g.loc[(g["gender"] == "male") & (g["A1"] == 1), "A1"] = 2
+    n_male = int((g["gender"] == "male").sum())
+    msg = (
+        rf"^data column 'A1': category 1 is empty in group 'male' of 'gender' \({n_male} complete rows\) but chosen "
+        r"in other groups; merge it into its neighbour in every group \(e.g. recode 1 as 2\) or drop the item$"
+    )
+    for equal in ((), ("thresholds",)):
+        with pytest.raises(ValueError, match=msg):
+            sem(REF["model"], g, ordered=True, group="gender", equal=equal)
+    top = G.copy()
+    top.loc[(top["gender"] == "female") & (top["C5"] == 6), "C5"] = 5
+    with pytest.raises(ValueError, match=r"^data column 'C5': category 6 is empty in group 'female'.*recode 6 as 5\)"):
+        sem(REF["model"], top, ordered=True, group="gender")
+    g.loc[g["A1"] == 1, "A1"] = 2  # the remedy: the same recode in every group
+    assert sem(REF["model"], g, ordered=True, group="gender").converged
+
+
+def test_a_small_group_is_named_with_its_size() -> None:
+    # three respondents who all chose 3 on A1: the group is the problem, not the item
+    tiny = pd.concat([G, G.iloc[:3].assign(gender="other", A1=3)])
+    msg = (
+        r"^group: group 'other' of 'gender' has 3 complete rows, which leave item 'A1' with a single observed "
+        r"category \(3\); merge the group with another or leave its rows out \(or drop the item\)$"
+    )
+    with pytest.raises(ValueError, match=msg):
+        sem(REF["model"], tiny, ordered=True, group="gender")
+
+
+def test_ordered_categorical_columns_are_ordered_items(fits: dict[str, CFAResult]) -> None:
+    # an ordered pandas Categorical (lavaan: an ordered factor): its categories in order are the levels, so the
+    # fit equals that of the integer codes; a category nobody chose ("never", last) is not a level, as lavaan
+    cats = ["strongly disagree", "disagree", "slightly disagree", "slightly agree", "agree", "strongly agree", "never"]
+    labelled = X1.assign(A1=pd.Categorical.from_codes(X1["A1"].astype(int) - 1, categories=cats, ordered=True))
+    fit = sem(REF["model"], labelled, ordered=True)
+    pd.testing.assert_frame_equal(fit.params, fits["single_delta"].params)
+    assert ordinal_moments(labelled, items=["A1", "A2"]).levels[0] == (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
+    unordered = X1.assign(A1=X1["A1"].astype("category"))
+    with pytest.raises(ValueError, match=r"^data column 'A1': not an ordinal item \(dtype category\); code the"):
+        sem(REF["model"], unordered, ordered=True)
+
+
+def test_warnings_point_at_the_callers_line_and_name_the_group() -> None:
+    # MissingDataWarning of the listwise deletion: at the line calling sem (not inside emstudy), per group named
+    g = G.copy()
+    g.loc[g.index[:40], "A2"] = np.nan
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sem(REF["model"], g, ordered=True, group="gender")
+        sem(REF["model"], BFI[ITEMS], ordered=True)
+    assert [w.filename for w in caught] == [__file__] * len(caught)
+    texts = [str(w.message) for w in caught if issubclass(w.category, MissingDataWarning)]
+    assert len(texts) == 3
+    named = {
+        re.match(r"^sem: in group '(\w+)' of 'gender', \d+ of \d+ rows with missing answers dropped", t)
+        for t in texts[:2]
+    }
+    assert {m.group(1) for m in named if m} == {"male", "female"}
+    assert re.match(r"^sem: 168 of 2800 rows with missing answers dropped", texts[2])
+
+
+def test_empty_categories_are_judged_on_the_rows_used() -> None:
+    # the only men who chose 1 on A1 skipped A2: listwise (lavaan's default) drops them, so category 1 is empty
+    # among the men's complete rows; pairwise keeps their A1 answers, and the category is chosen
+    g = G.copy()
+    men_1 = (g["gender"] == "male") & (g["A1"] == 1)
+    g.loc[men_1, "A2"] = np.nan
+    with pytest.raises(ValueError, match=r"^data column 'A1': category 1 is empty in group 'male' of 'gender' \(\d+ c"):
+        sem(REF["model"], g, ordered=True, group="gender")
+    fit = sem(REF["model"], g, ordered=True, group="gender", missing="pairwise")
+    assert fit.converged and sum(fit.n_obs) == len(g)

@@ -7,25 +7,27 @@ thresholds, thresholds + loadings, thresholds + loadings + intercepts in the del
 parameterizations, lavTestLRT between consecutive levels, and group.equal = "intercepts" alone, "loadings"
 alone, a group.partial and theta with equal residuals.
 
-Tolerances (issue 15): estimates, standard errors and standardized values 1e-4; the thresholds of the
-configural model (the sample ones) 1e-5; fit measures 1e-6 (relative) where lavaan converges. With equal
-thresholds lavaan's optimizer stops up to 1.4e-4 short of the optimum (its gradient 1.6e-5, emstudy's 1e-12,
-its discrepancy function above emstudy's: ``test_at_least_as_low_as_lavaan``); there the estimates, thresholds
-included, are compared to 2e-4, the fit measures to 1e-5 (relative; ULSMV, whose discrepancy is flatter and
-where lavaan's SRMR differs by 1.5e-5, to 1e-4), and the difference test, whose
-statistic moves with the estimates (2.5e-4 between lavaan's estimates and the optimum), to 1e-6 at lavaan's
-own estimates (``test_difference_test_at_lavaans_estimates``) and to 5e-4 at emstudy's.
+Tolerances (issue 15): estimates, standard errors and standardized values 1e-4 (the largest difference is
+3.9e-5, theta configural); the thresholds of the configural model (the sample ones) 1e-5; fit measures 1e-6
+(relative) where lavaan converges, 1e-5 elsewhere (largest 1.1e-6); the difference tests 5e-5 (largest
+1.1e-5), and 1e-6 at lavaan's own estimates (``test_difference_test_at_lavaans_estimates``). The groups weigh
+in the discrepancy function by (N_g - 1) / N, as lavaan's (``_WLSModel.fit_w``): with N_g / N the estimates
+under equal thresholds were 1.4e-4 away from lavaan's, which an earlier version of these tests put down to
+lavaan stopping short; ``test_group_weights_are_lavaans`` keeps that from coming back.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from emstudy.errors import MissingDataWarning
 from emstudy.stats import chisq_difference, invariance
 from emstudy.stats.cfa import CFAResult, parse_sem
 from emstudy.stats.cfa.semengine import _layout
@@ -136,7 +138,7 @@ def test_estimates_match_lavaan(fits: dict[str, CFAResult], key: str) -> None:
     # parameterEstimates(fit, remove.nonfree = FALSE, standardized = TRUE): est, se, std.all
     ref = pd.DataFrame(_ref(key)["parameters"])
     p = fits[key].params
-    tol = 1e-4 if "configural" in key or "loadings_only" in key else 2e-4
+    tol = 1e-4
     for col in ("est", "se", "std_all"):
         np.testing.assert_allclose(p[col], ref[col].astype(float), rtol=0, atol=tol, err_msg=col)
     if key == "delta_configural":  # the sample thresholds
@@ -148,7 +150,7 @@ def test_estimates_match_lavaan(fits: dict[str, CFAResult], key: str) -> None:
 def test_fit_measures_match_lavaan(fits: dict[str, CFAResult], key: str) -> None:
     # fitMeasures(fit, measures) as listed in the fixture
     fm = fits[key].fit_measures
-    rel = 1e-6 if key in CONVERGED else 1e-4 if key.startswith("ulsmv") else 1e-5
+    rel = 1e-6 if key in CONVERGED else 1e-5
     for name, value in _ref(key)["fit"].items():
         if name in ("df.scaled",):  # scaled-shifted: the model's degrees of freedom
             assert value == fm["df"]
@@ -219,8 +221,8 @@ def test_invariance_sequence_matches_lavaan(inv: tuple, fits: dict[str, CFAResul
         if ref["df_diff"] == 0:  # lavaan 0.6.14: "+intercepts" is the model before (intercepts are fixed at 0)
             assert row["chisq_diff"] == 0 and np.isnan(row["pvalue_diff"]) and ref["pvalue"] == "NA"
             continue
-        assert row["chisq_diff"] == pytest.approx(ref["chisq_diff"], abs=5e-4)
-        assert row["pvalue_diff"] == pytest.approx(ref["pvalue"], rel=1e-4)
+        assert row["chisq_diff"] == pytest.approx(ref["chisq_diff"], abs=5e-5)
+        assert row["pvalue_diff"] == pytest.approx(ref["pvalue"], rel=1e-5)
         dcfi = res.fits[name].fit.cfi_scaled - res.fits[row["compared_with"]].fit.cfi_scaled
         assert row["delta_cfi"] == pytest.approx(dcfi, abs=1e-12)
     # bfi by gender: the scaled CFI changes by -0.0069 and +0.0052, the scaled RMSEA by less than 0.015
@@ -234,7 +236,7 @@ def test_ulsmv_sequence_matches_lavaan() -> None:
     res = invariance(REF["model"], G, "gender", ordered=ITEMS, estimator="ULSMV")
     for name, key in (("thresholds", "thresholds"), ("thresholds+loadings", "thresholds_loadings")):
         ref = REF["tests"][f"ulsmv_{key}"]
-        assert res.table.loc[name, "chisq_diff"] == pytest.approx(ref["chisq_diff"], abs=5e-4)
+        assert res.table.loc[name, "chisq_diff"] == pytest.approx(ref["chisq_diff"], abs=5e-5)
         assert res.table.loc[name, "df_diff"] == ref["df_diff"]
         assert res.table.loc[name, "cfi_scaled"] == pytest.approx(_ref(f"ulsmv_{key}")["fit"]["cfi.scaled"], rel=1e-5)
 
@@ -253,6 +255,8 @@ def test_dwls_uses_the_plain_difference() -> None:
     ("kwargs", "message"),
     [
         ({"estimator": "MLR"}, "estimator: ordered items need"),
+        ({"estimator": "ML"}, r"^estimator: ordered items need one of .*got 'ML'$"),  # no longer read as WLSMV
+        ({"ordered": [*ITEMS, "q9"]}, "^ordered: 'q9' is not a column of data"),
         ({"parameterization": "beta"}, "parameterization: expected"),
         ({"missing": "fiml"}, "missing: 'fiml' is not available"),
         ({"group": 3}, "group: expected the name"),
@@ -266,11 +270,16 @@ def test_bad_options(kwargs: dict, message: str) -> None:
 
 
 def test_bad_equal_thresholds() -> None:
-    # equal thresholds need the same observed categories in both groups
+    # every group must choose every category of an item, as lavaan requires ("some categories of variable `A1'
+    # are empty in group 1"), at every level: sem and invariance give the same line, naming item, group, category
+    # and the remedy (not "drop 'thresholds' from equal", which invariance has no argument for)
     g = G.copy()
     g.loc[g["gender"] == "male", "A1"] = g.loc[g["gender"] == "male", "A1"].clip(upper=5)
-    with pytest.raises(ValueError, match="different numbers of observed categories"):
+    msg = r"^data column 'A1': category 6 is empty in group 'male' of 'gender' \(\d+ complete rows\) but chosen in"
+    with pytest.raises(ValueError, match=msg + r".*\(e.g. recode 6 as 5\) or drop the item$"):
         sem(REF["model"], g, ordered=ITEMS, estimator="WLSMV", group="gender", equal=["thresholds"])
+    with pytest.raises(ValueError, match=msg):
+        invariance(REF["model"], g, "gender", ordered=ITEMS)
 
 
 def test_chisq_difference_of_ordered_fits() -> None:
@@ -284,9 +293,9 @@ def test_chisq_difference_of_ordered_fits() -> None:
     assert list(out.index) == ["conf", "thr", "tl"]  # sorted by df, as lavTestLRT
     for name, key in (("thr", "delta_thresholds"), ("tl", "delta_thresholds_loadings")):
         ref = REF["tests"][key]
-        assert out.loc[name, "chisq_diff"] == pytest.approx(ref["chisq_diff"], abs=5e-4)
+        assert out.loc[name, "chisq_diff"] == pytest.approx(ref["chisq_diff"], abs=5e-5)
         assert out.loc[name, "df_diff"] == ref["df_diff"]
-        assert out.loc[name, "pvalue_diff"] == pytest.approx(ref["pvalue"], rel=1e-4)
+        assert out.loc[name, "pvalue_diff"] == pytest.approx(ref["pvalue"], rel=1e-5)
     same = chisq_difference(fits[1], fits[2], method="satorra.2000")
     assert same["chisq_diff"].iloc[1] == out.loc["thr", "chisq_diff"]
     plain = chisq_difference(fits[1], fits[2], method="standard")
@@ -300,3 +309,87 @@ def test_chisq_difference_of_ordered_fits() -> None:
     dwls = sem(REF["model"], G, ordered=ITEMS, estimator="DWLS", group="gender")
     with pytest.raises(ValueError, match="different estimators"):
         chisq_difference(fits[1], dwls)
+
+
+UNEQUAL = json.loads((REF_DIR / "wlsmv_unequal_groups.json").read_text())
+UNEQUAL_DATA = pd.read_csv(REF_DIR / "data" / "wlsmv_unequal_groups.csv")  # SYNTHETIC (seeded, written by the R script)
+# key -> sem() options beside ordered=x1..x6, group="place"; each lavaan call is the fixture's "call", e.g.
+# cfa(model, data = d, ordered = items, estimator = 'WLSMV', group = 'place', group.equal = c('thresholds', 'loadings'))
+UNEQUAL_FITS = {
+    "delta_configural": {"estimator": "WLSMV"},
+    "delta_thresholds_loadings": {"estimator": "WLSMV", "equal": ["thresholds", "loadings"]},
+    "ulsmv_thresholds_loadings": {"estimator": "ULSMV", "equal": ["thresholds", "loadings"]},
+}
+
+
+def _unequal_fit(key: str) -> CFAResult:
+    items = [f"x{i}" for i in range(1, 7)]
+    return sem(UNEQUAL["model"], UNEQUAL_DATA, ordered=items, group="place", **UNEQUAL_FITS[key])
+
+
+@pytest.mark.parametrize("key", list(UNEQUAL_FITS))
+def test_group_weights_are_lavaans(key: str) -> None:
+    # groups of 90, 160 and 240 rows (lavInspect(fit, "nobs")) with equal thresholds and loadings: the estimates
+    # depend on the groups' weights in the discrepancy function; lavaan 0.6.14 weighs them by (N_g - 1) / N.
+    # Measured: with those weights the largest differences are 1.4e-5 (estimates), 1.8e-6 (SEs) and 1.3e-6
+    # (relative, fit measures); weighted by N_g / N they were 3.6e-4, 4.8e-5 and 3.2e-5 (WLSMV; ULSMV alike),
+    # which the tolerances below (the issue's 1e-4 for estimates) refuse. (The theta parameterization is left
+    # out here: lavaan's own optimum is flat there, its restart from its estimates moves them by 3.5e-4.)
+    ref, fit = UNEQUAL["fits"][key], _unequal_fit(key)
+    assert ref["converged"] and fit.converged
+    par = pd.DataFrame(ref["parameters"])  # parameterEstimates(fit, remove.nonfree = FALSE)
+    p = fit.params
+    assert list(zip(p["lhs"], p["op"], p["rhs"], p["group"])) == list(
+        zip(par["lhs"], par["op"], par["rhs"], par["group"])
+    )
+    np.testing.assert_allclose(p["est"], par["est"].astype(float), rtol=0, atol=1e-4)
+    np.testing.assert_allclose(p["se"], par["se"].astype(float), rtol=0, atol=1e-5)
+    for name, value in ref["fit"].items():  # fitMeasures(fit, c("npar", "chisq", "df", "chisq.scaled", ...))
+        assert fit.fit_measures[name] == pytest.approx(value, rel=1e-5), name
+
+
+def test_difference_test_with_unequal_groups() -> None:
+    # lavTestLRT(delta_configural, delta_thresholds_loadings): 20.8926064802165 on 28 df, p = 0.829797801926225
+    out = chisq_difference(_unequal_fit("delta_configural"), _unequal_fit("delta_thresholds_loadings"))
+    ref = UNEQUAL["lrt"]
+    assert out["df_diff"].iloc[1] == ref["df_diff"]
+    assert out["chisq_diff"].iloc[1] == pytest.approx(ref["chisq_diff"], rel=1e-6)
+    assert out["pvalue_diff"].iloc[1] == pytest.approx(ref["pvalue"], rel=1e-6)
+
+
+def test_front_door_of_ordinal_invariance() -> None:
+    # a three-row group: the message names the group and its size, not only the item
+    tiny = pd.concat([G, G.iloc[:3].assign(gender="other", C2=4)])
+    with pytest.raises(ValueError, match=r"^group: group 'other' of 'gender' has 3 complete rows, which leave item"):
+        invariance(REF["model"], tiny, "gender", ordered=True)
+    # without ordered items: the ordered estimators, theta and pairwise are refused in one line each
+    for kwargs, message in (
+        ({"estimator": "wlsmv"}, r"^estimator: 'WLSMV' needs ordered items; pass ordered=True or a list of items"),
+        ({"parameterization": "theta"}, r"^parameterization: 'theta' needs ordered items"),
+        ({"missing": "pairwise", "ordered": False}, r"^missing: 'pairwise' needs ordered items"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            invariance(REF["model"], G, "gender", **kwargs)
+
+
+def test_ordered_false_is_the_continuous_sequence() -> None:
+    # ordered=False: the ML sequence (configural, metric, scalar), as without ordered; "mlr" is MLR
+    hs = pd.read_csv(REF_DIR / "data" / "HolzingerSwineford1939.csv")
+    model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    res = invariance(model, hs, "school", ordered=False, partial=False)
+    assert res.estimator == "ML" and "metric" in res.table.index
+    assert invariance(model, hs, "school", estimator="mlr", partial=False).estimator == "MLR"
+
+
+def test_ordinal_invariance_warnings_name_the_group_at_the_callers_line() -> None:
+    g = G.copy()
+    g.loc[g.index[:40], "A2"] = np.nan
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = invariance(REF["model"], g, "gender", ordered=ITEMS, estimator="wlsmv")
+    assert res.estimator == "WLSMV"
+    missing = [str(w.message) for w in caught if issubclass(w.category, MissingDataWarning)]
+    assert len(missing) == 2 and {w.filename for w in caught} == {__file__}
+    assert all(
+        re.match(r"^sem: in group '(male|female)' of 'gender', \d+ of \d+ rows with missing", t) for t in missing
+    )

@@ -118,3 +118,46 @@ def test_an_item_with_one_observed_category_is_named() -> None:
     x = pd.DataFrame({"a": [1, 2, 3, 2, 1], "b": [2, 2, 2, 2, 2], "c": [1, 3, 3, 2, 1]})
     with pytest.raises(ValueError, match="b.*no variance"):
         polychoric(x)
+
+
+# ------------------------------------------------------------------ the category limit: 10, for every polychoric
+CATS = json.loads((ROOT / "tests" / "reference" / "polychoric_categories.json").read_text())
+TEN = pd.read_csv(ROOT / "tests" / "reference" / "data" / "polychoric_10cat.csv")  # SYNTHETIC (seeded in the script)
+
+
+def test_ten_categories_match_psych_with_max_cat_10() -> None:
+    # psych stops at 8 categories by default (psych::polychoric(x): "You have more than8 categories ..."); with
+    # max.cat = 10 it estimates them, as emstudy does up to its limit of 10 (the CFA's, Mplus's)
+    assert CATS["default_max_cat"].startswith("You have more than8 categories")
+    assert CATS["ncat"] == [10, 10, 10, 10]
+    rho = polychoric(TEN).to_numpy()
+    np.testing.assert_allclose(rho, CATS["rho_psych"], atol=PSYCH, rtol=0)  # psych::polychoric(x, max.cat = 10)$rho
+    np.testing.assert_allclose(rho, CATS["rho_refined"], atol=REFINED, rtol=0)  # refined(x) in the script
+    from emstudy.stats import cronbach_alpha, omega
+
+    # psych::alpha(refined(x), check.keys = FALSE)$total$raw_alpha: ordinal alpha takes 10 categories too
+    assert cronbach_alpha(TEN, cor="polychoric").alpha == pytest.approx(CATS["raw_alpha"], abs=1e-6)
+    assert np.isfinite(omega(TEN, n_factors=1, cor="polychoric").omega_total)
+
+
+def test_more_than_ten_categories_are_refused_everywhere() -> None:
+    eleven = TEN.assign(a1=np.where(TEN["a1"] == 10, 11, TEN["a1"]) + (TEN.index == 0))  # codes 1..11 (or 12)
+    msg = r"data: 1[12] categories \(codes 1 to 1[12]\); polychoric expects at most 10 \(recode the answers"
+    with pytest.raises(ValueError, match="^" + msg):
+        polychoric(eleven)
+    from emstudy.stats import cronbach_alpha, omega
+
+    with pytest.raises(ValueError, match=r"^items \(polychoric, missing='listwise'\): 1[12] categories"):
+        cronbach_alpha(eleven, cor="polychoric")
+    with pytest.raises(ValueError, match="polychoric expects at most 10"):
+        omega(eleven, n_factors=1, cor="polychoric")
+
+
+def test_ordered_categorical_columns_are_their_categories_positions() -> None:
+    # an ordered pandas Categorical: codes 1..K by position among its categories (a category nobody chose
+    # still counts in the positions, as psych counts the codes from the lowest to the highest)
+    labels = [f"level {k}" for k in range(1, 11)]
+    cat = TEN.assign(a2=pd.Categorical.from_codes(TEN["a2"] - 1, categories=labels, ordered=True))
+    pd.testing.assert_frame_equal(polychoric(cat), polychoric(TEN))
+    with pytest.raises(ValueError, match="columns must be numeric"):
+        polychoric(TEN.assign(a2=TEN["a2"].astype("category")))

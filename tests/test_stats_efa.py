@@ -159,8 +159,8 @@ def test_polychoric_recovers_latent_correlation():
 def test_polychoric_rejects_non_integer_and_many_categories():
     with pytest.raises(ValueError, match="integer"):
         polychoric(pd.DataFrame({"a": [1.5, 2, 3, 1], "b": [1, 2, 3, 2]}))
-    with pytest.raises(ValueError, match="categories"):
-        polychoric(pd.DataFrame({"a": np.arange(12) % 10, "b": np.arange(12) % 3}))
+    with pytest.raises(ValueError, match="categories"):  # 11: beyond the limit of 10 (issue 15; 8 before)
+        polychoric(pd.DataFrame({"a": np.arange(12) % 11, "b": np.arange(12) % 3}))
 
 
 # ------------------------------------------------------------------------------------------------

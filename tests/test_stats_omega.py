@@ -23,6 +23,7 @@ REF_DIR = Path(__file__).resolve().parent / "reference"
 REF = json.loads((REF_DIR / "reliability.json").read_text())
 SCALES = {s: d["items"] for s, d in REF["scales"].items()}
 ALL25 = REF["omega_all25"]["items"]
+ONE = json.loads((REF_DIR / "omega_one_factor.json").read_text())["scales"]
 
 EXACT = 1e-6  # tolerance the issue sets for alpha, CI, r.drop, KMO, Bartlett, HTMT, CR, AVE
 OMEGA = 1e-4  # tolerance the issue sets for omega
@@ -36,7 +37,9 @@ def test_single_factor_omega_total_matches_psych(bfi_keyed: pd.DataFrame, scale:
         ref["omega_total_1f"], abs=OMEGA
     )  # psych::omega(x, nfactors=1)$omega.tot
     assert res.omega_total == pytest.approx(ref["omega_total_1f"], abs=OMEGA)
-    assert np.isnan(res.omega_h)
+    # psych's convention for one factor (omega_one_factor.R): psych::omega(x, nfactors = 1)$omega_h, which psych
+    # reports as "not meaningful, just omega_t"; NaN before issue 15
+    assert res.omega_h == pytest.approx(ONE[scale]["omega_h"], abs=EXACT)
 
 
 def test_omega_three_factors_matches_psych(bfi_keyed: pd.DataFrame) -> None:
@@ -110,3 +113,28 @@ def test_ordinal_omega_three_factors_on_ten_items_matches_psych(bfi_keyed: pd.Da
 def test_ordinal_omega_refuses_an_unknown_correlation(bfi_keyed: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="cor must be"):
         omega(bfi_keyed[SCALES["A"]], cor="kendall")
+
+
+@pytest.mark.parametrize("scale", ["A", "N"])
+def test_one_factor_omega_h_is_psychs_also_for_polychoric(bfi_keyed: pd.DataFrame, scale: str) -> None:
+    # tests/reference/omega_one_factor.R: psych::omega(x, nfactors = 1, poly = TRUE)$omega_h and $omega.tot, x the
+    # listwise-complete items; psych's polychoric stops about 4e-6 short in these omegas
+    ref = ONE[scale]
+    res = omega(bfi_keyed[ref["items"]].dropna(), n_factors=1, cor="polychoric")
+    assert res.omega_h == pytest.approx(ref["poly_omega_h"], abs=1e-5)
+    assert res.omega_total == pytest.approx(ref["poly_omega_total"], abs=1e-5)
+    assert res.omega_h != res.omega_total  # psych's two one-factor numbers differ by the model's misfit
+
+
+def test_summary_and_to_frame_say_which_omega(bfi_keyed: pd.DataFrame) -> None:
+    ref = REF["omega_ace"]
+    res = omega(bfi_keyed[ref["items"]])
+    text = res.summary()
+    assert text.startswith("McDonald's omega (Schmid-Leiman with 3 group factors): 15 items, n = ")
+    assert f"omega_h = {res.omega_h:.3f} (general factor), omega_total = {res.omega_total:.3f}" in text
+    assert f"one-factor solution = {res.omega_total_single:.3f}" in text and "listwise deletion" in text
+    frame = res.to_frame()
+    assert frame.shape == (1, 8) and frame.loc[0, "omega_h"] == res.omega_h and "g_loadings" not in frame
+    one = omega(bfi_keyed[SCALES["A"]], n_factors=1, cor="polychoric", missing="pairwise").summary()
+    assert one.startswith("Ordinal omega (one factor)") and "not a hierarchical omega" in one
+    assert "polychoric correlations" in one and "pairwise deletion" in one and "nan" not in one

@@ -417,3 +417,26 @@ def test_reliability_table_ordinal_nan_with_a_warning_when_polychorics_cannot_be
         t = rl.reliability_table(x, {"G1": list("abc"), "G2": list("def")}, ordinal=True)
     assert np.isnan(t.loc["G2", "ordinal_alpha"]) and np.isnan(t.loc["G2", "ordinal_omega_total"])
     assert np.isfinite(t.loc["G2", "alpha"]) and np.isfinite(t.loc["G1", "ordinal_alpha"])
+
+
+def test_alpha_summary_and_to_frame_say_which_alpha(bfi_keyed: pd.DataFrame) -> None:
+    # issue 15: AlphaResult.summary() and to_frame(), as the other results; the numbers are psych's (above)
+    ref = REF["scales"]["A"]
+    res = rl.cronbach_alpha(bfi_keyed[SCALES["A"]])
+    text = res.summary()
+    assert text.startswith(f"Cronbach's alpha: 5 items, n = {ref['n']} (listwise deletion")
+    # psych::alpha(x)$total$raw_alpha and alpha.ci's Feldt bounds
+    assert (
+        f"alpha = {ref['raw_alpha']:.3f}, 95% CI [{ref['feldt_lower']:.3f}, {ref['feldt_upper']:.3f}] (Feldt)" in text
+    )
+    assert f"standardized alpha = {ref['std_alpha']:.3f}" in text  # psych::alpha(x)$total$std.alpha
+    assert f"average inter-item correlation = {ref['average_r']:.3f}" in text  # psych::alpha(x)$total$average_r
+    frame = res.to_frame()
+    assert frame.shape == (1, 11) and frame.loc[0, "alpha"] == res.alpha and frame.loc[0, "cor"] == "pearson"
+    assert frame.loc[0].to_dict() == res.to_dict()
+    ordinal = rl.cronbach_alpha(bfi_keyed[SCALES["A"]], cor="polychoric").summary()
+    assert ordinal.startswith("Ordinal alpha (Zumbo, Gadermann & Zeisser 2007): 5 items")
+    assert (
+        "not of the observed sum score" in ordinal and "no confidence interval; method='bootstrap' gives one" in ordinal
+    )
+    assert "nan" not in ordinal

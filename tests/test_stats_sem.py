@@ -134,6 +134,18 @@ def test_mlr_matches_lavaan(mlr: CFAResult) -> None:
         assert fm[name] == pytest.approx(REF["mlr"]["fit"][name], rel=1e-6), name
 
 
+def test_estimator_names_in_any_case(mlr: CFAResult) -> None:
+    # lavaan: sem(model, data = PD, estimator = "mlr") is MLR (tolower); the result names it in upper case, and
+    # the default (estimator = None, no ordered items) is ML
+    lower = sem(REF["model"], PD, estimator="mlr")
+    assert lower.estimator == "MLR"
+    pd.testing.assert_frame_equal(lower.params, mlr.params)
+    assert lower.fit_measures["chisq.scaled"] == mlr.fit_measures["chisq.scaled"]
+    assert sem(REF["model"], PD).estimator == "ML" == sem(REF["model"], PD, estimator="Ml").estimator
+    with pytest.raises(ValueError, match="^estimator: expected 'ML' or 'MLR', got 'GLS'$"):
+        sem(REF["model"], PD, estimator="gls")
+
+
 def test_lavaan_defaults(fits: dict[str, CFAResult]) -> None:
     def rows(key: str) -> pd.DataFrame:
         p = fits[key].params

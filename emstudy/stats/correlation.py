@@ -89,6 +89,10 @@ def _correlation(df: pd.DataFrame, cor: str, missing: str) -> pd.DataFrame:
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(48)
 _RHO_BOUND = 0.9999  # |rho| is kept inside this bound (psych's optimize searches (-1, 1))
+#: The most categories of an ordinal item, for every polychoric in emstudy (:func:`polychoric`, ordinal alpha and
+#: omega, the thresholds of :mod:`emstudy.stats.cfa.categorical`): Mplus's limit for a categorical variable; psych's
+#: ``polychoric`` default is ``max.cat = 8``, lavaan has none
+_MAX_CATEGORIES = 10
 _BIG = 10.0  # a threshold at -inf/+inf (an empty outer category) is placed here
 
 
@@ -250,7 +254,10 @@ def polychoric(data: pd.DataFrame | np.ndarray, *, correct: float = 0.5, smooth:
     Parameters
     ----------
     data : pandas.DataFrame or numpy.ndarray
-        Integer-coded ordinal items (at most 8 categories), missing values as NaN.
+        Integer-coded ordinal items, missing values as NaN. At most 10 categories (from the lowest code to
+        the highest; the limit of every polychoric in emstudy, Mplus's): psych's ``polychoric`` stops at
+        ``max.cat = 8`` by default, so compare 9 or 10 categories with ``psych::polychoric(x, max.cat = 10)``.
+        An ordered pandas Categorical column counts its categories' positions ``1..K``.
     correct : float
         Continuity correction for empty cells in the per-pair case (psych's ``correct=0.5``).
     smooth : bool
@@ -279,7 +286,7 @@ def polychoric(data: pd.DataFrame | np.ndarray, *, correct: float = 0.5, smooth:
     Genz, A. (2004). Numerical computation of rectangular bivariate and trivariate normal and t
     probabilities. *Statistics and Computing*, 14, 251-260.
     """
-    df = _numeric_frame(data)
+    df = _numeric_frame(_ordered_as_codes(data))
     codes, ncat = _ordinal_codes(df)
     p = codes.shape[1]
     item_max = [int(codes[:, j].max()) for j in range(p)]
@@ -319,6 +326,21 @@ def polychoric(data: pd.DataFrame | np.ndarray, *, correct: float = 0.5, smooth:
     return pd.DataFrame(rho, index=df.columns, columns=df.columns)
 
 
+def _ordered_as_codes(data: object) -> object:
+    """A data frame's ordered pandas Categorical columns as the positions ``1..K`` of their categories (NaN for a
+    missing answer); other input unchanged."""
+    if not isinstance(data, pd.DataFrame):
+        return data
+    ordered = [c for c in data.columns if isinstance(data[c].dtype, pd.CategoricalDtype) and data[c].dtype.ordered]
+    if not ordered:
+        return data
+    out = data.copy()
+    for c in ordered:
+        codes = data[c].cat.codes.to_numpy().astype(float)
+        out[c] = np.where(codes < 0, np.nan, codes + 1.0)
+    return out
+
+
 def _ordinal_codes(df: pd.DataFrame) -> tuple[np.ndarray, int]:
     """Categories as 0-based integer codes (-1 = missing) and their number; checks the coding."""
     x = df.to_numpy(dtype=float)
@@ -327,8 +349,11 @@ def _ordinal_codes(df: pd.DataFrame) -> tuple[np.ndarray, int]:
         raise ValueError("data: polychoric needs integer-coded categories; found non-integer values")
     lo, hi = int(obs.min()), int(obs.max())
     ncat = hi - lo + 1
-    if ncat > 8:
-        raise ValueError(f"data: {ncat} categories; polychoric expects at most 8 (use Pearson correlations)")
+    if ncat > _MAX_CATEGORIES:
+        raise ValueError(
+            f"data: {ncat} categories (codes {lo} to {hi}); polychoric expects at most {_MAX_CATEGORIES} (recode the "
+            "answers as consecutive integers, or use Pearson correlations)"
+        )
     return np.where(np.isnan(x), -1, x - lo).astype(int), ncat
 
 

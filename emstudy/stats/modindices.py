@@ -167,9 +167,9 @@ def _ordered_tests(fit: CFAResult) -> tuple[list[_Par], np.ndarray, np.ndarray, 
     bm = _WLSModel(big, model.data, extra, parameterization=param, estimator=fit.estimator)
     xe = np.concatenate([x[:q], [c.value for c in cands], x[q:]])
     score, H = np.zeros(len(xe)), np.zeros((len(xe), len(xe)))
-    for g, (n, w, s) in bm._groups():
+    for g, (n, fit_w, w, s) in enumerate(zip(bm.ns, bm.fit_w, bm.W, bm.s)):
         D = bm.jacobian(xe, g)
-        score += (n - 1.0) / bm.N * D.T @ (w * (s - bm.implied(xe, g)))
+        score += fit_w * D.T @ (w * (s - bm.implied(xe, g)))
         H += n / bm.N * (D.T * w) @ D
     new = np.arange(q, q + nc)
     old = np.setdiff1d(np.arange(len(xe)), new)

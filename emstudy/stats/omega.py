@@ -24,6 +24,7 @@ from emstudy.errors import ModelWarning
 from emstudy.stats import factoring
 from emstudy.stats._common import single_thread_blas
 from emstudy.stats._moments import MissingPolicy, _as_frame, _check_missing, _moments, _numeric_matrix
+from emstudy.stats._reliability_text import _sample_line
 from emstudy.stats.correlation import _check_cor, _polychoric_matrix
 
 __all__ = ["OmegaResult", "omega"]
@@ -45,12 +46,13 @@ def _general_loadings(phi: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class OmegaResult:
-    """McDonald's omega of one scale.
+    """McDonald's omega of one scale; ``summary()`` says which omega and of what, ``to_frame()`` is one row.
 
     Attributes
     ----------
-    omega_h : omega hierarchical from the Schmid-Leiman solution with ``n_factors`` group factors
-        (NaN when ``n_factors == 1``).
+    omega_h : omega hierarchical from the Schmid-Leiman solution with ``n_factors`` group factors; with
+        ``n_factors == 1`` psych's value ``(sum g)^2 / Vt`` of the one-factor loadings, which psych itself
+        calls "not meaningful, just omega_t" (there is no general factor beside group factors to separate).
     omega_total : omega total of the ``n_factors`` solution.
     omega_total_single : omega total of a one-factor minres solution.
     g_loadings : Schmid-Leiman general-factor loadings per item (after flipping, as psych).
@@ -68,6 +70,29 @@ class OmegaResult:
     n_factors: int
     missing: str
     cor: str = "pearson"
+
+    def to_frame(self) -> pd.DataFrame:
+        """The result as a one-row table: every field but ``g_loadings`` as a column."""
+        return pd.DataFrame([{k: getattr(self, k) for k in self.__dataclass_fields__ if k != "g_loadings"}])
+
+    def summary(self) -> str:
+        """A readable text summary: which omega (of the Pearson or, ordinal omega, the polychoric matrix), the
+        sample and missing-data policy, omega_h and omega total of the ``n_factors`` solution, and omega total of
+        the one-factor solution."""
+        name = "Ordinal omega" if self.cor == "polychoric" else "McDonald's omega"
+        if self.n_factors == 1:
+            how = "one factor"
+            h = f"omega_h = {self.omega_h:.3f} (one factor: psych's (sum g)^2 / Vt, not a hierarchical omega)"
+        else:
+            how = f"Schmid-Leiman with {self.n_factors} group factors"
+            h = f"omega_h = {self.omega_h:.3f} (general factor)"
+        return "\n".join(
+            [
+                f"{name} ({how}): {_sample_line(self.n_items, self.n, self.missing, self.cor)}",
+                f"{h}, omega_total = {self.omega_total:.3f}",
+                f"omega_total of a one-factor solution = {self.omega_total_single:.3f}",
+            ]
+        )
 
     def __repr__(self) -> str:
         return (
@@ -117,7 +142,9 @@ def omega(
         Factor the Pearson correlations of the item scores, or the polychoric correlations of
         integer-coded ordinal items (ordinal omega, as ``psych::omega(x, poly = TRUE)``): the
         reliability of the latent continuous responses behind the categories, not of the observed sum
-        score (Chalmers, 2018).
+        score (Chalmers, 2018). At most 10 categories, the limit of every polychoric in emstudy
+        (:func:`~emstudy.stats.correlation.polychoric`); psych's default ``max.cat`` is 8, so compare 9
+        or 10 categories with ``psych::omega(psych::polychoric(x, max.cat = 10)$rho)``.
 
     Returns
     -------
@@ -125,6 +152,11 @@ def omega(
 
     Notes
     -----
+    With ``n_factors=1`` there are no group factors and ``omega_h`` is psych's value for one factor,
+    ``(sum g)^2 / Vt`` of the one-factor loadings, which psych reports with the message "Omega_h for 1 factor
+    is not meaningful, just omega_t"; it differs from ``omega_total`` (``1 - sum(u2) / Vt``) only by how far the
+    one-factor model misses the correlations (``tests/reference/omega_one_factor.R``).
+
     With few items per factor the ``n_factors`` solution is not identified (negative degrees of
     freedom, e.g. 3 factors for 5 items); a warning is issued and omega_h then depends on where the
     optimizer stops, so it may differ from psych's.
@@ -160,7 +192,6 @@ def omega(
     if n_factors == 1:
         lam = factoring.minres_exact(r, 1)
         g = lam[:, 0]
-        omega_h = float("nan")
         u2 = 1.0 - g**2
     else:
         if dof < 0:
@@ -171,13 +202,11 @@ def omega(
                 stacklevel=2,
             )
         g, u2 = _schmid_leiman_general(r, int(n_factors))
-        omega_h = float("nan")
     key = np.where(g < 0, -1.0, 1.0)
     g = g * key
     vt = float((r * np.outer(key, key)).sum())
     omega_total = (vt - float(u2.sum())) / vt
-    if n_factors > 1:
-        omega_h = float(g.sum() ** 2 / vt)
+    omega_h = float(g.sum() ** 2 / vt)  # with one factor psych's convention (its omega_h of nfactors = 1)
     return OmegaResult(
         omega_h=omega_h,
         omega_total=float(omega_total),

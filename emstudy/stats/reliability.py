@@ -50,6 +50,7 @@ from emstudy.stats._moments import (
     _pairwise_pearson,
     _resolve_scales,
 )
+from emstudy.stats._reliability_text import _AlphaText
 from emstudy.stats.correlation import _check_cor, _polychoric_matrix
 from emstudy.stats.factorability import _check_nonsingular, _kmo_from_corr
 from emstudy.stats.omega import _omega_total_single
@@ -125,8 +126,8 @@ def _feldt_ci(alpha: float, n: int, k: int, level: float) -> tuple[float, float]
 
 
 @dataclass(frozen=True)
-class AlphaResult:
-    """Cronbach's alpha of one scale.
+class AlphaResult(_AlphaText):
+    """Cronbach's alpha of one scale; ``summary()`` says which alpha and of what, ``to_frame()`` is one row.
 
     Attributes
     ----------
@@ -159,9 +160,6 @@ class AlphaResult:
             f"n={self.n}, n_items={self.n_items}, missing={self.missing!r}, cor={self.cor!r})"
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
 
 def cronbach_alpha(
     items: Any,
@@ -179,7 +177,7 @@ def cronbach_alpha(
     ----------
     items : DataFrame or 2-D array
         Respondents in rows, items in columns, numeric, reverse-keyed items already reversed; for
-        ``cor="polychoric"`` integer-coded categories (at most 8).
+        ``cor="polychoric"`` integer-coded categories (at most 10, as any polychoric; psych's ``max.cat`` is 8).
     conf_level : float
         Confidence level of the interval, in (0, 1).
     method : {"feldt", "bootstrap"}
@@ -211,7 +209,7 @@ def cronbach_alpha(
     ------
     ValueError
         Fewer than two items, fewer than three complete respondents, a zero-variance item, or a
-        non-numeric column (for ``cor="polychoric"`` also non-integer codes or more than 8 categories).
+        non-numeric column (for ``cor="polychoric"`` also non-integer codes or more than 10 categories).
 
     Examples
     --------

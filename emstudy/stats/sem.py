@@ -1,4 +1,5 @@
-"""Structural equation models by maximum likelihood, as lavaan's ``sem()`` fits them.
+"""Structural equation models by maximum likelihood (ML, MLR) or, for ordered items, by (diagonally) weighted
+least squares (WLSMV, DWLS, ULSMV, ULS), as lavaan's ``sem()`` fits them.
 
 This module sits beside the :mod:`emstudy.stats.cfa` sub-package and uses its engine. :func:`sem` parses
 lavaan's model syntax (:func:`~emstudy.stats.cfa.semsyntax.parse_sem`), builds lavaan's ``sem()`` parameter
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from emstudy.errors import ConvergenceWarning
-from emstudy.stats.cfa._data import _prepare_data, _prepare_fiml_blocks, _prepare_moments
+from emstudy.stats.cfa._data import _ordinal_options, _prepare_data, _prepare_fiml_blocks, _prepare_moments
 from emstudy.stats.cfa.engine import _case_scores, _optimize
 from emstudy.stats.cfa.estimate import (
     CFAResult,
@@ -51,7 +52,7 @@ def sem(
     sample_cov: pd.DataFrame | None = None,
     sample_mean: pd.Series | None = None,
     sample_nobs: int | None = None,
-    estimator: str = "ML",
+    estimator: str | None = None,
     group: str | None = None,
     equal: Iterable[str] = (),
     group_partial: Iterable[str] = (),
@@ -65,7 +66,8 @@ def sem(
     ordered: bool | Iterable[str] | None = None,
     parameterization: str = "delta",
 ) -> CFAResult:
-    """Structural equation model by maximum likelihood, with lavaan's ``sem()`` defaults.
+    """Structural equation model by maximum likelihood (ML, MLR) or, with ``ordered`` items, by weighted least
+    squares (WLSMV, DWLS, ULSMV, ULS), with lavaan's ``sem()`` defaults.
 
     Parameters
     ----------
@@ -81,11 +83,16 @@ def sem(
     sample_cov, sample_mean, sample_nobs : optional
         Summary statistics instead of ``data``, as in :func:`cfa` (mappings group -> statistics
         for several groups); only with ``estimator="ML"`` and ``se="standard"``.
-    estimator : {"ML", "MLR"}
-        ``"MLR"``: ML estimates with the sandwich (robust) standard errors and the Yuan-Bentler
-        scaled chi-square, as lavaan's; needs raw data; not implemented with exogenous observed
+    estimator : {None, "ML", "MLR", "WLSMV", "DWLS", "ULSMV", "ULS"}
+        In any case (``"wlsmv"`` is ``"WLSMV"``; the result carries the upper-case name). ``None`` (the
+        default) is lavaan's: ``"ML"`` without ordered items, ``"WLSMV"`` with them. ``"ML"``: maximum
+        likelihood, standard errors from the expected information. ``"MLR"``: ML estimates with the
+        sandwich (robust) standard errors and the Yuan-Bentler scaled chi-square, as lavaan's; needs
+        raw data; not implemented with exogenous observed
         covariates (fixed.x). With groups or a mean structure and listwise deletion it is fitted
         by the FIML machinery on the complete rows (which gives the listwise ML estimates).
+        ``"WLSMV"``, ``"DWLS"``, ``"ULSMV"``, ``"ULS"``: only with ``ordered`` (see there); ``"ML"`` and
+        ``"MLR"`` are refused with ordered items.
     group : str, optional
         Column of ``data`` defining groups: the model is fitted in every group with a mean
         structure (intercepts free, latent means 0); a label written once is shared by all groups
@@ -123,16 +130,21 @@ def sem(
         Worker processes of the bootstrap; the result is the same for any number.
     max_iter : int
         Iteration limit of the optimizer.
-    ordered : True or list of str, optional
+    ordered : True, False or list of str, optional
         lavaan's ``ordered``: the observed variables are ordered categories (Likert items; all of
-        them: ``True`` or every observed variable of the model), with ``estimator`` ``"WLSMV"``
+        them: ``True`` or every observed variable of the model; ``False``, ``None`` or an empty list:
+        none). A name that is not a column of ``data`` is an error; a column the model does not use is
+        ignored, as in lavaan. The answers are integer codes (at most 10 categories) or ordered pandas
+        Categoricals (their categories in order are the levels). With groups, every category of an
+        item must be chosen in every group (as lavaan: merge a category nobody chose in some group into
+        its neighbour, in every group, or drop the item). Fitted with ``estimator`` ``"WLSMV"``
         (DWLS estimates, robust standard errors, the scaled-shifted test), ``"ULSMV"``, ``"DWLS"``
         or ``"ULS"`` on the thresholds and polychoric correlations (listwise or pairwise), as lavaan
         0.6.14 (:mod:`emstudy.stats.cfa.wls`): thresholds in ``params`` (``op "|"``), no ``missing="fiml"``
         or ``se`` options; ``equal`` also takes ``"thresholds"`` (partial: ``"A1|t2"``), with lavaan's
         identification (:mod:`emstudy.stats.cfa.wls_groups`).
     parameterization : {"delta", "theta"}
-        With ``ordered``: lavaan's ``parameterization``; ``"delta"`` fixes the latent responses'
+        With ``ordered`` only: lavaan's ``parameterization``; ``"delta"`` fixes the latent responses'
         variances at 1, ``"theta"`` the items' residual variances.
 
     Returns
@@ -160,9 +172,11 @@ def sem(
     ------
     ValueError
         One line on a syntax error (naming the model line), an unknown label in ``:=``, a
-        variable not in the data, a model with negative degrees of freedom, or an option that is
-        not implemented (MLR or robust SEs with fixed covariates; regressions of indicators;
-        second-order factors; covariances between a latent variable and an indicator).
+        variable not in the data, a model with negative degrees of freedom, a name in ``ordered`` that
+        is not a column of ``data``, an ordered item whose category is empty in some group (or that a
+        small group leaves with one category), or an option that is not implemented (MLR or robust
+        SEs with fixed covariates; regressions of indicators; second-order factors; covariances
+        between a latent variable and an indicator).
 
     Examples
     --------
@@ -180,6 +194,7 @@ def sem(
     approximation. ACM Transactions on Mathematical Software, 29, 245-262.
     White, H. (1982). Maximum likelihood estimation of misspecified models. Econometrica, 50, 1-25.
     """
+    estimator, ordered = _ordinal_options(estimator, ordered)
     if ordered is not None or estimator in ORDERED_ESTIMATORS or parameterization != "delta":
         _check_args_ordered(data, ordered, estimator, parameterization, missing, se, (equal, group_partial))
         mm = model if isinstance(model, SEMModel) else parse_sem(model)
@@ -311,13 +326,24 @@ def _sample_frame(S: np.ndarray, mean: np.ndarray, obs: list[str]) -> pd.DataFra
 
 
 def _check_args_ordered(data, ordered, estimator: str, parameterization: str, missing: str, se: str, equal) -> None:
-    """The options of :func:`sem` with ordered items (the model is checked by :mod:`~emstudy.stats.cfa.wls`)."""
+    """The options of :func:`sem` with ordered items, after :func:`~emstudy.stats.cfa._data._ordinal_options`
+    (the model and the data are checked by :mod:`~emstudy.stats.cfa.wls`)."""
     if parameterization not in ("delta", "theta"):
         raise ValueError(f"parameterization: expected 'delta' or 'theta', got {parameterization!r}")
+    if ordered is None and estimator in ORDERED_ESTIMATORS:
+        raise ValueError(
+            f"estimator: {estimator!r} needs ordered items; pass ordered=True or a list of items (or use "
+            "estimator='ML' or 'MLR')"
+        )
     if ordered is None:
-        raise ValueError(f"ordered: estimator={estimator!r} or parameterization needs ordered items; pass ordered=True")
+        raise ValueError(
+            f"parameterization: {parameterization!r} needs ordered items; pass ordered=True or a list of items"
+        )
     if estimator not in ORDERED_ESTIMATORS:
-        raise ValueError(f"estimator: ordered items need one of {ORDERED_ESTIMATORS} (as lavaan), got {estimator!r}")
+        raise ValueError(
+            f"estimator: ordered items need one of {ORDERED_ESTIMATORS} (as lavaan; the default, None, is 'WLSMV'), "
+            f"got {estimator!r}"
+        )
     if not isinstance(data, pd.DataFrame):
         raise ValueError("data: ordered items need the raw answers as a DataFrame (no sample_cov)")
     if missing not in ("listwise", "pairwise"):

@@ -8,16 +8,24 @@ means and the group sizes, after checking that every matrix is positive definite
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from emstudy.errors import MissingDataWarning
+from emstudy.stats.cfa.categorical import OrdinalMoments, _ordinal_values, ordinal_moments
 from emstudy.stats.cfa.syntax import MeasurementModel
 
 __all__: list[str] = []
+
+#: lavaan's estimators for ordered items (``sem(..., ordered=...)``)
+ORDERED_ESTIMATORS = ("WLSMV", "DWLS", "ULSMV", "ULS")
 
 
 def _check_data_columns(mm: MeasurementModel, data: object, group: str | None) -> pd.DataFrame:
@@ -333,3 +341,116 @@ def _prepare_fiml_blocks(mm: MeasurementModel, data: pd.DataFrame, group: str | 
                 "covariance; drop one of them from the model"
             )
     return labels, blocks
+
+
+# --------------------------------------------------------------------------------------------
+# the front door of ordered items: options, columns, groups, warnings at the user's line
+# --------------------------------------------------------------------------------------------
+def _ordinal_options(estimator: object, ordered: object) -> tuple[str, list[str] | bool | None]:
+    """``estimator`` and ``ordered`` as lavaan reads them: ``ordered`` ``None``, ``False`` or empty means no
+    ordered items (``None``), a name a list of one; ``estimator`` in any case, returned in upper case, and
+    ``None`` is lavaan's default: ``"WLSMV"`` with ordered items, ``"ML"`` without."""
+    if ordered is None or isinstance(ordered, bool | np.bool_):
+        ordered = True if ordered else None
+    else:
+        names = [ordered] if isinstance(ordered, str) else ordered
+        try:
+            names = list(names)
+        except TypeError:
+            raise ValueError(f"ordered: expected True, False or a list of item names, got {ordered!r}") from None
+        if not all(isinstance(v, str) for v in names):
+            raise ValueError(f"ordered: expected item names (strings), got {names!r}")
+        ordered = names or None
+    if estimator is None:
+        return ("ML" if ordered is None else "WLSMV"), ordered
+    if not isinstance(estimator, str):
+        raise ValueError(f"estimator: expected a name such as 'ML', 'MLR' or 'WLSMV', got {estimator!r}")
+    return estimator.upper(), ordered
+
+
+def _check_ordered_columns(data: pd.DataFrame, ordered: object) -> None:
+    """Every name in ``ordered`` is a column of ``data`` (lavaan warns of a name it does not find; a
+    misspelt item would otherwise be treated as continuous, or refused far from the cause)."""
+    if ordered is None or ordered is True:
+        return
+    absent = [v for v in ordered if v not in data.columns]
+    if absent:
+        what = f"{absent[0]!r} is not a column" if len(absent) == 1 else f"{absent} are not columns"
+        raise ValueError(f"ordered: {what} of data; check the spelling, or leave the name out of ordered")
+
+
+def _category(col: pd.Series, code: float) -> str:
+    """A category as the user wrote it: the label of an ordered Categorical (``code`` its position), or the code."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return repr(col.cat.categories[int(code) - 1])
+    return f"{code:g}"
+
+
+def _check_group_categories(rows: pd.DataFrame, obs: Sequence[str], group: str, labels: Sequence[str], missing: str):
+    """Ordered items in several groups: each group leaves every item at least two observed categories (a small
+    group may not: named, with its size), and observes every category that another group observes (lavaan
+    stops: "some categories of variable ... are empty in group ..."; the thresholds of the groups would cut
+    different categories under the same names). ``rows`` are the rows with a group; the rows used are the
+    complete ones (listwise) or those with an answer (pairwise), as :func:`ordinal_moments` uses them."""
+    x = _ordinal_values(rows, obs)
+    used = ~np.isnan(x).any(axis=1) if missing == "listwise" else ~np.isnan(x).all(axis=1)
+    gl = rows[group].astype(str).to_numpy()
+    kind = "complete rows" if missing == "listwise" else "rows with an answer"
+    sizes = {lab: int(np.sum(used & (gl == lab))) for lab in labels}
+    seen = [[np.unique(x[used & (gl == lab) & ~np.isnan(x[:, j]), j]) for lab in labels] for j in range(len(obs))]
+    for j, item in enumerate(obs):
+        for lab, vals in zip(labels, seen[j]):
+            if vals.size < 2:
+                what = f"a single observed category ({_category(rows[item], vals[0])})" if vals.size else "no answers"
+                raise ValueError(
+                    f"group: group {lab!r} of {group!r} has {sizes[lab]} {kind}, which leave item {item!r} with "
+                    f"{what}; merge the group with another or leave its rows out (or drop the item)"
+                )
+    for j, item in enumerate(obs):
+        every = np.unique(np.concatenate(seen[j]))
+        for lab, vals in zip(labels, seen[j]):
+            empty = np.setdiff1d(every, vals)
+            if empty.size:
+                k = int(np.searchsorted(every, empty[0]))
+                near = every[k + 1] if k < (every.size - 1) / 2 else every[k - 1]  # towards the middle
+                c, nb = _category(rows[item], empty[0]), _category(rows[item], near)
+                raise ValueError(
+                    f"data column {item!r}: category {c} is empty in group {lab!r} of {group!r} ({sizes[lab]} "
+                    f"{kind}) but chosen in other groups; merge it into its neighbour in every group (e.g. recode "
+                    f"{c} as {nb}) or drop the item"
+                )
+
+
+# emstudy/stats/, spelt as the interpreter spells this module's path (``co_filename``): the user's line is outside
+_STATS = str(Path(__file__).parent.parent) + os.sep
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` with which the function calling this one points a warning at the first frame outside
+    :mod:`emstudy.stats` (skipping the wrappers of :mod:`contextlib`, e.g. ``single_thread_blas``): the line
+    of the user's (or a study step's) call, however deep the ordered-item code sits below it."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and (
+        frame.f_code.co_filename.startswith(_STATS) or frame.f_code.co_filename == contextlib.__file__
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _group_moments(frame: pd.DataFrame, obs: list[str], missing: str, where: str) -> OrdinalMoments:
+    """:func:`ordinal_moments` of one group (``where``: ``"group 'East' of 'place'"``, or ``""`` for a single
+    group): its warnings issued again at the user's line as ``"sem: in group ..., ..."``, its errors naming the
+    group."""
+    with warnings.catch_warnings(record=True) as caught:  # the caller's filters apply, here and when re-issued
+        try:
+            out = ordinal_moments(frame, items=obs, missing=missing)
+        except ValueError as exc:
+            if not where:
+                raise
+            head, _, rest = str(exc).partition(": ")
+            raise ValueError(f"{head}: in {where}, {rest}") from None
+    level = _user_stacklevel()
+    for w in caught:
+        text = str(w.message).removeprefix("ordinal_moments: ")
+        warnings.warn(f"sem: {'in ' + where + ', ' if where else ''}{text}", w.category, stacklevel=level)
+    return out

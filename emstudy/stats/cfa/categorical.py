@@ -24,11 +24,10 @@ from scipy import special
 
 from emstudy.errors import DataWarning, MissingDataWarning
 from emstudy.stats._common import single_thread_blas
-from emstudy.stats.correlation import _BIG, _bvn_inner, _cells, _fit_pairs, _pair_tables, _start_values
+from emstudy.stats.correlation import _BIG, _MAX_CATEGORIES, _bvn_inner, _cells, _fit_pairs, _pair_tables, _start_values
 
 __all__ = ["OrdinalMoments", "ordinal_moments"]
 
-_MAX_CATEGORIES = 10  # Mplus's limit for a categorical variable; more distinct values is not a rating item
 _LAVAAN_BOUND = 0.999  # lavaan's nlminb bounds for a polychoric correlation
 _ZERO_ADD = 0.5  # lavaan's zero.add[1] for a 2 x 2 table with one empty cell (margins kept)
 
@@ -42,7 +41,9 @@ class OrdinalMoments:
     names : tuple of str
         Item names in the order given.
     levels : tuple of tuple of float
-        Observed categories of each item, ascending (unobserved categories are not levels, as in lavaan).
+        Observed categories of each item, ascending (unobserved categories are not levels, as in lavaan); for
+        an ordered pandas Categorical, the positions (1, 2, ...) of the observed categories among its
+        categories.
     thresholds : tuple of numpy.ndarray
         Per item, the increasing normal thresholds (``categories - 1`` of them).
     cor : numpy.ndarray
@@ -131,13 +132,7 @@ def _check_input(data: pd.DataFrame, items: Sequence[str] | None, missing: str) 
         raise ValueError(f"items: duplicated names in {names}")
     if len(names) < 2:
         raise ValueError(f"items: need at least 2 ordered items, got {len(names)}")
-    for c in names:
-        col = data[c]
-        if isinstance(col.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(col):
-            raise ValueError(
-                f"data column {c!r}: not an ordinal item (dtype {col.dtype}); code the answers as integers"
-            )
-    x = data[names].to_numpy(dtype=float)
+    x = _ordinal_values(data, names)
     keep = ~np.isnan(x).any(axis=1) if missing == "listwise" else ~np.isnan(x).all(axis=1)
     if not keep.all():
         what = (
@@ -164,6 +159,26 @@ def _check_input(data: pd.DataFrame, items: Sequence[str] | None, missing: str) 
                 f"data column {c!r}: {vals.size} categories, more than {_MAX_CATEGORIES}; not an ordinal item"
             )
     return names, x
+
+
+def _ordinal_values(data: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
+    """The answers of the items ``names`` as floats (missing: NaN): numeric codes as they are, an ordered pandas
+    Categorical by the position of its category (``1..K`` in the order of its categories, as lavaan codes an
+    ordered factor); an unordered Categorical or text is refused."""
+    out = np.empty((len(data), len(names)))
+    for j, c in enumerate(names):
+        col = data[c]
+        if isinstance(col.dtype, pd.CategoricalDtype) and col.dtype.ordered:
+            codes = col.cat.codes.to_numpy()
+            out[:, j] = np.where(codes < 0, np.nan, codes + 1.0)
+        elif isinstance(col.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(col):
+            raise ValueError(
+                f"data column {c!r}: not an ordinal item (dtype {col.dtype}); code the answers as integers "
+                "(or as an ordered pandas Categorical)"
+            )
+        else:
+            out[:, j] = col.to_numpy(dtype=float, na_value=np.nan)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -283,7 +298,11 @@ def ordinal_moments(
     Parameters
     ----------
     data : pandas.DataFrame
-        Integer-coded answers (at most 10 categories), missing as NaN; one group.
+        Integer-coded answers, missing as NaN; one group. At most 10 observed categories per item (Mplus's
+        limit for a categorical variable, the limit of every polychoric in emstudy). An ordered pandas
+        Categorical column is an item whose levels are the positions ``1..K`` of its categories (``levels``
+        reports those positions; a category nobody chose is not a level, as for numeric codes); an unordered
+        Categorical is refused.
     items : sequence of str, optional
         Columns to use, in this order; all columns by default.
     missing : {"listwise", "pairwise"}

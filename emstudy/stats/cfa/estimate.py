@@ -42,6 +42,7 @@ import pandas as pd
 from scipy import stats
 
 from emstudy.errors import HeywoodWarning, ModelWarning, SampleSizeWarning
+from emstudy.stats.cfa._data import ORDERED_ESTIMATORS, _ordinal_options
 from emstudy.stats.cfa.engine import _case_scores, _Engine, _Par
 from emstudy.stats.cfa.fiml import _FIMLEngine, _patterns
 from emstudy.stats.cfa.fit import FitMeasures, _saturated_trace
@@ -167,10 +168,15 @@ class CFAResult:
 
     def __repr__(self) -> str:
         grp = f", groups={list(self.groups)}" if len(self.groups) > 1 else ""
+        f = self.fit
+        if np.isfinite(f.cfi_scaled):  # MLR, WLSMV, ULSMV: the scaled statistic, as summary() and FitMeasures show
+            stats = f"chisq_scaled={f.chisq_scaled:.3f}, df={f.df}, CFI_scaled={f.cfi_scaled:.3f}, "
+            stats += f"RMSEA_scaled={f.rmsea_scaled:.3f}"
+        else:
+            stats = f"chisq={f.chisq:.3f}, df={f.df}, CFI={f.cfi:.3f}, RMSEA={f.rmsea:.3f}"
         return (
-            f"CFAResult(factors={list(self.model.factors)}, n={sum(self.n_obs)}{grp}, "
-            f"chisq={self.fit.chisq:.3f}, df={self.fit.df}, CFI={self.fit.cfi:.3f}, "
-            f"RMSEA={self.fit.rmsea:.3f}, SRMR={self.fit.srmr:.3f}, converged={self.converged})"
+            f"CFAResult(factors={list(self.model.factors)}, n={sum(self.n_obs)}{grp}, estimator={self.estimator}, "
+            f"{stats}, SRMR={f.srmr:.3f}, converged={self.converged})"
         )
 
 
@@ -181,7 +187,7 @@ def cfa(
     sample_cov: pd.DataFrame | Mapping[object, pd.DataFrame] | None = None,
     sample_mean: pd.Series | Mapping[object, pd.Series] | None = None,
     sample_nobs: int | Mapping[object, int] | None = None,
-    estimator: str = "ML",
+    estimator: str | None = None,
     group: str | None = None,
     equal: Iterable[str] = (),
     group_partial: Iterable[str] = (),
@@ -221,9 +227,11 @@ def cfa(
     sample_nobs : int or mapping of group to int, optional
         Number of observations behind each matrix (lavaan's ``sample.nobs``); required with
         ``sample_cov``, and more than the number of observed variables.
-    estimator : {"ML", "MLR", "WLSMV", "DWLS", "ULSMV", "ULS"}
-        ``"ML"``: maximum likelihood with the biased sample covariance (lavaan
-        ``likelihood="normal"``), standard errors from the expected information.
+    estimator : {None, "ML", "MLR", "WLSMV", "DWLS", "ULSMV", "ULS"}
+        In any case (``"mlr"`` is ``"MLR"``; the result carries the upper-case name); ``None`` (the default)
+        is lavaan's: ``"ML"``, or ``"WLSMV"`` with ``ordered`` items. ``"ML"``: maximum likelihood with
+        the biased sample covariance (lavaan ``likelihood="normal"``), standard errors from the expected
+        information.
         ``"MLR"``: the same estimates with Huber-White sandwich standard errors (observed
         information as bread) and the Yuan-Bentler scaled chi-square as in lavaan's
         ``estimator="MLR"`` (``chisq_scaled``, ``chisq_scaling_factor``, ``pvalue_scaled`` in
@@ -235,7 +243,8 @@ def cfa(
         ``tli_robust``, ``rmsea_robust`` with its interval and p-close; see
         :mod:`emstudy.stats.cfa.robust`); ``cfi``, ``tli`` and ``rmsea`` stay the ML ones. With
         ``missing="fiml"`` the robust indices are given for ML fits too, as lavaan does. Needs raw
-        ``data``. ``"WLSMV"``, ``"DWLS"``, ``"ULSMV"``, ``"ULS"``: only with ``ordered`` (see there).
+        ``data``. ``"WLSMV"``, ``"DWLS"``, ``"ULSMV"``, ``"ULS"``: only with ``ordered`` (see there), which
+        refuses ``"ML"`` and ``"MLR"``.
     group : str, optional
         Column of ``data`` defining groups for a multi-group model; adds a mean structure.
         With ``sample_cov`` the groups are the keys of the mapping instead.
@@ -257,10 +266,12 @@ def cfa(
         with every model variable missing are dropped (with a warning).
     max_iter : int
         Iteration limit of the optimizer.
-    ordered : True or list of str, optional
+    ordered : True, False or list of str, optional
         lavaan's ``ordered``: the items are ordered categories (Likert items; ``True`` or a list of
-        every item of the model), fitted as :func:`~emstudy.stats.sem.sem` fits them (the same
-        function, :mod:`emstudy.stats.cfa.wls`) with ``estimator`` one of ``"WLSMV"`` (DWLS estimates
+        every item of the model; ``False``, ``None`` or an empty list: none; a name that is not a column
+        of ``data`` is an error; integer codes, at most 10 categories, or ordered pandas Categoricals;
+        with ``group``, every category chosen in every group, as lavaan requires), fitted as
+        :func:`~emstudy.stats.sem.sem` fits them (the same function, :mod:`emstudy.stats.cfa.wls`) with ``estimator`` one of ``"WLSMV"`` (DWLS estimates
         on the thresholds and polychoric correlations, robust standard errors, the scaled-shifted
         test), ``"ULSMV"``, ``"DWLS"``, ``"ULS"``: thresholds in ``params`` (``op "|"``), no
         log-likelihood, AIC or BIC, ``missing`` ``"listwise"`` or ``"pairwise"``, raw ``data`` only.
@@ -327,8 +338,7 @@ def cfa(
     and quadratic estimating equations in latent variable modeling with categorical and continuous
     outcomes. Unpublished manuscript.
     """
-    from emstudy.stats.cfa.wls import ORDERED_ESTIMATORS  # wls.py builds on this module: imported here
-
+    estimator, ordered = _ordinal_options(estimator, ordered)
     mm = model if isinstance(model, MeasurementModel) else parse_model(model)
     if ordered is not None or estimator in ORDERED_ESTIMATORS or parameterization != "delta":
         _check_args_cfa_ordered(sample_cov=sample_cov, sample_mean=sample_mean, sample_nobs=sample_nobs)

@@ -107,12 +107,30 @@ class FitMeasures:
         return pd.Series({self._LAVAAN.get(f, f.replace("_", ".")): getattr(self, f) for f in names}, dtype=float)
 
     def __repr__(self) -> str:
-        scaled = f"chisq_scaled={self.chisq_scaled:.3f}, " if np.isfinite(self.chisq_scaled) else ""
+        """What ``fit.fit`` shows: for a fit with a scaled test (MLR; WLSMV and ULSMV with ordered items) the
+        scaled chi-square, its df and p, the scaled CFI, TLI and RMSEA (and MLR's robust CFI and RMSEA), then
+        the standard chi-square and p, as ``summary()`` reports them; for ML the standard ones; no AIC and BIC
+        for the least-squares fits of ordered items (lavaan has none)."""
+        tail = f"SRMR={self.srmr:.3f}"
+        tail += f", AIC={self.aic:.1f}, BIC={self.bic:.1f}" if np.isfinite(self.aic) else ""
+        tail += f", WRMR={self.wrmr:.3f}" if np.isfinite(self.wrmr) else ""
+        if not np.isfinite(self.cfi_scaled):  # ML, or DWLS/ULS with ordered items: the standard statistic
+            scaled = f"chisq_scaled={self.chisq_scaled:.3f}, " if np.isfinite(self.chisq_scaled) else ""
+            return (
+                f"FitMeasures(chisq={self.chisq:.3f}, df={self.df}, p={self.pvalue:.3g}, {scaled}"
+                f"CFI={self.cfi:.3f}, TLI={self.tli:.3f}, RMSEA={self.rmsea:.3f} "
+                f"[{self.rmsea_ci_lower:.3f}, {self.rmsea_ci_upper:.3f}], {tail})"
+            )
+        robust = (
+            f"robust: CFI={self.cfi_robust:.3f}, TLI={self.tli_robust:.3f}, RMSEA={self.rmsea_robust:.3f}; "
+            if np.isfinite(self.cfi_robust)
+            else ""
+        )
         return (
-            f"FitMeasures(chisq={self.chisq:.3f}, df={self.df}, p={self.pvalue:.3g}, {scaled}"
-            f"CFI={self.cfi:.3f}, TLI={self.tli:.3f}, RMSEA={self.rmsea:.3f} "
-            f"[{self.rmsea_ci_lower:.3f}, {self.rmsea_ci_upper:.3f}], SRMR={self.srmr:.3f}, "
-            f"AIC={self.aic:.1f}, BIC={self.bic:.1f})"
+            f"FitMeasures(scaled: chisq={self.chisq_scaled:.3f}, df={self.df}, p={self.pvalue_scaled:.3g}, "
+            f"CFI={self.cfi_scaled:.3f}, TLI={self.tli_scaled:.3f}, RMSEA={self.rmsea_scaled:.3f} "
+            f"[{self.rmsea_ci_lower_scaled:.3f}, {self.rmsea_ci_upper_scaled:.3f}]; {robust}"
+            f"standard: chisq={self.chisq:.3f}, p={self.pvalue:.3g}; {tail})"
         )
 
 

@@ -19,9 +19,15 @@ from scipy import stats
 
 from emstudy.errors import EmstudyWarning
 from emstudy.stats._common import single_thread_blas
+from emstudy.stats.cfa._data import ORDERED_ESTIMATORS, _ordinal_options
 from emstudy.stats.cfa.estimate import CFAResult, cfa
 from emstudy.stats.cfa.fit import FitMeasures
-from emstudy.stats.cfa.invariance_ordinal import _chisq_difference_ordered, _invariance_ordered
+from emstudy.stats.cfa.invariance_ordinal import (
+    _chisq_difference_ordered,
+    _invariance_ordered,
+    _no_constraint,
+    _warn_same_df,
+)
 from emstudy.stats.cfa.syntax import MeasurementModel, parse_model
 
 __all__ = ["chisq_difference", "InvarianceResult", "invariance"]
@@ -61,6 +67,12 @@ def chisq_difference(*fits: CFAResult, names: Sequence[str] | None = None, metho
         row), as ``lavTestLRT`` prints them: ``chisq`` is the ML (unscaled) statistic of each
         model also for MLR, ``chisq_diff`` the (scaled) difference statistic. With MLR the
         columns ``chisq_scaled`` and ``chisq_scaling_factor`` of the models follow ``chisq``.
+
+    Warns
+    -----
+    ModelWarning
+        When a model has the degrees of freedom of the one before it (as lavaan's "some models have the same
+        degrees of freedom"): there is no test between them and ``pvalue_diff`` is NaN.
 
     Examples
     --------
@@ -109,7 +121,9 @@ def chisq_difference(*fits: CFAResult, names: Sequence[str] | None = None, metho
             row["pvalue_diff"] = _lrt_pvalue(dchi, ddf)
         rows.append(row)
         prev = f
-    return pd.DataFrame(rows).set_index("model")
+    table = pd.DataFrame(rows).set_index("model")
+    _warn_same_df(table, stacklevel=2)
+    return table
 
 
 def _difference_method(fits: Sequence[CFAResult], method: str) -> bool:
@@ -146,12 +160,17 @@ class InvarianceResult:
         ``npar, chisq, df, pvalue, cfi, rmsea, srmr, aic, bic`` (with MLR also ``chisq_scaled,
         chisq_scaling_factor, pvalue_scaled, cfi_robust, rmsea_robust``) and the comparison with the
         previous level: ``compared_with, chisq_diff, df_diff, pvalue_diff, delta_cfi, delta_rmsea,
-        holds`` (with MLR the Satorra-Bentler 2001 scaled difference and the changes of the robust
-        CFI and RMSEA).
+        holds, note`` (with MLR the Satorra-Bentler 2001 scaled difference and the changes of the robust
+        CFI and RMSEA). ``note`` is empty, or for a level that adds no constraint to the one before (0
+        degrees of freedom, e.g. the ordered ``"thresholds+loadings+intercepts"``, lavaan fixing the
+        intercepts of ordered items at 0) "adds no constraint (the same model as <level>)": its deltas and
+        p-value are NaN and it holds exactly when the level before holds.
     fits : dict of str to CFAResult
     level : str
-        Highest level supported: ``"none"`` (metric fails), ``"metric"``, ``"partial scalar"``
-        or ``"scalar"``.
+        Highest level supported: ``"configural"`` (metric fails; whether the configural model itself fits
+        is for its fit indices in ``table`` to say), ``"metric"``, ``"partial scalar"`` or ``"scalar"``;
+        with ordered items ``"configural"``, ``"thresholds"``, ``"thresholds+loadings"`` or
+        ``"thresholds+loadings+intercepts"``. (Before issue 15 a failed first comparison gave ``"none"``.)
     freed_intercepts : tuple of str
         Items whose intercepts were freed to reach partial scalar invariance (empty if none).
     search : pandas.DataFrame
@@ -199,6 +218,12 @@ class InvarianceResult:
         ]
         for name, row in self.table.iterrows():
             if name == "configural":
+                continue
+            if row.get("note"):  # 0 df: the same model as the level before
+                lines.append(
+                    f"{name} vs {row['compared_with']}: {row['note']}; 0 df, no test; it holds exactly when "
+                    f"{row['compared_with']} holds (it {'does' if row['holds'] else 'does not'})"
+                )
                 continue
             verdict = "holds" if row["holds"] else "does not hold"
             lrt = "rejects" if row["pvalue_diff"] < self.alpha else "does not reject"
@@ -271,7 +296,7 @@ def invariance(
     data: pd.DataFrame | None = None,
     group: str | None = None,
     *,
-    estimator: str = "ML",
+    estimator: str | None = None,
     missing: str = "listwise",
     sample_cov: Mapping[object, pd.DataFrame] | None = None,
     sample_mean: Mapping[object, pd.Series] | None = None,
@@ -312,18 +337,22 @@ def invariance(
     group : str, optional
         Grouping column of ``data``. With summary statistics only a name for the grouping
         (shown in the summary; default ``"group"``).
-    estimator : {"ML", "MLR"}
-        Passed to every fit (:func:`cfa`), including those of the partial search. With ``"MLR"``
-        the levels are compared by the Satorra-Bentler (2001) scaled chi-square difference test
+    estimator : {None, "ML", "MLR", "WLSMV", "DWLS", "ULSMV", "ULS"}
+        In any case (``"mlr"`` is ``"MLR"``); ``None`` (the default) is ``"ML"``, or ``"WLSMV"`` with
+        ``ordered`` items, which take only the ordered estimators (``"ML"`` and ``"MLR"`` are refused
+        with them, as by :func:`cfa`). Passed to every fit (:func:`cfa`), including those of the
+        partial search. With ``"MLR"`` the levels are compared by the Satorra-Bentler (2001) scaled chi-square difference test
         (as lavaan's ``lavTestLRT``; :func:`chisq_difference`) and the table adds
         ``chisq_scaled, chisq_scaling_factor, pvalue_scaled, cfi_robust, rmsea_robust``; the
         changes in CFI and RMSEA that judge a level (``delta_cfi``, ``delta_rmsea``) are those of
         the robust indices (Brosseau-Liard & Savalei 2014; Brosseau-Liard, Savalei & Li 2012; with
         FIML the corrected ones of Zhang & Savalei 2023, as lavaan's ``cfi.robust`` and
         ``rmsea.robust``). Needs raw ``data``.
-    missing : {"listwise", "fiml"}
+    missing : {"listwise", "fiml", "pairwise"}
         Passed to every fit: listwise deletion, or full-information ML (lavaan's
-        ``missing = "ml"``). Needs raw ``data``.
+        ``missing = "ml"``; not with ``ordered``). Needs raw ``data``. ``"pairwise"`` with ``ordered``
+        only: lavaan's ``missing = "pairwise"`` (each group's thresholds from every answer, polychorics
+        from the pairwise-complete rows).
     sample_cov, sample_mean, sample_nobs : mapping of group label, optional
         Summary statistics per group instead of ``data``: covariance matrices (unbiased, as
         lavaan's ``sample.cov``), means and numbers of observations; see :func:`cfa`.
@@ -341,9 +370,11 @@ def invariance(
         Worker processes for the configural, metric and scalar fits (at most three are used); the result is
         the same for any number (each fit is the same computation; the warnings of a worker are issued again
         here).
-    ordered : list of str or True, optional
-        Ordered (Likert) items: the WLSMV sequence of Wu & Estabrook (2016) instead, levels
-        ``configural, thresholds, thresholds+loadings, thresholds+loadings+intercepts`` with lavaan's
+    ordered : list of str, True or False, optional
+        Ordered (Likert) items (``False``, ``None`` or an empty list: none; a name must be a column of
+        ``data``; every category of an item must be chosen in every group, as lavaan requires: merge a
+        category nobody chose in some group into its neighbour, in every group): the WLSMV sequence
+        of Wu & Estabrook (2016) instead, levels ``configural, thresholds, thresholds+loadings, thresholds+loadings+intercepts`` with lavaan's
         identification and ``lavTestLRT``'s scaled difference test (``estimator`` "WLSMV" unless
         "DWLS", "ULSMV" or "ULS"; ``parameterization`` "delta" or "theta"; raw ``data`` only; no
         partial search); :mod:`emstudy.stats.cfa.invariance_ordinal`.
@@ -377,7 +408,8 @@ def invariance(
     Brosseau-Liard, P. E., & Savalei, V. (2014). Adjusting incremental fit indices for nonnormality.
     Multivariate Behavioral Research, 49, 460-470.
     """
-    if ordered is not None:  # ordered items: the WLSMV sequence, from all the arguments (the first statement)
+    estimator, ordered = _ordinal_options(estimator, ordered)  # lavaan's defaults; rebinds arguments only
+    if ordered is not None:  # ordered items: the WLSMV sequence, from all the arguments (no other local yet)
         return InvarianceResult(**_invariance_ordered(**{k: v for k, v in locals().items() if k != "n_jobs"}))
     inputs, group = _check_args_invariance(
         data,
@@ -390,19 +422,16 @@ def invariance(
         max_free=max_free,
         min_invariant=min_invariant,
         n_jobs=n_jobs,
+        parameterization=parameterization,
     )
     mm = model if isinstance(model, MeasurementModel) else parse_model(model)
     fits: dict[str, CFAResult] = _fit_levels(mm, inputs, n_jobs)
-    rows = {"configural": {**_row(fits["configural"]), "compared_with": "", "holds": True}}
-    comp_metric = _compare(fits["metric"], fits["configural"], "configural", cfi_cut, rmsea_cut)
-    rows["metric"] = {**_row(fits["metric"]), **comp_metric}
-    comp_scalar = _compare(fits["scalar"], fits["metric"], "metric", cfi_cut, rmsea_cut)
-    rows["scalar"] = {**_row(fits["scalar"]), **comp_scalar}
+    rows = _level_rows(fits, cfi_cut, rmsea_cut)
     freed: list[str] = []
     search_rows: list[dict] = []
-    if not comp_metric["holds"]:
-        level = "none"
-    elif comp_scalar["holds"]:
+    if not rows["metric"]["holds"]:
+        level = "configural"
+    elif rows["scalar"]["holds"]:
         level = "scalar"
     else:
         level = "metric"
@@ -418,9 +447,9 @@ def invariance(
             )
             if current is not None:
                 fits["partial scalar"] = current
-                comp = _compare(current, fits["metric"], "metric", cfi_cut, rmsea_cut)
+                comp = _no_constraint(_compare(current, fits["metric"], "metric", cfi_cut, rmsea_cut), True)
                 rows["partial scalar"] = {**_row(current), **comp}
-                if comp["holds"]:
+                if comp["holds"] and not comp["note"]:  # 0 df: every intercept equality freed, the metric model
                     level = "partial scalar"
     search = pd.DataFrame(search_rows, columns=["step", "item", "chisq", "df", "cfi", "rmsea"])
     return InvarianceResult(
@@ -453,10 +482,22 @@ def _check_args_invariance(
     max_free: int | None,
     min_invariant: int,
     n_jobs: int = 1,
+    parameterization: str = "delta",
 ) -> tuple[dict, str]:
-    """Check the input of :func:`invariance`; return the keyword arguments of :func:`cfa` that
-    carry the data (raw or summary statistics) and the estimation options, and the name of the
-    grouping."""
+    """Check the input of :func:`invariance` without ordered items (``estimator`` already in upper case);
+    return the keyword arguments of :func:`cfa` that carry the data (raw or summary statistics) and the
+    estimation options, and the name of the grouping."""
+    if estimator in ORDERED_ESTIMATORS:
+        raise ValueError(
+            f"estimator: {estimator!r} needs ordered items; pass ordered=True or a list of items (or use "
+            "estimator='ML' or 'MLR')"
+        )
+    if parameterization != "delta":
+        raise ValueError(
+            f"parameterization: {parameterization!r} needs ordered items; pass ordered=True or a list of items"
+        )
+    if missing == "pairwise":
+        raise ValueError("missing: 'pairwise' needs ordered items; use 'listwise' or 'fiml' (or pass ordered=)")
     if estimator not in ("ML", "MLR"):
         raise ValueError(f"estimator: expected 'ML' or 'MLR', got {estimator!r}")
     if missing not in ("listwise", "fiml"):
@@ -578,6 +619,16 @@ def _partial_scalar_search(
     return current, freed, search_rows
 
 
+def _level_rows(fits: Mapping[str, CFAResult], cfi_cut: float, rmsea_cut: float) -> dict[str, dict]:
+    """The table rows of the configural, metric and scalar fits: each level's fit and its comparison with the
+    level before (:func:`~emstudy.stats.cfa.invariance_ordinal._no_constraint` for one that adds no constraint)."""
+    rows = {"configural": {**_row(fits["configural"]), "compared_with": "", "holds": True, "note": ""}}
+    for name, base in (("metric", "configural"), ("scalar", "metric")):
+        comp = _compare(fits[name], fits[base], base, cfi_cut, rmsea_cut)
+        rows[name] = {**_row(fits[name]), **_no_constraint(comp, rows[base]["holds"])}
+    return rows
+
+
 def _levels_table(rows: dict[str, dict]) -> pd.DataFrame:
     """The fit and comparison table of the invariance levels, one row per model."""
     table = pd.DataFrame.from_dict(rows, orient="index")
@@ -600,6 +651,7 @@ def _levels_table(rows: dict[str, dict]) -> pd.DataFrame:
         "delta_cfi",
         "delta_rmsea",
         "holds",
+        "note",
     ]
     table = table[cols]
     table.index.name = "model"

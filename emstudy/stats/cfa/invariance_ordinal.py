@@ -30,12 +30,14 @@ Equation Modeling, 14, 464-504.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from emstudy.errors import ModelWarning
 from emstudy.stats.cfa.estimate import CFAResult
 from emstudy.stats.cfa.semengine import _layout
 from emstudy.stats.cfa.semsyntax import SEMModel, parse_sem
@@ -85,16 +87,19 @@ def _invariance_ordered(
     n_jobs: int = 1,
 ) -> dict:
     """The fields of :class:`~emstudy.stats.cfa.invariance.InvarianceResult` for ordered items, from the
-    arguments of :func:`~emstudy.stats.cfa.invariance.invariance` (``estimator="ML"``, its default, means
-    WLSMV; no partial search: ``partial``, ``max_free``, ``min_invariant`` and ``n_jobs`` do not apply): the fits of the
-    four levels, their table and the highest level that holds (``"none"`` if equal thresholds do not)."""
-    estimator = "WLSMV" if estimator == "ML" else estimator
+    arguments of :func:`~emstudy.stats.cfa.invariance.invariance` (``estimator`` WLSMV by default, ``"ML"``
+    refused, as by ``sem``; no partial search: ``partial``, ``max_free``, ``min_invariant`` and ``n_jobs`` do not apply): the fits of the
+    four levels, their table and the highest level that holds (``"configural"`` if equal thresholds do not)."""
+    estimator = "WLSMV" if estimator is None else estimator  # lavaan's default (invariance() sets it already)
     if sample_cov is not None or sample_mean is not None or sample_nobs is not None:
         raise ValueError(
             "sample_cov: ordinal invariance needs the raw answers (data and group), not summary statistics"
         )
     if estimator not in ORDERED_ESTIMATORS:
-        raise ValueError(f"estimator: ordered items need one of {ORDERED_ESTIMATORS} (as lavaan), got {estimator!r}")
+        raise ValueError(
+            f"estimator: ordered items need one of {ORDERED_ESTIMATORS} (as lavaan; the default, None, is 'WLSMV'), "
+            f"got {estimator!r}"
+        )
     if parameterization not in ("delta", "theta"):
         raise ValueError(f"parameterization: expected 'delta' or 'theta', got {parameterization!r}")
     if missing not in ("listwise", "pairwise"):
@@ -110,19 +115,17 @@ def _invariance_ordered(
     states = _level_states(mm, lay, data, opts)
     fits = {name: dataclasses.replace(s[0], wls_state=(s[1], s[2])) for name, s in states.items()}
     names = list(ORDINAL_LEVELS)
-    rows = {names[0]: {**_row(fits[names[0]]), "compared_with": "", "holds": True}}
+    rows = {names[0]: {**_row(fits[names[0]]), "compared_with": "", "holds": True, "note": ""}}
     level = names[0]
     for prev, name in zip(names, names[1:]):
-        comp = _compare(states[name], states[prev], prev, cfi_cut, rmsea_cut)
-        if comp["df_diff"] == 0:
-            comp["holds"] = rows[prev]["holds"]  # the same model as the level before (lavaan 0.6.14)
+        comp = _no_constraint(_compare(states[name], states[prev], prev, cfi_cut, rmsea_cut), rows[prev]["holds"])
         rows[name] = {**_row(fits[name]), **comp}
         if level == prev and comp["holds"]:
             level = name
     return {
         "table": pd.DataFrame.from_dict(rows, orient="index")[list(rows[names[-1]])],
         "fits": fits,
-        "level": level if level != names[0] else "none",
+        "level": level,
         "freed_intercepts": (),
         "search": pd.DataFrame(columns=["step", "item", "chisq", "df"]),
         "group": group,
@@ -198,6 +201,34 @@ def _compare(state: tuple, base: tuple, base_name: str, cfi_cut: float, rmsea_cu
     }
 
 
+def _no_constraint(comp: dict, base_holds: bool) -> dict:
+    """The comparison ``comp`` of :func:`_compare` with its ``note``: empty, or for a level that adds no
+    constraint to the one before (0 degrees of freedom: the same model, e.g. "+intercepts" after
+    "thresholds+loadings" when every item is ordered) "adds no constraint (the same model as <level>)", no changes
+    of CFI and RMSEA and no p-value (lavaan's ``lavTestLRT`` gives none on 0 df), and ``holds`` that of the level
+    before (``base_holds``): the same model holds exactly when that one does. Shared with the continuous sequence
+    of :func:`~emstudy.stats.cfa.invariance.invariance`."""
+    if comp["df_diff"] != 0:
+        return comp | {"note": ""}
+    note = f"adds no constraint (the same model as {comp['compared_with']})"
+    nan = float("nan")
+    return comp | {"pvalue_diff": nan, "delta_cfi": nan, "delta_rmsea": nan, "holds": bool(base_holds), "note": note}
+
+
+def _warn_same_df(table: pd.DataFrame, *, stacklevel: int) -> None:
+    """Warn, as lavaan's ``lavTestLRT`` does ("some models have the same degrees of freedom"), when a model of the
+    :func:`~emstudy.stats.cfa.invariance.chisq_difference` table ``table`` has the df of the one before it: no
+    difference test between them (its p-value is NaN); they are the same model or not nested."""
+    same = [str(m) for m, d in zip(table.index[1:], table["df_diff"].iloc[1:]) if d == 0]
+    if same:
+        warnings.warn(
+            f"fits: {same} have the same degrees of freedom as the model before (0 df difference), so there is no "
+            "difference test (p-value NaN); they are the same model or not nested (lavaan warns alike)",
+            ModelWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+
 def _chisq_difference_ordered(fits: Sequence[CFAResult], names: Sequence[str] | None, method: str) -> pd.DataFrame:
     """:func:`~emstudy.stats.cfa.invariance.chisq_difference` of ordered-item fits (each with its fitted model,
     ``wls_state``, as :func:`~emstudy.stats.sem.sem` returns them): lavaan's ``lavTestLRT``, whose default for
@@ -236,4 +267,6 @@ def _chisq_difference_ordered(fits: Sequence[CFAResult], names: Sequence[str] | 
             row |= {"chisq_diff": dchi, "df_diff": ddf, "pvalue_diff": pv}
         rows.append(row)
         prev = f
-    return pd.DataFrame(rows).set_index("model")
+    table = pd.DataFrame(rows).set_index("model")
+    _warn_same_df(table, stacklevel=3)
+    return table

@@ -192,7 +192,8 @@ def _add_statement(
     if s.op == "=~":
         if fixed is None and mm.items_of(s.lhs)[0] == s.rhs and not std_lv and not free_marker:
             fixed = 1.0
-        tab.add(s.lhs, s.op, s.rhs, "L", obs.index(s.rhs), eta.index(s.lhs), label=label, fixed=fixed, value=1.0)
+        start = _loading_start(mm.items_of(s.lhs)[0], s.rhs, lay, S)
+        tab.add(s.lhs, s.op, s.rhs, "L", obs.index(s.rhs), eta.index(s.lhs), label=label, fixed=fixed, value=start)
     elif s.op == "~":
         tab.add(s.lhs, s.op, s.rhs, "B", eta.index(s.lhs), eta.index(s.rhs), label=label, fixed=fixed)
     elif s.op == "~1":
@@ -212,6 +213,20 @@ def _add_statement(
             f"model line {s.line}: covariance '{s.lhs} ~~ {s.rhs}' between a latent variable and an indicator "
             "is not supported"
         )
+
+
+def _loading_start(first: str, item: str, lay: _Layout, S: np.ndarray | None) -> float:
+    """The start value of a loading: 1, or -1 where the item covaries negatively with its factor's first item.
+
+    With every loading at +1 and a reverse-keyed first item (the marker), the optimizer starts on the wrong side
+    of a zero factor variance and can end there (bfi's agreeableness with A1 first); the sign of the sample
+    covariance puts it on the right side. Items of other factors, latent indicators and a covariance of exactly
+    0 keep +1.
+    """
+    observed = [v for v in (first, item) if v in lay.obs and v not in lay.latent]
+    if S is None or len(observed) < 2 or first == item:
+        return 1.0
+    return -1.0 if S[lay.obs.index(item), lay.obs.index(first)] < 0 else 1.0
 
 
 def _add_defaults(tab: _Table, mm: SEMModel, lay: _Layout, S: np.ndarray, written: set, *, std_lv: bool) -> None:

@@ -46,7 +46,8 @@ from scipy import linalg
 
 from emstudy.errors import ConvergenceWarning, MissingDataWarning
 from emstudy.stats._common import single_thread_blas
-from emstudy.stats.cfa.categorical import ordinal_moments
+from emstudy.stats.cfa._data import ORDERED_ESTIMATORS as ORDERED_ESTIMATORS  # the names' home is _data
+from emstudy.stats.cfa._data import _check_group_categories, _check_ordered_columns, _group_moments, _user_stacklevel
 from emstudy.stats.cfa.estimate import CFAResult, _wald_columns, _warn_negative_variances
 from emstudy.stats.cfa.semengine import _build_sem_table, _Layout, _sem_start, _SEMEngine, _SPar
 from emstudy.stats.cfa.semsyntax import SEMModel
@@ -62,8 +63,6 @@ from emstudy.stats.cfa.wls_groups import (
 )
 
 __all__: list[str] = []
-
-ORDERED_ESTIMATORS = ("WLSMV", "DWLS", "ULSMV", "ULS")
 
 
 def _sem_ordered(
@@ -90,6 +89,7 @@ def _sem_ordered(
     the difference tests of :mod:`~emstudy.stats.cfa.wls_groups`); ``moments``: the group labels and sample
     statistics of an earlier fit to the same ``data`` (a fitted model's ``data``), not computed again;
     ``start``: an earlier fit's parameter table whose estimates start the fit (:func:`_warm_start`)."""
+    _check_ordered_columns(data, ordered)
     _check_ordered(mm, lay, ordered)
     equal = (equal,) if isinstance(equal, str) else tuple(equal)
     group_partial = (group_partial,) if isinstance(group_partial, str) else tuple(group_partial)
@@ -102,7 +102,7 @@ def _sem_ordered(
     if moments is not None:
         labels, groups = moments[0], list(moments[1])
     elif group is None:
-        labels, found = [""], [ordinal_moments(data, items=obs, missing=missing)]
+        labels, found = [""], [_group_moments(data, obs, missing, "")]
     else:
         if group not in data.columns:
             raise ValueError(f"group: column {group!r} is not in data")
@@ -111,13 +111,15 @@ def _sem_ordered(
             warnings.warn(
                 f"sem: {len(data) - len(rows)} of {len(data)} rows without a value of {group!r} were removed",
                 MissingDataWarning,
-                stacklevel=3,
+                stacklevel=_user_stacklevel(),
             )
         labels = [str(v) for v in pd.unique(rows[group])]
         if len(labels) < 2:
             raise ValueError(f"group: column {group!r} has fewer than two groups")
+        _check_group_categories(rows, obs, group, labels, missing)
+        glabel = rows[group].astype(str)
         found = [
-            ordinal_moments(rows.loc[rows[group].astype(str) == lab, obs], items=obs, missing=missing) for lab in labels
+            _group_moments(rows.loc[glabel == lab, obs], obs, missing, f"group {lab!r} of {group!r}") for lab in labels
         ]
     if moments is None:
         groups = [_GroupStats(m.thresholds, m.cor, m.wls_obs, m.nacov, m.nobs) for m in found]
@@ -178,11 +180,11 @@ def _fit_ordered_state(
             "latent variable and the items' categories (an item with a rare category); with "
             "parameterization='theta', a negative residual variance under 'delta' has no finite solution.",
             ConvergenceWarning,
-            stacklevel=5,  # sem -> _sem_ordered -> single_thread_blas -> here
+            stacklevel=_user_stacklevel(),  # sem (or cfa, invariance) -> _sem_ordered -> single_thread_blas -> here
         )
     params = _wls_params(lay, len(mm.statements), model, x, cov, labels=labels)
     causes = "a misspecified model, too few indicators or an item with rare categories"
-    _warn_negative_variances(params, causes=causes, stacklevel=5)
+    _warn_negative_variances(params, causes=causes, stacklevel=_user_stacklevel())  # it adds its own frame
     frames = [pd.DataFrame(_latent_cor(model, x, g), index=obs, columns=obs) for g in range(eng.G)]
     result = CFAResult(
         model=mm,
@@ -204,7 +206,8 @@ def _fit_ordered_state(
 
 
 def _check_ordered(mm: SEMModel, lay: _Layout, ordered: object) -> None:
-    """What the ordered-item estimator does not fit: one sentence each."""
+    """What the ordered-item estimator does not fit: one sentence each (``ordered`` True or a list of names;
+    a name the model does not use is ignored, as lavaan)."""
     names = list(lay.obs) if ordered is True else [ordered] if isinstance(ordered, str) else list(ordered)
     rest = [v for v in lay.obs if v not in names]
     if rest:
@@ -302,6 +305,10 @@ class _WLSModel:
         self.nfree = extra.nfree
         self.ns = np.array([d.nobs for d in self.data], dtype=float)
         self.N = float(self.ns.sum())
+        # the groups' weights in the discrepancy function: lavaan 0.6 minimises sum_g (N_g - 1) F_g / (2 N) for
+        # WLS, DWLS and ULS (lav_model_objective), so with equality constraints across groups of unequal sizes
+        # the estimates depend on the "- 1"; the standard errors use N_g / N (lav_model_information)
+        self.fit_w = (self.ns - 1.0) / self.N
         self.s = [np.asarray(d.wls_obs, dtype=float) for d in self.data]
         self.gamma = [np.asarray(d.nacov, dtype=float) for d in self.data]
         diag = estimator in ("WLSMV", "DWLS")
@@ -366,18 +373,17 @@ class _WLSModel:
         return out
 
     def fun(self, x: np.ndarray) -> float:
-        return float(sum(n / self.N * np.sum(w * (s - self.implied(x, g)) ** 2) for g, (n, w, s) in self._groups()))
+        return float(sum(wg * np.sum(w * (s - self.implied(x, g)) ** 2) for g, (wg, w, s) in self._groups()))
 
     def _groups(self):
-        return enumerate(zip(self.ns, self.W, self.s))
+        return enumerate(zip(self.fit_w, self.W, self.s))
 
     def normal_equations(self, x: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """``F``, ``J'W r`` and ``J'W J`` summed over the groups with weights ``N_g / N``."""
+        """``F``, ``J'W r`` and ``J'W J`` summed over the groups with weights ``(N_g - 1) / N`` (``fit_w``)."""
         f, b, H = 0.0, np.zeros(self.nfree), np.zeros((self.nfree, self.nfree))
-        for g, (n, w, s) in self._groups():
+        for g, (wg, w, s) in self._groups():
             r = s - self.implied(x, g)
             D = self.jacobian(x, g)
-            wg = n / self.N
             f += wg * float(np.sum(w * r * r))
             b += wg * D.T @ (w * r)
             # only the parameters this group's moments depend on (the others' columns are 0): several groups'
