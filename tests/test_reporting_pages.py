@@ -42,6 +42,24 @@ def test_case_report_shows_the_figures_it_is_given(study, project):
     assert report.banner[0].startswith("SYNTHETIC DATA")
 
 
+def test_case_report_reliability_table_shows_ordinal_omega_beside_ordinal_alpha(study, project):
+    """Issue 15 (new user's finding 15c): the table shows what reliability.csv has, in both languages."""
+    cf = study.findings[0]
+    rel = cf.tables["reliability"]
+    assert {"ordinal_alpha", "ordinal_omega_total"} <= set(rel.columns)
+    for lang, cols, words in (
+        ("en", ["omega", "ordinal alpha", "ordinal omega"], ("ordinal alpha and ordinal omega total", "polychoric")),
+        ("zh", ["omega", "有序alpha", "有序omega"], ("有序alpha与有序omega总系数", "多分格相关")),
+    ):
+        page = case_report(cf, project.codebook(), lang=lang)
+        table = next(t for s in page.sections for t in s.tables if all(w in t.caption for w in words))
+        shown = list(table.frame.columns)
+        assert shown[-3:] == cols, lang
+        assert all(w in table.caption for w in words), lang
+        assert table.frame[cols[2]].tolist() == rel["ordinal_omega_total"].tolist()
+        assert table.frame[cols[1]].tolist() == rel["ordinal_alpha"].tolist()
+
+
 def test_count_word_rejects_an_unknown_language():
     assert count_word(5, "en") == "five"
     with pytest.raises(ValueError, match="lang"):

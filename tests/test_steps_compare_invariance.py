@@ -109,6 +109,18 @@ def test_means_are_reported_only_as_far_as_invariance_holds(inv):
     assert not t.loc["effectiveness", "means_comparable"] and "only 1 equal" in t.loc["effectiveness", "reason"]
     assert t.loc["warning", "means_comparable"]
     assert ci.construct_levels(inv.model, "scalar", ())["level"].eq("scalar").all()
+    # issue 15: a failed metric level is "configural" (it was "none", and the reason read "the none level only")
+    configural = dataclasses.replace(inv, level="configural", verdict=ci.means_verdict("configural"))
+    status = configural.constructs_table()
+    assert configural.latent_means().empty and not status["means_comparable"].any()
+    assert (
+        status["reason"]
+        .eq("the model reaches the configural level only: loadings and intercepts differ between cases")
+        .all()
+    )
+    assert ci.means_verdict("configural").startswith("Metric invariance does not hold (only configural invariance)")
+    with pytest.raises(ValueError, match="level: expected one of"):
+        ci.means_verdict("none")
 
 
 def test_text_names_the_level_and_the_differences(cc, inv):

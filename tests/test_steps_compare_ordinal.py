@@ -9,6 +9,7 @@ that function called directly.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def test_merge_empty_categories() -> None:
 
 
 @pytest.mark.parametrize(
-    ("fiml", "agrees"), [("scalar", True), ("partial scalar", True), ("metric", False), ("none", False)]
+    ("fiml", "agrees"), [("scalar", True), ("partial scalar", True), ("metric", False), ("configural", False)]
 )
 def test_sentences_say_the_level_and_the_agreement(inv: co.OrdinalInvariance, fiml: str, agrees: bool) -> None:
     text = co.ordinal_text(inv, fiml_level=fiml, synthetic=True)
@@ -112,6 +113,20 @@ def test_sentences_say_the_level_and_the_agreement(inv: co.OrdinalInvariance, fi
     assert "not available" in plain["en"] and "Synthetic" not in plain["en"] and "合成" not in plain["zh"]
     with pytest.raises(ValueError, match=r"^fiml_level: expected one of"):
         co.ordinal_text(inv, fiml_level="strict", synthetic=True)
+
+
+def test_a_failed_thresholds_level_reads_configural(inv: co.OrdinalInvariance) -> None:
+    # issue 15: the level is "configural" when equal thresholds fail (it was "none"); the step's sentences say so
+    # and the 0-df row keeps its own sentence (no delta, no p-value)
+    failed = dataclasses.replace(inv, level="configural")
+    assert not failed.means_comparable
+    text = co.ordinal_text(failed, fiml_level="configural", synthetic=False)
+    assert "Highest level supported: configural only (not even equal thresholds)." in text["en"]
+    assert "达到的最高水平：仅形态等值（连阈值等值也不成立）。" in text["zh"] and "仅形态等值）一致" in text["zh"]
+    assert "agrees with the FIML/MLR analysis (items as continuous: configural invariance)" in text["en"]
+    row = inv.table().set_index("level").loc["thresholds+loadings+intercepts"]
+    assert row["note"] == "adds no constraint (the same model as thresholds+loadings)" and np.isnan(row["delta_cfi"])
+    assert "equal thresholds, loadings and intercepts add no constraint" in text["en"] and "nan" not in text["en"]
 
 
 def test_written_files_are_byte_stable(inv: co.OrdinalInvariance, tmp_path: Path) -> None:
@@ -157,11 +172,6 @@ STUDY_MEASURES = [
 ]
 
 
-@pytest.mark.skipif(
-    not REF_STUDY_PATH.is_file(),
-    reason="tests/reference/invariance_ordinal_synthetic.json absent: nice Rscript tests/reference/"
-    "invariance_ordinal_synthetic.R (lavaan needs more than 90 minutes of CPU for the three 48-item fits)",
-)
 def test_the_committed_study_output_matches_lavaan() -> None:
     # Rscript tests/reference/invariance_ordinal_synthetic.R:
     #   cfa(model, all, group = "case", ordered = items, estimator = "WLSMV", missing = "pairwise",

@@ -39,6 +39,10 @@ def test_the_summary_counts_the_constructs_and_names_the_lowest_and_the_weakest_
     assert zh[0].endswith(f"；最低的是{cb.label(low, 'zh')}（{cited}）。")
     ordinal = f"ordinal alpha {t['ordinal_alpha'].min():.2f}-{t['ordinal_alpha'].max():.2f}"
     assert ordinal in en[0] and f"有序{ordinal.removeprefix('ordinal ')}" in zh[0]
+    # ordinal omega beside ordinal alpha (issue 15, new user's finding 15c), after it
+    o_min, o_max = t["ordinal_omega_total"].min(), t["ordinal_omega_total"].max()
+    assert f"{ordinal}, ordinal omega {o_min:.2f}-{o_max:.2f})" in en[0]
+    assert f"有序omega {o_min:.2f}-{o_max:.2f}）" in zh[0]
     weak = t["weakest_r_drop"].idxmin()
     item, r = t.loc[weak, "weakest_item"], t.loc[weak, "weakest_r_drop"]
     assert en[1] == (

@@ -223,9 +223,13 @@ def test_verdicts_follow_the_cut_offs(wencheng):
     assert v["SRMR"] == ("good" if f.srmr <= 0.08 else "poor")
     assert v["min AVE"] == ("good" if (wencheng.validity["ave"] >= 0.5).all() else "poor")
     assert wencheng.cfa_missing == "fiml" and wencheng.n_cfa == wencheng.n_respondents
-    # 6 sentences, and 4 on the WLSMV fit after the listwise one (tests/test_steps_structure_ordinal.py)
+    # 6 sentences, then 4 on the WLSMV fit after the FIML validity ones, which define CR and AVE before the WLSMV
+    # comparison uses them (tests/test_steps_structure_ordinal.py)
     assert len(wencheng.sentences["en"]) == len(wencheng.sentences["zh"]) == 10
-    assert wencheng.sentences["en"][4].startswith("Treating the items as ordered categories (WLSMV")
+    assert wencheng.sentences["en"][6].startswith("Treating the items as ordered categories (WLSMV")
+    for lang, defined in (("en", "average variance extracted (AVE, "), ("zh", "平均方差抽取量（AVE，")):
+        first = next(i for i, s in enumerate(wencheng.sentences[lang]) if "AVE" in s)
+        assert defined in wencheng.sentences[lang][first], lang
     assert f"n = {wencheng.n_cfa}" in wencheng.sentences["en"][1] and "FIML" in wencheng.sentences["zh"][1]
     assert (
         wencheng.cfa_listwise is None

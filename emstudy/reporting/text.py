@@ -61,8 +61,8 @@ TEXT: dict[str, dict] = {
         "cases_col": "cases",
         "heatmap_caption": "Construct means by place",
         "profiles_caption": "Construct profiles of the {n} places",
-        "rel_caption": "Reliability by construct (alpha with Feldt 95% CI; ordinal alpha, from polychoric "
-        "correlations, of the latent responses behind the five categories; omega total)",
+        "rel_caption": "Reliability by construct (alpha with Feldt 95% CI, omega total; ordinal alpha and ordinal "
+        "omega total, from polychoric correlations, of the latent responses behind the five categories)",
         "ipa_caption": "Importance-performance map: importance is the standardized weight of a construct for "
         "perceived effectiveness, performance its mean (95% CI); the shaded upper left is "
         "\u201cconcentrate here\u201d (Martilla & James 1977)",
@@ -132,8 +132,9 @@ TEXT: dict[str, dict] = {
             "alpha": "alpha",
             "alpha_ci_lower": "CI low",
             "alpha_ci_upper": "CI high",
-            "ordinal_alpha": "ordinal alpha",
             "omega_total": "omega",
+            "ordinal_alpha": "ordinal alpha",
+            "ordinal_omega_total": "ordinal omega",
         },
     },
     "zh": {
@@ -187,7 +188,8 @@ TEXT: dict[str, dict] = {
         "cases_col": "涉及地区",
         "heatmap_caption": "各地构念均值",
         "profiles_caption": "{n}地构念得分剖面",
-        "rel_caption": "各构念信度（alpha及Feldt 95%置信区间；有序alpha：基于多分格相关，针对五级选项背后的潜在连续反应；omega总系数）",
+        "rel_caption": "各构念信度（alpha及Feldt 95%置信区间，omega总系数；有序alpha与有序omega总系数："
+        "基于多分格相关，针对五级选项背后的潜在连续反应）",
         "ipa_caption": "重要性-表现分析图：重要性为各构念对应急管理成效感知的标准化回归系数，表现为其均值（95%置信区间）；"
         "左上阴影区为“重点改进区”（Martilla & James 1977）",
         "mixed_data": "合成数据案例：{synthetic}。来自问卷文件的案例：{real}。",
@@ -229,8 +231,9 @@ TEXT: dict[str, dict] = {
             "alpha": "alpha",
             "alpha_ci_lower": "置信下限",
             "alpha_ci_upper": "置信上限",
-            "ordinal_alpha": "有序alpha",
             "omega_total": "omega",
+            "ordinal_alpha": "有序alpha",
+            "ordinal_omega_total": "有序omega",
         },
     },
 }

@@ -77,9 +77,9 @@ _MEANS_VERDICT = {
     "metric": (
         "Only metric invariance holds: relations (slopes, correlations) can be compared across cases, but not means."
     ),
-    "none": (
-        "Metric invariance does not hold: neither means nor relations of these constructs can be "
-        "compared across cases with confidence."
+    "configural": (
+        "Metric invariance does not hold (only configural invariance): neither means nor relations of these "
+        "constructs can be compared across cases with confidence."
     ),
 }
 
@@ -272,7 +272,8 @@ def construct_levels(model: str, level: str, freed: Sequence[str]) -> pd.DataFra
         elif lv in ("scalar", "partial scalar"):
             ok, reason = False, f"only {n_equal} equal intercept(s) left"
         else:
-            ok, reason = False, f"the model reaches the {level} level only: intercepts differ between cases"
+            differ = "loadings and intercepts" if level == "configural" else "intercepts"
+            ok, reason = False, f"the model reaches the {level} level only: {differ} differ between cases"
         rows.append(
             {
                 "construct": factor,
@@ -396,7 +397,7 @@ _ZH_VERDICT = {
     "scalar": "标量等值成立：各地的载荷与截距相等，可以比较各地的构念均值（潜变量或观测均值）。",
     "partial scalar": "部分标量等值成立：在部分等值模型下可以比较各地的潜变量均值；观测量表均值只能近似比较（部分截距不等）。",
     "metric": "仅度量等值成立：各地载荷相等，可比较变量间关系（斜率、相关），但不宜比较均值。",
-    "none": "度量等值不成立：各地这些构念的均值和变量间关系都不宜比较。",
+    "configural": "度量等值不成立（仅形态等值）：各地这些构念的均值和变量间关系都不宜比较。",
 }
 _LEVEL_ZH = {"configural": "形态", "metric": "度量", "scalar": "标量", "partial scalar": "部分标量"}
 

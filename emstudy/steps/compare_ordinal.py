@@ -59,29 +59,28 @@ __all__ = [
     "write_results",
 ]
 
-#: What each level allows one to compare: "means", "relations" or "none".
+#: What each level allows one to compare: "means", "relations" or "none" (``"configural"``: the first
+#: constrained level failed; emstudy.stats.invariance reported it as "none" before issue 15).
 _ALLOWS_ORDINAL = {
-    "none": "none",
+    "configural": "none",
     "thresholds": "none",
     "thresholds+loadings": "means",
     "thresholds+loadings+intercepts": "means",
 }
-_ALLOWS_FIML = {"none": "none", "metric": "relations", "scalar": "means", "partial scalar": "means"}
+_ALLOWS_FIML = {"configural": "none", "metric": "relations", "scalar": "means", "partial scalar": "means"}
 _LEVEL_EN = {
-    "configural": "configural",
+    "configural": "configural only (not even equal thresholds)",
     "thresholds": "equal thresholds",
     "thresholds+loadings": "equal thresholds and loadings",
     "thresholds+loadings+intercepts": "equal thresholds, loadings and intercepts",
-    "none": "not even equal thresholds",
 }
 _LEVEL_ZH = {
-    "configural": "形态",
+    "configural": "仅形态等值（连阈值等值也不成立）",
     "thresholds": "阈值等值",
     "thresholds+loadings": "阈值与载荷等值",
     "thresholds+loadings+intercepts": "阈值、载荷与截距等值",
-    "none": "连阈值等值也不成立",
 }
-_FIML_ZH = {"scalar": "标量", "partial scalar": "部分标量", "metric": "度量", "none": "未达度量"}
+_FIML_ZH = {"scalar": "标量", "partial scalar": "部分标量", "metric": "度量", "configural": "仅形态"}
 _TABLE_COLUMNS = [
     "level",
     "npar",
@@ -101,6 +100,7 @@ _TABLE_COLUMNS = [
     "delta_cfi",
     "delta_rmsea",
     "holds",
+    "note",
 ]
 
 
@@ -119,7 +119,7 @@ class OrdinalInvariance:
         Respondents with at least one answered item in the cases that entered, and those of them who skipped
         some item (pairwise deletion uses their answers).
     level : str
-        Highest level that holds (``"none"`` if equal thresholds do not).
+        Highest level that holds (``"configural"`` if equal thresholds do not).
     case_ids : tuple of str
         The cases in the model, in order.
     merged : pandas.DataFrame
@@ -339,7 +339,7 @@ def _agreement(inv: OrdinalInvariance, fiml_level: str | None, lang: str) -> str
 
 def ordinal_text(inv: OrdinalInvariance, *, fiml_level: str | None, synthetic: bool) -> dict[str, str]:
     """The ordinal invariance findings in English and Chinese: levels, merged categories, agreement with the
-    FIML/MLR level ``fiml_level`` (``"scalar"``, ``"partial scalar"``, ``"metric"``, ``"none"``; None if not
+    FIML/MLR level ``fiml_level`` (``"scalar"``, ``"partial scalar"``, ``"metric"``, ``"configural"``; None if not
     available) and the estimator the comparison of means rests on. ``synthetic`` labels the text.
 
     Returns

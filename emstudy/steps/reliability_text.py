@@ -244,6 +244,7 @@ _SUMMARY = {
         "range_sep": ", ",
         "omega": "omega",
         "ordinal": "ordinal alpha",
+        "ordinal_omega": "ordinal omega",
         "lowest": "; the lowest is {label} ({value})",
         "named": "{label} ({value})",
         "below": "; {names} {verb} the threshold (alpha and omega >= {ok:.2f})",
@@ -271,6 +272,7 @@ _SUMMARY = {
         "range_sep": "，",
         "omega": "omega",
         "ordinal": "有序alpha",
+        "ordinal_omega": "有序omega",
         "lowest": "；最低的是{label}（{value}）",
         "named": "{label}（{value}）",
         "below": "；{names}未达到标准（alpha与omega应 ≥ {ok:.2f}）",
@@ -306,9 +308,10 @@ def _coefficient(t: pd.DataFrame) -> pd.Series:
 
 
 def _ranges(t: pd.DataFrame, w: dict) -> str:
-    """``" (omega 0.72-0.84, ordinal alpha 0.74-0.87)"``: the ranges of the other coefficients of the table."""
+    """``" (omega 0.72-0.84, ordinal alpha 0.74-0.87, ordinal omega 0.75-0.87)"``: the ranges of the other
+    coefficients of the table (those it has)."""
     parts = []
-    for col, name in (("omega_total", "omega"), ("ordinal_alpha", "ordinal")):
+    for col, name in (("omega_total", "omega"), ("ordinal_alpha", "ordinal"), ("ordinal_omega_total", "ordinal_omega")):
         v = pd.to_numeric(t[col], errors="coerce").dropna() if col in t.columns else pd.Series(dtype=float)
         if len(v):
             parts.append(w["range"].format(name=w[name], lo=_f(v.min()), hi=_f(v.max())))

@@ -33,8 +33,9 @@ fits three models: FIML with ML (the fit the verdicts, CR and AVE rest on), FIML
 listwise ML fit as a sensitivity check when the complete cases outnumber the free parameters (otherwise
 it is not estimable and the results say so). ``cfa_fit.json`` names every fit (``fits``). Beside them, the
 items as the ordered categories they are: WLSMV on polychoric correlations with lavaan's ``missing =
-"pairwise"`` (:mod:`emstudy.steps.structure_ordinal`; ``cfa_wlsmv.json``), and whether its fit verdicts and
-loadings change the conclusions; the verdicts, CR and AVE still rest on the FIML ML fit.
+"pairwise"`` (:mod:`emstudy.steps.structure_ordinal`; ``cfa_wlsmv.json``), and which conclusions change
+with it (fit verdicts; each construct's CR, AVE and Fornell-Larcker verdicts); the verdicts, CR and AVE still
+rest on the FIML ML fit.
 
 References
 ----------
@@ -409,7 +410,7 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
     EFA: as many factors as constructs (core + outcome), minres + oblimin, Pearson pairwise (psych's
     conventions). CFA: :func:`fit_core_cfa` by FIML with ML, and with MLR beside it; listwise ML as a
     sensitivity check when the complete cases outnumber the free parameters; the items as ordered
-    categories by WLSMV with pairwise present data (:func:`~emstudy.steps.structure_ordinal.ordinal_cfa`).
+    categories by WLSMV with pairwise deletion (:func:`~emstudy.steps.structure_ordinal.ordinal_cfa`).
     CR and AVE per construct from the FIML fit's standardized loadings (``composite_reliability``,
     ``average_variance_extracted``); HTMT (Henseler et al. 2015, arithmetic means, pairwise
     correlations); Fornell-Larcker: ``sqrt(AVE)`` above every latent correlation of the construct.
@@ -475,7 +476,8 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
     verdicts = _verdicts(fit, validity, ht)
     sentences = _sentences(encoded.case.id, pa, k, fit, validity, verdicts)
     for lang, more in _fit_sentences(fit, mlr, listwise, n_listwise, _n_free(model)).items():
-        sentences[lang][2:2] = more + ordinal.sentences[lang]
+        # the WLSMV fit after the FIML validity sentences, which define CR and AVE before it compares them
+        sentences[lang] = [*sentences[lang][:2], *more, *sentences[lang][2:], *ordinal.sentences[lang]]
     return StructureResults(
         case_id=encoded.case.id,
         n_respondents=len(items),

@@ -8,13 +8,24 @@ variance-adjusted (scaled-shifted) test, delta parameterisation (:func:`emstudy.
 answered every item and can empty a category, so missing answers are handled as lavaan's ``missing =
 "pairwise"``: thresholds from each item's answers, each polychoric from the rows answering both items, the
 weight matrix from the casewise scores without the missing contributions (Asparouhov & Muthen 2010 on
-pairwise-present WLSMV; ``tests/reference/categorical_pairwise.R`` checks it against lavaan).
+WLSMV with pairwise deletion; ``tests/reference/categorical_pairwise.R`` checks it against lavaan).
 
-:func:`ordinal_cfa` compares the WLSMV fit with the FIML ML fit: the fit criteria of
-:data:`~emstudy.steps.structure_text.CRITERIA` on the scaled CFI and RMSEA (WLSMV) against the ML ones,
-and the standardized loadings side by side, and says in English and Chinese whether the conclusions
-change. The cut-offs of Hu & Bentler (1999) were derived for ML; under WLSMV they tend to accept more
-misfit (Xia & Yang 2019), so agreement of the two is the reassuring case and a WLSMV-only pass is not.
+:func:`ordinal_cfa` compares the WLSMV fit with the FIML ML fit and says in English and Chinese which
+conclusions change and which do not. The conclusions compared are those notebook 03 draws from a CFA:
+
+* the fit verdicts: the criteria of :data:`~emstudy.steps.structure_text.CRITERIA` on the scaled CFI and
+  RMSEA (WLSMV) against the ML ones, and each fit's SRMR;
+* per construct, convergent validity (composite reliability >= 0.70, average variance extracted, AVE,
+  >= 0.50) and discriminant validity by Fornell & Larcker (1981) (square root of the AVE above every latent
+  correlation of the construct), from each fit's standardized loadings and latent correlations, as
+  :func:`emstudy.steps.structure.run` computes them for the FIML fit.
+
+HTMT (Henseler et al. 2015) is computed from the item correlations, not from a CFA, so it does not depend
+on the estimator. Polychoric correlations are not attenuated by the five categories, so the WLSMV loadings,
+and with them CR and AVE, are expected to be higher than the FIML ML ones (they describe the latent
+responses behind the answers). The study's verdicts rest on the FIML ML fit. The cut-offs of Hu & Bentler
+(1999) were derived for ML; under WLSMV they tend to accept more misfit (Xia & Yang 2019), so agreement of
+the two is the reassuring case and a WLSMV-only pass is not.
 
 References
 ----------
@@ -27,6 +38,10 @@ Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in covariance s
 Structural Equation Modeling, 6, 1-55.
 Xia, Y., & Yang, Y. (2019). RMSEA, CFI, and TLI in structural equation modeling with ordered categorical
 data: The story they tell depends on the estimation methods. Behavior Research Methods, 51, 409-428.
+Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with unobservable variables
+and measurement error. Journal of Marketing Research, 18, 39-50.
+Henseler, J., Ringle, C. M., & Sarstedt, M. (2015). A new criterion for assessing discriminant validity
+in variance-based structural equation modeling. Journal of the Academy of Marketing Science, 43, 115-135.
 """
 
 from __future__ import annotations
@@ -43,7 +58,7 @@ from emstudy.errors import EmstudyWarning
 from emstudy.fileio import write_csv, write_json
 from emstudy.stats.cfa import CFAResult
 from emstudy.stats.sem import sem
-from emstudy.stats.validity import average_variance_extracted
+from emstudy.stats.validity import average_variance_extracted, composite_reliability
 from emstudy.steps import files
 from emstudy.steps.structure_text import CRITERIA, _level
 
@@ -56,6 +71,13 @@ _CRITERIA = (
     ("SRMR", "srmr", "srmr", CRITERIA["srmr_good"], None, False),
 )
 _ESTIMATION = "WLSMV (DWLS, robust SEs, scaled-shifted test), delta parameterization, lavaan missing = 'pairwise'"
+#: The validity conclusions compared per construct: (key, column of the validity table, English, Chinese).
+_VALIDITY = (
+    ("cr", "cr_ok", "composite reliability", "组合信度"),
+    ("ave", "ave_ok", "AVE", "AVE"),
+    ("fornell_larcker", "fornell_larcker", "the Fornell-Larcker criterion", "Fornell-Larcker准则"),
+)
+_ESTIMATORS = ("fiml_ml", "wlsmv")
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,6 +100,10 @@ class OrdinalCFA:
         Warnings of the fit.
     reason : str
         Why there is no fit (empty when there is one).
+    validity : pandas.DataFrame
+        One row per construct: ``cr``, ``ave``, ``max_latent_corr``, ``cr_ok``, ``ave_ok`` and
+        ``fornell_larcker``, each with the suffix ``_fiml_ml`` and ``_wlsmv`` (the definitions of
+        :func:`emstudy.steps.structure.run`); empty without a fit.
     """
 
     fit: CFAResult | None
@@ -86,11 +112,22 @@ class OrdinalCFA:
     sentences: dict[str, list[str]]
     notes: tuple[str, ...] = field(default=())
     reason: str = ""
+    validity: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def fit_changed(self) -> bool:
+        """Whether a fit criterion's verdict differs between the FIML ML and the WLSMV fit."""
+        return bool(len(self.criteria)) and not bool(self.criteria["same"].all())
+
+    @property
+    def validity_changed(self) -> dict[str, list[str]]:
+        """The constructs whose CR, AVE or Fornell-Larcker verdict differs between the two fits, by criterion."""
+        return _validity_changes(self.validity)
 
     @property
     def changed(self) -> bool:
-        """Whether a fit criterion's verdict differs between the FIML ML and the WLSMV fit."""
-        return bool(len(self.criteria)) and not bool(self.criteria["same"].all())
+        """Whether any conclusion changes with the estimator: a fit verdict or a construct's validity verdict."""
+        return self.fit_changed or any(self.validity_changed.values())
 
     def fit_table(self) -> pd.DataFrame:
         """The WLSMV fit measures (lavaan's names) as one column; empty without a fit."""
@@ -104,7 +141,8 @@ class OrdinalCFA:
         f = self.fit.fit
         return (
             f"OrdinalCFA(WLSMV n={sum(self.fit.n_obs)}, CFI scaled={f.cfi_scaled:.3f}, "
-            f"RMSEA scaled={f.rmsea_scaled:.3f}, SRMR={f.srmr:.3f}, verdicts changed={self.changed})"
+            f"RMSEA scaled={f.rmsea_scaled:.3f}, SRMR={f.srmr:.3f}, fit verdicts changed={self.fit_changed}, "
+            f"validity verdicts changed={sum(map(len, self.validity_changed.values()))})"
         )
 
 
@@ -159,8 +197,10 @@ def ordinal_cfa(
         return OrdinalCFA(None, pd.DataFrame(), loads, {"en": [en], "zh": [zh]}, notes, reason)
     crit = _criteria(fiml, fit)
     loads = _loadings(fiml, fit)
+    valid = _validity_both(fiml, fit)
     names = {lang: dict((labels or {}).get(lang, {})) for lang in ("en", "zh")}
-    return OrdinalCFA(fit, crit, loads, _ordinal_sentences(fiml, fit, crit, loads, names), notes)
+    sentences = _ordinal_sentences(fit, crit, loads, valid, names)
+    return OrdinalCFA(fit, crit, loads, sentences, notes, validity=valid)
 
 
 def _criteria(fiml: CFAResult, fit: CFAResult) -> pd.DataFrame:
@@ -184,6 +224,55 @@ def _ave(loads: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"fiml_ml": g["std_fiml_ml"].agg(one), "wlsmv": g["std_wlsmv"].agg(one)})
 
 
+def _validity(fit: CFAResult) -> pd.DataFrame:
+    """CR, AVE and the Fornell-Larcker criterion per construct from ``fit``'s standardized solution.
+
+    The definitions of :func:`emstudy.steps.structure.run`: CR and AVE from the standardized loadings (NaN
+    when one exceeds 1, a Heywood case), Fornell-Larcker when the square root of the AVE exceeds every
+    absolute latent correlation of the construct.
+    """
+    p = fit.params
+    lam = p[p["op"] == "=~"]
+    facs = list(dict.fromkeys(lam["lhs"]))
+    cov = p[(p["op"] == "~~") & p["lhs"].isin(facs) & p["rhs"].isin(facs) & (p["lhs"] != p["rhs"])]
+    corr = pd.DataFrame(np.eye(len(facs)), index=facs, columns=facs)
+    for lhs, rhs, r in zip(cov["lhs"], cov["rhs"], cov["std_all"].to_numpy(dtype=float), strict=True):
+        corr.loc[lhs, rhs] = corr.loc[rhs, lhs] = r
+    rows = {}
+    for c in facs:
+        loads = lam.loc[lam["lhs"] == c, "std_all"].to_numpy(dtype=float)
+        ok = np.abs(loads).max() <= 1
+        cr, ave = (composite_reliability(loads), average_variance_extracted(loads)) if ok else (np.nan, np.nan)
+        others = float(corr.loc[c].drop(c).abs().max()) if len(facs) > 1 else float("nan")
+        rows[c] = {
+            "cr": cr,
+            "ave": ave,
+            "max_latent_corr": others,
+            "cr_ok": bool(cr >= CRITERIA["cr_min"]),
+            "ave_ok": bool(ave >= CRITERIA["ave_min"]),
+            "fornell_larcker": bool(np.sqrt(ave) > others),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("construct")
+
+
+def _validity_both(fiml: CFAResult, fit: CFAResult) -> pd.DataFrame:
+    """:func:`_validity` of the FIML ML and the WLSMV fit side by side (``<column>_fiml_ml``, ``<column>_wlsmv``)."""
+    a, b = _validity(fiml), _validity(fit)
+    b = b.reindex(a.index)
+    cols = {f"{c}_{e}": (a if e == "fiml_ml" else b)[c] for c in a.columns for e in _ESTIMATORS}
+    return pd.DataFrame(cols, index=a.index)
+
+
+def _validity_changes(valid: pd.DataFrame) -> dict[str, list[str]]:
+    """Per validity criterion, the constructs whose verdict differs between the FIML ML and the WLSMV fit."""
+    if valid.empty:
+        return {key: [] for key, *_ in _VALIDITY}
+    return {
+        key: [c for c in valid.index if bool(valid.loc[c, f"{col}_fiml_ml"]) != bool(valid.loc[c, f"{col}_wlsmv"])]
+        for key, col, *_ in _VALIDITY
+    }
+
+
 def _loadings(fiml: CFAResult, fit: CFAResult) -> pd.DataFrame:
     key = ["lhs", "rhs"]
     a = fiml.params[fiml.params["op"] == "=~"].set_index(key)
@@ -202,17 +291,39 @@ def _loadings(fiml: CFAResult, fit: CFAResult) -> pd.DataFrame:
 
 
 _ZH_LEVEL = {"good": "良好", "acceptable": "可接受", "poor": "不佳"}
+#: What a construct gains or loses under WLSMV, by validity criterion: (en gained, en lost, zh).
+_CHANGE_TEXT = {
+    "cr": ("composite reliability reaches 0.70", "composite reliability no longer reaches 0.70", "组合信度达到0.70"),
+    "ave": ("AVE reaches 0.50", "AVE no longer reaches 0.50", "AVE达到0.50"),
+    "fornell_larcker": (
+        "the Fornell-Larcker criterion holds",
+        "the Fornell-Larcker criterion no longer holds",
+        "满足Fornell-Larcker准则",
+    ),
+}
+_SHORT = {
+    "cr": ("composite reliability", "组合信度"),
+    "ave": ("AVE", "AVE"),
+    "fornell_larcker": ("Fornell-Larcker", "Fornell-Larcker准则"),
+}
+
+
+def _and(words: list[str], lang: str) -> str:
+    """``"a, b and c"`` (``"a、b和c"``)."""
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}" if lang == "en" else f"{'、'.join(words[:-1])}和{words[-1]}"
 
 
 def _ordinal_sentences(
-    fiml: CFAResult, fit: CFAResult, crit: pd.DataFrame, loads: pd.DataFrame, names: dict[str, dict[str, str]]
+    fit: CFAResult, crit: pd.DataFrame, loads: pd.DataFrame, valid: pd.DataFrame, names: dict[str, dict[str, str]]
 ) -> dict[str, list[str]]:
     f = fit.fit
     big = loads.loc[loads["difference"].abs().idxmax()]
     construct = {lang: names[lang].get(big["construct"], big["construct"]) for lang in ("en", "zh")}
     higher = float((loads["difference"] > 0).mean())
     en = [
-        f"Treating the items as ordered categories (WLSMV on polychoric correlations, pairwise present, "
+        f"Treating the items as ordered categories (WLSMV on polychoric correlations, pairwise deletion, "
         f"n = {sum(fit.n_obs)}): scaled chi-square {f.chisq_scaled:.1f} on {f.df} df, scaled CFI = "
         f"{f.cfi_scaled:.3f}, scaled RMSEA = {f.rmsea_scaled:.3f}, SRMR = {f.srmr:.3f}.",
         f"The standardized loadings are higher under WLSMV for {higher:.0%} of the items (polychoric "
@@ -226,43 +337,89 @@ def _ordinal_sentences(
         f"WLSMV下{higher:.0%}的题项标准化载荷更高（多分格相关不受五点量表粗分类的衰减影响）；差异最大的是{construct['zh']}的"
         f"{big['item']}，为{big['difference']:+.3f}（FIML ML为{big['std_fiml_ml']:.3f}，WLSMV为{big['std_wlsmv']:.3f}）。",
     ]
-    ave = _ave(loads)
-    n_ml, n_wls, k = (
-        int((ave["fiml_ml"] >= CRITERIA["ave_min"]).sum()),
-        int((ave["wlsmv"] >= CRITERIA["ave_min"]).sum()),
-        len(ave),
-    )
+    k = len(valid)
+    n = {
+        (col, e): int(valid[f"{col}_{e}"].sum()) for col in ("cr_ok", "ave_ok", "fornell_larcker") for e in _ESTIMATORS
+    }
     en.append(
-        f"AVE reaches {CRITERIA['ave_min']:.2f} for {n_wls} of {k} constructs with the WLSMV loadings "
-        f"({n_ml} of {k} with the FIML ML ones, on which the validity verdicts rest)."
+        f"From the WLSMV fit, composite reliability reaches {CRITERIA['cr_min']:.2f} for {n['cr_ok', 'wlsmv']} of "
+        f"{k} constructs (FIML ML: {n['cr_ok', 'fiml_ml']}), AVE reaches {CRITERIA['ave_min']:.2f} for "
+        f"{n['ave_ok', 'wlsmv']} (FIML ML: {n['ave_ok', 'fiml_ml']}) and the Fornell-Larcker criterion holds for "
+        f"{n['fornell_larcker', 'wlsmv']} (FIML ML: {n['fornell_larcker', 'fiml_ml']}); a higher AVE under WLSMV is "
+        "expected, as its loadings describe the latent responses behind the five categories."
     )
     zh.append(
-        f"以WLSMV载荷计算，{k}个构念中有{n_wls}个AVE达到{CRITERIA['ave_min']:.2f}"
-        f"（以FIML ML载荷计算为{n_ml}个，效度判定以后者为准）。"
+        f"基于WLSMV拟合，{k}个构念中有{n['cr_ok', 'wlsmv']}个组合信度达到{CRITERIA['cr_min']:.2f}（FIML ML为"
+        f"{n['cr_ok', 'fiml_ml']}个），{n['ave_ok', 'wlsmv']}个AVE达到{CRITERIA['ave_min']:.2f}（FIML ML为"
+        f"{n['ave_ok', 'fiml_ml']}个），{n['fornell_larcker', 'wlsmv']}个满足Fornell-Larcker准则（FIML ML为"
+        f"{n['fornell_larcker', 'fiml_ml']}个）；WLSMV的载荷描述的是五级选项背后的潜在反应，其AVE较高在预期之中。"
     )
+    conclusion = _conclusion(crit, valid, names)
+    return {"en": [*en, conclusion["en"]], "zh": [*zh, conclusion["zh"]]}
+
+
+def _conclusion(crit: pd.DataFrame, valid: pd.DataFrame, names: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Which conclusions change with the estimator and which do not, in one sentence per language."""
     changed = crit[~crit["same"]]
+    levels = ", ".join(f"{k} {r['verdict_wlsmv']}" for k, r in crit.iterrows())
+    levels_zh = "，".join(f"{k}{_ZH_LEVEL[r['verdict_wlsmv']]}" for k, r in crit.iterrows())
     if changed.empty:
-        levels = ", ".join(f"{k} {r['verdict_wlsmv']}" for k, r in crit.iterrows())
-        levels_zh = "，".join(f"{k}{_ZH_LEVEL[r['verdict_wlsmv']]}" for k, r in crit.iterrows())
-        en.append(f"The fit verdicts do not change ({levels}): the conclusions rest on either estimator.")
-        zh.append(f"拟合判定不变（{levels_zh}）：结论不依赖于估计方法。")
+        parts_en, parts_zh = [f"the fit verdicts ({levels}) do not change"], [f"拟合判定不变（{levels_zh}）"]
     else:
         moved = "; ".join(f"{k} {r['verdict_fiml_ml']} -> {r['verdict_wlsmv']}" for k, r in changed.iterrows())
         moved_zh = "；".join(
             f"{k}由{_ZH_LEVEL[r['verdict_fiml_ml']]}变为{_ZH_LEVEL[r['verdict_wlsmv']]}" for k, r in changed.iterrows()
         )
-        en.append(
-            f"The fit verdicts change with the estimator ({moved}); the structure's verdicts rest on the FIML ML "
-            "fit, and the ML cut-offs are lenient under WLSMV (Xia & Yang 2019)."
-        )
-        zh.append(
-            f"拟合判定随估计方法而变（{moved_zh}）；结构判定以FIML ML拟合为准，且ML的临界值在WLSMV下偏宽松（Xia和Yang 2019）。"
-        )
-    return {"en": en, "zh": zh}
+        parts_en, parts_zh = [f"the fit verdicts change ({moved})"], [f"拟合判定改变（{moved_zh}）"]
+    same: list[str] = []
+    for key, col, *_ in _VALIDITY:
+        gained = [
+            c for c in valid.index if bool(valid.loc[c, f"{col}_wlsmv"]) and not bool(valid.loc[c, f"{col}_fiml_ml"])
+        ]
+        lost = [
+            c for c in valid.index if bool(valid.loc[c, f"{col}_fiml_ml"]) and not bool(valid.loc[c, f"{col}_wlsmv"])
+        ]
+        if not gained and not lost:
+            same.append(key)
+        gain_en, lost_en, what_zh = _CHANGE_TEXT[key]
+        for ids, text_en, more_zh in (
+            (gained, f"{gain_en} for {{n}} more", "多"),
+            (lost, f"{lost_en} for {{n}}", "少"),
+        ):
+            if ids:
+                label_en = "; ".join(names["en"].get(c, c) for c in ids)
+                label_zh = "、".join(names["zh"].get(c, c) for c in ids)
+                count = text_en.format(n=len(ids))
+                parts_en.append(f"{count} construct{'s' if len(ids) > 1 else ''} ({label_en})")
+                parts_zh.append(f"{what_zh}的构念{more_zh}{len(ids)}个（{label_zh}）")
+    same_en = _and([_SHORT[k][0] for k in same], "en")
+    same_zh = _and([_SHORT[k][1] for k in same], "zh")
+    htmt_en = "HTMT comes from the item correlations and does not depend on the estimator."
+    htmt_zh = "HTMT基于题项相关，不受估计方法影响。"
+    if changed.empty and len(same) == len(_VALIDITY):
+        return {
+            "en": f"No conclusion changes with WLSMV instead of FIML ML: the fit verdicts ({levels}) and the "
+            f"{same_en} verdicts of every construct are the same; {htmt_en}",
+            "zh": f"以WLSMV代替FIML ML不改变任何结论：拟合判定（{levels_zh}）以及各构念的{same_zh}判定均相同；{htmt_zh}",
+        }
+    if same:
+        parts_en.append(f"the {same_en} verdicts of every construct do not change")
+        parts_zh.append(f"各构念的{same_zh}判定不变")
+    lenient = "" if changed.empty else ", and the ML cut-offs are lenient under WLSMV (Xia & Yang 2019)"
+    lenient_zh = "" if changed.empty else "，且ML的临界值在WLSMV下偏宽松（Xia和Yang 2019）"
+    return {
+        "en": f"With WLSMV instead of FIML ML, {'; '.join(parts_en)}. The study's verdicts rest on the FIML ML "
+        f"fit{lenient}; {htmt_en}",
+        "zh": f"以WLSMV代替FIML ML时，{'；'.join(parts_zh)}。本研究的判定以FIML ML拟合为准{lenient_zh}；{htmt_zh}",
+    }
 
 
 def write_ordinal(result: OrdinalCFA, results_dir: str | Path, *, case_id: str, synthetic: bool) -> list[Path]:
-    """Write ``cfa_wlsmv.json`` (fit measures, criteria, sentences) and ``cfa_wlsmv_loadings.csv``.
+    """Write ``cfa_wlsmv.json`` (fit measures, criteria, validity, sentences) and ``cfa_wlsmv_loadings.csv``.
+
+    ``verdicts_changed`` is true when any conclusion changes with the estimator (a fit verdict,
+    ``fit_verdicts_changed``, or a construct's CR, AVE or Fornell-Larcker verdict, listed by criterion in
+    ``validity_verdicts_changed``): the JSON says what the report's sentence says.
 
     Parameters
     ----------
@@ -303,10 +460,17 @@ def write_ordinal(result: OrdinalCFA, results_dir: str | Path, *, case_id: str, 
             }
             for k, r in result.criteria.iterrows()
         },
+        "fit_verdicts_changed": result.fit_changed,
+        "validity_verdicts_changed": result.validity_changed,
         "verdicts_changed": result.changed,
+        "conclusions_rest_on": "FIML ML",
         "ave": {}
         if result.loadings.empty
         else {c: {k: num(v) for k, v in r.items()} for c, r in _ave(result.loadings).iterrows()},
+        "validity": {
+            c: {k: (bool(v) if isinstance(v, (bool, np.bool_)) else num(v)) for k, v in r.items()}
+            for c, r in result.validity.iterrows()
+        },
         "max_abs_loading_difference": None
         if result.loadings.empty
         else num(np.abs(result.loadings["difference"]).max()),

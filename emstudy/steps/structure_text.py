@@ -116,7 +116,8 @@ def _sentences(
         f"observed information, n = {n_cfa}, every answer of every respondent) fits with "
         f"CFI = {f.cfi:.3f} ({v['CFI']}), RMSEA = {f.rmsea:.3f} ({v['RMSEA']}), SRMR = {f.srmr:.3f} "
         f"({v['SRMR']}) by Hu and Bentler's (1999) cut-offs.",
-        f"Composite reliability (from the FIML fit) reaches 0.70 for {n_cr} of {k} constructs and AVE reaches "
+        f"Composite reliability (from the FIML fit) reaches 0.70 for {n_cr} of {k} constructs and the average "
+        "variance extracted (AVE, the mean squared standardized loading of a construct's items) reaches "
         f"0.50 for {n_ave} of {k} (Fornell & Larcker 1981); the Fornell-Larcker criterion holds for {n_fl} of {k}.",
         f"The largest HTMT is {max_htmt:.3f} ({'below' if max_htmt < 0.85 else 'not below'} 0.85; "
         "Henseler et al. 2015).",
@@ -128,7 +129,7 @@ def _sentences(
         f"使用全部受访者的全部回答）拟合指标为"
         f"CFI = {f.cfi:.3f}（{_FIT_ZH[v['CFI']]}）、RMSEA = {f.rmsea:.3f}（{_FIT_ZH[v['RMSEA']]}）、"
         f"SRMR = {f.srmr:.3f}（{_FIT_ZH[v['SRMR']]}），依据Hu和Bentler（1999）的标准。",
-        f"基于FIML拟合，{k}个构念中有{n_cr}个组合信度达到0.70，{n_ave}个平均方差抽取量（AVE）达到0.50"
+        f"基于FIML拟合，{k}个构念中有{n_cr}个组合信度达到0.70，{n_ave}个平均方差抽取量（AVE，各题项标准化载荷平方的均值）达到0.50"
         f"（Fornell和Larcker，1981）；{n_fl}个构念满足Fornell-Larcker准则。",
         f"HTMT最大值为{max_htmt:.3f}（{'低于' if max_htmt < 0.85 else '未低于'}0.85；Henseler等，2015）。",
     ]
