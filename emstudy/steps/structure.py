@@ -68,10 +68,16 @@ from emstudy.fileio import write_csv, write_json
 from emstudy.stats._common import single_thread_blas
 from emstudy.stats.cfa import CFAResult, cfa, parse_model
 from emstudy.stats.efa import EFAResult, ParallelAnalysisResult, efa, parallel_analysis
-from emstudy.stats.validity import average_variance_extracted, composite_reliability, htmt
+from emstudy.stats.validity import htmt
 from emstudy.steps import files
 from emstudy.steps.context import EncodedResults
-from emstudy.steps.structure_ordinal import OrdinalCFA, ordinal_cfa, write_ordinal
+from emstudy.steps.structure_ordinal import (
+    OrdinalCFA,
+    construct_validity,
+    latent_correlations,
+    ordinal_cfa,
+    write_ordinal,
+)
 from emstudy.steps.structure_text import CRITERIA, _fit_sentences, _sentences, _verdicts
 from emstudy.survey.codebook import Codebook
 from emstudy.survey.limits import (
@@ -443,34 +449,12 @@ def run(encoded: EncodedResults, *, seed: int, n_iter: int = 20) -> StructureRes
     notes.extend(str(w.message) for w in caught)
     fit, mlr, listwise, n_listwise, ordinal = _core_fits(items, model, notes, encoded.codebook)
 
-    std = fit.params
-    lam = std[std["op"] == "=~"]
-    lv = std[(std["op"] == "~~") & std["lhs"].isin(scales) & std["rhs"].isin(scales)]
-    facs = list(scales)
-    corr = pd.DataFrame(np.eye(k), index=facs, columns=facs)
-    for _, r in lv[lv["lhs"] != lv["rhs"]].iterrows():
-        corr.loc[r["lhs"], r["rhs"]] = corr.loc[r["rhs"], r["lhs"]] = float(r["std_all"])
-    rows = []
-    for c in facs:
-        loads = lam.loc[lam["lhs"] == c, "std_all"].to_numpy(dtype=float)
-        if np.abs(loads).max() > 1:  # a Heywood case (standardized loading beyond 1): CR and AVE undefined
+    lam = fit.params[fit.params["op"] == "=~"]
+    for c in scales:  # a Heywood case (standardized loading beyond 1): CR and AVE undefined
+        if np.abs(lam.loc[lam["lhs"] == c, "std_all"].to_numpy(dtype=float)).max() > 1:
             limitations.append(heywood_limit(c))
-        ok = np.abs(loads).max() <= 1
-        cr, ave = (composite_reliability(loads), average_variance_extracted(loads)) if ok else (np.nan, np.nan)
-        others = corr.loc[c].drop(c).abs()
-        rows.append(
-            {
-                "construct": c,
-                "cr": cr,
-                "ave": ave,
-                "sqrt_ave": float(np.sqrt(ave)),
-                "max_latent_corr": float(others.max()),
-                "fornell_larcker": bool(np.sqrt(ave) > others.max()),
-                "cr_ok": bool(cr >= CRITERIA["cr_min"]),
-                "ave_ok": bool(ave >= CRITERIA["ave_min"]),
-            }
-        )
-    validity = pd.DataFrame(rows).set_index("construct")
+    validity = construct_validity(fit).reindex(list(scales))
+    corr = latent_correlations(fit).reindex(index=list(scales), columns=list(scales))
     ht = htmt(items, scales, missing="pairwise")
     ht = pd.DataFrame(ht.to_numpy(dtype=float), index=list(ht.index), columns=list(ht.columns))
     verdicts = _verdicts(fit, validity, ht)

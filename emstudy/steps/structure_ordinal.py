@@ -62,7 +62,7 @@ from emstudy.stats.validity import average_variance_extracted, composite_reliabi
 from emstudy.steps import files
 from emstudy.steps.structure_text import CRITERIA, _level
 
-__all__ = ["OrdinalCFA", "ordinal_cfa", "write_ordinal"]
+__all__ = ["OrdinalCFA", "construct_validity", "latent_correlations", "ordinal_cfa", "write_ordinal"]
 
 #: The fit criteria compared: (label, ML measure, WLSMV measure, good, acceptable, higher is better).
 _CRITERIA = (
@@ -224,20 +224,28 @@ def _ave(loads: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"fiml_ml": g["std_fiml_ml"].agg(one), "wlsmv": g["std_wlsmv"].agg(one)})
 
 
-def _validity(fit: CFAResult) -> pd.DataFrame:
-    """CR, AVE and the Fornell-Larcker criterion per construct from ``fit``'s standardized solution.
-
-    The definitions of :func:`emstudy.steps.structure.run`: CR and AVE from the standardized loadings (NaN
-    when one exceeds 1, a Heywood case), Fornell-Larcker when the square root of the AVE exceeds every
-    absolute latent correlation of the construct.
-    """
+def latent_correlations(fit: CFAResult) -> pd.DataFrame:
+    """The factors' correlations (standardized covariances, ``std_all``) of ``fit``, factors in the model's order."""
     p = fit.params
-    lam = p[p["op"] == "=~"]
-    facs = list(dict.fromkeys(lam["lhs"]))
+    facs = list(dict.fromkeys(p.loc[p["op"] == "=~", "lhs"]))
     cov = p[(p["op"] == "~~") & p["lhs"].isin(facs) & p["rhs"].isin(facs) & (p["lhs"] != p["rhs"])]
     corr = pd.DataFrame(np.eye(len(facs)), index=facs, columns=facs)
     for lhs, rhs, r in zip(cov["lhs"], cov["rhs"], cov["std_all"].to_numpy(dtype=float), strict=True):
         corr.loc[lhs, rhs] = corr.loc[rhs, lhs] = r
+    return corr
+
+
+def construct_validity(fit: CFAResult) -> pd.DataFrame:
+    """CR, AVE and the Fornell-Larcker criterion per construct from ``fit``'s standardized solution.
+
+    CR and AVE from the standardized loadings (NaN when one exceeds 1, a Heywood case), Fornell-Larcker when
+    the square root of the AVE exceeds every absolute latent correlation of the construct. Columns ``cr, ave,
+    sqrt_ave, max_latent_corr, fornell_larcker, cr_ok, ave_ok``, one row per factor in the model's order; the
+    table of :func:`emstudy.steps.structure.run` (FIML fit) and of the comparison with WLSMV here.
+    """
+    lam = fit.params[fit.params["op"] == "=~"]
+    corr = latent_correlations(fit)
+    facs = list(corr.index)
     rows = {}
     for c in facs:
         loads = lam.loc[lam["lhs"] == c, "std_all"].to_numpy(dtype=float)
@@ -247,17 +255,19 @@ def _validity(fit: CFAResult) -> pd.DataFrame:
         rows[c] = {
             "cr": cr,
             "ave": ave,
+            "sqrt_ave": float(np.sqrt(ave)),
             "max_latent_corr": others,
+            "fornell_larcker": bool(np.sqrt(ave) > others),
             "cr_ok": bool(cr >= CRITERIA["cr_min"]),
             "ave_ok": bool(ave >= CRITERIA["ave_min"]),
-            "fornell_larcker": bool(np.sqrt(ave) > others),
         }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("construct")
 
 
 def _validity_both(fiml: CFAResult, fit: CFAResult) -> pd.DataFrame:
-    """:func:`_validity` of the FIML ML and the WLSMV fit side by side (``<column>_fiml_ml``, ``<column>_wlsmv``)."""
-    a, b = _validity(fiml), _validity(fit)
+    """:func:`construct_validity` of the FIML ML and the WLSMV fit side by side (``<column>_fiml_ml``,
+    ``<column>_wlsmv``; without ``sqrt_ave``)."""
+    a, b = (construct_validity(f).drop(columns="sqrt_ave") for f in (fiml, fit))
     b = b.reindex(a.index)
     cols = {f"{c}_{e}": (a if e == "fiml_ml" else b)[c] for c in a.columns for e in _ESTIMATORS}
     return pd.DataFrame(cols, index=a.index)
