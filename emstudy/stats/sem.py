@@ -24,7 +24,13 @@ import numpy as np
 import pandas as pd
 
 from emstudy.errors import ConvergenceWarning
-from emstudy.stats.cfa._data import _ordinal_options, _prepare_data, _prepare_fiml_blocks, _prepare_moments
+from emstudy.stats.cfa._data import (
+    _check_estimator_for_items,
+    _ordinal_options,
+    _prepare_data,
+    _prepare_fiml_blocks,
+    _prepare_moments,
+)
 from emstudy.stats.cfa.engine import _case_scores, _optimize
 from emstudy.stats.cfa.estimate import (
     CFAResult,
@@ -330,20 +336,7 @@ def _check_args_ordered(data, ordered, estimator: str, parameterization: str, mi
     (the model and the data are checked by :mod:`~emstudy.stats.cfa.wls`)."""
     if parameterization not in ("delta", "theta"):
         raise ValueError(f"parameterization: expected 'delta' or 'theta', got {parameterization!r}")
-    if ordered is None and estimator in ORDERED_ESTIMATORS:
-        raise ValueError(
-            f"estimator: {estimator!r} needs ordered items; pass ordered=True or a list of items (or use "
-            "estimator='ML' or 'MLR')"
-        )
-    if ordered is None:
-        raise ValueError(
-            f"parameterization: {parameterization!r} needs ordered items; pass ordered=True or a list of items"
-        )
-    if estimator not in ORDERED_ESTIMATORS:
-        raise ValueError(
-            f"estimator: ordered items need one of {ORDERED_ESTIMATORS} (as lavaan; the default, None, is 'WLSMV'), "
-            f"got {estimator!r}"
-        )
+    _check_estimator_for_items(estimator, ordered, parameterization)
     if not isinstance(data, pd.DataFrame):
         raise ValueError("data: ordered items need the raw answers as a DataFrame (no sample_cov)")
     if missing not in ("listwise", "pairwise"):

@@ -368,6 +368,26 @@ def _ordinal_options(estimator: object, ordered: object) -> tuple[str, list[str]
     return estimator.upper(), ordered
 
 
+def _check_estimator_for_items(estimator: str, ordered: object, parameterization: str) -> None:
+    """One sentence where ``estimator`` or ``parameterization`` (after :func:`_ordinal_options`) does not go with
+    the items: an ordered-item estimator or a parameterization other than ``"delta"`` without ordered items, or
+    an estimator other than the ordered-item ones with them. Shared by ``sem``/``cfa`` and ``invariance``."""
+    if ordered is None and estimator in ORDERED_ESTIMATORS:
+        raise ValueError(
+            f"estimator: {estimator!r} needs ordered items; pass ordered=True or a list of items (or use "
+            "estimator='ML' or 'MLR')"
+        )
+    if ordered is None and parameterization != "delta":
+        raise ValueError(
+            f"parameterization: {parameterization!r} needs ordered items; pass ordered=True or a list of items"
+        )
+    if ordered is not None and estimator not in ORDERED_ESTIMATORS:
+        raise ValueError(
+            f"estimator: ordered items need one of {ORDERED_ESTIMATORS} (as lavaan; the default, None, is 'WLSMV'), "
+            f"got {estimator!r}"
+        )
+
+
 def _check_ordered_columns(data: pd.DataFrame, ordered: object) -> None:
     """Every name in ``ordered`` is a column of ``data`` (lavaan warns of a name it does not find; a
     misspelt item would otherwise be treated as continuous, or refused far from the cause)."""

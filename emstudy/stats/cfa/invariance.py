@@ -19,7 +19,7 @@ from scipy import stats
 
 from emstudy.errors import EmstudyWarning
 from emstudy.stats._common import single_thread_blas
-from emstudy.stats.cfa._data import ORDERED_ESTIMATORS, _ordinal_options
+from emstudy.stats.cfa._data import _check_estimator_for_items, _ordinal_options
 from emstudy.stats.cfa.estimate import CFAResult, cfa
 from emstudy.stats.cfa.fit import FitMeasures
 from emstudy.stats.cfa.invariance_ordinal import (
@@ -487,15 +487,7 @@ def _check_args_invariance(
     """Check the input of :func:`invariance` without ordered items (``estimator`` already in upper case);
     return the keyword arguments of :func:`cfa` that carry the data (raw or summary statistics) and the
     estimation options, and the name of the grouping."""
-    if estimator in ORDERED_ESTIMATORS:
-        raise ValueError(
-            f"estimator: {estimator!r} needs ordered items; pass ordered=True or a list of items (or use "
-            "estimator='ML' or 'MLR')"
-        )
-    if parameterization != "delta":
-        raise ValueError(
-            f"parameterization: {parameterization!r} needs ordered items; pass ordered=True or a list of items"
-        )
+    _check_estimator_for_items(estimator, None, parameterization)
     if missing == "pairwise":
         raise ValueError("missing: 'pairwise' needs ordered items; use 'listwise' or 'fiml' (or pass ordered=)")
     if estimator not in ("ML", "MLR"):

@@ -38,11 +38,12 @@ import pandas as pd
 from scipy import stats
 
 from emstudy.errors import ModelWarning
+from emstudy.stats.cfa._data import _check_estimator_for_items
 from emstudy.stats.cfa.estimate import CFAResult
 from emstudy.stats.cfa.semengine import _layout
 from emstudy.stats.cfa.semsyntax import SEMModel, parse_sem
 from emstudy.stats.cfa.syntax import MeasurementModel
-from emstudy.stats.cfa.wls import ORDERED_ESTIMATORS, _sem_ordered
+from emstudy.stats.cfa.wls import _sem_ordered
 from emstudy.stats.cfa.wls_groups import _satorra2000, _thresholds_equal
 
 __all__: list[str] = []
@@ -95,11 +96,7 @@ def _invariance_ordered(
         raise ValueError(
             "sample_cov: ordinal invariance needs the raw answers (data and group), not summary statistics"
         )
-    if estimator not in ORDERED_ESTIMATORS:
-        raise ValueError(
-            f"estimator: ordered items need one of {ORDERED_ESTIMATORS} (as lavaan; the default, None, is 'WLSMV'), "
-            f"got {estimator!r}"
-        )
+    _check_estimator_for_items(estimator, True, "delta")  # ordered items; the parameterization is checked below
     if parameterization not in ("delta", "theta"):
         raise ValueError(f"parameterization: expected 'delta' or 'theta', got {parameterization!r}")
     if missing not in ("listwise", "pairwise"):
