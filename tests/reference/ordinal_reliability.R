@@ -25,25 +25,8 @@ for (v in reversed) keyed[[v]] <- 7 - keyed[[v]]
 scales <- list(A = paste0("A", 1:5), C = paste0("C", 1:5), E = paste0("E", 1:5),
                N = paste0("N", 1:5), O = paste0("O", 1:5))
 
-# psych's polychoric stops its optimize() at the default tolerance (about 1e-4 in rho), so its
-# correlations are within about 3e-5 of the maximum of its own likelihood. refined() maximises the same
-# likelihood (psych:::polyF, psych's global thresholds, pairwise-complete tables) to 1e-10, for the tests
-# that check the estimator to rounding level.
-refined <- function(x) {
-  x <- as.matrix(x) - min(x, na.rm = TRUE)
-  ncat <- max(x, na.rm = TRUE) + 1
-  tau <- apply(x, 2, function(v) qnorm(cumsum(tabulate(v[!is.na(v)] + 1, ncat)) / sum(!is.na(v)))[-ncat])
-  p <- ncol(x)
-  rho <- diag(p)
-  for (i in 2:p) for (j in 1:(i - 1)) {
-    ok <- !is.na(x[, i]) & !is.na(x[, j])
-    tab <- table(factor(x[ok, i], 0:(ncat - 1)), factor(x[ok, j], 0:(ncat - 1)))
-    tab <- unclass(tab) / sum(ok)
-    rho[i, j] <- rho[j, i] <- optimize(psych:::polyF, interval = c(-1, 1), rc = tau[, i], cc = tau[, j],
-                                       tab = tab, tol = 1e-10)$minimum
-  }
-  rho
-}
+# refined(x): psych's likelihood maximised to 1e-10 (psych's optimize() stops about 3e-5 short)
+source("tests/reference/refined_polychoric.R")
 
 one <- function(x) {
   # x: the items of one scale (listwise: na.omit(x); pairwise: all rows)

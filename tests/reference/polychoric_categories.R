@@ -23,22 +23,8 @@ x <- data.frame(a1 = findInterval(z[, 1], cuts10) + 1, a2 = findInterval(z[, 2],
                 a3 = findInterval(z[, 3], cuts10) + 1, a4 = findInterval(z[, 4], cuts10) + 1)
 write.csv(x, "tests/reference/data/polychoric_10cat.csv", row.names = FALSE)
 
-# psych's optimize() stops about 3e-5 short of the maximum: refined() maximises the same likelihood
-# (psych:::polyF, psych's global thresholds) to 1e-10, as tests/reference/ordinal_reliability.R does
-refined <- function(x) {
-  x <- as.matrix(x) - min(x, na.rm = TRUE)
-  ncat <- max(x, na.rm = TRUE) + 1
-  tau <- apply(x, 2, function(v) qnorm(cumsum(tabulate(v[!is.na(v)] + 1, ncat)) / sum(!is.na(v)))[-ncat])
-  p <- ncol(x)
-  rho <- diag(p)
-  for (i in 2:p) for (j in 1:(i - 1)) {
-    tab <- table(factor(x[, i], 0:(ncat - 1)), factor(x[, j], 0:(ncat - 1)))
-    tab <- unclass(tab) / nrow(x)
-    rho[i, j] <- rho[j, i] <- optimize(psych:::polyF, interval = c(-1, 1), rc = tau[, i], cc = tau[, j],
-                                       tab = tab, tol = 1e-10)$minimum
-  }
-  rho
-}
+# refined(x): psych's likelihood maximised to 1e-10 (psych's optimize() stops about 3e-5 short)
+source("tests/reference/refined_polychoric.R")
 
 pc <- q(psych::polychoric(x, max.cat = 10))
 rr <- refined(x)
